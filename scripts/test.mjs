@@ -1,0 +1,53 @@
+// The whole test suite, from a fresh clone: installs what the tests need (npm packages, Debian
+// packages for the real servers and the browser), checks the generated code is in sync, lints,
+// type-checks, then runs vitest. Used as-is by README.md and .ci/run.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+/** Debian packages the tests need, by the binary that proves they are installed. */
+const systemPackages = [
+  {
+    binary: "/usr/sbin/dovecot",
+    packages: ["dovecot-imapd", "dovecot-lmtpd"],
+    why: "IMAP server for the daemon tests",
+  },
+  {
+    binary: "/usr/bin/chromium",
+    packages: ["chromium"],
+    why: "renders the result email at desktop and mobile widths",
+  },
+];
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: "inherit", ...options });
+  if (result.status !== 0) {
+    console.error(`\n✗ ${command} ${args.join(" ")} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status || 1);
+  }
+}
+
+function ensureSystemPackages() {
+  const missing = systemPackages.filter((p) => !existsSync(p.binary));
+  if (!missing.length) return;
+  const names = missing.flatMap((p) => p.packages);
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${names.join(" ")}`;
+  if (process.getuid?.() !== 0) {
+    console.error("The tests need Debian packages that are not installed:");
+    for (const p of missing) console.error(`  ${p.packages.join(", ")} — ${p.why}`);
+    console.error(`Install them as root, then run the tests again:\n  sudo sh -c '${command}'`);
+    process.exit(1);
+  }
+  console.log(`Installing ${names.join(", ")} …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  run("apt-get", ["update", "-qq"], { env });
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names], { env });
+  // Installing dovecot starts the system service; the tests run private instances, so stop it.
+  spawnSync("sh", ["-c", "service dovecot stop >/dev/null 2>&1 || true"]);
+}
+
+if (!existsSync("node_modules/.package-lock.json")) run("npm", ["ci", "--no-audit", "--no-fund"]);
+ensureSystemPackages();
+run("node", ["scripts/prisma-schemas.mjs", "--check"]);
+run("npx", ["biome", "check", "."]);
+run("npx", ["tsc", "--noEmit", "-p", "."]);
+run("npx", ["vitest", "run", ...process.argv.slice(2)]);

@@ -1,0 +1,29 @@
+import { PrismaLibSql } from "@prisma/adapter-libsql";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { isPostgresUrl } from "./database-url.ts";
+import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
+import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+import { applyMigrations } from "./migrate.ts";
+
+export type Db = SqliteClient;
+export type { Prisma } from "./generated/sqlite/client.ts";
+
+/**
+ * Opens the database named by the URL (SQLite `file:` or PostgreSQL) through its driver adapter and
+ * applies pending migrations. Both generated clients come from one data model
+ * (scripts/prisma-schemas.mjs), so the PostgreSQL client is used through the same type.
+ */
+export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Db> {
+  const postgres = isPostgresUrl(url);
+  const db = postgres
+    ? (new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db)
+    : new SqliteClient({ adapter: new PrismaLibSql({ url }) });
+  if (!postgres) {
+    // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+    await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  }
+  if (options.migrate !== false) await applyMigrations(db, postgres ? "postgresql" : "sqlite");
+  return db;
+}

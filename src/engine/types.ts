@@ -1,0 +1,51 @@
+/** Activity type of a calculation request, as on the official form. */
+export type Activity = "radiologie" | "medecine-nucleaire" | "mixte";
+export const ACTIVITIES: readonly Activity[] = ["radiologie", "medecine-nucleaire", "mixte"];
+
+/** The four identifier fields, in the order of the documented result layout. */
+export type Field = "amRadio" | "finessRadio" | "amMn" | "finessMn";
+export const FIELDS: readonly Field[] = ["amRadio", "finessRadio", "amMn", "finessMn"];
+
+export type Tranche = "A" | "B" | "C" | "D" | "E" | "F" | "G" | "H";
+
+export type InvalidReason = "format" | "unknown" | "no-activity" | "not-applicable";
+
+/** Identifier lists as typed by the user (one token per identifier, not yet normalised). */
+export type FieldLists = Record<Field, string[]>;
+
+export interface CalculationRequest extends FieldLists {
+  activity: Activity;
+}
+
+export interface InvalidIdentifier {
+  /** The normalised identifier. */
+  value: string;
+  reason: InvalidReason;
+}
+
+export interface CalculationResult {
+  activity: Activity;
+  /** null when the total is 0: no eligible activity, no tranche. */
+  tranche: Tranche | null;
+  /** radiologyExams + coefficient × nuclearExams. */
+  total: number;
+  radiologyExams: number;
+  nuclearExams: number;
+  nuclearCoefficient: number;
+  valid: Record<Field, string[]>;
+  invalid: Record<Field, InvalidIdentifier[]>;
+}
+
+/** Reference counts of one dataset, as the engine sees them (absent = not in the data). */
+export interface FinessCounts {
+  radiology: number;
+  nuclear: number;
+}
+export interface AmCounts {
+  activity: "radiologie" | "medecine_nucleaire";
+  acts: number;
+}
+export interface ReferenceLookup {
+  finess(normalised: string): FinessCounts | undefined;
+  am(normalised: string): AmCounts | undefined;
+}
