@@ -1,0 +1,28 @@
+/** Separators between identifiers that are never part of one: `;`, `,` and line breaks. */
+const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
+
+/**
+ * Splits an identifier list as a user types it into tokens, one per identifier (not normalised).
+ * Rule shared by the CLI and email parsing: split on `;`, `,` and line breaks; inside a piece, if
+ * removing whitespace (and the dots and dashes a number may be typed with) leaves exactly 9
+ * characters it is one number typed with spaces (`920 000 650`), otherwise whitespace separates
+ * identifiers.
+ */
+export function splitIdentifierList(text: string): string[] {
+  const tokens: string[] = [];
+  for (const rawPiece of text.split(HARD_SEPARATORS)) {
+    const piece = rawPiece.trim();
+    if (!piece) continue;
+    if (
+      piece.replace(/\s+/gu, "").length === 9 ||
+      piece.replace(/[\s.\u002D\u2010-\u2015\u2212]/gu, "").length === 9
+    ) {
+      tokens.push(piece);
+      continue;
+    }
+    for (const word of piece.split(/\s+/u)) {
+      if (word && /[\p{L}\p{N}]/u.test(word)) tokens.push(word);
+    }
+  }
+  return tokens;
+}
