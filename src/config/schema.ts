@@ -60,7 +60,7 @@ const optionalUrl = z
 
 export const configSchema = z.object({
   databaseUrl: z.string().min(1).default("file:./var/tranche.db"),
-  nuclearCoefficient: z.coerce.number().positive().default(5),
+  nuclearCoefficient: z.coerce.number().int().positive().default(5),
   contactAddress: email.default("contact@example.test"),
   submissionAddress: email.default("calcul@example.test"),
   noreplyAddress: email.default("no-reply@example.test"),

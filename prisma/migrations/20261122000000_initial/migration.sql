@@ -6,8 +6,7 @@ CREATE TABLE "Dataset" (
     "active" BOOLEAN NOT NULL DEFAULT false,
     "finessRows" INTEGER NOT NULL DEFAULT 0,
     "amRows" INTEGER NOT NULL DEFAULT 0,
-    "rejectedRows" INTEGER NOT NULL DEFAULT 0,
-    "complete" BOOLEAN NOT NULL DEFAULT false
+    "rejectedRows" INTEGER NOT NULL DEFAULT 0
 );
 
 -- CreateTable

@@ -7,7 +7,6 @@ CREATE TABLE "Dataset" (
     "finessRows" INTEGER NOT NULL DEFAULT 0,
     "amRows" INTEGER NOT NULL DEFAULT 0,
     "rejectedRows" INTEGER NOT NULL DEFAULT 0,
-    "complete" BOOLEAN NOT NULL DEFAULT false,
 
     CONSTRAINT "Dataset_pkey" PRIMARY KEY ("id")
 );

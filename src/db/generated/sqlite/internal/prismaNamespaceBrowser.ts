@@ -80,8 +80,7 @@ export const DatasetScalarFieldEnum = {
   active: 'active',
   finessRows: 'finessRows',
   amRows: 'amRows',
-  rejectedRows: 'rejectedRows',
-  complete: 'complete'
+  rejectedRows: 'rejectedRows'
 } as const
 
 export type DatasetScalarFieldEnum = (typeof DatasetScalarFieldEnum)[keyof typeof DatasetScalarFieldEnum]

@@ -49,7 +49,6 @@ export type DatasetMinAggregateOutputType = {
   finessRows: number | null
   amRows: number | null
   rejectedRows: number | null
-  complete: boolean | null
 }
 
 export type DatasetMaxAggregateOutputType = {
@@ -60,7 +59,6 @@ export type DatasetMaxAggregateOutputType = {
   finessRows: number | null
   amRows: number | null
   rejectedRows: number | null
-  complete: boolean | null
 }
 
 export type DatasetCountAggregateOutputType = {
@@ -71,7 +69,6 @@ export type DatasetCountAggregateOutputType = {
   finessRows: number
   amRows: number
   rejectedRows: number
-  complete: number
   _all: number
 }
 
@@ -98,7 +95,6 @@ export type DatasetMinAggregateInputType = {
   finessRows?: true
   amRows?: true
   rejectedRows?: true
-  complete?: true
 }
 
 export type DatasetMaxAggregateInputType = {
@@ -109,7 +105,6 @@ export type DatasetMaxAggregateInputType = {
   finessRows?: true
   amRows?: true
   rejectedRows?: true
-  complete?: true
 }
 
 export type DatasetCountAggregateInputType = {
@@ -120,7 +115,6 @@ export type DatasetCountAggregateInputType = {
   finessRows?: true
   amRows?: true
   rejectedRows?: true
-  complete?: true
   _all?: true
 }
 
@@ -218,7 +212,6 @@ export type DatasetGroupByOutputType = {
   finessRows: number
   amRows: number
   rejectedRows: number
-  complete: boolean
   _count: DatasetCountAggregateOutputType | null
   _avg: DatasetAvgAggregateOutputType | null
   _sum: DatasetSumAggregateOutputType | null
@@ -252,7 +245,6 @@ export type DatasetWhereInput = {
   finessRows?: Prisma.IntFilter<"Dataset"> | number
   amRows?: Prisma.IntFilter<"Dataset"> | number
   rejectedRows?: Prisma.IntFilter<"Dataset"> | number
-  complete?: Prisma.BoolFilter<"Dataset"> | boolean
   finess?: Prisma.FinessReferenceListRelationFilter
   am?: Prisma.AmReferenceListRelationFilter
 }
@@ -265,7 +257,6 @@ export type DatasetOrderByWithRelationInput = {
   finessRows?: Prisma.SortOrder
   amRows?: Prisma.SortOrder
   rejectedRows?: Prisma.SortOrder
-  complete?: Prisma.SortOrder
   finess?: Prisma.FinessReferenceOrderByRelationAggregateInput
   am?: Prisma.AmReferenceOrderByRelationAggregateInput
 }
@@ -281,7 +272,6 @@ export type DatasetWhereUniqueInput = Prisma.AtLeast<{
   finessRows?: Prisma.IntFilter<"Dataset"> | number
   amRows?: Prisma.IntFilter<"Dataset"> | number
   rejectedRows?: Prisma.IntFilter<"Dataset"> | number
-  complete?: Prisma.BoolFilter<"Dataset"> | boolean
   finess?: Prisma.FinessReferenceListRelationFilter
   am?: Prisma.AmReferenceListRelationFilter
 }, "id">
@@ -294,7 +284,6 @@ export type DatasetOrderByWithAggregationInput = {
   finessRows?: Prisma.SortOrder
   amRows?: Prisma.SortOrder
   rejectedRows?: Prisma.SortOrder
-  complete?: Prisma.SortOrder
   _count?: Prisma.DatasetCountOrderByAggregateInput
   _avg?: Prisma.DatasetAvgOrderByAggregateInput
   _max?: Prisma.DatasetMaxOrderByAggregateInput
@@ -313,7 +302,6 @@ export type DatasetScalarWhereWithAggregatesInput = {
   finessRows?: Prisma.IntWithAggregatesFilter<"Dataset"> | number
   amRows?: Prisma.IntWithAggregatesFilter<"Dataset"> | number
   rejectedRows?: Prisma.IntWithAggregatesFilter<"Dataset"> | number
-  complete?: Prisma.BoolWithAggregatesFilter<"Dataset"> | boolean
 }
 
 export type DatasetCreateInput = {
@@ -323,7 +311,6 @@ export type DatasetCreateInput = {
   finessRows?: number
   amRows?: number
   rejectedRows?: number
-  complete?: boolean
   finess?: Prisma.FinessReferenceCreateNestedManyWithoutDatasetInput
   am?: Prisma.AmReferenceCreateNestedManyWithoutDatasetInput
 }
@@ -336,7 +323,6 @@ export type DatasetUncheckedCreateInput = {
   finessRows?: number
   amRows?: number
   rejectedRows?: number
-  complete?: boolean
   finess?: Prisma.FinessReferenceUncheckedCreateNestedManyWithoutDatasetInput
   am?: Prisma.AmReferenceUncheckedCreateNestedManyWithoutDatasetInput
 }
@@ -348,7 +334,6 @@ export type DatasetUpdateInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
   finess?: Prisma.FinessReferenceUpdateManyWithoutDatasetNestedInput
   am?: Prisma.AmReferenceUpdateManyWithoutDatasetNestedInput
 }
@@ -361,7 +346,6 @@ export type DatasetUncheckedUpdateInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
   finess?: Prisma.FinessReferenceUncheckedUpdateManyWithoutDatasetNestedInput
   am?: Prisma.AmReferenceUncheckedUpdateManyWithoutDatasetNestedInput
 }
@@ -374,7 +358,6 @@ export type DatasetCreateManyInput = {
   finessRows?: number
   amRows?: number
   rejectedRows?: number
-  complete?: boolean
 }
 
 export type DatasetUpdateManyMutationInput = {
@@ -384,7 +367,6 @@ export type DatasetUpdateManyMutationInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
 }
 
 export type DatasetUncheckedUpdateManyInput = {
@@ -395,7 +377,6 @@ export type DatasetUncheckedUpdateManyInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
 }
 
 export type DatasetCountOrderByAggregateInput = {
@@ -406,7 +387,6 @@ export type DatasetCountOrderByAggregateInput = {
   finessRows?: Prisma.SortOrder
   amRows?: Prisma.SortOrder
   rejectedRows?: Prisma.SortOrder
-  complete?: Prisma.SortOrder
 }
 
 export type DatasetAvgOrderByAggregateInput = {
@@ -424,7 +404,6 @@ export type DatasetMaxOrderByAggregateInput = {
   finessRows?: Prisma.SortOrder
   amRows?: Prisma.SortOrder
   rejectedRows?: Prisma.SortOrder
-  complete?: Prisma.SortOrder
 }
 
 export type DatasetMinOrderByAggregateInput = {
@@ -435,7 +414,6 @@ export type DatasetMinOrderByAggregateInput = {
   finessRows?: Prisma.SortOrder
   amRows?: Prisma.SortOrder
   rejectedRows?: Prisma.SortOrder
-  complete?: Prisma.SortOrder
 }
 
 export type DatasetSumOrderByAggregateInput = {
@@ -505,7 +483,6 @@ export type DatasetCreateWithoutFinessInput = {
   finessRows?: number
   amRows?: number
   rejectedRows?: number
-  complete?: boolean
   am?: Prisma.AmReferenceCreateNestedManyWithoutDatasetInput
 }
 
@@ -517,7 +494,6 @@ export type DatasetUncheckedCreateWithoutFinessInput = {
   finessRows?: number
   amRows?: number
   rejectedRows?: number
-  complete?: boolean
   am?: Prisma.AmReferenceUncheckedCreateNestedManyWithoutDatasetInput
 }
 
@@ -544,7 +520,6 @@ export type DatasetUpdateWithoutFinessInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
   am?: Prisma.AmReferenceUpdateManyWithoutDatasetNestedInput
 }
 
@@ -556,7 +531,6 @@ export type DatasetUncheckedUpdateWithoutFinessInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
   am?: Prisma.AmReferenceUncheckedUpdateManyWithoutDatasetNestedInput
 }
 
@@ -567,7 +541,6 @@ export type DatasetCreateWithoutAmInput = {
   finessRows?: number
   amRows?: number
   rejectedRows?: number
-  complete?: boolean
   finess?: Prisma.FinessReferenceCreateNestedManyWithoutDatasetInput
 }
 
@@ -579,7 +552,6 @@ export type DatasetUncheckedCreateWithoutAmInput = {
   finessRows?: number
   amRows?: number
   rejectedRows?: number
-  complete?: boolean
   finess?: Prisma.FinessReferenceUncheckedCreateNestedManyWithoutDatasetInput
 }
 
@@ -606,7 +578,6 @@ export type DatasetUpdateWithoutAmInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
   finess?: Prisma.FinessReferenceUpdateManyWithoutDatasetNestedInput
 }
 
@@ -618,7 +589,6 @@ export type DatasetUncheckedUpdateWithoutAmInput = {
   finessRows?: Prisma.IntFieldUpdateOperationsInput | number
   amRows?: Prisma.IntFieldUpdateOperationsInput | number
   rejectedRows?: Prisma.IntFieldUpdateOperationsInput | number
-  complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
   finess?: Prisma.FinessReferenceUncheckedUpdateManyWithoutDatasetNestedInput
 }
 
@@ -670,7 +640,6 @@ export type DatasetSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   finessRows?: boolean
   amRows?: boolean
   rejectedRows?: boolean
-  complete?: boolean
   finess?: boolean | Prisma.Dataset$finessArgs<ExtArgs>
   am?: boolean | Prisma.Dataset$amArgs<ExtArgs>
   _count?: boolean | Prisma.DatasetCountOutputTypeDefaultArgs<ExtArgs>
@@ -684,7 +653,6 @@ export type DatasetSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   finessRows?: boolean
   amRows?: boolean
   rejectedRows?: boolean
-  complete?: boolean
 }, ExtArgs["result"]["dataset"]>
 
 export type DatasetSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -695,7 +663,6 @@ export type DatasetSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   finessRows?: boolean
   amRows?: boolean
   rejectedRows?: boolean
-  complete?: boolean
 }, ExtArgs["result"]["dataset"]>
 
 export type DatasetSelectScalar = {
@@ -706,10 +673,9 @@ export type DatasetSelectScalar = {
   finessRows?: boolean
   amRows?: boolean
   rejectedRows?: boolean
-  complete?: boolean
 }
 
-export type DatasetOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "label" | "importedAt" | "active" | "finessRows" | "amRows" | "rejectedRows" | "complete", ExtArgs["result"]["dataset"]>
+export type DatasetOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "label" | "importedAt" | "active" | "finessRows" | "amRows" | "rejectedRows", ExtArgs["result"]["dataset"]>
 export type DatasetInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   finess?: boolean | Prisma.Dataset$finessArgs<ExtArgs>
   am?: boolean | Prisma.Dataset$amArgs<ExtArgs>
@@ -738,10 +704,6 @@ export type $DatasetPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * Rows rejected at import (malformed); reported, never silently dropped.
      */
     rejectedRows: number
-    /**
-     * A dataset whose import did not finish is never activated.
-     */
-    complete: boolean
   }, ExtArgs["result"]["dataset"]>
   composites: {}
 }
@@ -1174,7 +1136,6 @@ export interface DatasetFieldRefs {
   readonly finessRows: Prisma.FieldRef<"Dataset", 'Int'>
   readonly amRows: Prisma.FieldRef<"Dataset", 'Int'>
   readonly rejectedRows: Prisma.FieldRef<"Dataset", 'Int'>
-  readonly complete: Prisma.FieldRef<"Dataset", 'Boolean'>
 }
     
 
