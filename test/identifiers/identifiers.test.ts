@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { isWellFormedAm } from "../../src/identifiers/am.ts";
+import { hasValidLuhnKey, isWellFormedFiness, luhnKeyFor } from "../../src/identifiers/finess.ts";
+import { normaliseIdentifier } from "../../src/identifiers/normalise.ts";
+import { splitIdentifierList } from "../../src/identifiers/split.ts";
+
+// Published FINESS numbers of French hospitals (annuaire FINESS): all carry a valid Luhn key.
+const REAL_FINESS = [
+  "920000650",
+  "750712184",
+  "130783293",
+  "690781810",
+  "330781196",
+  "750803447",
+  "590780193",
+];
+
+describe("normalising an identifier", () => {
+  it("drops spaces, no-break spaces, dots and dashes, and upper-cases", () => {
+    expect(normaliseIdentifier(" 920 000 650 ")).toBe("920000650");
+    expect(normaliseIdentifier("92.000.065-0")).toBe("920000650");
+    expect(normaliseIdentifier("920\u00a0000\u202f650")).toBe("920000650");
+    expect(normaliseIdentifier("2a0000402")).toBe("2A0000402");
+    expect(normaliseIdentifier("75–071–2184")).toBe("750712184");
+  });
+});
+
+describe("FINESS", () => {
+  it("accepts real FINESS numbers: their 9th digit is a Luhn key", () => {
+    for (const finess of REAL_FINESS) expect(isWellFormedFiness(finess), finess).toBe(true);
+  });
+  it("rejects an all-digit number whose key does not check", () => {
+    expect(isWellFormedFiness("920000651")).toBe(false);
+    expect(isWellFormedFiness("750712185")).toBe(false);
+  });
+  it("accepts Corsican and overseas prefixes without checking their unpublished key", () => {
+    for (const finess of ["2A0000402", "2B0000012", "9A0000001", "9F1234567"]) {
+      expect(isWellFormedFiness(finess), finess).toBe(true);
+    }
+  });
+  it("rejects wrong lengths, unknown letter prefixes and letters after the prefix", () => {
+    for (const finess of ["92000065", "9200006500", "2C0000402", "9G0000001", "AB0000001", "92000A650", ""]) {
+      expect(isWellFormedFiness(finess), finess).toBe(false);
+    }
+  });
+  it("completes eight digits with the key that makes them valid", () => {
+    expect(luhnKeyFor("92000065")).toBe("0");
+    for (const finess of REAL_FINESS) expect(luhnKeyFor(finess.slice(0, 8))).toBe(finess[8]);
+    expect(hasValidLuhnKey("0")).toBe(true);
+  });
+});
+
+describe("N°AM", () => {
+  it("accepts 9 digits with a department 01–95 or 97", () => {
+    for (const am of ["011234567", "751234567", "951234567", "971234567"])
+      expect(isWellFormedAm(am), am).toBe(true);
+  });
+  it("rejects department 00, 96, 98, 99, letters and wrong lengths", () => {
+    for (const am of [
+      "001234567",
+      "961234567",
+      "981234567",
+      "991234567",
+      "2A1234567",
+      "75123456",
+      "7512345678",
+    ]) {
+      expect(isWellFormedAm(am), am).toBe(false);
+    }
+  });
+});
+
+describe("splitting an identifier list as typed", () => {
+  it("splits on semicolons, the documented separator", () => {
+    expect(splitIdentifierList("920000650;750712184")).toEqual(["920000650", "750712184"]);
+  });
+  it("tolerates commas, line breaks, spaces and empty pieces", () => {
+    expect(splitIdentifierList("920000650, 750712184\r\n130783293 ;; 690781810 330781196")).toEqual([
+      "920000650",
+      "750712184",
+      "130783293",
+      "690781810",
+      "330781196",
+    ]);
+  });
+  it("keeps a number typed with spaces as one number", () => {
+    expect(splitIdentifierList("920 000 650; 75 071 218 4")).toEqual(["920 000 650", "75 071 218 4"]);
+  });
+  it("keeps a number typed with dots or dashes as one number", () => {
+    expect(splitIdentifierList("920.000.650 ; 75-0712-184")).toEqual(["920.000.650", "75-0712-184"]);
+  });
+  it("separates by whitespace when the piece is not one 9-character number", () => {
+    expect(splitIdentifierList("12345 920000650")).toEqual(["12345", "920000650"]);
+  });
+  it("returns nothing for an empty or blank list, and drops stray punctuation", () => {
+    expect(splitIdentifierList("")).toEqual([]);
+    expect(splitIdentifierList(" ;\n , ")).toEqual([]);
+    expect(splitIdentifierList("920000650 - 750712184")).toEqual(["920000650", "750712184"]);
+  });
+});
