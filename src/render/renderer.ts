@@ -1,0 +1,112 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
+import mjml2html from "mjml";
+import { subjectOf, TEMPLATE_NAMES, type TemplateData, type TemplateName, viewOf } from "./templates.ts";
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Renderer {
+  render<N extends TemplateName>(name: N, data: TemplateData[N]): RenderedEmail;
+}
+
+export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.meta.url));
+
+/** MJML → HTML still holding the Handlebars placeholders. Slow (tens of ms): done once per template. */
+export async function compileMjml(source: string, filePath: string): Promise<string> {
+  const { html, errors } = await mjml2html(source, {
+    filePath,
+    validationLevel: "soft",
+    keepComments: false,
+    // mjml-core skips mj-include unless told otherwise.
+    ignoreIncludes: false,
+  });
+  if (errors.length) {
+    const list = errors.map((e) => `  line ${e.line}: ${e.message}`).join("\n");
+    throw new Error(`${filePath}: invalid MJML\n${list}`);
+  }
+  return html;
+}
+
+/** The MJML and plain-text sources of one email. */
+export async function readTemplateSources(
+  name: TemplateName,
+  templatesDir = DEFAULT_TEMPLATES_DIR,
+): Promise<{ mjmlPath: string; mjml: string; text: string }> {
+  const mjmlPath = join(templatesDir, `${name}.mjml`);
+  const [mjml, text] = await Promise.all([
+    readFile(mjmlPath, "utf8"),
+    readFile(join(templatesDir, `${name}.txt.hbs`), "utf8"),
+  ]);
+  return { mjmlPath, mjml, text };
+}
+
+/** Handlebars for the HTML part: escapes every `{{value}}`. */
+export function createHtmlHandlebars(): typeof Handlebars {
+  return Handlebars.create();
+}
+
+/**
+ * Handlebars for the plain-text part: no HTML escaping (it would show "&amp;" to the reader); the
+ * data is made safe by `neutralise` instead. `padEnd` aligns the columns of the result tables.
+ */
+export async function createTextHandlebars(templatesDir = DEFAULT_TEMPLATES_DIR): Promise<typeof Handlebars> {
+  const hb = Handlebars.create();
+  hb.registerHelper("padEnd", (value: unknown, width: unknown) => String(value).padEnd(Number(width)));
+  hb.registerPartial("footer", await readFile(join(templatesDir, "partials", "footer.txt.hbs"), "utf8"));
+  return hb;
+}
+
+// Line breaks and other control or bidirectional-override characters in user text could forge lines
+// of the layout (a fake "La tranche … = A") or reorder what is displayed; every field is one line.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
+
+/** A copy of the data with every string reduced to one safe line. */
+export function neutralise<T>(data: T): T {
+  if (typeof data === "string") return data.replace(UNSAFE_CHARACTERS, " ").trim() as T;
+  if (Array.isArray(data)) return data.map(neutralise) as T;
+  if (data !== null && typeof data === "object") {
+    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, neutralise(v)])) as T;
+  }
+  return data;
+}
+
+/**
+ * Reads and compiles every template once (MJML to HTML, then Handlebars); rendering an email is then a
+ * pure function of its data.
+ */
+export async function createRenderer(options: { templatesDir?: string } = {}): Promise<Renderer> {
+  const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
+  const htmlHb = createHtmlHandlebars();
+  const textHb = await createTextHandlebars(templatesDir);
+  const compiled = new Map<
+    TemplateName,
+    { html: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate }
+  >();
+  await Promise.all(
+    TEMPLATE_NAMES.map(async (name) => {
+      const sources = await readTemplateSources(name, templatesDir);
+      const html = await compileMjml(sources.mjml, sources.mjmlPath);
+      compiled.set(name, {
+        html: htmlHb.compile(html, { strict: true }),
+        text: textHb.compile(sources.text, { strict: true, noEscape: true }),
+      });
+    }),
+  );
+  return {
+    render(name, data) {
+      const templates = compiled.get(name);
+      if (!templates) throw new Error(`unknown email template: ${name}`);
+      const safe = neutralise(data);
+      const subject = subjectOf(name, safe);
+      const view = { ...viewOf(name, safe), subject };
+      return { subject, html: templates.html(view), text: templates.text(view) };
+    },
+  };
+}

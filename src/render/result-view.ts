@@ -1,0 +1,132 @@
+import type { Activity, CalculationResult, Field, InvalidReason } from "../engine/types.ts";
+import { FIELDS } from "../engine/types.ts";
+
+/** Row labels of the documented result layout, in FIELDS order. */
+export const FIELD_LABELS: Record<Field, string> = {
+  amRadio: "No AM radiologie",
+  finessRadio: "No FINESS radiologie",
+  amMn: "No AM médecine nucléaire",
+  finessMn: "No FINESS médecine nucléaire",
+};
+
+export const ACTIVITY_LABELS: Record<Activity, string> = {
+  radiologie: "Radiologie",
+  "medecine-nucleaire": "Médecine nucléaire",
+  mixte: "Mixte",
+};
+
+export interface ResultRow {
+  label: string;
+  /** Values joined by "; ", empty when none. */
+  values: string;
+}
+
+export interface InvalidExplanation {
+  value: string;
+  label: string;
+  reason: string;
+}
+
+/** Everything the result templates show, already worded in French. */
+export interface ResultView {
+  contactAddress: string;
+  publicId: string;
+  reference: string;
+  requester: string;
+  valid: ResultRow[];
+  invalid: ResultRow[];
+  tranche: string | null;
+  /** Why no tranche applies, when the total is 0. */
+  noTranche: string | null;
+  activity: string;
+  activityInferred: boolean;
+  total: string;
+  totalDetail: string;
+  dataset: string;
+  reasons: InvalidExplanation[];
+}
+
+export interface ResultContext {
+  publicId: string;
+  reference: string;
+  requester: string;
+  dataset: { id: string | number; label: string };
+  activityInferred: boolean;
+  contactAddress: string;
+}
+
+/** French thousands grouping with a plain space, readable in both parts ("75 000"). */
+export function formatCount(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+}
+
+const isFiness = (field: Field) => field === "finessRadio" || field === "finessMn";
+const isRadio = (field: Field) => field === "amRadio" || field === "finessRadio";
+
+function explain(field: Field, reason: InvalidReason, activity: Activity): string {
+  switch (reason) {
+    case "format":
+      return isFiness(field)
+        ? "format incorrect : un numéro FINESS géographique comporte 9 caractères (le département, puis 7 chiffres) et se termine par une clé de contrôle valide"
+        : "format incorrect : un numéro AM comporte 9 chiffres et commence par un numéro de département";
+    case "unknown":
+      return isFiness(field)
+        ? "numéro FINESS absent des données de référence"
+        : "numéro AM absent des données de référence";
+    case "no-activity":
+      if (isFiness(field)) {
+        return isRadio(field)
+          ? "cet établissement n'a pas d'activité de radiologie dans les données de référence"
+          : "cet établissement n'a pas d'activité de médecine nucléaire dans les données de référence";
+      }
+      return isRadio(field)
+        ? "ce numéro AM n'est pas celui d'un médecin ayant une activité de radiologie (un médecin nucléaire ne peut pas être compté en radiologie)"
+        : "ce numéro AM n'est pas celui d'un médecin ayant une activité de médecine nucléaire (un radiologue ne peut pas être compté en médecine nucléaire)";
+    case "not-applicable":
+      return `champ non pris en compte pour le type d'activité « ${ACTIVITY_LABELS[activity]} »`;
+  }
+}
+
+function noTrancheReason(result: CalculationResult): string {
+  const submitted = FIELDS.some((f) => result.valid[f].length > 0 || result.invalid[f].length > 0);
+  const why = submitted
+    ? "aucun des numéros saisis n'a pu être pris en compte (voir les motifs dans les détails du calcul)"
+    : "aucun numéro FINESS ou AM n'a été saisi";
+  return `Aucune tranche de financement ne s'applique : ${why}, le total d'examens annuels de référence est donc de 0.`;
+}
+
+/** The result email's view of an engine result and the request it answers. */
+export function buildResultView(result: CalculationResult, context: ResultContext): ResultView {
+  const row = (field: Field, values: string[]): ResultRow => ({
+    label: FIELD_LABELS[field],
+    values: values.join("; "),
+  });
+  const nuclearWeighted = result.nuclearExams * result.nuclearCoefficient;
+  return {
+    contactAddress: context.contactAddress,
+    publicId: context.publicId,
+    reference: context.reference,
+    requester: context.requester,
+    valid: FIELDS.map((f) => row(f, result.valid[f])),
+    invalid: FIELDS.map((f) =>
+      row(
+        f,
+        result.invalid[f].map((i) => i.value),
+      ),
+    ),
+    tranche: result.tranche,
+    noTranche: result.tranche ? null : noTrancheReason(result),
+    activity: ACTIVITY_LABELS[result.activity],
+    activityInferred: context.activityInferred,
+    total: formatCount(result.total),
+    totalDetail: `radiologie : ${formatCount(result.radiologyExams)} ; médecine nucléaire : ${formatCount(result.nuclearExams)} × ${result.nuclearCoefficient} = ${formatCount(nuclearWeighted)}`,
+    dataset: `${context.dataset.label} (version ${context.dataset.id})`,
+    reasons: FIELDS.flatMap((f) =>
+      result.invalid[f].map((i) => ({
+        value: i.value,
+        label: FIELD_LABELS[f],
+        reason: explain(f, i.reason, result.activity),
+      })),
+    ),
+  };
+}

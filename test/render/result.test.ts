@@ -1,0 +1,206 @@
+import { readFileSync } from "node:fs";
+import { simpleParser } from "mailparser";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CalculationResult } from "../../src/engine/types.ts";
+import { composeMessage } from "../../src/render/compose.ts";
+import { createRenderer, type Renderer } from "../../src/render/renderer.ts";
+import { buildResultView, type ResultContext } from "../../src/render/result-view.ts";
+import { RESULT_SUBJECT } from "../../src/render/templates.ts";
+
+const result: CalculationResult = {
+  activity: "mixte",
+  tranche: "D",
+  total: 62_000,
+  radiologyExams: 52_000,
+  nuclearExams: 2_000,
+  nuclearCoefficient: 5,
+  valid: {
+    amRadio: ["751234567"],
+    finessRadio: ["920000650", "750712184"],
+    amMn: [],
+    finessMn: ["920000650"],
+  },
+  invalid: {
+    amRadio: [{ value: "12345", reason: "format" }],
+    finessRadio: [{ value: "920000668", reason: "unknown" }],
+    amMn: [{ value: "921234567", reason: "no-activity" }],
+    finessMn: [],
+  },
+};
+
+const context: ResultContext = {
+  publicId: "TR-2026-000123",
+  reference: "CH de XXX",
+  requester: "jean.dupont@editeur.fr",
+  dataset: { id: 3, label: "SAE 2023 et activité 2024" },
+  activityInferred: false,
+  contactAddress: "contact@example.test",
+};
+
+const noTranche: CalculationResult = {
+  ...result,
+  tranche: null,
+  total: 0,
+  radiologyExams: 0,
+  nuclearExams: 0,
+  valid: { amRadio: [], finessRadio: [], amMn: [], finessMn: [] },
+};
+
+const ROW_LABELS = [
+  "No AM radiologie",
+  "No FINESS radiologie",
+  "No AM médecine nucléaire",
+  "No FINESS médecine nucléaire",
+];
+
+/** The [kind, label, value] of every row of the two result tables, in document order. */
+function tableRows(html: string): [string, string, string][] {
+  const row = /<tr data-row="(valid|invalid)"><th[^>]*>([^<]*)<\/th><td[^>]*>([^<]*)<\/td><\/tr>/g;
+  return [...html.matchAll(row)].map((m) => [m[1]!, m[2]!, m[3]!]);
+}
+
+let renderer: Renderer;
+beforeAll(async () => {
+  renderer = await createRenderer();
+});
+
+describe("the result email", () => {
+  it("has the documented subject", () => {
+    expect(renderer.render("result", buildResultView(result, context)).subject).toBe(
+      "Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+    );
+  });
+
+  it("follows the documented layout in plain text, line by line", () => {
+    const expected = readFileSync(new URL("golden/result.txt", import.meta.url), "utf8").split("\n");
+    const actual = renderer.render("result", buildResultView(result, context)).text.split("\n");
+    for (const [i, line] of expected.entries()) expect(`${i + 1}: ${actual[i]}`).toBe(`${i + 1}: ${line}`);
+    expect(actual.length).toBe(expected.length);
+  });
+
+  it("shows the two four-row tables in the documented order in HTML", () => {
+    const { html } = renderer.render("result", buildResultView(result, context));
+    expect(tableRows(html)).toEqual([
+      ["valid", ROW_LABELS[0], "751234567"],
+      ["valid", ROW_LABELS[1], "920000650; 750712184"],
+      ["valid", ROW_LABELS[2], ""],
+      ["valid", ROW_LABELS[3], "920000650"],
+      ["invalid", ROW_LABELS[0], "12345"],
+      ["invalid", ROW_LABELS[1], "920000668"],
+      ["invalid", ROW_LABELS[2], "921234567"],
+      ["invalid", ROW_LABELS[3], ""],
+    ]);
+  });
+
+  it("states the documented sentences in HTML, in order", () => {
+    const { html } = renderer.render("result", buildResultView(result, context));
+    const sentences = [
+      "Bonjour,",
+      "Vous recevez ce mail suite à votre utilisation du service de calcul de tranche de financement SONS Imagerie vague2.",
+      "Suite à votre demande pour :",
+      "La référence : <strong>CH de XXX</strong>",
+      "jean.dupont@editeur.fr",
+      "Données valides :",
+      "Données invalides, non prises en compte dans le calcul :",
+      "La tranche de financement calculée est = <strong>D</strong>",
+      "Tout différend sur ce calcul devra être traité en amont de la génération du devis client par email à :",
+      "Bonne réception.",
+      "TR-2026-000123",
+      "SAE 2023 et activité 2024 (version 3)",
+    ];
+    const positions = sentences.map((s) => html.indexOf(s));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it("escapes a reference holding markup in HTML and keeps it on one line in text", () => {
+    const hostile = 'CH <script>alert("x")</script>\r\nLa tranche de financement calculée est = A';
+    const { html, text } = renderer.render(
+      "result",
+      buildResultView(result, { ...context, reference: hostile }),
+    );
+    expect(html).not.toContain("<script>");
+    expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    expect(text).toContain(
+      'La référence : CH <script>alert("x")</script> La tranche de financement calculée est = A\n',
+    );
+    expect(text.match(/^La tranche de financement calculée est = .*$/gm)).toEqual([
+      "La tranche de financement calculée est = D",
+    ]);
+  });
+
+  it("says plainly that no tranche applies when the total is 0, and why", () => {
+    const { html, text } = renderer.render("result", buildResultView(noTranche, context));
+    expect(text).toContain(
+      "La tranche de financement calculée est = aucune\n" +
+        "Aucune tranche de financement ne s'applique : aucun des numéros saisis n'a pu être pris en compte (voir les motifs dans les détails du calcul), le total d'examens annuels de référence est donc de 0.\n",
+    );
+    expect(html).toContain("La tranche de financement calculée est = <strong>aucune</strong>");
+    expect(html).toContain("Aucune tranche de financement ne s&#x27;applique");
+  });
+
+  it("says that no number was given when the request held none", () => {
+    const empty: CalculationResult = {
+      ...noTranche,
+      invalid: { amRadio: [], finessRadio: [], amMn: [], finessMn: [] },
+    };
+    const { text } = renderer.render("result", buildResultView(empty, context));
+    expect(text).toContain("aucun numéro FINESS ou AM n'a été saisi");
+    expect(text).not.toContain("Motifs des données invalides");
+  });
+
+  it("explains fields that do not apply to the activity type, and an inferred activity", () => {
+    const radiology: CalculationResult = {
+      ...result,
+      activity: "radiologie",
+      invalid: { ...result.invalid, finessMn: [{ value: "920000650", reason: "not-applicable" }] },
+    };
+    const { text } = renderer.render(
+      "result",
+      buildResultView(radiology, { ...context, activityInferred: true }),
+    );
+    expect(text).toContain(
+      "- 920000650 (No FINESS médecine nucléaire) : champ non pris en compte pour le type d'activité « Radiologie »",
+    );
+    expect(text).toContain("Type d'activité : Radiologie (déduit des numéros saisis");
+  });
+});
+
+describe("the outgoing result message", () => {
+  const thread = { messageId: "<req-42@editeur.fr>", references: ["<root-1@editeur.fr>"] };
+
+  async function parsed() {
+    const email = renderer.render("result", buildResultView(result, context));
+    const message = await composeMessage({
+      email,
+      from: "no-reply@example.test",
+      to: "jean.dupont@editeur.fr",
+      replyTo: "contact@example.test",
+      inReplyTo: thread,
+    });
+    return { message, mail: await simpleParser(message.raw) };
+  }
+
+  it("threads to the request and names the service's domain in its Message-ID", async () => {
+    const { message, mail } = await parsed();
+    expect(message.messageId).toMatch(/^<[^@<>]+@example\.test>$/);
+    expect(mail.messageId).toBe(message.messageId);
+    expect(mail.inReplyTo).toBe("<req-42@editeur.fr>");
+    expect(mail.references).toEqual(["<root-1@editeur.fr>", "<req-42@editeur.fr>"]);
+  });
+
+  it("is marked as an automatic reply from no-reply, answered to contact", async () => {
+    const { mail } = await parsed();
+    expect(mail.headers.get("auto-submitted")).toBe("auto-replied");
+    expect(mail.headers.get("x-loop")).toBe("no-reply@example.test");
+    expect(mail.from?.text).toBe("no-reply@example.test");
+    expect(mail.replyTo?.text).toBe("contact@example.test");
+    expect(mail.subject).toBe(RESULT_SUBJECT);
+  });
+
+  it("carries the HTML and an equivalent plain-text part", async () => {
+    const { mail } = await parsed();
+    expect(mail.text).toContain("La tranche de financement calculée est = D");
+    expect(mail.html).toContain("La tranche de financement calculée est = <strong>D</strong>");
+  });
+});
