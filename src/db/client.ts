@@ -6,6 +6,16 @@ import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { applyMigrations } from "./migrate.ts";
 
 export type Db = SqliteClient;
+export type Provider = "sqlite" | "postgresql";
+
+const providers = new WeakMap<object, Provider>();
+
+/** Which SQL dialect a client speaks (raw SQL differs in placeholders and a few functions). */
+export function databaseProvider(db: Db): Provider {
+  const provider = providers.get(db);
+  if (!provider) throw new Error("database client not opened with openDatabase()");
+  return provider;
+}
 export type { Prisma } from "./generated/sqlite/client.ts";
 
 /**
@@ -18,6 +28,7 @@ export async function openDatabase(url: string, options: { migrate?: boolean } =
   const db = postgres
     ? (new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db)
     : new SqliteClient({ adapter: new PrismaLibSql({ url }) });
+  providers.set(db, postgres ? "postgresql" : "sqlite");
   if (!postgres) {
     // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
     await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");

@@ -1,0 +1,18 @@
+import { Command } from "commander";
+import { registerAccessCommands } from "./access.ts";
+import { registerCalcCommand } from "./calc.ts";
+import { registerReferenceCommands } from "./reference.ts";
+
+/** Builds the `tranche` command line; every command group lives in its own file. */
+export function buildProgram(): Command {
+  const program = new Command("tranche")
+    .description("Service de calcul de tranche de financement — Ségur numérique Imagerie vague 2")
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerReferenceCommands(program);
+  registerAccessCommands(program);
+  registerCalcCommand(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,233 @@
+import { createReadStream, statSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse";
+import { type Db, databaseProvider } from "../db/client.ts";
+import {
+  AM_COLUMNS,
+  type AmRow,
+  checkHeader,
+  FINESS_COLUMNS,
+  type FinessRow,
+  parseAmRow,
+  parseFinessRow,
+  type RowResult,
+} from "./rows.ts";
+
+export type ReferenceFile = "finess.csv" | "am.csv";
+
+export interface ImportProgress {
+  file: ReferenceFile;
+  rows: number;
+  bytesRead: number;
+  totalBytes: number;
+}
+
+export interface RejectedRow {
+  file: ReferenceFile;
+  line: number;
+  reason: string;
+}
+
+export interface ImportOptions {
+  label: string;
+  onRejected?: (rejected: RejectedRow) => void;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Rows per INSERT statement. */
+  batchSize?: number;
+}
+
+export interface ImportSummary {
+  datasetId: number;
+  label: string;
+  finess: { imported: number; rejected: number; failingFormatCheck: number };
+  am: { imported: number; rejected: number };
+}
+
+export class ReferenceImportError extends Error {}
+
+/**
+ * Imports `<dir>/finess.csv` and `<dir>/am.csv` as a new dataset version and makes it the active
+ * one — all in one transaction, so a failed import leaves the previous version active and nothing
+ * half-written. Rows are streamed and inserted in batches: memory stays bounded whatever the size.
+ * Malformed rows are reported (with their line number) and skipped; duplicates of an identifier
+ * already imported in the same file are rejected the same way.
+ */
+export async function importReferenceData(
+  db: Db,
+  dir: string,
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const files = { finess: join(dir, "finess.csv"), am: join(dir, "am.csv") };
+  for (const path of Object.values(files)) {
+    try {
+      statSync(path);
+    } catch {
+      throw new ReferenceImportError(`fichier introuvable : ${path}`);
+    }
+  }
+  const postgres = databaseProvider(db) === "postgresql";
+  const batchSize = options.batchSize ?? 500;
+
+  return db.$transaction(
+    async (tx) => {
+      const dataset = await tx.dataset.create({ data: { label: options.label } });
+      const insert = (table: string, columns: string[], rows: unknown[][]) =>
+        tx.$executeRawUnsafe(insertSql(table, columns, rows.length, postgres), ...rows.flat());
+
+      let failingFormatCheck = 0;
+      const finess = await importFile<FinessRow>(files.finess, "finess.csv", FINESS_COLUMNS, parseFinessRow, {
+        ...options,
+        batchSize,
+        key: (row) => row.finess,
+        write: (rows) => {
+          for (const row of rows) if (row.failsFormatCheck) failingFormatCheck++;
+          return insert(
+            "FinessReference",
+            ["datasetId", "finess", "name", "radiology", "nuclear"],
+            rows.map((r) => [dataset.id, r.finess, r.name, r.radiology, r.nuclear]),
+          );
+        },
+      });
+      const am = await importFile<AmRow>(files.am, "am.csv", AM_COLUMNS, parseAmRow, {
+        ...options,
+        batchSize,
+        key: (row) => row.am,
+        write: (rows) =>
+          insert(
+            "AmReference",
+            ["datasetId", "am", "activity", "acts"],
+            rows.map((r) => [dataset.id, r.am, r.activity, r.acts]),
+          ),
+      });
+
+      for (const [file, counts] of [
+        ["finess.csv", finess],
+        ["am.csv", am],
+      ] as const) {
+        if (counts.imported === 0) {
+          throw new ReferenceImportError(
+            `${file} : aucune ligne valide, import annulé (le jeu actif reste inchangé)`,
+          );
+        }
+      }
+      await tx.dataset.updateMany({ where: { active: true }, data: { active: false } });
+      await tx.dataset.update({
+        where: { id: dataset.id },
+        data: {
+          active: true,
+          finessRows: finess.imported,
+          amRows: am.imported,
+          rejectedRows: finess.rejected + am.rejected,
+        },
+      });
+      return {
+        datasetId: dataset.id,
+        label: options.label,
+        finess: { ...finess, failingFormatCheck },
+        am,
+      };
+    },
+    { timeout: 60 * 60_000, maxWait: 30_000 },
+  );
+}
+
+function insertSql(table: string, columns: string[], rowCount: number, postgres: boolean): string {
+  let n = 0;
+  const placeholder = () => (postgres ? `$${++n}` : "?");
+  const tuple = () => `(${columns.map(placeholder).join(", ")})`;
+  const values = Array.from({ length: rowCount }, tuple).join(", ");
+  return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
+}
+
+interface FileOptions<T> extends ImportOptions {
+  batchSize: number;
+  key: (row: T) => string;
+  write: (rows: T[]) => Promise<unknown>;
+}
+
+async function importFile<T>(
+  path: string,
+  file: ReferenceFile,
+  columns: readonly string[],
+  parseRow: (cells: string[]) => RowResult<T>,
+  options: FileOptions<T>,
+): Promise<{ imported: number; rejected: number }> {
+  const totalBytes = statSync(path).size;
+  let rejected = 0;
+  const reject = (line: number, reason: string) => {
+    rejected++;
+    options.onRejected?.({ file, line, reason });
+  };
+  const input = createReadStream(path);
+  const parser = input.pipe(
+    parse({
+      delimiter: ";",
+      bom: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        if (error) reject(error.lines, `ligne CSV illisible (${error.code})`);
+      },
+      info: true,
+    }),
+  );
+  // Identifiers are 9 base-36 characters: as numbers (< 2^53) a seen-set of a million stays small.
+  const seen = new Set<number>();
+  let batch: T[] = [];
+  let imported = 0;
+  let rows = 0;
+  let headerChecked = false;
+  let lastProgress = 0;
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      if (!headerChecked) {
+        headerChecked = true;
+        const problem = checkHeader(record, columns);
+        if (problem) throw new ReferenceImportError(`${file} : ${problem}`);
+        continue;
+      }
+      rows++;
+      const result = parseRow(record);
+      if ("error" in result) {
+        reject(info.lines, result.error);
+      } else {
+        const id = Number.parseInt(options.key(result.row), 36);
+        if (seen.has(id)) {
+          reject(info.lines, `${options.key(result.row)} figure déjà plus haut dans le fichier`);
+        } else {
+          seen.add(id);
+          batch.push(result.row);
+          if (batch.length >= options.batchSize) {
+            await options.write(batch);
+            imported += batch.length;
+            batch = [];
+          }
+        }
+      }
+      if (options.onProgress && rows - lastProgress >= 10_000) {
+        lastProgress = rows;
+        options.onProgress({ file, rows, bytesRead: input.bytesRead, totalBytes });
+      }
+    }
+  } catch (error) {
+    if (error instanceof ReferenceImportError) throw error;
+    const code = (error as { code?: string }).code ?? "";
+    throw new ReferenceImportError(`${file} : fichier CSV illisible (${code || (error as Error).message})`);
+  } finally {
+    input.destroy();
+  }
+  if (!headerChecked)
+    throw new ReferenceImportError(`${file} : fichier vide (en-tête attendu : ${columns.join(";")})`);
+  if (batch.length) {
+    await options.write(batch);
+    imported += batch.length;
+  }
+  options.onProgress?.({ file, rows, bytesRead: totalBytes, totalBytes });
+  return { imported, rejected };
+}
