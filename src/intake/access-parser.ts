@@ -1,0 +1,103 @@
+import { fold } from "./calculation-parser.ts";
+
+export type AccessAction = "grant" | "change" | "revoke";
+
+export interface AccessRequest {
+  action: AccessAction;
+  /** The address concerned (for a change: the old one). */
+  email: string;
+  /** For a change: the new address. */
+  newEmail: string | null;
+}
+
+/** Why an access-looking message could not be read without guessing (it goes to support). */
+export type AccessAmbiguity =
+  | "several-actions"
+  | "several-addresses"
+  | "change-without-new-address"
+  | "no-address";
+
+export type AccessParse =
+  | { status: "request"; request: AccessRequest }
+  | { status: "ambiguous"; action: AccessAction | null; reason: AccessAmbiguity }
+  | { status: "none" };
+
+const ADDRESS = /[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}/gi;
+/** Forwarded-header lines: the addresses in them are not the ones the request names. */
+const HEADER_LINE = /^\s*\*?(de|from|a|to|cc|envoye|sent|date|objet|subject)\s*\*?\s*:/;
+
+// Matched on folded text (lowercase, no accents).
+const GRANT =
+  /\b(autoris\w*|habilit\w*|ouvr\w* (un |l')?acces|ouverture (d'un |de l'|d')?acces|(creer|creation|donner|accorder|obtenir|avoir|ajouter|demande d'|nouvel) ?(un |l'|d')?acces|donner acces|ajout\w* \w+ (a la liste|aux utilisateurs))/;
+const REVOKE =
+  /\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w* (l'|son |le |un )?acces|clotur\w*|ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))/;
+const CHANGE =
+  /\b(modifi\w*|changement|change[rz]?\b|remplac\w*|mise a jour (de l'|d'une |de l)?adresse|nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)/;
+const ACCESS_TOPIC = /\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
+
+/** "remplacer a@x par b@x", "ancien : a@x … nouveau : b@x", "a@x → b@x", "de a@x à/vers b@x". */
+function findChange(folded: string): { from: string; to: string } | null {
+  const a = "([a-z0-9._%+'-]+@[a-z0-9.-]+\\.[a-z]{2,})";
+  const patterns = [
+    new RegExp(`${a}[^@\\n]{0,60}?\\b(par|en|remplacee? par|devient)\\s+(l'adresse\\s+)?${a}`),
+    new RegExp(`ancien\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?nouve\\w*[^@\\n]{0,40}?${a}`),
+    new RegExp(`${a}\\s*(->|=>|→|>)\\s*${a}`),
+    new RegExp(`\\bde\\s+${a}\\s+(a|vers)\\s+${a}`),
+  ];
+  for (const pattern of patterns) {
+    const m = pattern.exec(folded);
+    if (!m) continue;
+    const found = m.slice(1).filter((g): g is string => !!g && g.includes("@"));
+    if (found.length === 2 && found[0] !== found[1]) return { from: found[0]!, to: found[1]! };
+  }
+  const reversed = new RegExp(`nouve\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?ancien\\w*[^@\\n]{0,40}?${a}`).exec(
+    folded,
+  );
+  if (reversed?.[1] && reversed[2] && reversed[1] !== reversed[2])
+    return { from: reversed[2], to: reversed[1] };
+  return null;
+}
+
+export interface AccessContext {
+  /** The sender, lowercased: an address-less "merci de m'autoriser" concerns the sender. */
+  sender: string | null;
+  /** The service's own addresses, never the address concerned. */
+  ownAddresses: readonly string[];
+}
+
+/**
+ * Reads an access request (grant, change, revoke) from a labelled form or free French text.
+ * When the action or the address is not certain it says so instead of guessing.
+ */
+export function parseAccessRequest(text: string, context: AccessContext): AccessParse {
+  const folded = text
+    .split("\n")
+    .filter((line) => !HEADER_LINE.test(fold(line)))
+    .map(fold)
+    .join("\n");
+  if (!ACCESS_TOPIC.test(folded)) return { status: "none" };
+  const own = new Set(context.ownAddresses.map((a) => a.toLowerCase()));
+  const addresses = [...new Set((folded.match(ADDRESS) ?? []).map((a) => a.toLowerCase()))].filter(
+    (a) => !own.has(a),
+  );
+
+  const change = findChange(folded);
+  if (change && !own.has(change.from) && !own.has(change.to))
+    return { status: "request", request: { action: "change", email: change.from, newEmail: change.to } };
+
+  const grant = GRANT.test(folded);
+  const revoke = REVOKE.test(folded);
+  const changeWords = CHANGE.test(folded);
+  if (!grant && !revoke && !changeWords) return { status: "none" };
+  if (changeWords && !grant && !revoke)
+    return { status: "ambiguous", action: "change", reason: "change-without-new-address" };
+  if (grant && revoke) return { status: "ambiguous", action: null, reason: "several-actions" };
+  const action: AccessAction = grant ? "grant" : "revoke";
+
+  // A signature often repeats the sender's address: it names the request only when alone.
+  const others = addresses.filter((a) => a !== context.sender);
+  if (others.length > 1) return { status: "ambiguous", action, reason: "several-addresses" };
+  const email = others[0] ?? (addresses.length > 0 || action === "grant" ? context.sender : null);
+  if (!email) return { status: "ambiguous", action, reason: "no-address" };
+  return { status: "request", request: { action, email, newEmail: null } };
+}

@@ -1,0 +1,247 @@
+import { authenticate, type DNSResolver } from "mailauth";
+import { domainOf, organisationOf } from "./organisation.ts";
+
+export type AuthMode = "authentication-results" | "verify" | "trust-from";
+
+/** What proved the sender: a DMARC pass, an aligned DKIM or SPF pass, or nothing checked (demo). */
+export type AuthMethod = "dmarc" | "dkim" | "spf" | "trust-from";
+
+export interface AuthenticationOutcome {
+  authenticated: boolean;
+  mode: AuthMode;
+  method: AuthMethod | null;
+  /** Short English explanation, for logs and support (never shown to the sender). */
+  detail: string;
+  /** Set in trust-from mode: the demo mode must be loud on every message. */
+  warning: string | null;
+}
+
+export interface AuthResult {
+  method: string;
+  result: string;
+  /** `ptype.property` → value, e.g. `header.d` → `editeur.fr`. */
+  properties: Record<string, string>;
+}
+
+export interface AuthenticationResultsHeader {
+  authservId: string;
+  results: AuthResult[];
+}
+
+/** Removes RFC 5322 comments (nested parentheses), leaving quoted strings alone. */
+function stripComments(value: string): string {
+  let out = "";
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === "\\" && i + 1 < value.length) {
+      if (depth === 0) out += c + value[i + 1];
+      i++;
+    } else if (quoted) {
+      out += c;
+      if (c === '"') quoted = false;
+    } else if (c === "(") depth++;
+    else if (c === ")" && depth > 0) depth--;
+    else if (depth === 0) {
+      if (c === '"') quoted = true;
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** Splits on a separator outside quoted strings. */
+function splitOutsideQuotes(value: string, separator: RegExp): string[] {
+  const parts: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (const c of value) {
+    if (c === '"') quoted = !quoted;
+    if (!quoted && separator.test(c)) {
+      parts.push(current);
+      current = "";
+    } else current += c;
+  }
+  parts.push(current);
+  return parts;
+}
+
+const unquote = (v: string) => (v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1) : v);
+
+/** Parses one RFC 8601 `Authentication-Results` header value; null when it has no authserv-id. */
+export function parseAuthenticationResults(value: string): AuthenticationResultsHeader | null {
+  const clean = stripComments(value.replace(/\r?\n[ \t]+/g, " ")).replace(/\s*=\s*/g, "=");
+  const [head = "", ...resultParts] = splitOutsideQuotes(clean, /;/);
+  const authservId = head.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
+  if (!authservId) return null;
+  const results: AuthResult[] = [];
+  for (const part of resultParts) {
+    const tokens = splitOutsideQuotes(part.trim(), /\s/).filter(Boolean);
+    const [first, ...rest] = tokens;
+    if (!first || first.toLowerCase() === "none") continue;
+    const eq = first.indexOf("=");
+    if (eq < 0) continue;
+    const method = first.slice(0, eq).split("/")[0]?.toLowerCase() ?? "";
+    const result = first.slice(eq + 1).toLowerCase();
+    const properties: Record<string, string> = {};
+    for (const token of rest) {
+      const at = token.indexOf("=");
+      if (at < 0) continue;
+      properties[token.slice(0, at).toLowerCase()] = unquote(token.slice(at + 1));
+    }
+    results.push({ method, result, properties });
+  }
+  return { authservId, results };
+}
+
+/** Domain named by a property that may be an address (`jean@editeur.fr`), `@editeur.fr` or a domain. */
+function propertyDomain(value: string | undefined): string | null {
+  if (!value) return null;
+  const trimmed = value.trim().replace(/^<|>$/g, "");
+  const domain = trimmed.includes("@") ? domainOf(trimmed) : trimmed.toLowerCase();
+  return domain || null;
+}
+
+function aligned(domain: string | null, fromDomain: string): boolean {
+  return domain !== null && organisationOf(domain) === organisationOf(fromDomain);
+}
+
+/**
+ * Decides from the results the trusted server wrote. Relaxed alignment: the DKIM `header.d` or
+ * the SPF `smtp.mailfrom` must share the From address's organisational domain.
+ */
+export function judgeResults(
+  results: AuthResult[],
+  fromAddress: string | null,
+  mode: AuthMode,
+): AuthenticationOutcome {
+  const fail = (detail: string): AuthenticationOutcome => ({
+    authenticated: false,
+    mode,
+    method: null,
+    detail,
+    warning: null,
+  });
+  const fromDomain = fromAddress ? domainOf(fromAddress) : null;
+  if (!fromDomain) return fail("no single From address");
+  const pass = (method: AuthMethod, detail: string): AuthenticationOutcome => ({
+    authenticated: true,
+    mode,
+    method,
+    detail,
+    warning: null,
+  });
+  for (const r of results) {
+    if (r.method !== "dmarc" || r.result !== "pass") continue;
+    const headerFrom = r.properties["header.from"];
+    if (!headerFrom || aligned(propertyDomain(headerFrom), fromDomain)) return pass("dmarc", "dmarc=pass");
+  }
+  for (const r of results) {
+    if (r.method !== "dkim" || r.result !== "pass") continue;
+    const d = propertyDomain(r.properties["header.d"] ?? r.properties["header.i"]);
+    if (aligned(d, fromDomain)) return pass("dkim", `dkim=pass header.d=${d}`);
+  }
+  for (const r of results) {
+    if (r.method !== "spf" || r.result !== "pass") continue;
+    const d = propertyDomain(r.properties["smtp.mailfrom"] ?? r.properties["smtp.helo"]);
+    if (aligned(d, fromDomain)) return pass("spf", `spf=pass smtp.mailfrom=${d}`);
+  }
+  const seen = results.map((r) => `${r.method}=${r.result}`).join(" ");
+  return fail(seen ? `no aligned pass (${seen})` : "no authentication result");
+}
+
+/**
+ * Reads the `Authentication-Results` headers (topmost first) and trusts only the topmost one
+ * written by the configured authserv-id: the receiving server prepends its own, and any header
+ * below it with the same id came with the message and may be forged.
+ */
+export function authenticateFromHeaders(
+  headerValues: readonly string[],
+  fromAddress: string | null,
+  authservId: string,
+): AuthenticationOutcome {
+  const trusted = authservId.toLowerCase();
+  for (const value of headerValues) {
+    const parsed = parseAuthenticationResults(value);
+    if (parsed?.authservId === trusted)
+      return judgeResults(parsed.results, fromAddress, "authentication-results");
+  }
+  return {
+    authenticated: false,
+    mode: "authentication-results",
+    method: null,
+    detail: `no Authentication-Results from ${trusted}`,
+    warning: null,
+  };
+}
+
+export function trustFrom(fromAddress: string | null): AuthenticationOutcome {
+  return {
+    authenticated: fromAddress !== null,
+    mode: "trust-from",
+    method: fromAddress ? "trust-from" : null,
+    detail: "From trusted without any check",
+    warning: "authentication disabled (trust-from demo mode): a forged From would be believed",
+  };
+}
+
+export interface ConnectionInfo {
+  ip: string | null;
+  helo: string | null;
+}
+
+/**
+ * The connecting client as recorded by our own receiving server: the topmost `Received` header
+ * whose `by` names the authserv-id host (`from helo (… [ip])`). Headers below it are the sender's.
+ */
+export function trustedConnection(receivedValues: readonly string[], authservId: string): ConnectionInfo {
+  const host = authservId.toLowerCase();
+  for (const raw of receivedValues) {
+    const value = raw.replace(/\s+/g, " ");
+    const by = /\bby\s+([^\s;()]+)/i.exec(value)?.[1]?.toLowerCase();
+    if (by !== host) continue;
+    const helo = /^\s*from\s+([^\s;()]+)/i.exec(value)?.[1] ?? null;
+    const ip = /\[(?:IPv6:)?([0-9a-f.:]+)\]/i.exec(value)?.[1] ?? null;
+    return { ip, helo };
+  }
+  return { ip: null, helo: null };
+}
+
+export interface VerifyOptions {
+  authservId: string;
+  resolver: DNSResolver;
+  /** Envelope sender (Return-Path), when known. */
+  sender: string | null;
+  connection: ConnectionInfo;
+}
+
+/** Verifies DKIM, SPF and DMARC here with mailauth, through the injected DNS resolver. */
+export async function verifyMessage(
+  raw: Buffer,
+  fromAddress: string | null,
+  options: VerifyOptions,
+): Promise<AuthenticationOutcome> {
+  try {
+    const result = await authenticate(raw, {
+      resolver: options.resolver,
+      mta: options.authservId,
+      ...(options.connection.ip ? { ip: options.connection.ip } : {}),
+      ...(options.connection.helo ? { helo: options.connection.helo } : {}),
+      ...(options.sender ? { sender: options.sender } : {}),
+      disableArc: true,
+      disableBimi: true,
+    });
+    const header = /Authentication-Results:\s*([\s\S]*)/i.exec(result.headers)?.[1] ?? "";
+    const parsed = parseAuthenticationResults(header);
+    return judgeResults(parsed?.results ?? [], fromAddress, "verify");
+  } catch (error) {
+    return {
+      authenticated: false,
+      mode: "verify",
+      method: null,
+      detail: `verification failed: ${(error as Error).message}`,
+      warning: null,
+    };
+  }
+}

@@ -1,0 +1,259 @@
+import type { Activity, Field, FieldLists } from "../engine/types.ts";
+import { splitIdentifierList } from "../identifiers/split.ts";
+
+/** A labelled field of the web form (SPEC §5); `finess`/`am` are labels that name no activity. */
+type LabelKind = Field | "finess" | "am" | "recipient" | "reference" | "activity";
+
+/** Lowercase, without accents, typographic apostrophes made plain, spaces collapsed. */
+export function fold(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[’‘`´]/g, "'")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Words that only decorate a label: "N°", "Liste des numéros", "géographique", articles. */
+const NOISE = new Set([
+  "n",
+  "no",
+  "nº",
+  "n°",
+  "num",
+  "numero",
+  "numeros",
+  "liste",
+  "des",
+  "de",
+  "du",
+  "d",
+  "la",
+  "le",
+  "les",
+  "l",
+  "s",
+  "geographique",
+  "geographiques",
+  "geo",
+  "g",
+  "votre",
+  "vos",
+  "saisir",
+]);
+
+function labelWords(label: string): string[] {
+  return fold(label)
+    .replace(/^[\s\-*•·>|#]+/, "")
+    .replace(/[°º]/g, " ")
+    .split(/[\s'().*_/]+/)
+    .map((w) => w.replace(/[^a-z0-9-]/g, ""))
+    .filter((w) => w && !NOISE.has(w));
+}
+
+const isFiness = (w: string) => /^fin+e?s+e?s*$/.test(w) || w === "finness";
+const isAm = (w: string) => w === "am" || w === "a-m" || w === "assurance" || w === "maladie";
+const isRadio = (w: string) => /^radi/.test(w);
+const isNuclear = (w: string) => /^nuc?l/.test(w) || ["mn", "nuc", "med", "medecine"].includes(w);
+
+const IDENTIFIER_EXTRAS = new Set([
+  "etablissement",
+  "etablissements",
+  "medecin",
+  "medecins",
+  "liberaux",
+  "et",
+]);
+const RECIPIENT_WORDS = new Set([
+  "adresse",
+  "email",
+  "e-mail",
+  "mail",
+  "courriel",
+  "electronique",
+  "destinataire",
+  "resultat",
+  "calcul",
+  "demandeur",
+]);
+const REFERENCE_WORDS = new Set([
+  "reference",
+  "ref",
+  "nom",
+  "etablissement",
+  "groupe",
+  "ou",
+  "client",
+  "commande",
+  "structure",
+  "identifiant",
+  "libre",
+]);
+const ACTIVITY_WORDS = new Set(["type", "activite", "activites", "couverte", "choisie"]);
+
+/** Which form field a label names, tolerating typos, accents, case and "N°/Liste des numéros". */
+export function classifyLabel(label: string): LabelKind | null {
+  const words = labelWords(label);
+  if (words.length === 0 || words.length > 9) return null;
+  const finess = words.some(isFiness);
+  const am =
+    words.includes("am") ||
+    words.includes("a-m") ||
+    (words.includes("assurance") && words.includes("maladie"));
+  if (finess !== am) {
+    const rest = words.filter((w) => !isFiness(w) && !isAm(w));
+    const radio = rest.some(isRadio);
+    const nuclear = rest.some((w) => !isRadio(w) && isNuclear(w));
+    const known = rest.every((w) => isRadio(w) || isNuclear(w) || IDENTIFIER_EXTRAS.has(w));
+    if (!known || (radio && nuclear)) return null;
+    if (radio) return finess ? "finessRadio" : "amRadio";
+    if (nuclear) return finess ? "finessMn" : "amMn";
+    return finess ? "finess" : "am";
+  }
+  if (words.every((w) => ACTIVITY_WORDS.has(w)) && words.some((w) => w.startsWith("activite")))
+    return "activity";
+  if (words.every((w) => RECIPIENT_WORDS.has(w)) && words.some((w) => /mail|courriel/.test(w)))
+    return "recipient";
+  if (words.every((w) => REFERENCE_WORDS.has(w)) && words.some((w) => w !== "ou" && w !== "nom"))
+    return "reference";
+  return null;
+}
+
+/** Reads an activity type as users write it; null when it is not one of the three. */
+export function readActivity(value: string): Activity | null {
+  const v = fold(value);
+  if (!v) return null;
+  const radio = /\bradi/.test(v);
+  const nuclear = /\bnuc?l|\bmn\b|\bmed(ecine)?\b/.test(v);
+  if (/\bmixte?s?\b|\bles deux\b/.test(v) || (radio && nuclear)) return "mixte";
+  if (radio) return "radiologie";
+  if (nuclear) return "medecine-nucleaire";
+  return null;
+}
+
+export type CalculationProblem =
+  | "no-identifiers"
+  | "missing-reference"
+  | "unreadable-activity"
+  | "field-without-activity"
+  | "attachment-unreadable";
+
+export interface LabelledCalculation {
+  recipient: string | null;
+  reference: string | null;
+  activity: Activity | null;
+  /** The activity as typed when it could not be read. */
+  activityText: string | null;
+  lists: FieldLists;
+  /** How many labels of the form were recognised (any field). */
+  labelsFound: number;
+  /** Whether a label named an identifier field (even with an empty value). */
+  identifierLabelFound: boolean;
+  problems: CalculationProblem[];
+}
+
+interface LabelMatch {
+  kind: LabelKind;
+  value: string;
+}
+
+/** Separators between a label and its value, most explicit first. */
+const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
+const IDENTIFIER_LINE = /^[\s0-9A-Za-z;,.\u002D\u2010-\u2015]+$/;
+
+/** A line "label : value" (also `=`, a tab, a table cell, or a label alone with values below). */
+function matchLabel(rawLine: string): LabelMatch | null {
+  const line = rawLine.replace(/^[\s|>*•·-]+/, "").replace(/[\s|]+$/, "");
+  if (!line || line.length > 5000) return null;
+  for (const separator of SEPARATORS) {
+    const sep = separator.exec(line);
+    if (!sep || sep.index === 0) continue;
+    const kind = classifyLabel(line.slice(0, sep.index));
+    if (kind) return { kind, value: line.slice(sep.index + sep[0].length).trim() };
+  }
+  const whole = classifyLabel(line.replace(/[:=]\s*$/, ""));
+  if (whole) return { kind: whole, value: "" };
+  // "FINESS radiologie 920000650; 920000651": the label runs into the numbers.
+  const words = line.split(/\s+/);
+  for (let k = Math.min(words.length - 1, 8); k >= 1; k--) {
+    const rest = words.slice(k).join(" ");
+    if (!/^(\d|2[ab]\d)/i.test(rest)) continue;
+    const kind = classifyLabel(words.slice(0, k).join(" "));
+    if (kind && kind !== "recipient" && kind !== "reference" && kind !== "activity")
+      return { kind, value: rest };
+  }
+  return null;
+}
+
+const emptyLists = (): FieldLists => ({ amRadio: [], finessRadio: [], amMn: [], finessMn: [] });
+
+function splitValues(text: string): string[] {
+  return splitIdentifierList(text.replace(/\s(et|and|puis)\s/gi, ";"));
+}
+
+/** Reads the labelled fields of SPEC §5 from the sender's own text. Never throws. */
+export function parseLabelledCalculation(text: string): LabelledCalculation {
+  const lines = text.split("\n");
+  const result: LabelledCalculation = {
+    recipient: null,
+    reference: null,
+    activity: null,
+    activityText: null,
+    lists: emptyLists(),
+    labelsFound: 0,
+    identifierLabelFound: false,
+    problems: [],
+  };
+  const generic: { kind: "finess" | "am"; tokens: string[] }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = matchLabel(lines[i] ?? "");
+    if (!match) continue;
+    result.labelsFound++;
+    let value = match.value;
+    if (match.kind === "recipient" || match.kind === "reference" || match.kind === "activity") {
+      if (!value) {
+        const next = lines[i + 1] ?? "";
+        if (next.trim() && !matchLabel(next)) {
+          value = next.trim();
+          i++;
+        }
+      }
+      value = value.replace(/\t/g, " ").trim();
+      if (!value) continue;
+      if (match.kind === "recipient") {
+        result.recipient = /[^\s<>"'@]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value)?.[0]?.toLowerCase() ?? null;
+      } else if (match.kind === "reference") result.reference = value.slice(0, 200);
+      else {
+        result.activity = readActivity(value);
+        result.activityText = result.activity ? null : value.slice(0, 100);
+      }
+      continue;
+    }
+    result.identifierLabelFound = true;
+    // Values continue on the following lines until a blank line, another label or prose.
+    const parts = [value];
+    let j = i + 1;
+    if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
+    for (; j < lines.length; j++) {
+      const next = lines[j] ?? "";
+      if (!next.trim() || matchLabel(next) || !IDENTIFIER_LINE.test(next) || !/\d/.test(next)) break;
+      parts.push(next);
+    }
+    i = j - 1;
+    const tokens = splitValues(parts.join("\n"));
+    if (match.kind === "finess" || match.kind === "am") generic.push({ kind: match.kind, tokens });
+    else result.lists[match.kind].push(...tokens);
+  }
+  for (const { kind, tokens } of generic) {
+    if (tokens.length === 0) continue;
+    if (result.activity === "radiologie")
+      result.lists[kind === "finess" ? "finessRadio" : "amRadio"].push(...tokens);
+    else if (result.activity === "medecine-nucleaire")
+      result.lists[kind === "finess" ? "finessMn" : "amMn"].push(...tokens);
+    else if (!result.problems.includes("field-without-activity"))
+      result.problems.push("field-without-activity");
+  }
+  if (result.activityText) result.problems.push("unreadable-activity");
+  return result;
+}
