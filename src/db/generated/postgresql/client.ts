@@ -82,3 +82,28 @@ export type Calculation = Prisma.CalculationModel
  * the outbox worker. Nothing is sent that was not first committed here.
  */
 export type OutboxMessage = Prisma.OutboxMessageModel
+/**
+ * Model MailboxState
+ * Where the daemon stands on one mailbox: what it has seen, and its connection, for `tranche status`.
+ */
+export type MailboxState = Prisma.MailboxStateModel
+/**
+ * Model AccessRequest
+ * An access request read from a contact@ message: decided by rule at once, or pending for support.
+ */
+export type AccessRequest = Prisma.AccessRequestModel
+/**
+ * Model AccessEvent
+ * Audit trail of authorised addresses: every grant, revocation, change, refusal, whoever made it.
+ */
+export type AccessEvent = Prisma.AccessEventModel
+/**
+ * Model Ticket
+ * A support ticket: every contact@ message that is not an automatically decided access request.
+ */
+export type Ticket = Prisma.TicketModel
+/**
+ * Model TicketCalculation
+ * A calculation a ticket concerns, and how the link was found.
+ */
+export type TicketCalculation = Prisma.TicketCalculationModel

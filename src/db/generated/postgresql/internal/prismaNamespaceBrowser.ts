@@ -57,7 +57,12 @@ export const ModelName = {
   AuthorisedAddress: 'AuthorisedAddress',
   InboundMessage: 'InboundMessage',
   Calculation: 'Calculation',
-  OutboxMessage: 'OutboxMessage'
+  OutboxMessage: 'OutboxMessage',
+  MailboxState: 'MailboxState',
+  AccessRequest: 'AccessRequest',
+  AccessEvent: 'AccessEvent',
+  Ticket: 'Ticket',
+  TicketCalculation: 'TicketCalculation'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -136,9 +141,11 @@ export const InboundMessageScalarFieldEnum = {
   decision: 'decision',
   attempts: 'attempts',
   lastError: 'lastError',
+  summary: 'summary',
   raw: 'raw',
   receivedAt: 'receivedAt',
-  processedAt: 'processedAt'
+  processedAt: 'processedAt',
+  ticketId: 'ticketId'
 } as const
 
 export type InboundMessageScalarFieldEnum = (typeof InboundMessageScalarFieldEnum)[keyof typeof InboundMessageScalarFieldEnum]
@@ -182,6 +189,79 @@ export const OutboxMessageScalarFieldEnum = {
 } as const
 
 export type OutboxMessageScalarFieldEnum = (typeof OutboxMessageScalarFieldEnum)[keyof typeof OutboxMessageScalarFieldEnum]
+
+
+export const MailboxStateScalarFieldEnum = {
+  mailbox: 'mailbox',
+  source: 'source',
+  uidValidity: 'uidValidity',
+  lastUid: 'lastUid',
+  state: 'state',
+  lastError: 'lastError',
+  lastErrorAt: 'lastErrorAt',
+  lastConnectedAt: 'lastConnectedAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type MailboxStateScalarFieldEnum = (typeof MailboxStateScalarFieldEnum)[keyof typeof MailboxStateScalarFieldEnum]
+
+
+export const AccessRequestScalarFieldEnum = {
+  id: 'id',
+  inboundMessageId: 'inboundMessageId',
+  requester: 'requester',
+  action: 'action',
+  email: 'email',
+  newEmail: 'newEmail',
+  status: 'status',
+  reason: 'reason',
+  decidedBy: 'decidedBy',
+  decidedAt: 'decidedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type AccessRequestScalarFieldEnum = (typeof AccessRequestScalarFieldEnum)[keyof typeof AccessRequestScalarFieldEnum]
+
+
+export const AccessEventScalarFieldEnum = {
+  id: 'id',
+  at: 'at',
+  action: 'action',
+  email: 'email',
+  newEmail: 'newEmail',
+  requestedBy: 'requestedBy',
+  sourceMessageId: 'sourceMessageId',
+  decidedBy: 'decidedBy',
+  accessRequestId: 'accessRequestId',
+  detail: 'detail'
+} as const
+
+export type AccessEventScalarFieldEnum = (typeof AccessEventScalarFieldEnum)[keyof typeof AccessEventScalarFieldEnum]
+
+
+export const TicketScalarFieldEnum = {
+  id: 'id',
+  category: 'category',
+  status: 'status',
+  sender: 'sender',
+  organisation: 'organisation',
+  subject: 'subject',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  closedAt: 'closedAt',
+  closeNote: 'closeNote'
+} as const
+
+export type TicketScalarFieldEnum = (typeof TicketScalarFieldEnum)[keyof typeof TicketScalarFieldEnum]
+
+
+export const TicketCalculationScalarFieldEnum = {
+  ticketId: 'ticketId',
+  calculationId: 'calculationId',
+  linkedBy: 'linkedBy'
+} as const
+
+export type TicketCalculationScalarFieldEnum = (typeof TicketCalculationScalarFieldEnum)[keyof typeof TicketCalculationScalarFieldEnum]
 
 
 export const SortOrder = {

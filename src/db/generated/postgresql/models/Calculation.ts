@@ -310,6 +310,7 @@ export type CalculationWhereInput = {
   resultMessageId?: Prisma.StringNullableFilter<"Calculation"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Calculation"> | Date | string
   inbound?: Prisma.XOR<Prisma.InboundMessageNullableScalarRelationFilter, Prisma.InboundMessageWhereInput> | null
+  tickets?: Prisma.TicketCalculationListRelationFilter
 }
 
 export type CalculationOrderByWithRelationInput = {
@@ -329,6 +330,7 @@ export type CalculationOrderByWithRelationInput = {
   resultMessageId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   inbound?: Prisma.InboundMessageOrderByWithRelationInput
+  tickets?: Prisma.TicketCalculationOrderByRelationAggregateInput
 }
 
 export type CalculationWhereUniqueInput = Prisma.AtLeast<{
@@ -351,6 +353,7 @@ export type CalculationWhereUniqueInput = Prisma.AtLeast<{
   datasetId?: Prisma.IntFilter<"Calculation"> | number
   createdAt?: Prisma.DateTimeFilter<"Calculation"> | Date | string
   inbound?: Prisma.XOR<Prisma.InboundMessageNullableScalarRelationFilter, Prisma.InboundMessageWhereInput> | null
+  tickets?: Prisma.TicketCalculationListRelationFilter
 }, "id" | "publicId" | "resultMessageId">
 
 export type CalculationOrderByWithAggregationInput = {
@@ -412,6 +415,7 @@ export type CalculationCreateInput = {
   resultMessageId?: string | null
   createdAt?: Date | string
   inbound?: Prisma.InboundMessageCreateNestedOneWithoutCalculationsInput
+  tickets?: Prisma.TicketCalculationCreateNestedManyWithoutCalculationInput
 }
 
 export type CalculationUncheckedCreateInput = {
@@ -430,6 +434,7 @@ export type CalculationUncheckedCreateInput = {
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
+  tickets?: Prisma.TicketCalculationUncheckedCreateNestedManyWithoutCalculationInput
 }
 
 export type CalculationUpdateInput = {
@@ -447,6 +452,7 @@ export type CalculationUpdateInput = {
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   inbound?: Prisma.InboundMessageUpdateOneWithoutCalculationsNestedInput
+  tickets?: Prisma.TicketCalculationUpdateManyWithoutCalculationNestedInput
 }
 
 export type CalculationUncheckedUpdateInput = {
@@ -465,6 +471,7 @@ export type CalculationUncheckedUpdateInput = {
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tickets?: Prisma.TicketCalculationUncheckedUpdateManyWithoutCalculationNestedInput
 }
 
 export type CalculationCreateManyInput = {
@@ -597,6 +604,11 @@ export type CalculationSumOrderByAggregateInput = {
   datasetId?: Prisma.SortOrder
 }
 
+export type CalculationScalarRelationFilter = {
+  is?: Prisma.CalculationWhereInput
+  isNot?: Prisma.CalculationWhereInput
+}
+
 export type CalculationCreateNestedManyWithoutInboundInput = {
   create?: Prisma.XOR<Prisma.CalculationCreateWithoutInboundInput, Prisma.CalculationUncheckedCreateWithoutInboundInput> | Prisma.CalculationCreateWithoutInboundInput[] | Prisma.CalculationUncheckedCreateWithoutInboundInput[]
   connectOrCreate?: Prisma.CalculationCreateOrConnectWithoutInboundInput | Prisma.CalculationCreateOrConnectWithoutInboundInput[]
@@ -639,12 +651,18 @@ export type CalculationUncheckedUpdateManyWithoutInboundNestedInput = {
   deleteMany?: Prisma.CalculationScalarWhereInput | Prisma.CalculationScalarWhereInput[]
 }
 
-export type NullableIntFieldUpdateOperationsInput = {
-  set?: number | null
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
+export type CalculationCreateNestedOneWithoutTicketsInput = {
+  create?: Prisma.XOR<Prisma.CalculationCreateWithoutTicketsInput, Prisma.CalculationUncheckedCreateWithoutTicketsInput>
+  connectOrCreate?: Prisma.CalculationCreateOrConnectWithoutTicketsInput
+  connect?: Prisma.CalculationWhereUniqueInput
+}
+
+export type CalculationUpdateOneRequiredWithoutTicketsNestedInput = {
+  create?: Prisma.XOR<Prisma.CalculationCreateWithoutTicketsInput, Prisma.CalculationUncheckedCreateWithoutTicketsInput>
+  connectOrCreate?: Prisma.CalculationCreateOrConnectWithoutTicketsInput
+  upsert?: Prisma.CalculationUpsertWithoutTicketsInput
+  connect?: Prisma.CalculationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CalculationUpdateToOneWithWhereWithoutTicketsInput, Prisma.CalculationUpdateWithoutTicketsInput>, Prisma.CalculationUncheckedUpdateWithoutTicketsInput>
 }
 
 export type CalculationCreateWithoutInboundInput = {
@@ -661,6 +679,7 @@ export type CalculationCreateWithoutInboundInput = {
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
+  tickets?: Prisma.TicketCalculationCreateNestedManyWithoutCalculationInput
 }
 
 export type CalculationUncheckedCreateWithoutInboundInput = {
@@ -678,6 +697,7 @@ export type CalculationUncheckedCreateWithoutInboundInput = {
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
+  tickets?: Prisma.TicketCalculationUncheckedCreateNestedManyWithoutCalculationInput
 }
 
 export type CalculationCreateOrConnectWithoutInboundInput = {
@@ -727,6 +747,92 @@ export type CalculationScalarWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Calculation"> | Date | string
 }
 
+export type CalculationCreateWithoutTicketsInput = {
+  publicId: string
+  sender: string
+  recipient: string
+  reference: string
+  activity: string
+  activityInferred?: boolean
+  input: string
+  result: string
+  tranche?: string | null
+  total: number
+  datasetId: number
+  resultMessageId?: string | null
+  createdAt?: Date | string
+  inbound?: Prisma.InboundMessageCreateNestedOneWithoutCalculationsInput
+}
+
+export type CalculationUncheckedCreateWithoutTicketsInput = {
+  id?: number
+  publicId: string
+  inboundMessageId?: number | null
+  sender: string
+  recipient: string
+  reference: string
+  activity: string
+  activityInferred?: boolean
+  input: string
+  result: string
+  tranche?: string | null
+  total: number
+  datasetId: number
+  resultMessageId?: string | null
+  createdAt?: Date | string
+}
+
+export type CalculationCreateOrConnectWithoutTicketsInput = {
+  where: Prisma.CalculationWhereUniqueInput
+  create: Prisma.XOR<Prisma.CalculationCreateWithoutTicketsInput, Prisma.CalculationUncheckedCreateWithoutTicketsInput>
+}
+
+export type CalculationUpsertWithoutTicketsInput = {
+  update: Prisma.XOR<Prisma.CalculationUpdateWithoutTicketsInput, Prisma.CalculationUncheckedUpdateWithoutTicketsInput>
+  create: Prisma.XOR<Prisma.CalculationCreateWithoutTicketsInput, Prisma.CalculationUncheckedCreateWithoutTicketsInput>
+  where?: Prisma.CalculationWhereInput
+}
+
+export type CalculationUpdateToOneWithWhereWithoutTicketsInput = {
+  where?: Prisma.CalculationWhereInput
+  data: Prisma.XOR<Prisma.CalculationUpdateWithoutTicketsInput, Prisma.CalculationUncheckedUpdateWithoutTicketsInput>
+}
+
+export type CalculationUpdateWithoutTicketsInput = {
+  publicId?: Prisma.StringFieldUpdateOperationsInput | string
+  sender?: Prisma.StringFieldUpdateOperationsInput | string
+  recipient?: Prisma.StringFieldUpdateOperationsInput | string
+  reference?: Prisma.StringFieldUpdateOperationsInput | string
+  activity?: Prisma.StringFieldUpdateOperationsInput | string
+  activityInferred?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  input?: Prisma.StringFieldUpdateOperationsInput | string
+  result?: Prisma.StringFieldUpdateOperationsInput | string
+  tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  total?: Prisma.IntFieldUpdateOperationsInput | number
+  datasetId?: Prisma.IntFieldUpdateOperationsInput | number
+  resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inbound?: Prisma.InboundMessageUpdateOneWithoutCalculationsNestedInput
+}
+
+export type CalculationUncheckedUpdateWithoutTicketsInput = {
+  id?: Prisma.IntFieldUpdateOperationsInput | number
+  publicId?: Prisma.StringFieldUpdateOperationsInput | string
+  inboundMessageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  sender?: Prisma.StringFieldUpdateOperationsInput | string
+  recipient?: Prisma.StringFieldUpdateOperationsInput | string
+  reference?: Prisma.StringFieldUpdateOperationsInput | string
+  activity?: Prisma.StringFieldUpdateOperationsInput | string
+  activityInferred?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  input?: Prisma.StringFieldUpdateOperationsInput | string
+  result?: Prisma.StringFieldUpdateOperationsInput | string
+  tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  total?: Prisma.IntFieldUpdateOperationsInput | number
+  datasetId?: Prisma.IntFieldUpdateOperationsInput | number
+  resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
 export type CalculationCreateManyInboundInput = {
   id?: number
   publicId: string
@@ -758,6 +864,7 @@ export type CalculationUpdateWithoutInboundInput = {
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tickets?: Prisma.TicketCalculationUpdateManyWithoutCalculationNestedInput
 }
 
 export type CalculationUncheckedUpdateWithoutInboundInput = {
@@ -775,6 +882,7 @@ export type CalculationUncheckedUpdateWithoutInboundInput = {
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tickets?: Prisma.TicketCalculationUncheckedUpdateManyWithoutCalculationNestedInput
 }
 
 export type CalculationUncheckedUpdateManyWithoutInboundInput = {
@@ -795,6 +903,35 @@ export type CalculationUncheckedUpdateManyWithoutInboundInput = {
 }
 
 
+/**
+ * Count Type CalculationCountOutputType
+ */
+
+export type CalculationCountOutputType = {
+  tickets: number
+}
+
+export type CalculationCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  tickets?: boolean | CalculationCountOutputTypeCountTicketsArgs
+}
+
+/**
+ * CalculationCountOutputType without action
+ */
+export type CalculationCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the CalculationCountOutputType
+   */
+  select?: Prisma.CalculationCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * CalculationCountOutputType without action
+ */
+export type CalculationCountOutputTypeCountTicketsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketCalculationWhereInput
+}
+
 
 export type CalculationSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -813,6 +950,8 @@ export type CalculationSelect<ExtArgs extends runtime.Types.Extensions.InternalA
   resultMessageId?: boolean
   createdAt?: boolean
   inbound?: boolean | Prisma.Calculation$inboundArgs<ExtArgs>
+  tickets?: boolean | Prisma.Calculation$ticketsArgs<ExtArgs>
+  _count?: boolean | Prisma.CalculationCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["calculation"]>
 
 export type CalculationSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -874,6 +1013,8 @@ export type CalculationSelectScalar = {
 export type CalculationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "publicId" | "inboundMessageId" | "sender" | "recipient" | "reference" | "activity" | "activityInferred" | "input" | "result" | "tranche" | "total" | "datasetId" | "resultMessageId" | "createdAt", ExtArgs["result"]["calculation"]>
 export type CalculationInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   inbound?: boolean | Prisma.Calculation$inboundArgs<ExtArgs>
+  tickets?: boolean | Prisma.Calculation$ticketsArgs<ExtArgs>
+  _count?: boolean | Prisma.CalculationCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CalculationIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   inbound?: boolean | Prisma.Calculation$inboundArgs<ExtArgs>
@@ -886,6 +1027,7 @@ export type $CalculationPayload<ExtArgs extends runtime.Types.Extensions.Interna
   name: "Calculation"
   objects: {
     inbound: Prisma.$InboundMessagePayload<ExtArgs> | null
+    tickets: Prisma.$TicketCalculationPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: number
@@ -1310,6 +1452,7 @@ readonly fields: CalculationFieldRefs;
 export interface Prisma__CalculationClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   inbound<T extends Prisma.Calculation$inboundArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Calculation$inboundArgs<ExtArgs>>): Prisma.Prisma__InboundMessageClient<runtime.Types.Result.GetResult<Prisma.$InboundMessagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  tickets<T extends Prisma.Calculation$ticketsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Calculation$ticketsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketCalculationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1771,6 +1914,30 @@ export type Calculation$inboundArgs<ExtArgs extends runtime.Types.Extensions.Int
    */
   include?: Prisma.InboundMessageInclude<ExtArgs> | null
   where?: Prisma.InboundMessageWhereInput
+}
+
+/**
+ * Calculation.tickets
+ */
+export type Calculation$ticketsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketCalculation
+   */
+  select?: Prisma.TicketCalculationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketCalculation
+   */
+  omit?: Prisma.TicketCalculationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketCalculationInclude<ExtArgs> | null
+  where?: Prisma.TicketCalculationWhereInput
+  orderBy?: Prisma.TicketCalculationOrderByWithRelationInput | Prisma.TicketCalculationOrderByWithRelationInput[]
+  cursor?: Prisma.TicketCalculationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketCalculationScalarFieldEnum | Prisma.TicketCalculationScalarFieldEnum[]
 }
 
 /**

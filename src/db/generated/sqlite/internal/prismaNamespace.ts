@@ -403,7 +403,12 @@ export const ModelName = {
   AuthorisedAddress: 'AuthorisedAddress',
   InboundMessage: 'InboundMessage',
   Calculation: 'Calculation',
-  OutboxMessage: 'OutboxMessage'
+  OutboxMessage: 'OutboxMessage',
+  MailboxState: 'MailboxState',
+  AccessRequest: 'AccessRequest',
+  AccessEvent: 'AccessEvent',
+  Ticket: 'Ticket',
+  TicketCalculation: 'TicketCalculation'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -419,7 +424,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "dataset" | "finessReference" | "amReference" | "authorisedAddress" | "inboundMessage" | "calculation" | "outboxMessage"
+    modelProps: "dataset" | "finessReference" | "amReference" | "authorisedAddress" | "inboundMessage" | "calculation" | "outboxMessage" | "mailboxState" | "accessRequest" | "accessEvent" | "ticket" | "ticketCalculation"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -941,6 +946,376 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    MailboxState: {
+      payload: Prisma.$MailboxStatePayload<ExtArgs>
+      fields: Prisma.MailboxStateFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.MailboxStateFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.MailboxStateFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>
+        }
+        findFirst: {
+          args: Prisma.MailboxStateFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.MailboxStateFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>
+        }
+        findMany: {
+          args: Prisma.MailboxStateFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>[]
+        }
+        create: {
+          args: Prisma.MailboxStateCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>
+        }
+        createMany: {
+          args: Prisma.MailboxStateCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.MailboxStateCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>[]
+        }
+        delete: {
+          args: Prisma.MailboxStateDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>
+        }
+        update: {
+          args: Prisma.MailboxStateUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>
+        }
+        deleteMany: {
+          args: Prisma.MailboxStateDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.MailboxStateUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.MailboxStateUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>[]
+        }
+        upsert: {
+          args: Prisma.MailboxStateUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MailboxStatePayload>
+        }
+        aggregate: {
+          args: Prisma.MailboxStateAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateMailboxState>
+        }
+        groupBy: {
+          args: Prisma.MailboxStateGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.MailboxStateGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.MailboxStateCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.MailboxStateCountAggregateOutputType> | number
+        }
+      }
+    }
+    AccessRequest: {
+      payload: Prisma.$AccessRequestPayload<ExtArgs>
+      fields: Prisma.AccessRequestFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AccessRequestFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AccessRequestFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>
+        }
+        findFirst: {
+          args: Prisma.AccessRequestFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AccessRequestFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>
+        }
+        findMany: {
+          args: Prisma.AccessRequestFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>[]
+        }
+        create: {
+          args: Prisma.AccessRequestCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>
+        }
+        createMany: {
+          args: Prisma.AccessRequestCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AccessRequestCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>[]
+        }
+        delete: {
+          args: Prisma.AccessRequestDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>
+        }
+        update: {
+          args: Prisma.AccessRequestUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>
+        }
+        deleteMany: {
+          args: Prisma.AccessRequestDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AccessRequestUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AccessRequestUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>[]
+        }
+        upsert: {
+          args: Prisma.AccessRequestUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessRequestPayload>
+        }
+        aggregate: {
+          args: Prisma.AccessRequestAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAccessRequest>
+        }
+        groupBy: {
+          args: Prisma.AccessRequestGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AccessRequestGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AccessRequestCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AccessRequestCountAggregateOutputType> | number
+        }
+      }
+    }
+    AccessEvent: {
+      payload: Prisma.$AccessEventPayload<ExtArgs>
+      fields: Prisma.AccessEventFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AccessEventFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AccessEventFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>
+        }
+        findFirst: {
+          args: Prisma.AccessEventFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AccessEventFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>
+        }
+        findMany: {
+          args: Prisma.AccessEventFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>[]
+        }
+        create: {
+          args: Prisma.AccessEventCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>
+        }
+        createMany: {
+          args: Prisma.AccessEventCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AccessEventCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>[]
+        }
+        delete: {
+          args: Prisma.AccessEventDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>
+        }
+        update: {
+          args: Prisma.AccessEventUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>
+        }
+        deleteMany: {
+          args: Prisma.AccessEventDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AccessEventUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AccessEventUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>[]
+        }
+        upsert: {
+          args: Prisma.AccessEventUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AccessEventPayload>
+        }
+        aggregate: {
+          args: Prisma.AccessEventAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAccessEvent>
+        }
+        groupBy: {
+          args: Prisma.AccessEventGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AccessEventGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AccessEventCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AccessEventCountAggregateOutputType> | number
+        }
+      }
+    }
+    Ticket: {
+      payload: Prisma.$TicketPayload<ExtArgs>
+      fields: Prisma.TicketFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>
+        }
+        findFirst: {
+          args: Prisma.TicketFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>
+        }
+        findMany: {
+          args: Prisma.TicketFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>[]
+        }
+        create: {
+          args: Prisma.TicketCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>
+        }
+        createMany: {
+          args: Prisma.TicketCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>[]
+        }
+        delete: {
+          args: Prisma.TicketDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>
+        }
+        update: {
+          args: Prisma.TicketUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketPayload>
+        }
+        aggregate: {
+          args: Prisma.TicketAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicket>
+        }
+        groupBy: {
+          args: Prisma.TicketGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketCountAggregateOutputType> | number
+        }
+      }
+    }
+    TicketCalculation: {
+      payload: Prisma.$TicketCalculationPayload<ExtArgs>
+      fields: Prisma.TicketCalculationFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketCalculationFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketCalculationFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>
+        }
+        findFirst: {
+          args: Prisma.TicketCalculationFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketCalculationFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>
+        }
+        findMany: {
+          args: Prisma.TicketCalculationFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>[]
+        }
+        create: {
+          args: Prisma.TicketCalculationCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>
+        }
+        createMany: {
+          args: Prisma.TicketCalculationCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketCalculationCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>[]
+        }
+        delete: {
+          args: Prisma.TicketCalculationDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>
+        }
+        update: {
+          args: Prisma.TicketCalculationUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketCalculationDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketCalculationUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketCalculationUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketCalculationUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketCalculationPayload>
+        }
+        aggregate: {
+          args: Prisma.TicketCalculationAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketCalculation>
+        }
+        groupBy: {
+          args: Prisma.TicketCalculationGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketCalculationGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketCalculationCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketCalculationCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1037,9 +1412,11 @@ export const InboundMessageScalarFieldEnum = {
   decision: 'decision',
   attempts: 'attempts',
   lastError: 'lastError',
+  summary: 'summary',
   raw: 'raw',
   receivedAt: 'receivedAt',
-  processedAt: 'processedAt'
+  processedAt: 'processedAt',
+  ticketId: 'ticketId'
 } as const
 
 export type InboundMessageScalarFieldEnum = (typeof InboundMessageScalarFieldEnum)[keyof typeof InboundMessageScalarFieldEnum]
@@ -1083,6 +1460,79 @@ export const OutboxMessageScalarFieldEnum = {
 } as const
 
 export type OutboxMessageScalarFieldEnum = (typeof OutboxMessageScalarFieldEnum)[keyof typeof OutboxMessageScalarFieldEnum]
+
+
+export const MailboxStateScalarFieldEnum = {
+  mailbox: 'mailbox',
+  source: 'source',
+  uidValidity: 'uidValidity',
+  lastUid: 'lastUid',
+  state: 'state',
+  lastError: 'lastError',
+  lastErrorAt: 'lastErrorAt',
+  lastConnectedAt: 'lastConnectedAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type MailboxStateScalarFieldEnum = (typeof MailboxStateScalarFieldEnum)[keyof typeof MailboxStateScalarFieldEnum]
+
+
+export const AccessRequestScalarFieldEnum = {
+  id: 'id',
+  inboundMessageId: 'inboundMessageId',
+  requester: 'requester',
+  action: 'action',
+  email: 'email',
+  newEmail: 'newEmail',
+  status: 'status',
+  reason: 'reason',
+  decidedBy: 'decidedBy',
+  decidedAt: 'decidedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type AccessRequestScalarFieldEnum = (typeof AccessRequestScalarFieldEnum)[keyof typeof AccessRequestScalarFieldEnum]
+
+
+export const AccessEventScalarFieldEnum = {
+  id: 'id',
+  at: 'at',
+  action: 'action',
+  email: 'email',
+  newEmail: 'newEmail',
+  requestedBy: 'requestedBy',
+  sourceMessageId: 'sourceMessageId',
+  decidedBy: 'decidedBy',
+  accessRequestId: 'accessRequestId',
+  detail: 'detail'
+} as const
+
+export type AccessEventScalarFieldEnum = (typeof AccessEventScalarFieldEnum)[keyof typeof AccessEventScalarFieldEnum]
+
+
+export const TicketScalarFieldEnum = {
+  id: 'id',
+  category: 'category',
+  status: 'status',
+  sender: 'sender',
+  organisation: 'organisation',
+  subject: 'subject',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  closedAt: 'closedAt',
+  closeNote: 'closeNote'
+} as const
+
+export type TicketScalarFieldEnum = (typeof TicketScalarFieldEnum)[keyof typeof TicketScalarFieldEnum]
+
+
+export const TicketCalculationScalarFieldEnum = {
+  ticketId: 'ticketId',
+  calculationId: 'calculationId',
+  linkedBy: 'linkedBy'
+} as const
+
+export type TicketCalculationScalarFieldEnum = (typeof TicketCalculationScalarFieldEnum)[keyof typeof TicketCalculationScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1306,6 +1756,11 @@ export type GlobalOmitConfig = {
   inboundMessage?: Prisma.InboundMessageOmit
   calculation?: Prisma.CalculationOmit
   outboxMessage?: Prisma.OutboxMessageOmit
+  mailboxState?: Prisma.MailboxStateOmit
+  accessRequest?: Prisma.AccessRequestOmit
+  accessEvent?: Prisma.AccessEventOmit
+  ticket?: Prisma.TicketOmit
+  ticketCalculation?: Prisma.TicketCalculationOmit
 }
 
 /* Types for Logging */

@@ -31,11 +31,13 @@ export type AggregateInboundMessage = {
 export type InboundMessageAvgAggregateOutputType = {
   id: number | null
   attempts: number | null
+  ticketId: number | null
 }
 
 export type InboundMessageSumAggregateOutputType = {
   id: number | null
   attempts: number | null
+  ticketId: number | null
 }
 
 export type InboundMessageMinAggregateOutputType = {
@@ -51,9 +53,11 @@ export type InboundMessageMinAggregateOutputType = {
   decision: string | null
   attempts: number | null
   lastError: string | null
+  summary: string | null
   raw: runtime.Bytes | null
   receivedAt: Date | null
   processedAt: Date | null
+  ticketId: number | null
 }
 
 export type InboundMessageMaxAggregateOutputType = {
@@ -69,9 +73,11 @@ export type InboundMessageMaxAggregateOutputType = {
   decision: string | null
   attempts: number | null
   lastError: string | null
+  summary: string | null
   raw: runtime.Bytes | null
   receivedAt: Date | null
   processedAt: Date | null
+  ticketId: number | null
 }
 
 export type InboundMessageCountAggregateOutputType = {
@@ -87,9 +93,11 @@ export type InboundMessageCountAggregateOutputType = {
   decision: number
   attempts: number
   lastError: number
+  summary: number
   raw: number
   receivedAt: number
   processedAt: number
+  ticketId: number
   _all: number
 }
 
@@ -97,11 +105,13 @@ export type InboundMessageCountAggregateOutputType = {
 export type InboundMessageAvgAggregateInputType = {
   id?: true
   attempts?: true
+  ticketId?: true
 }
 
 export type InboundMessageSumAggregateInputType = {
   id?: true
   attempts?: true
+  ticketId?: true
 }
 
 export type InboundMessageMinAggregateInputType = {
@@ -117,9 +127,11 @@ export type InboundMessageMinAggregateInputType = {
   decision?: true
   attempts?: true
   lastError?: true
+  summary?: true
   raw?: true
   receivedAt?: true
   processedAt?: true
+  ticketId?: true
 }
 
 export type InboundMessageMaxAggregateInputType = {
@@ -135,9 +147,11 @@ export type InboundMessageMaxAggregateInputType = {
   decision?: true
   attempts?: true
   lastError?: true
+  summary?: true
   raw?: true
   receivedAt?: true
   processedAt?: true
+  ticketId?: true
 }
 
 export type InboundMessageCountAggregateInputType = {
@@ -153,9 +167,11 @@ export type InboundMessageCountAggregateInputType = {
   decision?: true
   attempts?: true
   lastError?: true
+  summary?: true
   raw?: true
   receivedAt?: true
   processedAt?: true
+  ticketId?: true
   _all?: true
 }
 
@@ -258,9 +274,11 @@ export type InboundMessageGroupByOutputType = {
   decision: string | null
   attempts: number
   lastError: string | null
+  summary: string | null
   raw: runtime.Bytes | null
   receivedAt: Date
   processedAt: Date | null
+  ticketId: number | null
   _count: InboundMessageCountAggregateOutputType | null
   _avg: InboundMessageAvgAggregateOutputType | null
   _sum: InboundMessageSumAggregateOutputType | null
@@ -299,11 +317,15 @@ export type InboundMessageWhereInput = {
   decision?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   attempts?: Prisma.IntFilter<"InboundMessage"> | number
   lastError?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  summary?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   raw?: Prisma.BytesNullableFilter<"InboundMessage"> | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFilter<"InboundMessage"> | Date | string
   processedAt?: Prisma.DateTimeNullableFilter<"InboundMessage"> | Date | string | null
+  ticketId?: Prisma.IntNullableFilter<"InboundMessage"> | number | null
   calculations?: Prisma.CalculationListRelationFilter
   outbox?: Prisma.OutboxMessageListRelationFilter
+  ticket?: Prisma.XOR<Prisma.TicketNullableScalarRelationFilter, Prisma.TicketWhereInput> | null
+  accessRequests?: Prisma.AccessRequestListRelationFilter
 }
 
 export type InboundMessageOrderByWithRelationInput = {
@@ -319,11 +341,15 @@ export type InboundMessageOrderByWithRelationInput = {
   decision?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  summary?: Prisma.SortOrderInput | Prisma.SortOrder
   raw?: Prisma.SortOrderInput | Prisma.SortOrder
   receivedAt?: Prisma.SortOrder
   processedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  ticketId?: Prisma.SortOrderInput | Prisma.SortOrder
   calculations?: Prisma.CalculationOrderByRelationAggregateInput
   outbox?: Prisma.OutboxMessageOrderByRelationAggregateInput
+  ticket?: Prisma.TicketOrderByWithRelationInput
+  accessRequests?: Prisma.AccessRequestOrderByRelationAggregateInput
 }
 
 export type InboundMessageWhereUniqueInput = Prisma.AtLeast<{
@@ -343,11 +369,15 @@ export type InboundMessageWhereUniqueInput = Prisma.AtLeast<{
   decision?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   attempts?: Prisma.IntFilter<"InboundMessage"> | number
   lastError?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  summary?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   raw?: Prisma.BytesNullableFilter<"InboundMessage"> | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFilter<"InboundMessage"> | Date | string
   processedAt?: Prisma.DateTimeNullableFilter<"InboundMessage"> | Date | string | null
+  ticketId?: Prisma.IntNullableFilter<"InboundMessage"> | number | null
   calculations?: Prisma.CalculationListRelationFilter
   outbox?: Prisma.OutboxMessageListRelationFilter
+  ticket?: Prisma.XOR<Prisma.TicketNullableScalarRelationFilter, Prisma.TicketWhereInput> | null
+  accessRequests?: Prisma.AccessRequestListRelationFilter
 }, "id" | "mailbox_uidValidity_uid">
 
 export type InboundMessageOrderByWithAggregationInput = {
@@ -363,9 +393,11 @@ export type InboundMessageOrderByWithAggregationInput = {
   decision?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  summary?: Prisma.SortOrderInput | Prisma.SortOrder
   raw?: Prisma.SortOrderInput | Prisma.SortOrder
   receivedAt?: Prisma.SortOrder
   processedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  ticketId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.InboundMessageCountOrderByAggregateInput
   _avg?: Prisma.InboundMessageAvgOrderByAggregateInput
   _max?: Prisma.InboundMessageMaxOrderByAggregateInput
@@ -389,9 +421,11 @@ export type InboundMessageScalarWhereWithAggregatesInput = {
   decision?: Prisma.StringNullableWithAggregatesFilter<"InboundMessage"> | string | null
   attempts?: Prisma.IntWithAggregatesFilter<"InboundMessage"> | number
   lastError?: Prisma.StringNullableWithAggregatesFilter<"InboundMessage"> | string | null
+  summary?: Prisma.StringNullableWithAggregatesFilter<"InboundMessage"> | string | null
   raw?: Prisma.BytesNullableWithAggregatesFilter<"InboundMessage"> | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeWithAggregatesFilter<"InboundMessage"> | Date | string
   processedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"InboundMessage"> | Date | string | null
+  ticketId?: Prisma.IntNullableWithAggregatesFilter<"InboundMessage"> | number | null
 }
 
 export type InboundMessageCreateInput = {
@@ -406,11 +440,14 @@ export type InboundMessageCreateInput = {
   decision?: string | null
   attempts?: number
   lastError?: string | null
+  summary?: string | null
   raw?: runtime.Bytes | null
   receivedAt?: Date | string
   processedAt?: Date | string | null
   calculations?: Prisma.CalculationCreateNestedManyWithoutInboundInput
   outbox?: Prisma.OutboxMessageCreateNestedManyWithoutInboundInput
+  ticket?: Prisma.TicketCreateNestedOneWithoutMessagesInput
+  accessRequests?: Prisma.AccessRequestCreateNestedManyWithoutInboundInput
 }
 
 export type InboundMessageUncheckedCreateInput = {
@@ -426,11 +463,14 @@ export type InboundMessageUncheckedCreateInput = {
   decision?: string | null
   attempts?: number
   lastError?: string | null
+  summary?: string | null
   raw?: runtime.Bytes | null
   receivedAt?: Date | string
   processedAt?: Date | string | null
+  ticketId?: number | null
   calculations?: Prisma.CalculationUncheckedCreateNestedManyWithoutInboundInput
   outbox?: Prisma.OutboxMessageUncheckedCreateNestedManyWithoutInboundInput
+  accessRequests?: Prisma.AccessRequestUncheckedCreateNestedManyWithoutInboundInput
 }
 
 export type InboundMessageUpdateInput = {
@@ -445,11 +485,14 @@ export type InboundMessageUpdateInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   calculations?: Prisma.CalculationUpdateManyWithoutInboundNestedInput
   outbox?: Prisma.OutboxMessageUpdateManyWithoutInboundNestedInput
+  ticket?: Prisma.TicketUpdateOneWithoutMessagesNestedInput
+  accessRequests?: Prisma.AccessRequestUpdateManyWithoutInboundNestedInput
 }
 
 export type InboundMessageUncheckedUpdateInput = {
@@ -465,11 +508,14 @@ export type InboundMessageUncheckedUpdateInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ticketId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   calculations?: Prisma.CalculationUncheckedUpdateManyWithoutInboundNestedInput
   outbox?: Prisma.OutboxMessageUncheckedUpdateManyWithoutInboundNestedInput
+  accessRequests?: Prisma.AccessRequestUncheckedUpdateManyWithoutInboundNestedInput
 }
 
 export type InboundMessageCreateManyInput = {
@@ -485,9 +531,11 @@ export type InboundMessageCreateManyInput = {
   decision?: string | null
   attempts?: number
   lastError?: string | null
+  summary?: string | null
   raw?: runtime.Bytes | null
   receivedAt?: Date | string
   processedAt?: Date | string | null
+  ticketId?: number | null
 }
 
 export type InboundMessageUpdateManyMutationInput = {
@@ -502,6 +550,7 @@ export type InboundMessageUpdateManyMutationInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -520,9 +569,11 @@ export type InboundMessageUncheckedUpdateManyInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ticketId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type InboundMessageMailboxUidValidityUidCompoundUniqueInput = {
@@ -544,14 +595,17 @@ export type InboundMessageCountOrderByAggregateInput = {
   decision?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  summary?: Prisma.SortOrder
   raw?: Prisma.SortOrder
   receivedAt?: Prisma.SortOrder
   processedAt?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
 }
 
 export type InboundMessageAvgOrderByAggregateInput = {
   id?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
 }
 
 export type InboundMessageMaxOrderByAggregateInput = {
@@ -567,9 +621,11 @@ export type InboundMessageMaxOrderByAggregateInput = {
   decision?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  summary?: Prisma.SortOrder
   raw?: Prisma.SortOrder
   receivedAt?: Prisma.SortOrder
   processedAt?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
 }
 
 export type InboundMessageMinOrderByAggregateInput = {
@@ -585,14 +641,17 @@ export type InboundMessageMinOrderByAggregateInput = {
   decision?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  summary?: Prisma.SortOrder
   raw?: Prisma.SortOrder
   receivedAt?: Prisma.SortOrder
   processedAt?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
 }
 
 export type InboundMessageSumOrderByAggregateInput = {
   id?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
 }
 
 export type InboundMessageNullableScalarRelationFilter = {
@@ -600,8 +659,26 @@ export type InboundMessageNullableScalarRelationFilter = {
   isNot?: Prisma.InboundMessageWhereInput | null
 }
 
+export type InboundMessageListRelationFilter = {
+  every?: Prisma.InboundMessageWhereInput
+  some?: Prisma.InboundMessageWhereInput
+  none?: Prisma.InboundMessageWhereInput
+}
+
+export type InboundMessageOrderByRelationAggregateInput = {
+  _count?: Prisma.SortOrder
+}
+
 export type NullableBytesFieldUpdateOperationsInput = {
   set?: runtime.Bytes | null
+}
+
+export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
 }
 
 export type InboundMessageCreateNestedOneWithoutCalculationsInput = {
@@ -636,6 +713,64 @@ export type InboundMessageUpdateOneWithoutOutboxNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.InboundMessageUpdateToOneWithWhereWithoutOutboxInput, Prisma.InboundMessageUpdateWithoutOutboxInput>, Prisma.InboundMessageUncheckedUpdateWithoutOutboxInput>
 }
 
+export type InboundMessageCreateNestedOneWithoutAccessRequestsInput = {
+  create?: Prisma.XOR<Prisma.InboundMessageCreateWithoutAccessRequestsInput, Prisma.InboundMessageUncheckedCreateWithoutAccessRequestsInput>
+  connectOrCreate?: Prisma.InboundMessageCreateOrConnectWithoutAccessRequestsInput
+  connect?: Prisma.InboundMessageWhereUniqueInput
+}
+
+export type InboundMessageUpdateOneWithoutAccessRequestsNestedInput = {
+  create?: Prisma.XOR<Prisma.InboundMessageCreateWithoutAccessRequestsInput, Prisma.InboundMessageUncheckedCreateWithoutAccessRequestsInput>
+  connectOrCreate?: Prisma.InboundMessageCreateOrConnectWithoutAccessRequestsInput
+  upsert?: Prisma.InboundMessageUpsertWithoutAccessRequestsInput
+  disconnect?: Prisma.InboundMessageWhereInput | boolean
+  delete?: Prisma.InboundMessageWhereInput | boolean
+  connect?: Prisma.InboundMessageWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.InboundMessageUpdateToOneWithWhereWithoutAccessRequestsInput, Prisma.InboundMessageUpdateWithoutAccessRequestsInput>, Prisma.InboundMessageUncheckedUpdateWithoutAccessRequestsInput>
+}
+
+export type InboundMessageCreateNestedManyWithoutTicketInput = {
+  create?: Prisma.XOR<Prisma.InboundMessageCreateWithoutTicketInput, Prisma.InboundMessageUncheckedCreateWithoutTicketInput> | Prisma.InboundMessageCreateWithoutTicketInput[] | Prisma.InboundMessageUncheckedCreateWithoutTicketInput[]
+  connectOrCreate?: Prisma.InboundMessageCreateOrConnectWithoutTicketInput | Prisma.InboundMessageCreateOrConnectWithoutTicketInput[]
+  createMany?: Prisma.InboundMessageCreateManyTicketInputEnvelope
+  connect?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+}
+
+export type InboundMessageUncheckedCreateNestedManyWithoutTicketInput = {
+  create?: Prisma.XOR<Prisma.InboundMessageCreateWithoutTicketInput, Prisma.InboundMessageUncheckedCreateWithoutTicketInput> | Prisma.InboundMessageCreateWithoutTicketInput[] | Prisma.InboundMessageUncheckedCreateWithoutTicketInput[]
+  connectOrCreate?: Prisma.InboundMessageCreateOrConnectWithoutTicketInput | Prisma.InboundMessageCreateOrConnectWithoutTicketInput[]
+  createMany?: Prisma.InboundMessageCreateManyTicketInputEnvelope
+  connect?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+}
+
+export type InboundMessageUpdateManyWithoutTicketNestedInput = {
+  create?: Prisma.XOR<Prisma.InboundMessageCreateWithoutTicketInput, Prisma.InboundMessageUncheckedCreateWithoutTicketInput> | Prisma.InboundMessageCreateWithoutTicketInput[] | Prisma.InboundMessageUncheckedCreateWithoutTicketInput[]
+  connectOrCreate?: Prisma.InboundMessageCreateOrConnectWithoutTicketInput | Prisma.InboundMessageCreateOrConnectWithoutTicketInput[]
+  upsert?: Prisma.InboundMessageUpsertWithWhereUniqueWithoutTicketInput | Prisma.InboundMessageUpsertWithWhereUniqueWithoutTicketInput[]
+  createMany?: Prisma.InboundMessageCreateManyTicketInputEnvelope
+  set?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  disconnect?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  delete?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  connect?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  update?: Prisma.InboundMessageUpdateWithWhereUniqueWithoutTicketInput | Prisma.InboundMessageUpdateWithWhereUniqueWithoutTicketInput[]
+  updateMany?: Prisma.InboundMessageUpdateManyWithWhereWithoutTicketInput | Prisma.InboundMessageUpdateManyWithWhereWithoutTicketInput[]
+  deleteMany?: Prisma.InboundMessageScalarWhereInput | Prisma.InboundMessageScalarWhereInput[]
+}
+
+export type InboundMessageUncheckedUpdateManyWithoutTicketNestedInput = {
+  create?: Prisma.XOR<Prisma.InboundMessageCreateWithoutTicketInput, Prisma.InboundMessageUncheckedCreateWithoutTicketInput> | Prisma.InboundMessageCreateWithoutTicketInput[] | Prisma.InboundMessageUncheckedCreateWithoutTicketInput[]
+  connectOrCreate?: Prisma.InboundMessageCreateOrConnectWithoutTicketInput | Prisma.InboundMessageCreateOrConnectWithoutTicketInput[]
+  upsert?: Prisma.InboundMessageUpsertWithWhereUniqueWithoutTicketInput | Prisma.InboundMessageUpsertWithWhereUniqueWithoutTicketInput[]
+  createMany?: Prisma.InboundMessageCreateManyTicketInputEnvelope
+  set?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  disconnect?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  delete?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  connect?: Prisma.InboundMessageWhereUniqueInput | Prisma.InboundMessageWhereUniqueInput[]
+  update?: Prisma.InboundMessageUpdateWithWhereUniqueWithoutTicketInput | Prisma.InboundMessageUpdateWithWhereUniqueWithoutTicketInput[]
+  updateMany?: Prisma.InboundMessageUpdateManyWithWhereWithoutTicketInput | Prisma.InboundMessageUpdateManyWithWhereWithoutTicketInput[]
+  deleteMany?: Prisma.InboundMessageScalarWhereInput | Prisma.InboundMessageScalarWhereInput[]
+}
+
 export type InboundMessageCreateWithoutCalculationsInput = {
   mailbox: string
   uidValidity: string
@@ -648,10 +783,13 @@ export type InboundMessageCreateWithoutCalculationsInput = {
   decision?: string | null
   attempts?: number
   lastError?: string | null
+  summary?: string | null
   raw?: runtime.Bytes | null
   receivedAt?: Date | string
   processedAt?: Date | string | null
   outbox?: Prisma.OutboxMessageCreateNestedManyWithoutInboundInput
+  ticket?: Prisma.TicketCreateNestedOneWithoutMessagesInput
+  accessRequests?: Prisma.AccessRequestCreateNestedManyWithoutInboundInput
 }
 
 export type InboundMessageUncheckedCreateWithoutCalculationsInput = {
@@ -667,10 +805,13 @@ export type InboundMessageUncheckedCreateWithoutCalculationsInput = {
   decision?: string | null
   attempts?: number
   lastError?: string | null
+  summary?: string | null
   raw?: runtime.Bytes | null
   receivedAt?: Date | string
   processedAt?: Date | string | null
+  ticketId?: number | null
   outbox?: Prisma.OutboxMessageUncheckedCreateNestedManyWithoutInboundInput
+  accessRequests?: Prisma.AccessRequestUncheckedCreateNestedManyWithoutInboundInput
 }
 
 export type InboundMessageCreateOrConnectWithoutCalculationsInput = {
@@ -701,10 +842,13 @@ export type InboundMessageUpdateWithoutCalculationsInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   outbox?: Prisma.OutboxMessageUpdateManyWithoutInboundNestedInput
+  ticket?: Prisma.TicketUpdateOneWithoutMessagesNestedInput
+  accessRequests?: Prisma.AccessRequestUpdateManyWithoutInboundNestedInput
 }
 
 export type InboundMessageUncheckedUpdateWithoutCalculationsInput = {
@@ -720,10 +864,13 @@ export type InboundMessageUncheckedUpdateWithoutCalculationsInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ticketId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outbox?: Prisma.OutboxMessageUncheckedUpdateManyWithoutInboundNestedInput
+  accessRequests?: Prisma.AccessRequestUncheckedUpdateManyWithoutInboundNestedInput
 }
 
 export type InboundMessageCreateWithoutOutboxInput = {
@@ -738,10 +885,13 @@ export type InboundMessageCreateWithoutOutboxInput = {
   decision?: string | null
   attempts?: number
   lastError?: string | null
+  summary?: string | null
   raw?: runtime.Bytes | null
   receivedAt?: Date | string
   processedAt?: Date | string | null
   calculations?: Prisma.CalculationCreateNestedManyWithoutInboundInput
+  ticket?: Prisma.TicketCreateNestedOneWithoutMessagesInput
+  accessRequests?: Prisma.AccessRequestCreateNestedManyWithoutInboundInput
 }
 
 export type InboundMessageUncheckedCreateWithoutOutboxInput = {
@@ -757,10 +907,13 @@ export type InboundMessageUncheckedCreateWithoutOutboxInput = {
   decision?: string | null
   attempts?: number
   lastError?: string | null
+  summary?: string | null
   raw?: runtime.Bytes | null
   receivedAt?: Date | string
   processedAt?: Date | string | null
+  ticketId?: number | null
   calculations?: Prisma.CalculationUncheckedCreateNestedManyWithoutInboundInput
+  accessRequests?: Prisma.AccessRequestUncheckedCreateNestedManyWithoutInboundInput
 }
 
 export type InboundMessageCreateOrConnectWithoutOutboxInput = {
@@ -791,10 +944,13 @@ export type InboundMessageUpdateWithoutOutboxInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   calculations?: Prisma.CalculationUpdateManyWithoutInboundNestedInput
+  ticket?: Prisma.TicketUpdateOneWithoutMessagesNestedInput
+  accessRequests?: Prisma.AccessRequestUpdateManyWithoutInboundNestedInput
 }
 
 export type InboundMessageUncheckedUpdateWithoutOutboxInput = {
@@ -810,10 +966,287 @@ export type InboundMessageUncheckedUpdateWithoutOutboxInput = {
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ticketId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  calculations?: Prisma.CalculationUncheckedUpdateManyWithoutInboundNestedInput
+  accessRequests?: Prisma.AccessRequestUncheckedUpdateManyWithoutInboundNestedInput
+}
+
+export type InboundMessageCreateWithoutAccessRequestsInput = {
+  mailbox: string
+  uidValidity: string
+  uid: string
+  contentHash: string
+  messageId?: string | null
+  fromAddress?: string | null
+  subject?: string | null
+  status: string
+  decision?: string | null
+  attempts?: number
+  lastError?: string | null
+  summary?: string | null
+  raw?: runtime.Bytes | null
+  receivedAt?: Date | string
+  processedAt?: Date | string | null
+  calculations?: Prisma.CalculationCreateNestedManyWithoutInboundInput
+  outbox?: Prisma.OutboxMessageCreateNestedManyWithoutInboundInput
+  ticket?: Prisma.TicketCreateNestedOneWithoutMessagesInput
+}
+
+export type InboundMessageUncheckedCreateWithoutAccessRequestsInput = {
+  id?: number
+  mailbox: string
+  uidValidity: string
+  uid: string
+  contentHash: string
+  messageId?: string | null
+  fromAddress?: string | null
+  subject?: string | null
+  status: string
+  decision?: string | null
+  attempts?: number
+  lastError?: string | null
+  summary?: string | null
+  raw?: runtime.Bytes | null
+  receivedAt?: Date | string
+  processedAt?: Date | string | null
+  ticketId?: number | null
+  calculations?: Prisma.CalculationUncheckedCreateNestedManyWithoutInboundInput
+  outbox?: Prisma.OutboxMessageUncheckedCreateNestedManyWithoutInboundInput
+}
+
+export type InboundMessageCreateOrConnectWithoutAccessRequestsInput = {
+  where: Prisma.InboundMessageWhereUniqueInput
+  create: Prisma.XOR<Prisma.InboundMessageCreateWithoutAccessRequestsInput, Prisma.InboundMessageUncheckedCreateWithoutAccessRequestsInput>
+}
+
+export type InboundMessageUpsertWithoutAccessRequestsInput = {
+  update: Prisma.XOR<Prisma.InboundMessageUpdateWithoutAccessRequestsInput, Prisma.InboundMessageUncheckedUpdateWithoutAccessRequestsInput>
+  create: Prisma.XOR<Prisma.InboundMessageCreateWithoutAccessRequestsInput, Prisma.InboundMessageUncheckedCreateWithoutAccessRequestsInput>
+  where?: Prisma.InboundMessageWhereInput
+}
+
+export type InboundMessageUpdateToOneWithWhereWithoutAccessRequestsInput = {
+  where?: Prisma.InboundMessageWhereInput
+  data: Prisma.XOR<Prisma.InboundMessageUpdateWithoutAccessRequestsInput, Prisma.InboundMessageUncheckedUpdateWithoutAccessRequestsInput>
+}
+
+export type InboundMessageUpdateWithoutAccessRequestsInput = {
+  mailbox?: Prisma.StringFieldUpdateOperationsInput | string
+  uidValidity?: Prisma.StringFieldUpdateOperationsInput | string
+  uid?: Prisma.StringFieldUpdateOperationsInput | string
+  contentHash?: Prisma.StringFieldUpdateOperationsInput | string
+  messageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fromAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  subject?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.StringFieldUpdateOperationsInput | string
+  decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  calculations?: Prisma.CalculationUpdateManyWithoutInboundNestedInput
+  outbox?: Prisma.OutboxMessageUpdateManyWithoutInboundNestedInput
+  ticket?: Prisma.TicketUpdateOneWithoutMessagesNestedInput
+}
+
+export type InboundMessageUncheckedUpdateWithoutAccessRequestsInput = {
+  id?: Prisma.IntFieldUpdateOperationsInput | number
+  mailbox?: Prisma.StringFieldUpdateOperationsInput | string
+  uidValidity?: Prisma.StringFieldUpdateOperationsInput | string
+  uid?: Prisma.StringFieldUpdateOperationsInput | string
+  contentHash?: Prisma.StringFieldUpdateOperationsInput | string
+  messageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fromAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  subject?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.StringFieldUpdateOperationsInput | string
+  decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ticketId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  calculations?: Prisma.CalculationUncheckedUpdateManyWithoutInboundNestedInput
+  outbox?: Prisma.OutboxMessageUncheckedUpdateManyWithoutInboundNestedInput
+}
+
+export type InboundMessageCreateWithoutTicketInput = {
+  mailbox: string
+  uidValidity: string
+  uid: string
+  contentHash: string
+  messageId?: string | null
+  fromAddress?: string | null
+  subject?: string | null
+  status: string
+  decision?: string | null
+  attempts?: number
+  lastError?: string | null
+  summary?: string | null
+  raw?: runtime.Bytes | null
+  receivedAt?: Date | string
+  processedAt?: Date | string | null
+  calculations?: Prisma.CalculationCreateNestedManyWithoutInboundInput
+  outbox?: Prisma.OutboxMessageCreateNestedManyWithoutInboundInput
+  accessRequests?: Prisma.AccessRequestCreateNestedManyWithoutInboundInput
+}
+
+export type InboundMessageUncheckedCreateWithoutTicketInput = {
+  id?: number
+  mailbox: string
+  uidValidity: string
+  uid: string
+  contentHash: string
+  messageId?: string | null
+  fromAddress?: string | null
+  subject?: string | null
+  status: string
+  decision?: string | null
+  attempts?: number
+  lastError?: string | null
+  summary?: string | null
+  raw?: runtime.Bytes | null
+  receivedAt?: Date | string
+  processedAt?: Date | string | null
+  calculations?: Prisma.CalculationUncheckedCreateNestedManyWithoutInboundInput
+  outbox?: Prisma.OutboxMessageUncheckedCreateNestedManyWithoutInboundInput
+  accessRequests?: Prisma.AccessRequestUncheckedCreateNestedManyWithoutInboundInput
+}
+
+export type InboundMessageCreateOrConnectWithoutTicketInput = {
+  where: Prisma.InboundMessageWhereUniqueInput
+  create: Prisma.XOR<Prisma.InboundMessageCreateWithoutTicketInput, Prisma.InboundMessageUncheckedCreateWithoutTicketInput>
+}
+
+export type InboundMessageCreateManyTicketInputEnvelope = {
+  data: Prisma.InboundMessageCreateManyTicketInput | Prisma.InboundMessageCreateManyTicketInput[]
+}
+
+export type InboundMessageUpsertWithWhereUniqueWithoutTicketInput = {
+  where: Prisma.InboundMessageWhereUniqueInput
+  update: Prisma.XOR<Prisma.InboundMessageUpdateWithoutTicketInput, Prisma.InboundMessageUncheckedUpdateWithoutTicketInput>
+  create: Prisma.XOR<Prisma.InboundMessageCreateWithoutTicketInput, Prisma.InboundMessageUncheckedCreateWithoutTicketInput>
+}
+
+export type InboundMessageUpdateWithWhereUniqueWithoutTicketInput = {
+  where: Prisma.InboundMessageWhereUniqueInput
+  data: Prisma.XOR<Prisma.InboundMessageUpdateWithoutTicketInput, Prisma.InboundMessageUncheckedUpdateWithoutTicketInput>
+}
+
+export type InboundMessageUpdateManyWithWhereWithoutTicketInput = {
+  where: Prisma.InboundMessageScalarWhereInput
+  data: Prisma.XOR<Prisma.InboundMessageUpdateManyMutationInput, Prisma.InboundMessageUncheckedUpdateManyWithoutTicketInput>
+}
+
+export type InboundMessageScalarWhereInput = {
+  AND?: Prisma.InboundMessageScalarWhereInput | Prisma.InboundMessageScalarWhereInput[]
+  OR?: Prisma.InboundMessageScalarWhereInput[]
+  NOT?: Prisma.InboundMessageScalarWhereInput | Prisma.InboundMessageScalarWhereInput[]
+  id?: Prisma.IntFilter<"InboundMessage"> | number
+  mailbox?: Prisma.StringFilter<"InboundMessage"> | string
+  uidValidity?: Prisma.StringFilter<"InboundMessage"> | string
+  uid?: Prisma.StringFilter<"InboundMessage"> | string
+  contentHash?: Prisma.StringFilter<"InboundMessage"> | string
+  messageId?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  fromAddress?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  subject?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  status?: Prisma.StringFilter<"InboundMessage"> | string
+  decision?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  attempts?: Prisma.IntFilter<"InboundMessage"> | number
+  lastError?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  summary?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
+  raw?: Prisma.BytesNullableFilter<"InboundMessage"> | runtime.Bytes | null
+  receivedAt?: Prisma.DateTimeFilter<"InboundMessage"> | Date | string
+  processedAt?: Prisma.DateTimeNullableFilter<"InboundMessage"> | Date | string | null
+  ticketId?: Prisma.IntNullableFilter<"InboundMessage"> | number | null
+}
+
+export type InboundMessageCreateManyTicketInput = {
+  id?: number
+  mailbox: string
+  uidValidity: string
+  uid: string
+  contentHash: string
+  messageId?: string | null
+  fromAddress?: string | null
+  subject?: string | null
+  status: string
+  decision?: string | null
+  attempts?: number
+  lastError?: string | null
+  summary?: string | null
+  raw?: runtime.Bytes | null
+  receivedAt?: Date | string
+  processedAt?: Date | string | null
+}
+
+export type InboundMessageUpdateWithoutTicketInput = {
+  mailbox?: Prisma.StringFieldUpdateOperationsInput | string
+  uidValidity?: Prisma.StringFieldUpdateOperationsInput | string
+  uid?: Prisma.StringFieldUpdateOperationsInput | string
+  contentHash?: Prisma.StringFieldUpdateOperationsInput | string
+  messageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fromAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  subject?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.StringFieldUpdateOperationsInput | string
+  decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  calculations?: Prisma.CalculationUpdateManyWithoutInboundNestedInput
+  outbox?: Prisma.OutboxMessageUpdateManyWithoutInboundNestedInput
+  accessRequests?: Prisma.AccessRequestUpdateManyWithoutInboundNestedInput
+}
+
+export type InboundMessageUncheckedUpdateWithoutTicketInput = {
+  id?: Prisma.IntFieldUpdateOperationsInput | number
+  mailbox?: Prisma.StringFieldUpdateOperationsInput | string
+  uidValidity?: Prisma.StringFieldUpdateOperationsInput | string
+  uid?: Prisma.StringFieldUpdateOperationsInput | string
+  contentHash?: Prisma.StringFieldUpdateOperationsInput | string
+  messageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fromAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  subject?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.StringFieldUpdateOperationsInput | string
+  decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   calculations?: Prisma.CalculationUncheckedUpdateManyWithoutInboundNestedInput
+  outbox?: Prisma.OutboxMessageUncheckedUpdateManyWithoutInboundNestedInput
+  accessRequests?: Prisma.AccessRequestUncheckedUpdateManyWithoutInboundNestedInput
+}
+
+export type InboundMessageUncheckedUpdateManyWithoutTicketInput = {
+  id?: Prisma.IntFieldUpdateOperationsInput | number
+  mailbox?: Prisma.StringFieldUpdateOperationsInput | string
+  uidValidity?: Prisma.StringFieldUpdateOperationsInput | string
+  uid?: Prisma.StringFieldUpdateOperationsInput | string
+  contentHash?: Prisma.StringFieldUpdateOperationsInput | string
+  messageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fromAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  subject?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  status?: Prisma.StringFieldUpdateOperationsInput | string
+  decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  processedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -824,11 +1257,13 @@ export type InboundMessageUncheckedUpdateWithoutOutboxInput = {
 export type InboundMessageCountOutputType = {
   calculations: number
   outbox: number
+  accessRequests: number
 }
 
 export type InboundMessageCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   calculations?: boolean | InboundMessageCountOutputTypeCountCalculationsArgs
   outbox?: boolean | InboundMessageCountOutputTypeCountOutboxArgs
+  accessRequests?: boolean | InboundMessageCountOutputTypeCountAccessRequestsArgs
 }
 
 /**
@@ -855,6 +1290,13 @@ export type InboundMessageCountOutputTypeCountOutboxArgs<ExtArgs extends runtime
   where?: Prisma.OutboxMessageWhereInput
 }
 
+/**
+ * InboundMessageCountOutputType without action
+ */
+export type InboundMessageCountOutputTypeCountAccessRequestsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AccessRequestWhereInput
+}
+
 
 export type InboundMessageSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -869,11 +1311,15 @@ export type InboundMessageSelect<ExtArgs extends runtime.Types.Extensions.Intern
   decision?: boolean
   attempts?: boolean
   lastError?: boolean
+  summary?: boolean
   raw?: boolean
   receivedAt?: boolean
   processedAt?: boolean
+  ticketId?: boolean
   calculations?: boolean | Prisma.InboundMessage$calculationsArgs<ExtArgs>
   outbox?: boolean | Prisma.InboundMessage$outboxArgs<ExtArgs>
+  ticket?: boolean | Prisma.InboundMessage$ticketArgs<ExtArgs>
+  accessRequests?: boolean | Prisma.InboundMessage$accessRequestsArgs<ExtArgs>
   _count?: boolean | Prisma.InboundMessageCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["inboundMessage"]>
 
@@ -890,9 +1336,12 @@ export type InboundMessageSelectCreateManyAndReturn<ExtArgs extends runtime.Type
   decision?: boolean
   attempts?: boolean
   lastError?: boolean
+  summary?: boolean
   raw?: boolean
   receivedAt?: boolean
   processedAt?: boolean
+  ticketId?: boolean
+  ticket?: boolean | Prisma.InboundMessage$ticketArgs<ExtArgs>
 }, ExtArgs["result"]["inboundMessage"]>
 
 export type InboundMessageSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -908,9 +1357,12 @@ export type InboundMessageSelectUpdateManyAndReturn<ExtArgs extends runtime.Type
   decision?: boolean
   attempts?: boolean
   lastError?: boolean
+  summary?: boolean
   raw?: boolean
   receivedAt?: boolean
   processedAt?: boolean
+  ticketId?: boolean
+  ticket?: boolean | Prisma.InboundMessage$ticketArgs<ExtArgs>
 }, ExtArgs["result"]["inboundMessage"]>
 
 export type InboundMessageSelectScalar = {
@@ -926,25 +1378,35 @@ export type InboundMessageSelectScalar = {
   decision?: boolean
   attempts?: boolean
   lastError?: boolean
+  summary?: boolean
   raw?: boolean
   receivedAt?: boolean
   processedAt?: boolean
+  ticketId?: boolean
 }
 
-export type InboundMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "mailbox" | "uidValidity" | "uid" | "contentHash" | "messageId" | "fromAddress" | "subject" | "status" | "decision" | "attempts" | "lastError" | "raw" | "receivedAt" | "processedAt", ExtArgs["result"]["inboundMessage"]>
+export type InboundMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "mailbox" | "uidValidity" | "uid" | "contentHash" | "messageId" | "fromAddress" | "subject" | "status" | "decision" | "attempts" | "lastError" | "summary" | "raw" | "receivedAt" | "processedAt" | "ticketId", ExtArgs["result"]["inboundMessage"]>
 export type InboundMessageInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   calculations?: boolean | Prisma.InboundMessage$calculationsArgs<ExtArgs>
   outbox?: boolean | Prisma.InboundMessage$outboxArgs<ExtArgs>
+  ticket?: boolean | Prisma.InboundMessage$ticketArgs<ExtArgs>
+  accessRequests?: boolean | Prisma.InboundMessage$accessRequestsArgs<ExtArgs>
   _count?: boolean | Prisma.InboundMessageCountOutputTypeDefaultArgs<ExtArgs>
 }
-export type InboundMessageIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
-export type InboundMessageIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
+export type InboundMessageIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  ticket?: boolean | Prisma.InboundMessage$ticketArgs<ExtArgs>
+}
+export type InboundMessageIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  ticket?: boolean | Prisma.InboundMessage$ticketArgs<ExtArgs>
+}
 
 export type $InboundMessagePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "InboundMessage"
   objects: {
     calculations: Prisma.$CalculationPayload<ExtArgs>[]
     outbox: Prisma.$OutboxMessagePayload<ExtArgs>[]
+    ticket: Prisma.$TicketPayload<ExtArgs> | null
+    accessRequests: Prisma.$AccessRequestPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: number
@@ -975,11 +1437,19 @@ export type $InboundMessagePayload<ExtArgs extends runtime.Types.Extensions.Inte
     attempts: number
     lastError: string | null
     /**
+     * JSON summary of what intake read (never the body), for support and `tranche status`.
+     */
+    summary: string | null
+    /**
      * Raw RFC 5322 bytes; purged after the retention period.
      */
     raw: runtime.Bytes | null
     receivedAt: Date
     processedAt: Date | null
+    /**
+     * The ticket this message opened or joined (contact@ triage).
+     */
+    ticketId: number | null
   }, ExtArgs["result"]["inboundMessage"]>
   composites: {}
 }
@@ -1376,6 +1846,8 @@ export interface Prisma__InboundMessageClient<T, Null = never, ExtArgs extends r
   readonly [Symbol.toStringTag]: "PrismaPromise"
   calculations<T extends Prisma.InboundMessage$calculationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.InboundMessage$calculationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CalculationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   outbox<T extends Prisma.InboundMessage$outboxArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.InboundMessage$outboxArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$OutboxMessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  ticket<T extends Prisma.InboundMessage$ticketArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.InboundMessage$ticketArgs<ExtArgs>>): Prisma.Prisma__TicketClient<runtime.Types.Result.GetResult<Prisma.$TicketPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  accessRequests<T extends Prisma.InboundMessage$accessRequestsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.InboundMessage$accessRequestsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AccessRequestPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1417,9 +1889,11 @@ export interface InboundMessageFieldRefs {
   readonly decision: Prisma.FieldRef<"InboundMessage", 'String'>
   readonly attempts: Prisma.FieldRef<"InboundMessage", 'Int'>
   readonly lastError: Prisma.FieldRef<"InboundMessage", 'String'>
+  readonly summary: Prisma.FieldRef<"InboundMessage", 'String'>
   readonly raw: Prisma.FieldRef<"InboundMessage", 'Bytes'>
   readonly receivedAt: Prisma.FieldRef<"InboundMessage", 'DateTime'>
   readonly processedAt: Prisma.FieldRef<"InboundMessage", 'DateTime'>
+  readonly ticketId: Prisma.FieldRef<"InboundMessage", 'Int'>
 }
     
 
@@ -1672,6 +2146,10 @@ export type InboundMessageCreateManyAndReturnArgs<ExtArgs extends runtime.Types.
    * The data used to create many InboundMessages.
    */
   data: Prisma.InboundMessageCreateManyInput | Prisma.InboundMessageCreateManyInput[]
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.InboundMessageIncludeCreateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -1742,6 +2220,10 @@ export type InboundMessageUpdateManyAndReturnArgs<ExtArgs extends runtime.Types.
    * Limit how many InboundMessages to update.
    */
   limit?: number
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.InboundMessageIncludeUpdateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -1856,6 +2338,49 @@ export type InboundMessage$outboxArgs<ExtArgs extends runtime.Types.Extensions.I
   take?: number
   skip?: number
   distinct?: Prisma.OutboxMessageScalarFieldEnum | Prisma.OutboxMessageScalarFieldEnum[]
+}
+
+/**
+ * InboundMessage.ticket
+ */
+export type InboundMessage$ticketArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Ticket
+   */
+  select?: Prisma.TicketSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Ticket
+   */
+  omit?: Prisma.TicketOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketInclude<ExtArgs> | null
+  where?: Prisma.TicketWhereInput
+}
+
+/**
+ * InboundMessage.accessRequests
+ */
+export type InboundMessage$accessRequestsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AccessRequest
+   */
+  select?: Prisma.AccessRequestSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AccessRequest
+   */
+  omit?: Prisma.AccessRequestOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AccessRequestInclude<ExtArgs> | null
+  where?: Prisma.AccessRequestWhereInput
+  orderBy?: Prisma.AccessRequestOrderByWithRelationInput | Prisma.AccessRequestOrderByWithRelationInput[]
+  cursor?: Prisma.AccessRequestWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AccessRequestScalarFieldEnum | Prisma.AccessRequestScalarFieldEnum[]
 }
 
 /**
