@@ -8,6 +8,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ["default", "./test/support/count-reporter.ts"],
+    reporters: ["default", "./test/helpers/count-reporter.ts"],
   },
 });

@@ -1,5 +1,5 @@
+import { canonicalAddress as canonical, organisationalDomain } from "../addresses/organisation.ts";
 import type { Db } from "../db/client.ts";
-import { organisationalDomain } from "./organisation.ts";
 
 export interface AuthorisedAddressRow {
   email: string;
@@ -15,9 +15,8 @@ export class InvalidAddressError extends Error {}
 
 /** Addresses are compared lower-cased: mail systems treat them case-insensitively in practice. */
 export function canonicalAddress(address: string): string {
-  const email = address.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
-    throw new InvalidAddressError(`adresse email invalide : « ${address} »`);
+  const email = canonical(address);
+  if (!email) throw new InvalidAddressError(`adresse email invalide : « ${address} »`);
   return email;
 }
 

@@ -1,5 +1,5 @@
 import { authenticate, type DNSResolver } from "mailauth";
-import { domainOf, organisationOf } from "./organisation.ts";
+import { domainOf, sameOrganisation } from "../addresses/organisation.ts";
 
 export type AuthMode = "authentication-results" | "verify" | "trust-from";
 
@@ -104,7 +104,7 @@ function propertyDomain(value: string | undefined): string | null {
 }
 
 function aligned(domain: string | null, fromDomain: string): boolean {
-  return domain !== null && organisationOf(domain) === organisationOf(fromDomain);
+  return domain !== null && sameOrganisation(domain, fromDomain);
 }
 
 /**

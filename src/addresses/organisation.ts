@@ -1,0 +1,44 @@
+import { getDomain } from "tldts";
+
+/** The domain part of an address, lower-cased, without a trailing dot; null when it has none. */
+export function domainOf(address: string): string | null {
+  const at = address.lastIndexOf("@");
+  if (at < 1 || at === address.length - 1) return null;
+  return address
+    .slice(at + 1)
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, "");
+}
+
+/**
+ * The organisational domain of an address or domain, public-suffix aware: `mail.editeur.fr` and
+ * `editeur.fr` are one organisation, `a.co.uk` and `b.co.uk` are not. Private suffixes are not
+ * used, and reserved test domains (`example.test`) resolve to themselves.
+ */
+export function organisationalDomain(addressOrDomain: string): string | null {
+  const domain = addressOrDomain.includes("@")
+    ? domainOf(addressOrDomain)
+    : addressOrDomain.trim().toLowerCase().replace(/\.$/, "");
+  if (!domain) return null;
+  return getDomain(domain, { allowPrivateDomains: false }) ?? domain;
+}
+
+/** Whether two addresses or domains belong to the same organisation. */
+export function sameOrganisation(a: string, b: string): boolean {
+  const left = organisationalDomain(a);
+  return left !== null && left === organisationalDomain(b);
+}
+
+/** A plausible mailbox address (local@domain.tld), compared lower-cased. */
+const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+
+export function isAddress(text: string): boolean {
+  return ADDRESS.test(text.trim());
+}
+
+/** Addresses are compared lower-cased: mail systems treat them case-insensitively in practice. */
+export function canonicalAddress(text: string): string | null {
+  const email = text.trim().toLowerCase();
+  return ADDRESS.test(email) ? email : null;
+}
