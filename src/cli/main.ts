@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
+import { registerDaemonCommand } from "./daemon.ts";
 import { registerReferenceCommands } from "./reference.ts";
+import { registerStatusCommand } from "./status.ts";
 
 /** Builds the `tranche` command line; every command group lives in its own file. */
 export function buildProgram(): Command {
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
   registerReferenceCommands(program);
   registerAccessCommands(program);
   registerCalcCommand(program);
+  registerDaemonCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

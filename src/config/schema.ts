@@ -40,6 +40,33 @@ export const settings = {
   },
   submissionsImapUrl: { env: "TRANCHE_SUBMISSIONS_IMAP_URL", doc: "IMAP URL of the submission mailbox." },
   smtpUrl: { env: "TRANCHE_SMTP_URL", doc: "SMTP URL for outgoing mail; unset: written as .eml files." },
+  tlsCaFile: {
+    env: "TRANCHE_TLS_CA_FILE",
+    doc: "Extra CA certificate(s), PEM, trusted for IMAP and SMTP (private CA, tests); unset: system CAs.",
+  },
+  rescanCron: {
+    env: "TRANCHE_RESCAN_CRON",
+    doc: "Cron expression of the safety-net rescan of every mailbox (IDLE / file events do the rest).",
+  },
+  maxAttempts: {
+    env: "TRANCHE_MAX_ATTEMPTS",
+    doc: "Attempts at a message whose processing fails before it is parked in `Failed` for support.",
+  },
+  reconnectMinMs: {
+    env: "TRANCHE_RECONNECT_MIN_MS",
+    doc: "First IMAP reconnect delay (doubles, with jitter).",
+  },
+  reconnectMaxMs: { env: "TRANCHE_RECONNECT_MAX_MS", doc: "Longest IMAP reconnect delay." },
+  smtpRetryMinMs: {
+    env: "TRANCHE_SMTP_RETRY_MIN_MS",
+    doc: "First retry delay after a temporary SMTP failure.",
+  },
+  smtpRetryMaxMs: { env: "TRANCHE_SMTP_RETRY_MAX_MS", doc: "Longest retry delay of an outgoing email." },
+  httpHost: { env: "TRANCHE_HTTP_HOST", doc: "Address of the `/healthz` and `/metrics` endpoint." },
+  httpPort: {
+    env: "TRANCHE_HTTP_PORT",
+    doc: "Port of the `/healthz` and `/metrics` endpoint; 0 turns it off.",
+  },
   retentionDays: { env: "TRANCHE_RETENTION_DAYS", doc: "Days raw message content is kept." },
   logLevel: { env: "TRANCHE_LOG_LEVEL", doc: "pino level: fatal, error, warn, info, debug, trace." },
 } as const;
@@ -76,6 +103,19 @@ export const configSchema = z.object({
   contactImapUrl: optionalUrl,
   submissionsImapUrl: optionalUrl,
   smtpUrl: optionalUrl,
+  tlsCaFile: z
+    .string()
+    .trim()
+    .transform((v) => v || undefined)
+    .optional(),
+  rescanCron: z.string().trim().default("* * * * *"),
+  maxAttempts: positiveInt.default(3),
+  reconnectMinMs: positiveInt.default(1_000),
+  reconnectMaxMs: positiveInt.default(60_000),
+  smtpRetryMinMs: positiveInt.default(30_000),
+  smtpRetryMaxMs: positiveInt.default(3_600_000),
+  httpHost: z.string().trim().min(1).default("127.0.0.1"),
+  httpPort: z.coerce.number().int().min(0).max(65535).default(9465),
   retentionDays: positiveInt.default(90),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import pino from "pino";
+import { createPipeline } from "../daemon/pipeline.ts";
+import { createDaemon, ensureReferenceData } from "../daemon/runtime.ts";
+import { withDatabase } from "./context.ts";
+
+export function registerDaemonCommand(program: Command): void {
+  program
+    .command("daemon")
+    .description(
+      "relève les boîtes contact et soumissions, traite chaque message une fois, envoie les réponses",
+    )
+    .action(() =>
+      withDatabase(async (db, config) => {
+        // Structured logs on stdout; message bodies are never logged.
+        const logger = pino({ level: config.logLevel, base: { service: "tranche" } });
+        await ensureReferenceData(db, logger);
+        const handler = createPipeline({ config, logger });
+        const daemon = createDaemon(db, config, handler, logger);
+        await daemon.start();
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            logger.info({ signal }, "stopping");
+            // A second signal, or a stop that hangs, ends the process anyway.
+            setTimeout(() => process.exit(1), 10_000).unref();
+            daemon.stop().then(resolve, resolve);
+          };
+          process.once("SIGTERM", () => stop("SIGTERM"));
+          process.once("SIGINT", () => stop("SIGINT"));
+        });
+      }),
+    );
+}

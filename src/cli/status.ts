@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import { outboxCounts } from "../outbox/worker.ts";
+import { withDatabase } from "./context.ts";
+
+const when = (date: Date | null | undefined) =>
+  date ? date.toISOString().replace("T", " ").slice(0, 19) : "—";
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command("status")
+    .description("état du démon : boîtes, connexions, messages en attente ou en échec, file d'envoi")
+    .action(() =>
+      withDatabase(async (db) => {
+        const out: string[] = [];
+        const mailboxes = await db.mailboxState.findMany({ orderBy: { mailbox: "asc" } });
+        out.push("Boîtes :");
+        if (mailboxes.length === 0) out.push("  (aucune : le démon n'a jamais tourné)");
+        for (const m of mailboxes) {
+          out.push(
+            `  ${m.mailbox.padEnd(12)} ${m.source.padEnd(8)} ${m.state.padEnd(10)} UIDVALIDITY ${m.uidValidity ?? "—"}, dernier UID ${m.lastUid}, mis à jour ${when(m.updatedAt)}`,
+          );
+          if (m.lastError) out.push(`    dernière erreur (${when(m.lastErrorAt)}) : ${m.lastError}`);
+        }
+        const groups = await db.inboundMessage.groupBy({ by: ["status"], _count: { _all: true } });
+        out.push("Messages reçus :");
+        for (const g of groups) out.push(`  ${g.status.padEnd(12)} ${g._count._all}`);
+        const backlog = await db.inboundMessage.findMany({
+          where: { status: { in: ["claimed", "failed"] } },
+          orderBy: { id: "desc" },
+          take: 20,
+          select: { id: true, mailbox: true, status: true, attempts: true, subject: true, lastError: true },
+        });
+        if (backlog.length) out.push("En échec ou à réessayer (20 derniers) :");
+        for (const m of backlog) {
+          out.push(
+            `  #${m.id} ${m.mailbox} ${m.status} (${m.attempts} essai(s)) « ${m.subject ?? ""} » : ${m.lastError ?? ""}`,
+          );
+        }
+        const outbox = await outboxCounts(db);
+        out.push(
+          `File d'envoi : ${outbox.pending} en attente, ${outbox.sent} envoyés, ${outbox.dead} refusés`,
+        );
+        const stuck = await db.outboxMessage.findMany({
+          where: { OR: [{ status: "dead" }, { status: "pending", attempts: { gt: 0 } }] },
+          orderBy: { id: "desc" },
+          take: 20,
+          select: {
+            id: true,
+            status: true,
+            attempts: true,
+            recipients: true,
+            lastResponse: true,
+            nextAttemptAt: true,
+          },
+        });
+        for (const m of stuck) {
+          out.push(
+            `  #${m.id} ${m.status} → ${m.recipients} (${m.attempts} essai(s)${m.status === "pending" ? `, prochain ${when(m.nextAttemptAt)}` : ""}) : ${m.lastResponse ?? ""}`,
+          );
+        }
+        process.stdout.write(`${out.join("\n")}\n`);
+      }),
+    );
+}

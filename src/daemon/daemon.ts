@@ -1,0 +1,230 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import cron, { type ScheduledTask } from "node-cron";
+import type { Logger } from "pino";
+import type { Db } from "../db/client.ts";
+import type { Disposition, MailboxSource, SourceStatus } from "../mailbox/source.ts";
+import { type OutboxWorker, outboxCounts } from "../outbox/worker.ts";
+import { claimAndProcess } from "./claim.ts";
+import type { InboundMessageRef, MessageHandler } from "./handler.ts";
+
+export interface DaemonOptions {
+  db: Db;
+  handler: MessageHandler;
+  sources: MailboxSource[];
+  outbox: OutboxWorker;
+  logger: Logger;
+  maxAttempts: number;
+  /** node-cron expression of the safety-net rescan; empty: none. */
+  rescanCron: string;
+  /** Health and metrics endpoint; port 0 = off. */
+  http?: { host: string; port: number };
+}
+
+/**
+ * The mail daemon: every source feeds the claim layer (one message at a time across mailboxes, so an
+ * embedded SQLite never sees two writers), the outbox worker sends what the commits queued, a cron
+ * rescans in case a notification was missed, and MailboxState rows mirror each connection.
+ */
+export class Daemon {
+  private readonly states = new Map<string, SourceStatus>();
+  private serial: Promise<unknown> = Promise.resolve();
+  private stateWrites: Promise<unknown> = Promise.resolve();
+  private cronTask: ScheduledTask | null = null;
+  private server: Server | null = null;
+  private stopping = false;
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  async start(): Promise<void> {
+    const { sources, outbox, logger } = this.options;
+    outbox.start();
+    for (const source of sources) {
+      source.start(
+        (message) => this.consume(message),
+        (status) => this.recordStatus(source, status),
+      );
+    }
+    if (this.options.rescanCron) {
+      this.cronTask = cron.schedule(this.options.rescanCron, () => this.rescan(), {
+        name: "rescan",
+        noOverlap: true,
+        logger: cronLogger(logger),
+      } as Parameters<typeof cron.schedule>[2]);
+    }
+    if (this.options.http && this.options.http.port !== 0) await this.listen(this.options.http);
+    logger.info(
+      { mailboxes: sources.map((s) => `${s.mailbox}:${s.kind}`), http: this.httpAddress() },
+      "daemon started",
+    );
+  }
+
+  /** Finishes the message in hand, flushes the outbox worker, closes connections. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.cronTask?.stop();
+    await Promise.all(this.options.sources.map((source) => source.stop()));
+    await this.serial;
+    await this.options.outbox.stop();
+    await this.stateWrites;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.options.logger.info("daemon stopped");
+  }
+
+  /** Scans every mailbox now (the cron's safety net; also for operators' tools). */
+  rescan(): void {
+    for (const source of this.options.sources) source.rescan();
+  }
+
+  httpAddress(): string | null {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    return address ? `http://${address.address}:${address.port}` : null;
+  }
+
+  private consume(message: InboundMessageRef): Promise<Disposition> {
+    const run = this.serial.then(() => this.process(message));
+    this.serial = run.catch(() => {});
+    return run;
+  }
+
+  private async process(message: InboundMessageRef): Promise<Disposition> {
+    const { db, handler, logger, maxAttempts } = this.options;
+    const ref = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
+    try {
+      const result = await claimAndProcess(db, handler, message, { maxAttempts });
+      if (result.committed && result.queued > 0) this.options.outbox.notify();
+      if (result.error) {
+        logger.warn(
+          { ...ref, inboundId: result.inboundId, error: result.error, disposition: result.disposition },
+          "message failed",
+        );
+      } else if (result.committed) {
+        logger.info(
+          { ...ref, inboundId: result.inboundId, disposition: result.disposition, queued: result.queued },
+          "message handled",
+        );
+      } else {
+        logger.info(
+          { ...ref, inboundId: result.inboundId, disposition: result.disposition },
+          "message already handled: filed only",
+        );
+      }
+      return result.disposition;
+    } catch (error) {
+      // The database itself failed: leave the message where it is for the next scan.
+      logger.error({ ...ref, err: error }, "message not claimed");
+      return "retry";
+    }
+  }
+
+  private recordStatus(source: MailboxSource, status: SourceStatus): void {
+    const previous = this.states.get(source.mailbox);
+    this.states.set(source.mailbox, status);
+    if (previous?.state !== status.state || status.error) {
+      this.options.logger[status.error ? "warn" : "info"](
+        { mailbox: source.mailbox, state: status.state, error: status.error },
+        "mailbox state",
+      );
+    }
+    const now = new Date();
+    const data = {
+      source: source.kind,
+      state: status.state,
+      ...(status.uidValidity ? { uidValidity: status.uidValidity } : {}),
+      ...(status.lastUid !== undefined ? { lastUid: status.lastUid } : {}),
+      ...(status.error ? { lastError: status.error.slice(0, 1000), lastErrorAt: now } : {}),
+      ...(status.state === "connected" && previous?.state !== "connected" && previous?.state !== "idle"
+        ? { lastConnectedAt: now }
+        : {}),
+    };
+    this.stateWrites = this.stateWrites
+      .then(() =>
+        this.options.db.mailboxState.upsert({
+          where: { mailbox: source.mailbox },
+          create: { mailbox: source.mailbox, ...data },
+          update: data,
+        }),
+      )
+      .catch((error) => this.options.logger.error({ err: error }, "mailbox state not saved"));
+  }
+
+  private async listen(http: { host: string; port: number }): Promise<void> {
+    const server = createServer((request, response) => {
+      const path = (request.url ?? "/").split("?")[0];
+      const reply = (code: number, type: string, body: string) => {
+        response.writeHead(code, { "content-type": type });
+        response.end(body);
+      };
+      if (path === "/healthz") {
+        const mailboxes = Object.fromEntries([...this.states].map(([name, s]) => [name, s.state]));
+        this.options.db
+          .$queryRawUnsafe("SELECT 1")
+          .then(() =>
+            reply(
+              this.stopping ? 503 : 200,
+              "application/json",
+              JSON.stringify({ status: this.stopping ? "stopping" : "ok", mailboxes }),
+            ),
+          )
+          .catch((error) =>
+            reply(
+              503,
+              "application/json",
+              JSON.stringify({ status: "database unavailable", error: String(error) }),
+            ),
+          );
+      } else if (path === "/metrics") {
+        this.metrics()
+          .then((text) => reply(200, "text/plain; version=0.0.4", text))
+          .catch((error) => reply(500, "text/plain", String(error)));
+      } else reply(404, "text/plain", "not found\n");
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(http.port, http.host, () => resolve());
+    });
+    this.server = server;
+  }
+
+  /** Prometheus text exposition, read from the database (the truth) and the live connection states. */
+  async metrics(): Promise<string> {
+    const { db } = this.options;
+    const inbound = await db.inboundMessage.groupBy({ by: ["mailbox", "status"], _count: { _all: true } });
+    const outbox = await outboxCounts(db);
+    const mailboxStates = await db.mailboxState.findMany();
+    const lines = [
+      "# HELP tranche_messages_total Inbound messages by mailbox and status.",
+      "# TYPE tranche_messages_total gauge",
+      ...inbound.map(
+        (g) => `tranche_messages_total{mailbox="${g.mailbox}",status="${g.status}"} ${g._count._all}`,
+      ),
+      "# HELP tranche_outbox_messages Outgoing emails by status.",
+      "# TYPE tranche_outbox_messages gauge",
+      ...Object.entries(outbox).map(([status, n]) => `tranche_outbox_messages{status="${status}"} ${n}`),
+      "# HELP tranche_mailbox_state 1 for the current connection state of each mailbox.",
+      "# TYPE tranche_mailbox_state gauge",
+      ...[...this.states].map(
+        ([mailbox, s]) => `tranche_mailbox_state{mailbox="${mailbox}",state="${s.state}"} 1`,
+      ),
+      "# HELP tranche_mailbox_last_error_timestamp_seconds Time of the last error of each mailbox.",
+      "# TYPE tranche_mailbox_last_error_timestamp_seconds gauge",
+      ...mailboxStates
+        .filter((m) => m.lastErrorAt)
+        .map(
+          (m) =>
+            `tranche_mailbox_last_error_timestamp_seconds{mailbox="${m.mailbox}"} ${m.lastErrorAt!.getTime() / 1000}`,
+        ),
+      "# HELP tranche_outbox_last_error_timestamp_seconds Time of the last failed send.",
+      "# TYPE tranche_outbox_last_error_timestamp_seconds gauge",
+      `tranche_outbox_last_error_timestamp_seconds ${(this.options.outbox.lastErrorAt?.getTime() ?? 0) / 1000}`,
+    ];
+    return `${lines.join("\n")}\n`;
+  }
+}
+
+function cronLogger(logger: Logger) {
+  const log = (level: "info" | "warn" | "error" | "debug") => (message: string) =>
+    logger[level]({ cron: "rescan" }, message);
+  return { info: log("debug"), warn: log("debug"), error: log("error"), debug: log("debug") };
+}

@@ -1,0 +1,49 @@
+import type { Prisma } from "../db/client.ts";
+
+/** A transaction on the service database (the handler writes its own rows with it). */
+export type Tx = Prisma.TransactionClient;
+
+export type MailboxName = "contact" | "submissions";
+
+/** One message read from a mailbox, identified as the mailbox source sees it. */
+export interface InboundMessageRef {
+  mailbox: MailboxName;
+  /** IMAP UIDVALIDITY as text, or "maildir". */
+  uidValidity: string;
+  /** IMAP UID as text, or the Maildir file's unique name. */
+  uid: string;
+  /** The complete RFC 5322 bytes. */
+  raw: Buffer;
+}
+
+/** An email the handler wants sent; queued in the outbox in the same transaction. */
+export interface OutgoingEmail {
+  /** Template name: result, help, unauthorised, access-granted, ticket-ack, … */
+  kind: string;
+  /** With angle brackets, as in the header of `raw`. */
+  messageId: string;
+  envelopeFrom: string;
+  recipients: string[];
+  raw: Buffer;
+}
+
+export interface HandlerOutcome {
+  /** processed: acted on; ignored: nothing to do (automated mail…); quarantined: kept for support. */
+  status: "processed" | "ignored" | "quarantined";
+  /** What was decided (reply-result, ticket, ignore-automated, …), for support and `tranche status`. */
+  decision: string;
+  /** What intake read, never the body (stored as JSON on the InboundMessage row). */
+  summary?: object;
+  outgoing: OutgoingEmail[];
+}
+
+/**
+ * The per-message pipeline (intake → decide → render). It runs inside the claim transaction: the
+ * rows it writes with `tx` (calculations, tickets…), the InboundMessage status and the outbox rows
+ * for `outgoing` are committed together, or not at all. It must not send anything itself nor touch
+ * the mailbox; throwing rolls everything back and counts as a failed attempt.
+ */
+export type MessageHandler = (
+  message: InboundMessageRef & { inboundId: number },
+  tx: Tx,
+) => Promise<HandlerOutcome>;

@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.ts";
+import type { Db } from "../db/client.ts";
+import { ImapSource } from "../mailbox/imap.ts";
+import { MaildirSource } from "../mailbox/maildir.ts";
+import type { MailboxSource } from "../mailbox/source.ts";
+import { fileTransport, type OutgoingTransport, smtpTransport } from "../outbox/transport.ts";
+import { OutboxWorker } from "../outbox/worker.ts";
+import { writeDemoDataset } from "../reference/demo.ts";
+import { importReferenceData } from "../reference/import.ts";
+import { Daemon } from "./daemon.ts";
+import type { MailboxName, MessageHandler } from "./handler.ts";
+
+/** The mailbox sources the configuration asks for: IMAP when a URL is set, else a local Maildir. */
+export function mailboxSources(config: Config): MailboxSource[] {
+  const ca = config.tlsCaFile ? [readFileSync(config.tlsCaFile)] : undefined;
+  const urls: Record<MailboxName, string | undefined> = {
+    contact: config.contactImapUrl,
+    submissions: config.submissionsImapUrl,
+  };
+  return (Object.entries(urls) as [MailboxName, string | undefined][]).map(([mailbox, url]) =>
+    url
+      ? new ImapSource({
+          mailbox,
+          url,
+          ...(ca ? { ca } : {}),
+          backoffMinMs: config.reconnectMinMs,
+          backoffMaxMs: config.reconnectMaxMs,
+        })
+      : new MaildirSource(mailbox, join(resolve(config.mailRoot), mailbox)),
+  );
+}
+
+/** SMTP when a URL is set, else `.eml` files in `<mailRoot>/sent`. */
+export function outgoingTransport(config: Config): OutgoingTransport {
+  const ca = config.tlsCaFile ? [readFileSync(config.tlsCaFile)] : undefined;
+  return config.smtpUrl
+    ? smtpTransport(config.smtpUrl, ca ? { ca } : {})
+    : fileTransport(join(resolve(config.mailRoot), "sent"));
+}
+
+export function createDaemon(db: Db, config: Config, handler: MessageHandler, logger: Logger): Daemon {
+  const outbox = new OutboxWorker(db, {
+    transport: outgoingTransport(config),
+    logger: logger.child({ component: "outbox" }),
+    retryMinMs: config.smtpRetryMinMs,
+    retryMaxMs: config.smtpRetryMaxMs,
+  });
+  return new Daemon({
+    db,
+    handler,
+    sources: mailboxSources(config),
+    outbox,
+    logger,
+    maxAttempts: config.maxAttempts,
+    rescanCron: config.rescanCron,
+    http: { host: config.httpHost, port: config.httpPort },
+  });
+}
+
+/** A fresh clone starts on an empty database: load the demo reference data so requests get answers. */
+export async function ensureReferenceData(db: Db, logger: Logger): Promise<void> {
+  if ((await db.dataset.count()) > 0) return;
+  const dir = mkdtempSync(join(tmpdir(), "tranche-demo-"));
+  try {
+    writeDemoDataset(dir);
+    const summary = await importReferenceData(db, dir, { label: "démo (chargée au premier démarrage)" });
+    logger.warn({ datasetId: summary.datasetId }, "empty database: demo reference data loaded");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,258 @@
+import { ImapFlow } from "imapflow";
+import type { MailboxName } from "../daemon/handler.ts";
+import type { Disposition, MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
+
+export interface ImapSourceOptions {
+  mailbox: MailboxName;
+  /** `imap://user:pass@host:port/Folder` (STARTTLS when offered) or `imaps://…`; folder defaults to INBOX. */
+  url: string;
+  /** Extra CA certificates to trust (PEM), e.g. a private CA or a test certificate. */
+  ca?: Buffer[];
+  /** Reconnect delay bounds; the delay doubles per failed attempt, with jitter. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** A connection that stayed up this long resets the backoff. */
+  stableAfterMs?: number;
+  /** Silence after which the socket counts as dead. */
+  socketTimeoutMs?: number;
+  /** IDLE is restarted this often, so a dead server is noticed within about twice this. */
+  maxIdleTimeMs?: number;
+  /** Messages fetched per round trip during a scan. */
+  batchSize?: number;
+}
+
+export const FOLDERS: Record<Exclude<Disposition, "retry">, string> = {
+  processed: "Processed",
+  quarantined: "Quarantine",
+  failed: "Failed",
+};
+
+/**
+ * One IMAP connection per mailbox. imapflow never reconnects by itself, so each session is a new
+ * client: connect, open the folder, create the filing folders if missing, scan every message left
+ * in the folder (a catch-up after any downtime), then IDLE and rescan on each `exists`. Handled
+ * messages leave the folder (moved to Processed / Quarantine / Failed), so a scan is "everything
+ * still here", in UID order; the claim layer makes a repeated scan harmless.
+ */
+export class ImapSource implements MailboxSource {
+  readonly kind = "imap" as const;
+  readonly mailbox: MailboxName;
+  private readonly options: Required<Omit<ImapSourceOptions, "ca">> & { ca?: Buffer[] };
+  private readonly target: {
+    host: string;
+    port: number;
+    secure: boolean;
+    user: string;
+    pass: string;
+    folder: string;
+  };
+  private consume: MessageConsumer | null = null;
+  private onStatus: (status: SourceStatus) => void = () => {};
+  private client: ImapFlow | null = null;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private scanPending = false;
+  private scanning: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private uidValidity: string | undefined;
+  private lastUid = 0;
+
+  constructor(options: ImapSourceOptions) {
+    this.mailbox = options.mailbox;
+    this.options = {
+      backoffMinMs: 1_000,
+      backoffMaxMs: 60_000,
+      stableAfterMs: 30_000,
+      socketTimeoutMs: 20_000,
+      maxIdleTimeMs: 20_000,
+      batchSize: 50,
+      ...options,
+    };
+    const url = new URL(options.url);
+    if (url.protocol !== "imap:" && url.protocol !== "imaps:")
+      throw new Error(`not an IMAP URL: ${url.protocol}`);
+    const secure = url.protocol === "imaps:";
+    this.target = {
+      host: url.hostname,
+      port: Number(url.port) || (secure ? 993 : 143),
+      secure,
+      user: decodeURIComponent(url.username),
+      pass: decodeURIComponent(url.password),
+      folder: decodeURIComponent(url.pathname.replace(/^\//, "")) || "INBOX",
+    };
+  }
+
+  start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void {
+    this.consume = consume;
+    this.onStatus = onStatus;
+    this.loop = this.run();
+  }
+
+  rescan(): void {
+    this.requestScan();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.scanning;
+    const client = this.client;
+    if (client?.usable) {
+      // LOGOUT politely, but never wait on a server that does not answer.
+      await Promise.race([client.logout().catch(() => {}), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    }
+    client?.close();
+    await this.loop;
+  }
+
+  private status(state: SourceStatus["state"], error?: string): void {
+    this.onStatus({
+      state,
+      ...(this.uidValidity ? { uidValidity: this.uidValidity } : {}),
+      lastUid: this.lastUid,
+      ...(error ? { error } : {}),
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const started = Date.now();
+      let error: string;
+      try {
+        error = await this.session();
+      } catch (e) {
+        error = (e as Error).message || String(e);
+      }
+      this.client = null;
+      if (this.stopping) break;
+      // A server that accepts and then drops us must not be hammered: reset only after a stable session.
+      if (Date.now() - started >= this.options.stableAfterMs) failures = 0;
+      const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffMinMs * 2 ** failures);
+      const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+      failures++;
+      this.status("backoff", error);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    this.status("stopped");
+  }
+
+  /** One connection, from connect to close; resolves with why it ended. */
+  private async session(): Promise<string> {
+    const client = new ImapFlow({
+      host: this.target.host,
+      port: this.target.port,
+      secure: this.target.secure,
+      auth: { user: this.target.user, pass: this.target.pass },
+      ...(this.options.ca ? { tls: { ca: this.options.ca } } : {}),
+      logger: false,
+      socketTimeout: this.options.socketTimeoutMs,
+      maxIdleTime: this.options.maxIdleTimeMs,
+      autoIdleDelay: 200,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+    });
+    let lastError = "connection closed";
+    // Without an 'error' listener an ETIMEOUT would crash the process.
+    client.on("error", (error: Error) => {
+      lastError = error.message || String(error);
+    });
+    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+    client.on("exists", () => this.requestScan());
+    this.client = client;
+    this.status("connecting");
+    try {
+      await client.connect();
+      const box = await client.mailboxOpen(this.target.folder);
+      const uidValidity = String(box.uidValidity);
+      if (this.uidValidity !== undefined && this.uidValidity !== uidValidity) this.lastUid = 0;
+      this.uidValidity = uidValidity;
+      const existing = new Set((await client.list()).map((entry) => entry.path));
+      for (const folder of Object.values(FOLDERS)) {
+        if (!existing.has(folder)) await client.mailboxCreate(folder);
+      }
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    if (this.stopping) {
+      client.close();
+      return "stopping";
+    }
+    this.status("connected");
+    // The SELECT's EXISTS is folded into state without an event: always scan after (re)connecting.
+    this.requestScan();
+    await closed;
+    await this.scanning;
+    return lastError;
+  }
+
+  private requestScan(): void {
+    this.scanPending = true;
+    if (this.scanning || !this.client) return;
+    this.scanning = this.scanLoop().finally(() => {
+      this.scanning = null;
+    });
+  }
+
+  private async scanLoop(): Promise<void> {
+    while (this.scanPending && !this.stopping) {
+      const client = this.client;
+      if (!client?.usable) return;
+      this.scanPending = false;
+      this.status("connected");
+      try {
+        await this.scan(client);
+        if (!this.stopping && client.usable) this.status("idle");
+      } catch (error) {
+        this.status("connected", (error as Error).message);
+        if (client.usable) client.close();
+        return;
+      }
+    }
+  }
+
+  private async scan(client: ImapFlow): Promise<void> {
+    const uids = await client.search({ all: true }, { uid: true });
+    // A closed client resolves "nothing" instead of failing: do not read that as an empty folder.
+    if (!client.usable) throw new Error("connection lost during SEARCH");
+    if (!uids || uids.length === 0) return;
+    const sorted = [...uids].sort((a, b) => a - b);
+    for (let i = 0; i < sorted.length && !this.stopping; i += this.options.batchSize) {
+      const batch = sorted.slice(i, i + this.options.batchSize);
+      // Collect the batch before handling it: no other command while a FETCH iterator is open.
+      const messages = await client.fetchAll(batch.join(","), { uid: true, source: true }, { uid: true });
+      if (!client.usable) throw new Error("connection lost during FETCH");
+      const filed: Record<string, number[]> = {};
+      try {
+        for (const message of messages) {
+          if (this.stopping) break;
+          if (!message.source) continue;
+          const disposition = await this.consume!({
+            mailbox: this.mailbox,
+            uidValidity: this.uidValidity!,
+            uid: String(message.uid),
+            raw: message.source,
+          });
+          if (disposition === "retry") continue;
+          const folder = FOLDERS[disposition];
+          filed[folder] = [...(filed[folder] ?? []), message.uid];
+        }
+      } finally {
+        // Committed messages are filed even when stopping; a failed MOVE only means a harmless re-claim.
+        for (const [folder, moved] of Object.entries(filed)) {
+          if (!client.usable) break;
+          await client.messageMove(moved.join(","), folder, { uid: true });
+          this.lastUid = Math.max(this.lastUid, ...moved);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { type FSWatcher, mkdirSync, readdirSync, readFileSync, renameSync, watch } from "node:fs";
+import { join } from "node:path";
+import type { MailboxName } from "../daemon/handler.ts";
+import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
+
+/**
+ * Layout, under `dir` (e.g. `<mailRoot>/submissions`), Maildir++ style:
+ *   new/, cur/, tmp/          incoming mail is dropped in new/ (write in tmp/, then rename);
+ *                             handled mail moves to cur/ as `<name>:2,S` (seen)
+ *   .Quarantine/{new,cur,tmp} quarantined mail, in cur/ with `:2,S`
+ *   .Failed/{new,cur,tmp}     mail parked after its last failed attempt
+ * The file's unique name (before any `:2,` suffix) is the message's UID; UIDVALIDITY is "maildir".
+ */
+export class MaildirSource implements MailboxSource {
+  readonly kind = "maildir" as const;
+  private consume: MessageConsumer | null = null;
+  private onStatus: (status: SourceStatus) => void = () => {};
+  private watcher: FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private scanPending = false;
+  private scanning: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    readonly mailbox: MailboxName,
+    private readonly dir: string,
+    /** Periodic rescan: fs.watch may miss events (network filesystems, overflow). */
+    private readonly pollMs = 5_000,
+  ) {
+    for (const folder of ["", ".Quarantine", ".Failed"]) {
+      for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(dir, folder, sub), { recursive: true });
+    }
+  }
+
+  start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void {
+    this.consume = consume;
+    this.onStatus = onStatus;
+    this.watcher = watch(join(this.dir, "new"), () => this.requestScan());
+    this.watcher.on("error", (error) =>
+      this.onStatus({ state: "connected", uidValidity: "maildir", error: error.message }),
+    );
+    this.timer = setInterval(() => this.requestScan(), this.pollMs);
+    this.onStatus({ state: "connected", uidValidity: "maildir" });
+    this.requestScan();
+  }
+
+  rescan(): void {
+    this.requestScan();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+    await this.scanning;
+    this.onStatus({ state: "stopped", uidValidity: "maildir" });
+  }
+
+  private requestScan(): void {
+    if (this.stopping) return;
+    this.scanPending = true;
+    if (this.scanning) return;
+    this.scanning = (async () => {
+      while (this.scanPending && !this.stopping) {
+        this.scanPending = false;
+        try {
+          await this.scan();
+          this.onStatus({ state: "idle", uidValidity: "maildir" });
+        } catch (error) {
+          this.onStatus({ state: "connected", uidValidity: "maildir", error: (error as Error).message });
+        }
+      }
+    })().finally(() => {
+      this.scanning = null;
+    });
+  }
+
+  private async scan(): Promise<void> {
+    const newDir = join(this.dir, "new");
+    const names = readdirSync(newDir)
+      .filter((name) => !name.startsWith("."))
+      .sort();
+    for (const name of names) {
+      if (this.stopping) return;
+      let raw: Buffer;
+      try {
+        raw = readFileSync(join(newDir, name));
+      } catch {
+        continue; // taken by another reader meanwhile
+      }
+      const uid = name.split(":")[0]!;
+      const disposition = await this.consume!({ mailbox: this.mailbox, uidValidity: "maildir", uid, raw });
+      if (disposition === "retry") continue;
+      const folder =
+        disposition === "processed" ? "" : disposition === "quarantined" ? ".Quarantine" : ".Failed";
+      renameSync(join(newDir, name), join(this.dir, folder, "cur", `${uid}:2,S`));
+    }
+  }
+}

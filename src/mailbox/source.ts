@@ -1,0 +1,32 @@
+import type { InboundMessageRef, MailboxName } from "../daemon/handler.ts";
+
+/**
+ * Where a message goes once handled. processed: moved to `Processed` (IMAP) or `cur` (Maildir);
+ * quarantined / failed: to `Quarantine` / `Failed`, for support; retry: left in place, tried again at
+ * the next scan (the claim layer bounds the attempts).
+ */
+export type Disposition = "processed" | "quarantined" | "failed" | "retry";
+
+/** Handles one message; the source files it according to the answer. Called one at a time per source. */
+export type MessageConsumer = (message: InboundMessageRef) => Promise<Disposition>;
+
+/** connecting | connected | idle | backoff | stopped (MailboxState.state). */
+export type SourceState = "connecting" | "connected" | "idle" | "backoff" | "stopped";
+
+export interface SourceStatus {
+  state: SourceState;
+  uidValidity?: string;
+  lastUid?: number;
+  error?: string;
+}
+
+export interface MailboxSource {
+  readonly mailbox: MailboxName;
+  readonly kind: "imap" | "maildir";
+  /** Starts watching; every message present or arriving is passed to `consume`. Returns at once. */
+  start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void;
+  /** Asks for a scan now (the cron safety net calls it). */
+  rescan(): void;
+  /** Finishes the message in hand, then closes. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import nodemailer from "nodemailer";
+
+/** One queued email as the transport sends it. */
+export interface Envelope {
+  id: number;
+  messageId: string;
+  envelopeFrom: string;
+  recipients: string[];
+  raw: Buffer;
+}
+
+/** How the server answered, or why it did not: `code` 4xx/5xx when the server gave one. */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly response: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface OutgoingTransport {
+  readonly kind: "smtp" | "file";
+  /** Resolves with the server's final response; rejects with a SendError. */
+  send(envelope: Envelope): Promise<string>;
+  close(): void;
+}
+
+/**
+ * SMTP through nodemailer, pooled (smtp-server-like relays greet after a delay: one connection per
+ * message would cost ~100 ms each). `smtp://` upgrades with STARTTLS when offered; `smtps://` is TLS.
+ */
+export function smtpTransport(
+  url: string,
+  options: { ca?: Buffer[]; maxConnections?: number } = {},
+): OutgoingTransport {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === "smtps:";
+  const transport = nodemailer.createTransport({
+    host: parsed.hostname,
+    port: Number(parsed.port) || (secure ? 465 : 587),
+    secure,
+    ...(parsed.username
+      ? { auth: { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } }
+      : {}),
+    ...(options.ca ? { tls: { ca: options.ca } } : {}),
+    pool: true,
+    maxConnections: options.maxConnections ?? 2,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  return {
+    kind: "smtp",
+    async send(envelope) {
+      try {
+        const info = await transport.sendMail({
+          envelope: { from: envelope.envelopeFrom, to: envelope.recipients },
+          raw: envelope.raw,
+        });
+        return String(info.response ?? "250 accepted");
+      } catch (error) {
+        const e = error as Error & { responseCode?: number; response?: string; code?: string };
+        const response = e.response || `${e.code ?? "ERROR"} ${e.message}`;
+        // Only an explicit 5xx is final; timeouts, refused connections and 4xx are tried again.
+        const permanent = typeof e.responseCode === "number" && e.responseCode >= 500;
+        throw new SendError(e.message, permanent, response.slice(0, 1000));
+      }
+    },
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * The embedded default when no SMTP URL is set: each email becomes `<dir>/<time>-<id>.eml`, written
+ * under a temporary name then renamed, so a reader never sees half a file.
+ */
+export function fileTransport(dir: string): OutgoingTransport {
+  mkdirSync(dir, { recursive: true });
+  return {
+    kind: "file",
+    async send(envelope) {
+      const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${envelope.id}.eml`;
+      const tmp = join(dir, `.${name}.tmp`);
+      const header = `X-Envelope-From: <${envelope.envelopeFrom}>\r\nX-Envelope-To: ${envelope.recipients.map((r) => `<${r}>`).join(", ")}\r\n`;
+      writeFileSync(tmp, Buffer.concat([Buffer.from(header), envelope.raw]));
+      renameSync(tmp, join(dir, name));
+      return `written ${name}`;
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,54 @@
+import pino from "pino";
+import { Daemon } from "../../src/daemon/daemon.ts";
+import type { MessageHandler } from "../../src/daemon/handler.ts";
+import type { Db } from "../../src/db/client.ts";
+import { ImapSource } from "../../src/mailbox/imap.ts";
+import { smtpTransport } from "../../src/outbox/transport.ts";
+import { OutboxWorker } from "../../src/outbox/worker.ts";
+import type { DovecotServer } from "../servers/dovecot.ts";
+import type { SmtpSink } from "../servers/smtp-sink.ts";
+
+/** An in-process daemon on the test servers: contact@ and calcul@ over IMAP, replies to the sink. */
+export function testDaemon(
+  db: Db,
+  dovecot: DovecotServer,
+  sink: SmtpSink,
+  handler: MessageHandler,
+  maxAttempts = 3,
+) {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const ca = [dovecot.tls.cert];
+  const sources = [
+    new ImapSource({
+      mailbox: "contact",
+      url: dovecot.imapUrl("contact"),
+      ca,
+      backoffMinMs: 100,
+      backoffMaxMs: 1_000,
+    }),
+    new ImapSource({
+      mailbox: "submissions",
+      url: dovecot.imapUrl("calcul"),
+      ca,
+      backoffMinMs: 100,
+      backoffMaxMs: 1_000,
+    }),
+  ];
+  const outbox = new OutboxWorker(db, {
+    transport: smtpTransport(sink.url, { ca }),
+    logger,
+    retryMinMs: 50,
+    retryMaxMs: 500,
+    pollMs: 200,
+  });
+  return new Daemon({
+    db,
+    handler,
+    sources,
+    outbox,
+    logger,
+    maxAttempts,
+    rescanCron: "",
+    http: { host: "127.0.0.1", port: 0 },
+  });
+}

@@ -1,0 +1,171 @@
+import { EventEmitter } from "node:events";
+import type { AddressInfo } from "node:net";
+import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
+import type { TestCertificate } from "./tls.ts";
+
+export interface ReceivedMail {
+  envelopeFrom: string;
+  recipients: string[];
+  raw: Buffer;
+  /** The Message-ID header, with angle brackets. */
+  messageId: string | null;
+  /** The In-Reply-To header, with angle brackets. */
+  inReplyTo: string | null;
+}
+
+/** What the sink answers next; each fault is consumed once per message (or kept with `times: Infinity`). */
+export interface Fault {
+  at: "rcpt" | "data";
+  code: 451 | 550 | 421 | 554;
+  times: number;
+}
+
+export interface SmtpSink {
+  port: number;
+  /** `smtp://user:pw@127.0.0.1:port` (STARTTLS offered). */
+  url: string;
+  received: ReceivedMail[];
+  events: EventEmitter;
+  /** Queue a fault for the next messages. */
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  /** Resolves once `count` messages in total have been accepted. */
+  waitForCount(count: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SmtpSinkOptions {
+  tls: TestCertificate;
+  /** Relays each accepted message by LMTP to this Dovecot port (mailbox = local part of each recipient). */
+  lmtpPort?: number;
+  /** Maps a recipient to the Dovecot user that receives it (default: its local part). */
+  lmtpRecipient?: (address: string) => string;
+  port?: number;
+}
+
+export const SINK_USER = "daemon";
+export const SINK_PASSWORD = "sink-pw";
+
+function header(raw: Buffer, name: string): string | null {
+  const head = raw.toString("utf8", 0, Math.min(raw.length, 64 * 1024)).split(/\r?\n\r?\n/)[0] ?? "";
+  const match = head.match(new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, "im"));
+  return match ? match[1]!.replace(/\r?\n[ \t]+/g, " ").trim() : null;
+}
+
+/**
+ * An in-process SMTP server standing for the organisation's relay: STARTTLS, AUTH PLAIN/LOGIN,
+ * records each message, answers injected faults, and optionally delivers by LMTP into Dovecot.
+ */
+export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink> {
+  const received: ReceivedMail[] = [];
+  const events = new EventEmitter();
+  events.setMaxListeners(100);
+  const faults: Fault[] = [];
+  const takeFault = (at: Fault["at"]): Fault | undefined => {
+    const fault = faults.find((f) => f.at === at && f.times > 0);
+    if (fault) fault.times--;
+    return fault;
+  };
+  const lmtp = options.lmtpPort
+    ? nodemailer.createTransport({ host: "127.0.0.1", port: options.lmtpPort, lmtp: true, pool: true })
+    : null;
+
+  const server = new SMTPServer({
+    secure: false,
+    key: options.tls.key,
+    cert: options.tls.cert,
+    authMethods: ["PLAIN", "LOGIN"],
+    authOptional: false,
+    allowInsecureAuth: true,
+    logger: false,
+    // Pooled clients keep connections open: do not wait 30 s for them on close.
+    closeTimeout: 500,
+    onAuth(auth, _session, callback) {
+      if (auth.username === SINK_USER && auth.password === SINK_PASSWORD) callback(null, { user: SINK_USER });
+      else callback(new Error("Invalid username or password"));
+    },
+    onRcptTo(_address, _session, callback) {
+      const fault = takeFault("rcpt");
+      if (fault) {
+        const error = Object.assign(new Error("Injected fault at RCPT"), { responseCode: fault.code });
+        callback(error);
+      } else callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", async () => {
+        const fault = takeFault("data");
+        if (fault) {
+          callback(Object.assign(new Error("Injected fault at DATA"), { responseCode: fault.code }));
+          return;
+        }
+        const raw = Buffer.concat(chunks);
+        const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+        const recipients = session.envelope.rcptTo.map((r) => r.address);
+        try {
+          if (lmtp) {
+            const map = options.lmtpRecipient ?? ((a: string) => a.slice(0, a.indexOf("@")));
+            await lmtp.sendMail({ envelope: { from: envelopeFrom, to: recipients.map(map) }, raw });
+          }
+        } catch (error) {
+          callback(
+            Object.assign(new Error(`LMTP relay failed: ${(error as Error).message}`), { responseCode: 451 }),
+          );
+          return;
+        }
+        const mail: ReceivedMail = {
+          envelopeFrom,
+          recipients,
+          raw,
+          messageId: header(raw, "Message-ID"),
+          inReplyTo: header(raw, "In-Reply-To"),
+        };
+        received.push(mail);
+        events.emit("mail", mail);
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  server.on("error", () => {});
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    port,
+    url: `smtp://${SINK_USER}:${SINK_PASSWORD}@127.0.0.1:${port}`,
+    received,
+    events,
+    inject: (fault) => faults.push({ ...fault }),
+    clearFaults: () => {
+      faults.length = 0;
+    },
+    waitForCount(count, timeoutMs = 30_000) {
+      if (received.length >= count) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          events.off("mail", listener);
+          reject(new Error(`SMTP sink: ${received.length} of ${count} messages after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const listener = () => {
+          if (received.length >= count) {
+            clearTimeout(timer);
+            events.off("mail", listener);
+            resolve();
+          }
+        };
+        events.on("mail", listener);
+      });
+    },
+    async close() {
+      lmtp?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export { header as headerOf };
