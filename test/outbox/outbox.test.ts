@@ -1,0 +1,141 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/client.ts";
+import { fileTransport, smtpTransport } from "../../src/outbox/transport.ts";
+import { OutboxWorker, outboxCounts } from "../../src/outbox/worker.ts";
+import { composeMessage } from "../../src/render/compose.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { freePort, waitFor } from "../servers/ports.ts";
+import { type SmtpSink, startSmtpSink } from "../servers/smtp-sink.ts";
+import { createTestCertificate, type TestCertificate } from "../servers/tls.ts";
+
+const logger = pino({ level: "silent" });
+let certDir: string;
+let tls: TestCertificate;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Db;
+let sink: SmtpSink | null = null;
+let worker: OutboxWorker | null = null;
+
+beforeAll(() => {
+  certDir = mkdtempSync(join(tmpdir(), "tranche-cert-"));
+  tls = createTestCertificate(certDir);
+});
+afterAll(() => rmSync(certDir, { recursive: true, force: true }));
+beforeEach(async () => {
+  database = await createTestDatabase();
+  db = database.db;
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = null;
+  await sink?.close();
+  sink = null;
+  await database.close();
+});
+
+async function queue(n: number, to = "jeanne.martin@editeur.example.test"): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const message = await composeMessage({
+      email: {
+        subject: "Ségur Numérique - Imagerie - Calcul de la tranche",
+        text: "Bonjour,",
+        html: "<p>Bonjour,</p>",
+      },
+      from: "no-reply@example.test",
+      to,
+      replyTo: "contact@example.test",
+      inReplyTo: null,
+    });
+    await db.outboxMessage.create({
+      data: {
+        messageId: message.messageId,
+        kind: "result",
+        envelopeFrom: "no-reply@example.test",
+        recipients: to,
+        raw: new Uint8Array(message.raw),
+      },
+    });
+    ids.push(message.messageId);
+  }
+  return ids;
+}
+
+function smtpWorker(url: string): OutboxWorker {
+  return new OutboxWorker(db, {
+    transport: smtpTransport(url, { ca: [tls.cert] }),
+    logger,
+    retryMinMs: 50,
+    retryMaxMs: 400,
+    pollMs: 100,
+  });
+}
+
+describe("the outbox", () => {
+  it("retries after a 451 and delivers once the server recovers, keeping each answer", async () => {
+    sink = await startSmtpSink({ tls });
+    sink.inject({ at: "rcpt", code: 451, times: 2 });
+    const [id] = await queue(1);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(1);
+    await waitFor(
+      "row marked sent",
+      async () => (await db.outboxMessage.findFirst({ where: { status: "sent" } })) !== null,
+    );
+    const row = await db.outboxMessage.findFirstOrThrow();
+    expect(row.attempts).toBe(3);
+    expect(row.lastResponse).toMatch(/^250/);
+    expect(sink.received.map((m) => m.messageId)).toEqual([id]);
+  });
+
+  it("makes a refused email (550) a dead letter with the server's answer, and sends the others", async () => {
+    sink = await startSmtpSink({ tls });
+    sink.inject({ at: "data", code: 550, times: 1 });
+    await queue(1, "refused@editeur.example.test");
+    await queue(2);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(2);
+    await waitFor("all rows final", async () => (await outboxCounts(db)).pending === 0);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, sent: 2, dead: 1 });
+    const dead = await db.outboxMessage.findFirstOrThrow({ where: { status: "dead" } });
+    expect(dead.lastResponse).toMatch(/^550/);
+    expect(dead.attempts).toBe(1);
+  });
+
+  it("loses nothing while the SMTP server is down and drains the queue when it comes back", async () => {
+    const port = await freePort();
+    const ids = await queue(30);
+    worker = smtpWorker(`smtp://daemon:sink-pw@127.0.0.1:${port}`);
+    worker.start();
+    await waitFor(
+      "failed attempts recorded",
+      async () => (await db.outboxMessage.count({ where: { attempts: { gte: 2 } } })) > 0,
+    );
+    const failed = await db.outboxMessage.findFirstOrThrow({ where: { attempts: { gte: 1 } } });
+    expect(failed.status).toBe("pending");
+    expect(failed.lastResponse).toMatch(/ECONNECTION|ECONNREFUSED/);
+    sink = await startSmtpSink({ tls, port });
+    await sink.waitForCount(30, 20_000);
+    await waitFor("queue drained", async () => (await outboxCounts(db)).sent === 30);
+    expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set(ids));
+  });
+
+  it("writes .eml files when no SMTP server is configured", async () => {
+    const dir = join(database.dir, "sent");
+    const [id] = await queue(1);
+    worker = new OutboxWorker(db, { transport: fileTransport(dir), logger, pollMs: 100 });
+    worker.start();
+    await waitFor("row marked sent", async () => (await outboxCounts(db)).sent === 1);
+    const files = readdirSync(dir).filter((f) => f.endsWith(".eml"));
+    expect(files).toHaveLength(1);
+    const content = readFileSync(join(dir, files[0]!), "utf8");
+    expect(content).toContain(`Message-ID: ${id}`);
+    expect(content).toMatch(/^X-Envelope-To: <jeanne\.martin@editeur\.example\.test>/m);
+  });
+});
