@@ -1,0 +1,81 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Daemon } from "../../src/daemon/daemon.ts";
+import { MaildirSource } from "../../src/mailbox/maildir.ts";
+import { fileTransport } from "../../src/outbox/transport.ts";
+import { OutboxWorker } from "../../src/outbox/worker.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { replyHandler } from "../helpers/reply-handler.ts";
+import { freePort, waitFor } from "../servers/ports.ts";
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let root: string;
+let daemon: Daemon | null = null;
+
+beforeEach(async () => {
+  database = await createTestDatabase();
+  root = mkdtempSync(join(tmpdir(), "tranche-health-"));
+});
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = null;
+  await database.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("watching the daemon", () => {
+  it("serves /healthz and Prometheus /metrics, and `tranche status` reads the same state", async () => {
+    const { db } = database;
+    const logger = pino({ level: "silent" });
+    const port = await freePort();
+    daemon = new Daemon({
+      db,
+      handler: replyHandler(),
+      sources: ["contact", "submissions"].map((m) => new MaildirSource(m as "contact", join(root, m), 1_000)),
+      outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger }),
+      logger,
+      maxAttempts: 3,
+      rescanCron: "*/5 * * * *",
+      http: { host: "127.0.0.1", port },
+    });
+    await daemon.start();
+    await db.outboxMessage.create({
+      data: {
+        messageId: "<dead-1@example.test>",
+        kind: "result",
+        envelopeFrom: "no-reply@example.test",
+        recipients: "refused@editeur.example.test",
+        raw: new Uint8Array(Buffer.from("Subject: x\r\n\r\nx\r\n")),
+        status: "dead",
+        attempts: 1,
+        lastResponse: "550 5.1.1 User unknown",
+      },
+    });
+    await waitFor(
+      "states saved",
+      async () => (await db.mailboxState.count({ where: { state: "idle" } })) === 2,
+    );
+
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({
+      status: "ok",
+      mailboxes: { contact: "idle", submissions: "idle" },
+    });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('tranche_outbox_messages{status="dead"} 1');
+    expect(metrics).toContain('tranche_mailbox_state{mailbox="submissions",state="idle"} 1');
+
+    const { stdout } = await promisify(execFile)(process.execPath, ["bin/tranche.js", "status"], {
+      env: { ...process.env, DATABASE_URL: database.url },
+    });
+    expect(stdout).toMatch(/submissions\s+maildir\s+idle/);
+    expect(stdout).toContain("File d'envoi : 0 en attente, 0 envoyés, 1 refusés");
+    expect(stdout).toContain("550 5.1.1 User unknown");
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { InboundMessageRef } from "../../src/daemon/handler.ts";
+import { ImapSource } from "../../src/mailbox/imap.ts";
+import type { SourceStatus } from "../../src/mailbox/source.ts";
+import { requestEmail } from "../helpers/reply-handler.ts";
+import { type DovecotServer, startDovecot } from "../servers/dovecot.ts";
+import { waitFor } from "../servers/ports.ts";
+
+let dovecot: DovecotServer;
+let source: ImapSource | null = null;
+
+beforeAll(async () => {
+  dovecot = await startDovecot();
+});
+afterAll(async () => {
+  await dovecot?.destroy();
+});
+afterEach(async () => {
+  await source?.stop();
+  source = null;
+});
+
+function watch(options: ConstructorParameters<typeof ImapSource>[0]) {
+  const seen: InboundMessageRef[] = [];
+  const statuses: SourceStatus[] = [];
+  source = new ImapSource(options);
+  source.start(
+    async (message) => {
+      seen.push(message);
+      return "processed";
+    },
+    (status) => statuses.push(status),
+  );
+  return { seen, statuses };
+}
+
+async function folderCount(user: "support", folder: string): Promise<number> {
+  const client = await dovecot.client(user);
+  const status = await client.status(folder, { messages: true });
+  await client.logout();
+  return status ? (status.messages ?? 0) : 0;
+}
+
+describe("the IMAP source", () => {
+  it("reads over IMAPS, creates the filing folders and moves handled mail to Processed", async () => {
+    const url = `imaps://support:${dovecot.password("support")}@127.0.0.1:${dovecot.imapsPort}/INBOX`;
+    const { seen, statuses } = watch({ mailbox: "contact", url, ca: [dovecot.tls.cert] });
+    await waitFor("idle", () => statuses.some((s) => s.state === "idle"));
+    await dovecot.append("support", requestEmail("s1"));
+    await waitFor("message seen", () => seen.length === 1);
+    await waitFor("message filed", async () => (await folderCount("support", "Processed")) === 1);
+    expect(seen[0]!.uidValidity).toMatch(/^\d+$/);
+    expect(seen[0]!.raw.toString()).toContain("Message-ID: <req-s1@editeur.example.test>");
+    const client = await dovecot.client("support");
+    const folders = (await client.list()).map((f) => f.path);
+    await client.logout();
+    expect(folders).toEqual(expect.arrayContaining(["Processed", "Quarantine", "Failed"]));
+  });
+
+  it("refuses a server whose certificate it cannot verify, and says why", async () => {
+    const { seen, statuses } = watch({
+      mailbox: "contact",
+      url: dovecot.imapUrl("support"),
+      backoffMinMs: 50,
+    });
+    await dovecot.append("support", requestEmail("s2"));
+    const failed = await waitFor("a TLS failure", () =>
+      statuses.find((s) => s.state === "backoff" && s.error),
+    );
+    expect(failed.error).toMatch(/certificate/i);
+    expect(seen).toEqual([]);
+  });
+
+  it("reconnects after the server goes away and catches up on mail that arrived meanwhile", async () => {
+    const { seen, statuses } = watch({
+      mailbox: "contact",
+      url: dovecot.imapUrl("support"),
+      ca: [dovecot.tls.cert],
+      backoffMinMs: 50,
+      backoffMaxMs: 200,
+    });
+    await waitFor("first catch-up", () => seen.length >= 1 && statuses.at(-1)?.state === "idle");
+    const before = seen.length;
+    await dovecot.stop();
+    await waitFor("backoff", () => statuses.some((s) => s.state === "backoff"));
+    await dovecot.start();
+    await dovecot.append("support", requestEmail("s3"));
+    await waitFor("caught up", () => seen.some((m) => m.raw.toString().includes("<req-s3@")));
+    expect(seen.length).toBe(before + 1);
+  });
+});

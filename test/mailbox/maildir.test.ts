@@ -1,0 +1,104 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Daemon } from "../../src/daemon/daemon.ts";
+import type { Db } from "../../src/db/client.ts";
+import { MaildirSource } from "../../src/mailbox/maildir.ts";
+import { fileTransport } from "../../src/outbox/transport.ts";
+import { OutboxWorker } from "../../src/outbox/worker.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { replyHandler, requestEmail } from "../helpers/reply-handler.ts";
+import { waitFor } from "../servers/ports.ts";
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Db;
+let root: string;
+let daemon: Daemon | null = null;
+
+beforeEach(async () => {
+  database = await createTestDatabase();
+  db = database.db;
+  root = mkdtempSync(join(tmpdir(), "tranche-maildir-"));
+});
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = null;
+  await database.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function start(fail?: (subject: string) => boolean, maxAttempts = 3): Daemon {
+  const logger = pino({ level: "silent" });
+  daemon = new Daemon({
+    db,
+    handler: replyHandler(fail ? { fail } : {}),
+    sources: [new MaildirSource("submissions", join(root, "submissions"), 100)],
+    outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger, pollMs: 100 }),
+    logger,
+    maxAttempts,
+    rescanCron: "",
+  });
+  return daemon;
+}
+
+/** Delivers like an MTA: write in tmp/, rename into new/. */
+function deliver(name: string, content: string): void {
+  const box = join(root, "submissions");
+  mkdirSync(join(box, "tmp"), { recursive: true });
+  mkdirSync(join(box, "new"), { recursive: true });
+  writeFileSync(join(box, "tmp", name), content);
+  renameSync(join(box, "tmp", name), join(box, "new", name));
+}
+
+const sent = () => readdirSync(join(root, "sent")).filter((f) => f.endsWith(".eml"));
+
+describe("the Maildir source", () => {
+  it("answers a message dropped in new/ and files it in cur/ as seen", async () => {
+    await start().start();
+    deliver("1700000000.M1P1.host", requestEmail("m1"));
+    await waitFor("a reply written", () => sent().length === 1);
+    await waitFor("the request filed", () => readdirSync(join(root, "submissions", "cur")).length === 1);
+    expect(readdirSync(join(root, "submissions", "cur"))).toEqual(["1700000000.M1P1.host:2,S"]);
+    expect(readdirSync(join(root, "submissions", "new"))).toEqual([]);
+    const reply = readFileSync(join(root, "sent", sent()[0]!), "utf8");
+    expect(reply).toMatch(/^In-Reply-To: <req-m1@editeur\.example\.test>$/m);
+    const row = await db.inboundMessage.findFirstOrThrow();
+    expect([row.uidValidity, row.uid, row.status]).toEqual(["maildir", "1700000000.M1P1.host", "processed"]);
+  });
+
+  it("picks up what was already waiting at start, and answers each once after a restart", async () => {
+    for (let i = 0; i < 20; i++) deliver(`1700000000.M${i}P1.host`, requestEmail(`w${i}`));
+    await start().start();
+    await waitFor("20 replies", () => sent().length === 20);
+    await daemon!.stop();
+    // A message put back in new/ (a crash before the move) is filed again, not answered again.
+    const box = join(root, "submissions");
+    renameSync(join(box, "cur", "1700000000.M3P1.host:2,S"), join(box, "new", "1700000000.M3P1.host"));
+    await start().start();
+    await waitFor("filed again", () => readdirSync(join(box, "new")).length === 0);
+    await daemon!.stop();
+    daemon = null;
+    expect(sent()).toHaveLength(20);
+  });
+
+  it("moves a message that keeps failing to .Failed/cur after the last attempt", async () => {
+    const d = start((s) => s.includes("poison"), 2);
+    await d.start();
+    deliver("1700000001.M1P1.host", requestEmail("poison"));
+    await waitFor("first attempt", async () => (await db.inboundMessage.count()) === 1);
+    await waitFor("parked", () => readdirSync(join(root, "submissions", ".Failed", "cur")).length === 1);
+    const row = await db.inboundMessage.findFirstOrThrow();
+    expect([row.status, row.attempts]).toEqual(["failed", 2]);
+    expect(sent()).toEqual([]);
+  });
+});
