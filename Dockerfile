@@ -1,0 +1,29 @@
+# The mail daemon. Build: docker build -t tranche .   Run: see README "Running the daemon".
+FROM node:20-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# tsx runs the TypeScript sources at run time: it is a runtime dependency, no build step.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-slim
+ENV NODE_ENV=production \
+    DATABASE_URL=file:/app/var/tranche.db \
+    TRANCHE_MAIL_ROOT=/app/var/mail \
+    TRANCHE_HTTP_HOST=0.0.0.0 \
+    TRANCHE_HTTP_PORT=9465
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+# The Prisma clients are committed (src/db/generated); migrations are applied by the app at start.
+COPY package.json package-lock.json ./
+COPY bin ./bin
+COPY src ./src
+COPY prisma ./prisma
+COPY templates ./templates
+COPY config ./config
+RUN mkdir -p /app/var && chown -R node:node /app/var
+USER node
+VOLUME ["/app/var"]
+EXPOSE 9465
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:9465/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "bin/tranche.js", "daemon"]
