@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import { InvalidAddressError } from "../access/store.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import { PipelineNotWiredError } from "../daemon/pipeline.ts";
 import { type Db, openDatabase } from "../db/client.ts";
 import { NoDatasetError } from "../reference/datasets.ts";
 import { ReferenceImportError } from "../reference/import.ts";
@@ -10,7 +11,14 @@ import { ReferenceImportError } from "../reference/import.ts";
 export class UsageError extends Error {}
 
 /** Errors whose message is the whole story for the operator (no stack trace). */
-const EXPECTED_ERRORS = [UsageError, ConfigError, NoDatasetError, ReferenceImportError, InvalidAddressError];
+const EXPECTED_ERRORS = [
+  UsageError,
+  ConfigError,
+  NoDatasetError,
+  ReferenceImportError,
+  InvalidAddressError,
+  PipelineNotWiredError,
+];
 
 /**
  * Runs a command body with the configuration and an open, migrated database, and turns failures

@@ -7,6 +7,7 @@ import type { Disposition, MailboxSource, SourceStatus } from "../mailbox/source
 import { type OutboxWorker, outboxCounts } from "../outbox/worker.ts";
 import { claimAndProcess } from "./claim.ts";
 import type { InboundMessageRef, MessageHandler } from "./handler.ts";
+import { purgeRawContent } from "./retention.ts";
 
 export interface DaemonOptions {
   db: Db;
@@ -17,6 +18,8 @@ export interface DaemonOptions {
   maxAttempts: number;
   /** node-cron expression of the safety-net rescan; empty: none. */
   rescanCron: string;
+  /** Days raw message content is kept (purged once a day and at start); undefined: never purged. */
+  retentionDays?: number;
   /** Health and metrics endpoint; port 0 = off. */
   http?: { host: string; port: number };
 }
@@ -31,6 +34,7 @@ export class Daemon {
   private serial: Promise<unknown> = Promise.resolve();
   private stateWrites: Promise<unknown> = Promise.resolve();
   private cronTask: ScheduledTask | null = null;
+  private purgeTask: ScheduledTask | null = null;
   private server: Server | null = null;
   private stopping = false;
 
@@ -52,6 +56,15 @@ export class Daemon {
         logger: cronLogger(logger),
       } as Parameters<typeof cron.schedule>[2]);
     }
+    if (this.options.retentionDays) {
+      const purge = () => this.purge();
+      this.purgeTask = cron.schedule("17 3 * * *", purge, {
+        name: "purge",
+        noOverlap: true,
+        logger: cronLogger(logger),
+      } as Parameters<typeof cron.schedule>[2]);
+      await purge();
+    }
     if (this.options.http && this.options.http.port !== 0) await this.listen(this.options.http);
     logger.info(
       { mailboxes: sources.map((s) => `${s.mailbox}:${s.kind}`), http: this.httpAddress() },
@@ -64,6 +77,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     this.cronTask?.stop();
+    this.purgeTask?.stop();
     await Promise.all(this.options.sources.map((source) => source.stop()));
     await this.serial;
     await this.options.outbox.stop();
@@ -80,6 +94,16 @@ export class Daemon {
   httpAddress(): string | null {
     const address = this.server?.address() as AddressInfo | null | undefined;
     return address ? `http://${address.address}:${address.port}` : null;
+  }
+
+  private async purge(): Promise<void> {
+    try {
+      const purged = await purgeRawContent(this.options.db, this.options.retentionDays!);
+      if (purged.inbound || purged.outbox)
+        this.options.logger.info(purged, "raw content past retention purged");
+    } catch (error) {
+      this.options.logger.error({ err: error }, "retention purge failed");
+    }
   }
 
   private consume(message: InboundMessageRef): Promise<Disposition> {

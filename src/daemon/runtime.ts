@@ -57,6 +57,7 @@ export function createDaemon(db: Db, config: Config, handler: MessageHandler, lo
     logger,
     maxAttempts: config.maxAttempts,
     rescanCron: config.rescanCron,
+    retentionDays: config.retentionDays,
     http: { host: config.httpHost, port: config.httpPort },
   });
 }

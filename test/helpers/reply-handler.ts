@@ -4,13 +4,18 @@ import { composeMessage } from "../../src/render/compose.ts";
 
 /**
  * The daemon tests' pipeline: answers every message to its sender with a composed, threaded reply
- * (the real intake → decide → render chain is tested on its own). `fail` makes it throw instead.
+ * (the real intake → decide → render chain is tested on its own). `fail` makes it throw instead;
+ * `quarantine` keeps the message for support without a reply.
  */
-export function replyHandler(options: { fail?: (subject: string) => boolean } = {}): MessageHandler {
+export function replyHandler(
+  options: { fail?: (subject: string) => boolean; quarantine?: (subject: string) => boolean } = {},
+): MessageHandler {
   return async (message) => {
     const hints = headerHints(message.raw);
     const subject = hints.subject ?? "";
     if (options.fail?.(subject)) throw new Error(`handler failure on « ${subject} »`);
+    if (options.quarantine?.(subject))
+      return { status: "quarantined", decision: "quarantine-test", outgoing: [] };
     const to = (hints.from ?? "").match(/[^<\s]+@[^>\s]+/)?.[0] ?? "unknown@example.test";
     const reply = await composeMessage({
       email: { subject: `Re: ${subject}`, text: `Réponse à ${subject}`, html: `<p>Réponse à ${subject}</p>` },

@@ -38,10 +38,17 @@ afterEach(async () => {
 });
 
 function start(fail?: (subject: string) => boolean, maxAttempts = 3): Daemon {
+  return startWith(
+    replyHandler({ ...(fail ? { fail } : {}), quarantine: (s) => s.includes("suspect") }),
+    maxAttempts,
+  );
+}
+
+function startWith(handler: ReturnType<typeof replyHandler>, maxAttempts: number): Daemon {
   const logger = pino({ level: "silent" });
   daemon = new Daemon({
     db,
-    handler: replyHandler(fail ? { fail } : {}),
+    handler,
     sources: [new MaildirSource("submissions", join(root, "submissions"), 100)],
     outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger, pollMs: 100 }),
     logger,
@@ -89,6 +96,17 @@ describe("the Maildir source", () => {
     await daemon!.stop();
     daemon = null;
     expect(sent()).toHaveLength(20);
+  });
+
+  it("keeps a quarantined message in .Quarantine/cur, without a reply", async () => {
+    await start().start();
+    deliver("1700000002.M1P1.host", requestEmail("suspect"));
+    await waitFor(
+      "quarantined",
+      () => readdirSync(join(root, "submissions", ".Quarantine", "cur")).length === 1,
+    );
+    expect((await db.inboundMessage.findFirstOrThrow()).status).toBe("quarantined");
+    expect(sent()).toEqual([]);
   });
 
   it("moves a message that keeps failing to .Failed/cur after the last attempt", async () => {
