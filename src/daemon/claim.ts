@@ -95,7 +95,7 @@ export async function claimAndProcess(
   const hints = headerHints(message.raw);
   const attemptsBefore = existing?.attempts ?? 0;
   try {
-    const { inboundId, queued } = await db.$transaction(
+    const { inboundId, queued, status } = await db.$transaction(
       async (tx) => {
         let inboundId: number;
         if (existing) {
@@ -145,7 +145,7 @@ export async function claimAndProcess(
             processedAt: new Date(),
           },
         });
-        return { inboundId, queued: outcome.outgoing.length };
+        return { inboundId, queued: outcome.outgoing.length, status: outcome.status };
       },
       { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: 30_000 },
     );

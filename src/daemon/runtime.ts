@@ -7,6 +7,7 @@ import type { Db } from "../db/client.ts";
 import { ImapSource } from "../mailbox/imap.ts";
 import { MaildirSource } from "../mailbox/maildir.ts";
 import type { MailboxSource } from "../mailbox/source.ts";
+import { SentJournal } from "../outbox/journal.ts";
 import { fileTransport, type OutgoingTransport, smtpTransport } from "../outbox/transport.ts";
 import { OutboxWorker } from "../outbox/worker.ts";
 import { writeDemoDataset } from "../reference/demo.ts";
@@ -48,6 +49,7 @@ export function createDaemon(db: Db, config: Config, handler: MessageHandler, lo
     logger: logger.child({ component: "outbox" }),
     retryMinMs: config.smtpRetryMinMs,
     retryMaxMs: config.smtpRetryMaxMs,
+    journal: new SentJournal(join(resolve(config.mailRoot), ".outbox-sent.journal")),
   });
   return new Daemon({
     db,

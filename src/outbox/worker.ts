@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
+import type { SentJournal } from "./journal.ts";
 import { type OutgoingTransport, SendError } from "./transport.ts";
 
 export interface OutboxWorkerOptions {
@@ -12,6 +13,10 @@ export interface OutboxWorkerOptions {
   batchSize?: number;
   /** Longest sleep between passes when nothing wakes the worker. */
   pollMs?: number;
+  /** Where accepted sends are recorded before the database is updated (see SentJournal). */
+  journal?: SentJournal;
+  /** Sends in flight at once (match the SMTP pool's connections). */
+  concurrency?: number;
 }
 
 export interface OutboxCounts {
@@ -32,6 +37,7 @@ export class OutboxWorker {
   private readonly retryMaxMs: number;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly concurrency: number;
   private stopping = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -46,10 +52,30 @@ export class OutboxWorker {
     this.retryMaxMs = options.retryMaxMs ?? 3_600_000;
     this.batchSize = options.batchSize ?? 50;
     this.pollMs = options.pollMs ?? 5_000;
+    this.concurrency = options.concurrency ?? 2;
   }
 
   start(): void {
     this.loop ??= this.run();
+  }
+
+  /** Rows the relay accepted just before a crash (or a failed update) are marked sent, not sent again. */
+  private async reconcile(): Promise<void> {
+    const journal = this.options.journal;
+    if (!journal) return;
+    const ids = journal.recorded();
+    if (ids.length === 0) return;
+    const marked = await this.db.outboxMessage.updateMany({
+      where: { messageId: { in: ids }, status: "pending" },
+      data: {
+        status: "sent",
+        sentAt: new Date(),
+        lastResponse: "250 accepted (recorded in the send journal before a restart)",
+      },
+    });
+    if (marked.count)
+      this.options.logger.warn({ count: marked.count }, "accepted sends marked sent from the journal");
+    journal.clear();
   }
 
   /** New rows were committed: send them now rather than at the next poll. */
@@ -64,16 +90,26 @@ export class OutboxWorker {
     this.wake?.();
     await this.loop;
     this.options.transport.close();
+    this.options.journal?.close();
   }
 
   /** One pass over the rows due now; returns how many were attempted. */
   async sendDue(): Promise<number> {
+    await this.reconcile();
     const due = await this.db.outboxMessage.findMany({
       where: { status: "pending", nextAttemptAt: { lte: new Date() } },
       orderBy: { id: "asc" },
       take: this.batchSize,
     });
-    await Promise.all(due.map((row) => this.sendOne(row)));
+    // Few sends in flight, each marked sent before the next starts: a crash between the relay's 250
+    // and the row update (the only way to send a reply twice) can then catch at most that many.
+    let next = 0;
+    const lane = async () => {
+      while (next < due.length) await this.sendOne(due[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
+    // Every send of this pass is in the database now (sendOne awaits its update).
+    if (due.length) this.options.journal?.clear();
     return due.length;
   }
 
@@ -86,37 +122,49 @@ export class OutboxWorker {
     attempts: number;
   }): Promise<void> {
     const attempts = row.attempts + 1;
+    let response: string;
     try {
-      const response = await this.options.transport.send({
+      response = await this.options.transport.send({
         id: row.id,
         messageId: row.messageId,
         envelopeFrom: row.envelopeFrom,
         recipients: row.recipients.split(",").filter(Boolean),
         raw: Buffer.from(row.raw),
       });
-      await this.db.outboxMessage.update({
-        where: { id: row.id },
-        data: { status: "sent", attempts, sentAt: new Date(), lastResponse: response.slice(0, 1000) },
-      });
-      this.options.logger.info({ outboxId: row.id, messageId: row.messageId, response }, "email sent");
     } catch (error) {
-      const permanent = error instanceof SendError && error.permanent;
-      const response =
-        error instanceof SendError ? error.response : String((error as Error)?.message ?? error);
-      const ceiling = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (attempts - 1));
-      const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-      this.lastErrorAt = new Date();
-      await this.db.outboxMessage.update({
-        where: { id: row.id },
-        data: permanent
-          ? { status: "dead", attempts, lastResponse: response }
-          : { attempts, lastResponse: response, nextAttemptAt: new Date(Date.now() + delay) },
-      });
-      this.options.logger.warn(
-        { outboxId: row.id, messageId: row.messageId, response, attempts, permanent },
-        permanent ? "email refused: dead letter" : "email not sent yet: will retry",
-      );
+      await this.recordFailure(row, attempts, error);
+      return;
     }
+    // Accepted: journal first (no lock, ~1 ms), then the row; a failing update leaves the journal
+    // entry for the next start instead of sending again.
+    this.options.journal?.record(row.messageId);
+    await this.db.outboxMessage.update({
+      where: { id: row.id },
+      data: { status: "sent", attempts, sentAt: new Date(), lastResponse: response.slice(0, 1000) },
+    });
+    this.options.logger.info({ outboxId: row.id, messageId: row.messageId, response }, "email sent");
+  }
+
+  private async recordFailure(
+    row: { id: number; messageId: string },
+    attempts: number,
+    error: unknown,
+  ): Promise<void> {
+    const permanent = error instanceof SendError && error.permanent;
+    const response = error instanceof SendError ? error.response : String((error as Error)?.message ?? error);
+    const ceiling = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (attempts - 1));
+    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    this.lastErrorAt = new Date();
+    await this.db.outboxMessage.update({
+      where: { id: row.id },
+      data: permanent
+        ? { status: "dead", attempts, lastResponse: response }
+        : { attempts, lastResponse: response, nextAttemptAt: new Date(Date.now() + delay) },
+    });
+    this.options.logger.warn(
+      { outboxId: row.id, messageId: row.messageId, response, attempts, permanent },
+      permanent ? "email refused: dead letter" : "email not sent yet: will retry",
+    );
   }
 
   private async run(): Promise<void> {

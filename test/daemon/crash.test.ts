@@ -26,6 +26,7 @@ function startDaemon(): ChildProcess {
     env: {
       ...process.env,
       DATABASE_URL: database.url,
+      TRANCHE_MAIL_ROOT: database.dir,
       TRANCHE_CONTACT_IMAP_URL: dovecot.imapUrl("contact"),
       TRANCHE_SUBMISSIONS_IMAP_URL: dovecot.imapUrl("calcul"),
       TRANCHE_SMTP_URL: sink.url,
@@ -78,6 +79,7 @@ describe("the daemon killed at random moments", () => {
       progress.push(`${sink.received.length}/${await database.db.inboundMessage.count()}`);
     }
     const last = startDaemon();
+    await ready(last);
     await sink.waitForCount(total, 60_000);
     await waitFor(
       "every claim final",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
+import { SentJournal } from "../../src/outbox/journal.ts";
 import { fileTransport, smtpTransport } from "../../src/outbox/transport.ts";
 import { OutboxWorker, outboxCounts } from "../../src/outbox/worker.ts";
 import { composeMessage } from "../../src/render/compose.ts";
@@ -124,6 +125,27 @@ describe("the outbox", () => {
     await sink.waitForCount(30, 20_000);
     await waitFor("queue drained", async () => (await outboxCounts(db)).sent === 30);
     expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set(ids));
+  });
+
+  it("does not send again what the relay accepted just before a crash (send journal)", async () => {
+    sink = await startSmtpSink({ tls });
+    const [accepted, waiting] = await queue(2);
+    const journal = new SentJournal(join(database.dir, "journal"));
+    journal.record(accepted!);
+    journal.close();
+    worker = new OutboxWorker(db, {
+      transport: smtpTransport(sink.url, { ca: [tls.cert] }),
+      logger,
+      pollMs: 100,
+      journal: new SentJournal(join(database.dir, "journal")),
+    });
+    worker.start();
+    await sink.waitForCount(1);
+    await waitFor("both rows sent", async () => (await outboxCounts(db)).sent === 2);
+    expect(sink.received.map((m) => m.messageId)).toEqual([waiting]);
+    const reconciled = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: accepted! } });
+    expect(reconciled.lastResponse).toContain("send journal");
+    expect(readFileSync(join(database.dir, "journal"), "utf8")).toBe("");
   });
 
   it("writes .eml files when no SMTP server is configured", async () => {

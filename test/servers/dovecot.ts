@@ -128,10 +128,11 @@ export async function startDovecot(): Promise<DovecotServer> {
     const exited = new Promise((resolve) => proc.once("exit", resolve));
     const children = childPids(proc.pid!);
     proc.kill("SIGTERM");
-    // Sessions outlive the master ~10 s after SIGTERM: end them now, by PID.
+    // Sessions outlive the master ~10 s after SIGTERM: end them now, by PID. SIGTERM, not SIGKILL:
+    // a killed imap process leaves its dovecot-uidlist.lock behind and the next session waits on it.
     for (const pid of children) {
       try {
-        process.kill(pid, "SIGKILL");
+        process.kill(pid, "SIGTERM");
       } catch {
         // already gone
       }

@@ -1,0 +1,49 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
+
+/**
+ * A local, fsync'd list of the Message-IDs the relay accepted and the database does not yet say are
+ * sent. SMTP has no two-phase commit: a crash between the relay's 250 and the row update would send
+ * the reply again on restart. Appending one line here takes about a millisecond and needs no database
+ * lock (a claim transaction may hold it for tens of ms), so that window shrinks to the append itself.
+ */
+export class SentJournal {
+  private fd: number;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, "a+");
+  }
+
+  /** Message-IDs recorded by a previous run (to be marked sent before anything is sent again). */
+  recorded(): string[] {
+    if (!existsSync(this.path)) return [];
+    return readFileSync(this.path, "utf8")
+      .split("\n")
+      .filter((line) => line.length > 0);
+  }
+
+  record(messageId: string): void {
+    writeSync(this.fd, `${messageId}\n`);
+    fsyncSync(this.fd);
+  }
+
+  /** Everything recorded is now in the database. */
+  clear(): void {
+    ftruncateSync(this.fd, 0);
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
