@@ -2,19 +2,28 @@
 // packages for the real servers and the browser), checks the generated code is in sync, lints,
 // type-checks, then runs vitest. Used as-is by README.md and .ci/run.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 
-/** Debian packages the tests need, by the binary that proves they are installed. */
+const postgresInstalled = () =>
+  existsSync("/usr/lib/postgresql") &&
+  readdirSync("/usr/lib/postgresql").some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
+
+/** Debian packages the tests need, by what proves they are installed. */
 const systemPackages = [
   {
-    binary: "/usr/sbin/dovecot",
+    installed: () => existsSync("/usr/sbin/dovecot") && existsSync("/usr/lib/dovecot/lmtp"),
     packages: ["dovecot-imapd", "dovecot-lmtpd"],
     why: "IMAP server for the daemon tests",
   },
   {
-    binary: "/usr/bin/chromium",
+    installed: () => existsSync("/usr/bin/chromium"),
     packages: ["chromium"],
     why: "renders the result email at desktop and mobile widths",
+  },
+  {
+    installed: postgresInstalled,
+    packages: ["postgresql"],
+    why: "the same schema and migrations tested on PostgreSQL",
   },
 ];
 
@@ -27,7 +36,7 @@ function run(command, args, options = {}) {
 }
 
 function ensureSystemPackages() {
-  const missing = systemPackages.filter((p) => !existsSync(p.binary));
+  const missing = systemPackages.filter((p) => !p.installed());
   if (!missing.length) return;
   const names = missing.flatMap((p) => p.packages);
   const command = `apt-get update && apt-get install -y --no-install-recommends ${names.join(" ")}`;
@@ -41,8 +50,8 @@ function ensureSystemPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   run("apt-get", ["update", "-qq"], { env });
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names], { env });
-  // Installing dovecot starts the system service; the tests run private instances, so stop it.
-  spawnSync("sh", ["-c", "service dovecot stop >/dev/null 2>&1 || true"]);
+  // Installing them may start the system services; the tests run private instances, so stop those.
+  spawnSync("sh", ["-c", "service dovecot stop >/dev/null 2>&1; service postgresql stop >/dev/null 2>&1; true"]);
 }
 
 if (!existsSync("node_modules/.package-lock.json")) run("npm", ["ci", "--no-audit", "--no-fund"]);
