@@ -51,7 +51,10 @@ function ensureSystemPackages() {
   run("apt-get", ["update", "-qq"], { env });
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names], { env });
   // Installing them may start the system services; the tests run private instances, so stop those.
-  spawnSync("sh", ["-c", "service dovecot stop >/dev/null 2>&1; service postgresql stop >/dev/null 2>&1; true"]);
+  spawnSync("sh", [
+    "-c",
+    "service dovecot stop >/dev/null 2>&1; service postgresql stop >/dev/null 2>&1; true",
+  ]);
 }
 
 if (!existsSync("node_modules/.package-lock.json")) run("npm", ["ci", "--no-audit", "--no-fund"]);
