@@ -45,7 +45,7 @@ export async function writePreview(
   const message = await composeMessage({
     email,
     from: config.noreplyAddress,
-    to: recipientOf(name, data as never),
+    to: recipientOf(data),
     replyTo: config.contactAddress,
     inReplyTo: SAMPLE_THREAD,
   });

@@ -121,7 +121,6 @@ export const SAMPLE_DATA: { readonly [N in TemplateName]: TemplateData[N] } = {
 };
 
 /** The address each email goes to in a preview: the sender of what it answers, or the requester. */
-export function recipientOf<N extends TemplateName>(_name: N, data: TemplateData[N]): string {
-  const d = data as TemplateData[TemplateName];
-  return "sender" in d ? d.sender : d.requester;
+export function recipientOf(data: TemplateData[TemplateName]): string {
+  return "sender" in data ? data.sender : data.requester;
 }
