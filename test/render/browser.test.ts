@@ -38,11 +38,11 @@ async function open(html: string, width: number) {
   return page;
 }
 
+/** The page's widest content against the viewport (an expression: the browser's globals are not typed here). */
 async function overflow(page: Awaited<ReturnType<typeof open>>) {
-  return page.evaluate(() => ({
-    scrollWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    viewport: window.innerWidth,
-  }));
+  return page.evaluate<{ scrollWidth: number; viewport: number }>(
+    "({ scrollWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), viewport: window.innerWidth })",
+  );
 }
 
 describe("the result email in a browser", () => {
