@@ -141,7 +141,7 @@ export function accessRefusedView(data: AccessRefusedEmailData): AccessView {
     contactAddress: data.contactAddress,
     lead: `La demande ${whatWasAsked(data.action, data.email, data.newEmail)} n'a pas été acceptée : ${REFUSAL_REASONS[data.reason]}.`,
     paragraphs: [
-      ...(data.note ? [`Précision du support : « ${data.note} »`] : []),
+      ...(data.note ? [`Précision du support : « ${data.note} »`] : []),
       `Une demande d'accès s'envoie à ${data.contactAddress} depuis une adresse professionnelle de la société concernée (pas une messagerie grand public), et ne nomme que des adresses de cette société.`,
     ],
     facts: [

@@ -41,16 +41,16 @@ function explain(problem: HelpProblem, contactAddress: string): string {
     case "no-identifiers":
       return "Aucun numéro FINESS ou AM n'a été trouvé : indiquez au moins un numéro, après le libellé de son champ.";
     case "unreadable-activity":
-      return `Le type d'activité « ${problem.text} » n'a pas été compris : indiquez Radiologie, Médecine nucléaire ou Mixte.`;
+      return `Le type d'activité « ${problem.text} » n'a pas été compris : indiquez Radiologie, Médecine nucléaire ou Mixte.`;
     case "field-without-activity":
-      return "Des numéros figurent sous un libellé « FINESS » ou « AM » qui ne précise pas l'activité, et le type d'activité n'est pas indiqué : écrivez par exemple « FINESS radiologie » ou « AM médecine nucléaire », ou indiquez le type d'activité.";
+      return "Des numéros figurent sous un libellé « FINESS » ou « AM » qui ne précise pas l'activité, et le type d'activité n'est pas indiqué : écrivez par exemple « FINESS radiologie » ou « AM médecine nucléaire », ou indiquez le type d'activité.";
     case "attachment-unreadable": {
       const why = {
         "unsupported-type": "seuls les tableaux CSV et XLSX (bon de commande) sont lus",
         "too-large": "le fichier dépasse la taille maximale acceptée",
         damaged: "le fichier est illisible ou endommagé",
       }[problem.cause];
-      return `La pièce jointe « ${problem.filename} » n'a pas pu être lue : ${why}.`;
+      return `La pièce jointe « ${problem.filename} » n'a pas pu être lue : ${why}.`;
     }
     case "too-many-attachments":
       return `Le message comporte ${formatCount(problem.count)} pièces jointes ; au plus ${formatCount(problem.limit)} sont lues.`;
@@ -82,8 +82,8 @@ export function helpView(data: HelpEmailData): HelpView {
     problems: data.problems.map((p) => explain(p, data.contactAddress)),
     example: helpExample(data.sender),
     rules: [
-      "Un champ par ligne, sous la forme « libellé : valeur ».",
-      "Les listes de numéros sont séparées par « ; ».",
+      "Un champ par ligne, sous la forme « libellé : valeur ».",
+      "Les listes de numéros sont séparées par « ; ».",
       "Type d'activité : Radiologie, Médecine nucléaire ou Mixte ; seuls les champs de l'activité choisie sont pris en compte.",
       "Le champ Email est facultatif : sans lui, le résultat est envoyé à l'adresse qui fait la demande.",
       `Au plus ${formatCount(data.maxIdentifiers)} numéros par demande.`,

@@ -27,17 +27,17 @@ export interface TicketAckView {
 }
 
 export function ticketAckView(data: TicketAckEmailData): TicketAckView {
-  const about = data.originalSubject ? ` « ${data.originalSubject} »` : "";
+  const about = data.originalSubject ? ` « ${data.originalSubject} »` : "";
   return {
     contactAddress: data.contactAddress,
     ticketNumber: data.ticketNumber,
     lead: `Votre message${about} a bien été reçu par le support du service de calcul de tranche de financement. Il est enregistré sous le numéro ${data.ticketNumber}.`,
     category: TICKET_CATEGORY_LABELS[data.category],
     next: NEXT_STEPS[data.category],
-    calculations: data.calculations.map((c) => `${c.publicId} (référence « ${c.reference} »)`),
+    calculations: data.calculations.map((c) => `${c.publicId} (référence « ${c.reference} »)`),
     noCalculation:
       data.category === "dispute" && data.calculations.length === 0
-        ? "Aucun calcul n'a pu être rattaché à votre message : si vous contestez un calcul, répondez à ce message en indiquant son identifiant (ligne « Identifiant du calcul » des détails du résultat)."
+        ? "Aucun calcul n'a pu être rattaché à votre message : si vous contestez un calcul, répondez à ce message en indiquant son identifiant (ligne « Identifiant du calcul » des détails du résultat)."
         : null,
   };
 }

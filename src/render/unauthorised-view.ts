@@ -11,7 +11,7 @@ export interface UnauthorisedView {
 }
 
 export function unauthorisedView(data: UnauthorisedEmailData): UnauthorisedView {
-  const reference = data.reference ? ` (référence « ${data.reference} »)` : "";
+  const reference = data.reference ? ` (référence « ${data.reference} »)` : "";
   return {
     contactAddress: data.contactAddress,
     lead: `Votre demande de calcul${reference} n'a pas été traitée : l'adresse ${data.sender} n'est pas autorisée à utiliser le service de calcul de tranche de financement.`,

@@ -22,8 +22,10 @@ beforeAll(async () => {
   renderer = await createRenderer();
 });
 
+/** The email, with no-break spaces (French guillemets) read as spaces so that wording reads plainly here. */
 function render<N extends TemplateName>(name: N, data: TemplateData[N]) {
-  return renderer.render(name, data);
+  const email = renderer.render(name, data);
+  return { ...email, html: email.html.replaceAll("\u00a0", " "), text: email.text.replaceAll("\u00a0", " ") };
 }
 
 /** Markup and a forged line, as a hostile sender could type them in any free-text field. */
@@ -161,6 +163,12 @@ describe("the sample data", () => {
 });
 
 describe("the help email", () => {
+  it("keeps French guillemets on the line of the words they quote", () => {
+    const { text } = renderer.render("help", SAMPLE_DATA.help);
+    expect(text).toContain("Le type d'activité «\u00a0scanner + IRM\u00a0» n'a pas été compris");
+    expect(text).not.toMatch(/« | »/);
+  });
+
   it("says what was understood and what is missing, one line each", () => {
     const { text } = render("help", {
       ...SAMPLE_DATA.help,
