@@ -4,10 +4,12 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchEngine } from "./engine.ts";
 import { benchReferenceImport } from "./reference-import.ts";
+import { benchRender } from "./render.ts";
 
 const benches: Record<string, () => Promise<void>> = {
   engine: benchEngine,
   import: benchReferenceImport,
+  render: benchRender,
 };
 
 const [name] = process.argv.slice(2);
