@@ -1,5 +1,6 @@
 import type { Activity, Field, FieldLists } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
+import type { CalculationProblem } from "./types.ts";
 
 /** A labelled field of the web form (SPEC §5); `finess`/`am` are labels that name no activity. */
 type LabelKind = Field | "finess" | "am" | "recipient" | "reference" | "activity";
@@ -132,13 +133,6 @@ export function readActivity(value: string): Activity | null {
   return null;
 }
 
-export type CalculationProblem =
-  | "no-identifiers"
-  | "missing-reference"
-  | "unreadable-activity"
-  | "field-without-activity"
-  | "attachment-unreadable";
-
 export interface LabelledCalculation {
   recipient: string | null;
   reference: string | null;
@@ -161,6 +155,7 @@ interface LabelMatch {
 /** Separators between a label and its value, most explicit first. */
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
 const IDENTIFIER_LINE = /^[\s0-9A-Za-z;,.\u002D\u2010-\u2015]+$/;
+const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 
 /** A line "label : value" (also `=`, a tab, a table cell, or a label alone with values below). */
 function matchLabel(rawLine: string): LabelMatch | null {
@@ -170,15 +165,25 @@ function matchLabel(rawLine: string): LabelMatch | null {
     const sep = separator.exec(line);
     if (!sep || sep.index === 0) continue;
     const kind = classifyLabel(line.slice(0, sep.index));
-    if (kind) return { kind, value: line.slice(sep.index + sep[0].length).trim() };
+    // Gmail's plain text of bold labels: "*Référence :* CH de Lens".
+    if (kind)
+      return {
+        kind,
+        value: line
+          .slice(sep.index + sep[0].length)
+          .replace(/^\*+/, "")
+          .trim(),
+      };
   }
   const whole = classifyLabel(line.replace(/[:=]\s*$/, ""));
   if (whole) return { kind: whole, value: "" };
-  // "FINESS radiologie 920000650; 920000651": the label runs into the numbers.
+  // "FINESS radiologie 920000650; 920000651": the label runs into the numbers. Only a line of
+  // numbers counts: "Le FINESS 750712185 est indiqué invalide" is prose, not a field.
   const words = line.split(/\s+/);
   for (let k = Math.min(words.length - 1, 8); k >= 1; k--) {
     const rest = words.slice(k).join(" ");
-    if (!/^(\d|2[ab]\d)/i.test(rest)) continue;
+    if (!/^(\d|2[ab]\d)/i.test(rest) || !ONLY_NUMBERS.test(rest.replace(/\b(2a|2b|9[a-f])/gi, "00")))
+      continue;
     const kind = classifyLabel(words.slice(0, k).join(" "));
     if (kind && kind !== "recipient" && kind !== "reference" && kind !== "activity")
       return { kind, value: rest };
@@ -213,10 +218,13 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     let value = match.value;
     if (match.kind === "recipient" || match.kind === "reference" || match.kind === "activity") {
       if (!value) {
-        const next = lines[i + 1] ?? "";
+        // The value below the label, maybe after a blank line (HTML tables give one per cell).
+        let j = i + 1;
+        if (!(lines[j] ?? "").trim()) j++;
+        const next = lines[j] ?? "";
         if (next.trim() && !matchLabel(next)) {
           value = next.trim();
-          i++;
+          i = j;
         }
       }
       value = value.replace(/\t/g, " ").trim();
