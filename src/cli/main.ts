@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
+import { registerInspectCommand } from "./inspect.ts";
 import { registerReferenceCommands } from "./reference.ts";
 
 /** Builds the `tranche` command line; every command group lives in its own file. */
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
   registerReferenceCommands(program);
   registerAccessCommands(program);
   registerCalcCommand(program);
+  registerInspectCommand(program);
   return program;
 }
 

@@ -22,7 +22,8 @@ export type AccessParse =
   | { status: "ambiguous"; action: AccessAction | null; reason: AccessAmbiguity }
   | { status: "none" };
 
-const ADDRESS = /[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}/gi;
+// Anchored at the start of a run and bounded, so a long word without "@" costs linear time.
+const ADDRESS = /(?<![a-z0-9._%+'-])[a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,}/gi;
 /** Forwarded-header lines: the addresses in them are not the ones the request names. */
 const HEADER_LINE = /^\s*\*?(de|from|a|to|cc|envoye|sent|date|objet|subject)\s*\*?\s*:/;
 
@@ -43,7 +44,7 @@ const ACCESS_TOPIC = /\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\ba
 
 /** "remplacer a@x par b@x", "ancien : a@x … nouveau : b@x", "a@x → b@x", "de a@x à/vers b@x". */
 function findChange(folded: string): { from: string; to: string } | null {
-  const a = "([a-z0-9._%+'-]+@[a-z0-9.-]+\\.[a-z]{2,})";
+  const a = "(?<![a-z0-9._%+'-])([a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\\.[a-z]{2,})";
   const patterns = [
     new RegExp(`${a}[^@\\n]{0,60}?\\b(par|en|remplacee? par|devient)\\s+(l'adresse\\s+)?${a}`),
     new RegExp(`ancien\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?nouve\\w*[^@\\n]{0,40}?${a}`),

@@ -155,14 +155,24 @@ interface LabelMatch {
 /** Separators between a label and its value, most explicit first. */
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
 const IDENTIFIER_LINE = /^[\s0-9A-Za-z;,.\u002D\u2010-\u2015]+$/;
+const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
+
+/** Drops trailing spaces and table bars in linear time (a `[\s|]+$` regex is quadratic on long runs). */
+function trimTrailing(line: string): string {
+  let end = line.length;
+  while (end > 0 && /[\s|]/.test(line[end - 1]!)) end--;
+  return line.slice(0, end);
+}
 
 /** A line "label : value" (also `=`, a tab, a table cell, or a label alone with values below). */
 function matchLabel(rawLine: string): LabelMatch | null {
-  const line = rawLine.replace(/^[\s|>*•·-]+/, "").replace(/[\s|]+$/, "");
-  if (!line || line.length > 5000) return null;
+  const line = trimTrailing(rawLine.replace(/^[\s|>*•·-]+/, ""));
+  if (!line) return null;
+  // A label is short: look for its separator near the start only, so a long line costs linear time.
+  const head = line.slice(0, LABEL_SPAN);
   for (const separator of SEPARATORS) {
-    const sep = separator.exec(line);
+    const sep = separator.exec(head);
     if (!sep || sep.index === 0) continue;
     const kind = classifyLabel(line.slice(0, sep.index));
     // Gmail's plain text of bold labels: "*Référence :* CH de Lens".
@@ -175,7 +185,7 @@ function matchLabel(rawLine: string): LabelMatch | null {
           .trim(),
       };
   }
-  const whole = classifyLabel(line.replace(/[:=]\s*$/, ""));
+  const whole = line.length <= LABEL_SPAN ? classifyLabel(line.replace(/[:=]\s*$/, "")) : null;
   if (whole) return { kind: whole, value: "" };
   // "FINESS radiologie 920000650; 920000651": the label runs into the numbers. Only a line of
   // numbers counts: "Le FINESS 750712185 est indiqué invalide" is prose, not a field.
@@ -230,7 +240,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       value = value.replace(/\t/g, " ").trim();
       if (!value) continue;
       if (match.kind === "recipient") {
-        result.recipient = /[^\s<>"'@]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value)?.[0]?.toLowerCase() ?? null;
+        result.recipient =
+          /[^\s<>"'@]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value.slice(0, 320))?.[0]?.toLowerCase() ?? null;
       } else if (match.kind === "reference") result.reference = value.slice(0, 200);
       else {
         result.activity = readActivity(value);

@@ -24,6 +24,8 @@ import type {
 
 /** Headers beyond this size are not a real message's; the rest is not read either. */
 const MAX_HEADER_BYTES = 256 * 1024;
+/** Access requests and support messages are short; reading further only costs (regexes on prose). */
+const PROSE_SPAN = 20_000;
 const CALCULATION_ID = /\bTR-\d{4}-\d{4,}\b/gi;
 
 /** Header name (lower-case) → unfolded values, in message order (topmost first). */
@@ -284,10 +286,11 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
     return {
       ...withText,
       kind: "support",
-      support: { category: classifySupport(ownText, true), repliesToResult: replies },
+      support: { category: classifySupport(ownText.slice(0, PROSE_SPAN), true), repliesToResult: replies },
     };
 
-  const access = parseAccessRequest(`${base.subject}\n${ownText}`, { sender: from, ownAddresses: own });
+  const prose = ownText.slice(0, PROSE_SPAN);
+  const access = parseAccessRequest(`${base.subject}\n${prose}`, { sender: from, ownAddresses: own });
   if (access.status !== "none") return { ...withText, kind: "access", access };
 
   // The submission inbox only takes requests: anything else there gets the help reply.
@@ -296,7 +299,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   return {
     ...withText,
     kind: "support",
-    support: { category: classifySupport(ownText, false), repliesToResult: false },
+    support: { category: classifySupport(prose, false), repliesToResult: false },
   };
 }
 
