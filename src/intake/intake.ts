@@ -13,7 +13,7 @@ import { detectAutomated } from "./automated.ts";
 import { extractOwnText, htmlToText, stripSubjectPrefixes } from "./body-text.ts";
 import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
 import { type OrderFormTable, orderFormFormat, readOrderForm } from "./order-form.ts";
-import { classifySupport, repliesToResult } from "./support-classifier.ts";
+import { classifySupport, repliesToResult, threadsToUs } from "./support-classifier.ts";
 import type {
   CalculationIntake,
   CalculationProblem,
@@ -278,20 +278,32 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   if (reading.tables.length > 0 || labelled.identifierLabelFound)
     return { ...withText, kind: "calculation", calculation: calculation() };
 
-  const replies = repliesToResult(
-    { inReplyTo: base.inReplyTo, references: base.references, subject: base.subject, fullText, ownText },
-    context.addresses.noreply,
-  );
+  const signals = {
+    inReplyTo: base.inReplyTo,
+    references: base.references,
+    subject: base.subject,
+    fullText,
+    ownText,
+  };
+  const replies = repliesToResult(signals);
+  const prose = ownText.slice(0, PROSE_SPAN);
   if (replies || calculationIds.length > 0)
     return {
       ...withText,
       kind: "support",
-      support: { category: classifySupport(ownText.slice(0, PROSE_SPAN), true), repliesToResult: replies },
+      support: { category: classifySupport(prose, true), repliesToResult: replies },
     };
 
-  const prose = ownText.slice(0, PROSE_SPAN);
   const access = parseAccessRequest(`${base.subject}\n${prose}`, { sender: from, ownAddresses: own });
   if (access.status !== "none") return { ...withText, kind: "access", access };
+
+  // An answer to another of our emails (help, confirmation, acknowledgment) is for support.
+  if (threadsToUs(signals, context.addresses.noreply))
+    return {
+      ...withText,
+      kind: "support",
+      support: { category: classifySupport(prose, true), repliesToResult: false },
+    };
 
   // The submission inbox only takes requests: anything else there gets the help reply.
   if (context.mailbox === "submissions" || reading.problems.length > 0)

@@ -19,20 +19,21 @@ export interface ThreadSignals {
   ownText: string;
 }
 
-/**
- * Whether the message answers (or forwards) one of our result emails: it threads to a Message-ID of
- * the no-reply domain, its subject is the result subject, or it quotes a result.
- */
-export function repliesToResult(signals: ThreadSignals, noreplyAddress: string): boolean {
+/** Whether the message threads to one of our own emails (a Message-ID of the no-reply domain). */
+export function threadsToUs(signals: ThreadSignals, noreplyAddress: string): boolean {
   const domain = noreplyAddress.slice(noreplyAddress.lastIndexOf("@") + 1).toLowerCase();
   const ids = [signals.inReplyTo, ...signals.references].filter((id): id is string => !!id);
-  if (ids.some((id) => id.toLowerCase().replace(/>$/, "").endsWith(`@${domain}`))) return true;
-  const subject = fold(signals.subject);
-  if (
-    subject !== fold(stripSubjectPrefixes(signals.subject)) &&
-    fold(stripSubjectPrefixes(signals.subject)) === RESULT_SUBJECT
-  )
-    return true;
+  return ids.some((id) => id.toLowerCase().replace(/>$/, "").endsWith(`@${domain}`));
+}
+
+/**
+ * Whether the message answers (or forwards) one of our result emails: its subject is the result
+ * subject, or it quotes a result. Threading alone does not say it: every email we send (help,
+ * access confirmations, acknowledgments) comes from no-reply.
+ */
+export function repliesToResult(signals: ThreadSignals): boolean {
+  const stripped = fold(stripSubjectPrefixes(signals.subject));
+  if (stripped === RESULT_SUBJECT && fold(signals.subject) !== stripped) return true;
   return RESULT_MARKERS.some((marker) => marker.test(signals.fullText) && !marker.test(signals.ownText));
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifySupport, repliesToResult } from "../../src/intake/support-classifier.ts";
+import { classifySupport, repliesToResult, threadsToUs } from "../../src/intake/support-classifier.ts";
 
 const signals = {
   inReplyTo: null,
@@ -9,30 +9,31 @@ const signals = {
   ownText: "Bonjour",
 };
 
-describe("repliesToResult", () => {
+describe("threadsToUs", () => {
   it("sees a reply threaded to a Message-ID of the no-reply domain", () => {
-    expect(repliesToResult({ ...signals, inReplyTo: "<abc@example.test>" }, "no-reply@example.test")).toBe(
-      true,
-    );
+    expect(threadsToUs({ ...signals, inReplyTo: "<abc@example.test>" }, "no-reply@example.test")).toBe(true);
     expect(
-      repliesToResult(
+      threadsToUs(
         { ...signals, references: ["<x@editeur.fr>", "<abc@example.test>"] },
         "no-reply@example.test",
       ),
     ).toBe(true);
+    expect(threadsToUs({ ...signals, inReplyTo: "<abc@editeur.fr>" }, "no-reply@example.test")).toBe(false);
   });
+});
 
+describe("repliesToResult", () => {
   it("sees a reply by the result subject or by a quoted result", () => {
     const subject = "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";
-    expect(repliesToResult({ ...signals, subject }, "no-reply@example.test")).toBe(true);
+    expect(repliesToResult({ ...signals, subject })).toBe(true);
     const fullText = "Merci\n> La tranche de financement calculée est = C";
-    expect(repliesToResult({ ...signals, fullText, ownText: "Merci" }, "no-reply@example.test")).toBe(true);
+    expect(repliesToResult({ ...signals, fullText, ownText: "Merci" })).toBe(true);
   });
 
-  it("does not take an unrelated thread for a reply to a result", () => {
-    expect(repliesToResult({ ...signals, inReplyTo: "<abc@editeur.fr>" }, "no-reply@example.test")).toBe(
-      false,
-    );
+  it("does not take threading alone, nor a result pasted in the sender's own text, for a reply", () => {
+    expect(repliesToResult({ ...signals, inReplyTo: "<abc@example.test>" })).toBe(false);
+    const own = "La tranche de financement calculée est = C, pourquoi ?";
+    expect(repliesToResult({ ...signals, fullText: own, ownText: own })).toBe(false);
   });
 });
 
