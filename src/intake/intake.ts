@@ -193,7 +193,19 @@ function buildCalculation(
   };
 }
 
-function baseIntake(parsed: ParsedMail, context: IntakeContext, authentication: AuthenticationOutcome) {
+/** The Date header; null when absent or unreadable (mailparser would put the current time there). */
+function headerDate(headers: HeaderValues): Date | null {
+  const value = headers.get("date")?.[0];
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? date : null;
+}
+
+function baseIntake(
+  parsed: ParsedMail,
+  headers: HeaderValues,
+  context: IntakeContext,
+  authentication: AuthenticationOutcome,
+) {
   const { address, name } = singleAddress(parsed.from);
   return {
     mailbox: context.mailbox,
@@ -203,7 +215,7 @@ function baseIntake(parsed: ParsedMail, context: IntakeContext, authentication: 
     from: address,
     fromName: name,
     subject: (parsed.subject ?? "").trim(),
-    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
+    date: headerDate(headers),
     authentication,
     automated: null,
     calculation: null,
@@ -234,7 +246,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   const headers = headerValues(parsed);
   const { address: from } = singleAddress(parsed.from);
   const authentication = await authenticate(raw, headers, from, context);
-  const base = baseIntake(parsed, context, authentication);
+  const base = baseIntake(parsed, headers, context, authentication);
   const own = ownAddresses(context);
 
   const automated = detectAutomated({

@@ -22,6 +22,14 @@ describe("readInbound", () => {
     expect(intake.ownText).not.toContain("Données valides");
   });
 
+  it("leaves the date empty when the Date header is missing or unreadable, never the current time", async () => {
+    for (const date of ["", "le 17 novembre vers midi"]) {
+      const headers = { ...authenticatedHeaders(JEAN), Date: date };
+      const intake = await readInbound(rawMessage(headers, "Bonjour"), intakeContext({}, "contact"));
+      expect(intake.date).toBeNull();
+    }
+  });
+
   it("never throws: empty input, binary garbage and a header without body all end with a result", async () => {
     const inputs = [
       Buffer.alloc(0),
