@@ -126,13 +126,23 @@ function inferActivity(lists: FieldLists): Activity | null {
 interface TableReading {
   tables: { name: string; table: OrderFormTable }[];
   problems: CalculationProblem[];
+  /** Names of attached documents that may hold the table in a format not read (PDF, XLS, ODS…). */
+  unsupported: string[];
 }
 
+/** Documents suppliers attach that may hold the order form but are not read. */
+const UNSUPPORTED_DOCUMENT = /\.(pdf|xls|xlsm|ods|doc|docx|odt)$/i;
+
 async function readTables(parsed: ParsedMail, stated: Activity | null, context: IntakeContext) {
-  const reading: TableReading = { tables: [], problems: [] };
-  for (const attachment of parsed.attachments.slice(0, context.limits.maxAttachments)) {
+  const reading: TableReading = { tables: [], problems: [], unsupported: [] };
+  // Inline images (signature logos) come first in Outlook mail: count only tables against the limit.
+  const candidates = parsed.attachments.flatMap((attachment) => {
     const format = orderFormFormat(attachment.contentType, attachment.filename ?? null);
-    if (!format) continue;
+    if (!format && UNSUPPORTED_DOCUMENT.test(attachment.filename ?? ""))
+      reading.unsupported.push(attachment.filename!);
+    return format ? [{ attachment, format }] : [];
+  });
+  for (const { attachment, format } of candidates.slice(0, context.limits.maxAttachments)) {
     const name = attachment.filename ?? `tableau.${format}`;
     if (attachment.size > context.limits.maxAttachmentBytes) {
       reading.problems.push("attachment-too-large");
@@ -173,6 +183,7 @@ function buildCalculation(
   }
   const total = count(lists);
   if (total === 0) problems.add("no-identifiers");
+  if (total === 0 && reading.unsupported.length > 0) problems.add("attachment-unsupported");
   if (total > context.limits.maxIdentifiers) problems.add("too-many-identifiers");
   let reference = labelled.reference;
   let referenceSource: CalculationIntake["referenceSource"] = reference ? "label" : null;
@@ -314,7 +325,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
     return {
       ...withText,
       kind: "support",
-      support: { category: classifySupport(prose, true), repliesToResult: false },
+      support: { category: classifySupport(prose, false), repliesToResult: false },
     };
 
   // The submission inbox only takes requests: anything else there gets the help reply.

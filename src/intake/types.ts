@@ -41,6 +41,8 @@ export type CalculationProblem =
   | "field-without-activity"
   | "attachment-unreadable"
   | "attachment-too-large"
+  /** Nothing read, and a PDF, XLS, ODS or Word document was attached: ask for CSV, XLSX or the body. */
+  | "attachment-unsupported"
   | "row-without-activity"
   | "too-many-identifiers";
 

@@ -117,6 +117,43 @@ describe("readInbound", () => {
     expect(intake.calculation?.problems).toContain("attachment-too-large");
   });
 
+  it("answers a complete request even when the signed PDF order form is attached too", async () => {
+    const raw = await new MailComposer({
+      from: JEAN,
+      to: "calcul@example.test",
+      subject: "CH de Lens",
+      text: "Activité : radiologie\nFINESS radiologie : 920000650",
+      attachments: [{ filename: "BDC signé.pdf", content: Buffer.from("%PDF-1.4 …") }],
+      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+    })
+      .compile()
+      .build();
+    const intake = await readInbound(raw, intakeContext());
+    expect(intake.calculation?.problems).toEqual([]);
+  });
+
+  it("reads the order-form table after many inline signature images", async () => {
+    const logo = { content: Buffer.from("GIF89a"), contentType: "image/gif", cid: "logo" };
+    const raw = await new MailComposer({
+      from: JEAN,
+      to: "calcul@example.test",
+      subject: "CH de Lens",
+      html: '<p>Tableau joint.</p><img src="cid:logo0">',
+      attachments: [
+        ...Array.from({ length: 4 }, (_, i) => ({ ...logo, filename: `image00${i}.gif`, cid: `logo${i}` })),
+        { filename: "tableau.csv", content: "Nom;FINESS;Activité\nCH de Lens;920000650;radiologie\n" },
+      ],
+      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+    })
+      .compile()
+      .build();
+    const context = intakeContext({
+      limits: { maxBodyBytes: 100_000, maxAttachmentBytes: 100_000, maxAttachments: 2, maxIdentifiers: 100 },
+    });
+    const intake = await readInbound(raw, context);
+    expect(intake.calculation?.lists.finessRadio).toEqual(["920000650"]);
+  });
+
   it("does not answer as a request a reply quoting a result email with only thanks", async () => {
     const quoted =
       "Merci !\n\nLe lun. 17 nov. 2025 à 10:12, <no-reply@example.test> a écrit :\n> FINESS radiologie : 920000650\n> La tranche de financement calculée est = C\n";
