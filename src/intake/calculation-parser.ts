@@ -203,7 +203,12 @@ function matchLabel(rawLine: string): LabelMatch | null {
 
 const emptyLists = (): FieldLists => ({ amRadio: [], finessRadio: [], amMn: [], finessMn: [] });
 
+/** What people write in a field they leave empty: not an identifier to report as invalid. */
+const NOTHING =
+  /^(neant|aucun|aucune|rien|vide|n\/?a|na|nc|sans objet|non concernee?s?|non applicable|pas de \w+)\.?$/;
+
 function splitValues(text: string): string[] {
+  if (NOTHING.test(fold(text))) return [];
   return splitIdentifierList(text.replace(/\s(et|and|puis)\s/gi, ";"));
 }
 

@@ -66,6 +66,32 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("understands the other ways suppliers phrase it", () => {
+    expect(
+      read("Pouvez-vous créer un accès pour notre collaboratrice Anne Roux (anne.roux@editeur.fr) ?"),
+    ).toMatchObject({
+      request: { action: "grant", email: "anne.roux@editeur.fr" },
+    });
+    expect(read("Merci d'ajouter paul@editeur.fr à la liste des utilisateurs autorisés.")).toMatchObject({
+      request: { action: "grant", email: "paul@editeur.fr" },
+    });
+    expect(
+      read("Suite au départ de Marc (marc.durand@editeur.fr), merci de désactiver son compte."),
+    ).toMatchObject({
+      request: { action: "revoke", email: "marc.durand@editeur.fr" },
+    });
+    expect(read("Objet de la demande : suppression d'accès\nEmail concerné : marc@editeur.fr")).toMatchObject(
+      {
+        request: { action: "revoke", email: "marc@editeur.fr" },
+      },
+    );
+    expect(
+      read("Nouvelle adresse pour Jean : j.dupont@editeur.fr (ancienne : jean.dupont@editeur.fr)"),
+    ).toMatchObject({
+      request: { action: "change", email: "jean.dupont@editeur.fr", newEmail: "j.dupont@editeur.fr" },
+    });
+  });
+
   it("does not read a dispute or a question as an access request", () => {
     expect(read("L'établissement est pourtant autorisé par l'ARS, le résultat est faux.")).toEqual({
       status: "none",

@@ -67,6 +67,20 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.amRadio).toEqual(["12345", "75123456X"]);
   });
 
+  it("reads « néant », « aucun », « N/A » as an empty field", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie : 920000650\nAM radiologie : néant\nFINESS nucléaire : Aucun\nAM nucléaire : N/A",
+    );
+    expect(parsed.lists).toEqual({ finessRadio: ["920000650"], amRadio: [], finessMn: [], amMn: [] });
+  });
+
+  it("recognises label variants: géographique, « des radiologues », parentheses, bullets", () => {
+    const parsed = parseLabelledCalculation(
+      "• FINESS géographique (radiologie) : 920000650\n- Numéros AM des radiologues : 751234567",
+    );
+    expect(parsed.lists).toMatchObject({ finessRadio: ["920000650"], amRadio: ["751234567"] });
+  });
+
   it("puts FINESS and AM labels without activity into the stated activity's fields", () => {
     const parsed = parseLabelledCalculation(
       "Activité : médecine nucléaire\nN° FINESS : 920000650\nN° AM : 131234567",
