@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchEngine } from "./engine.ts";
+import { benchIntake } from "./intake.ts";
 import { benchReferenceImport } from "./reference-import.ts";
 import { benchRender } from "./render.ts";
 
@@ -10,6 +11,7 @@ const benches: Record<string, () => Promise<void>> = {
   engine: benchEngine,
   import: benchReferenceImport,
   render: benchRender,
+  intake: benchIntake,
 };
 
 const [name] = process.argv.slice(2);

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
+import { registerInspectCommand } from "./inspect.ts";
 import { registerPreviewCommand } from "./preview.ts";
 import { registerReferenceCommands } from "./reference.ts";
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerAccessCommands(program);
   registerCalcCommand(program);
   registerPreviewCommand(program);
+  registerInspectCommand(program);
   return program;
 }
 
