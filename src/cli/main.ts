@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
+import { registerPurgeCommand } from "./purge.ts";
 import { registerReferenceCommands } from "./reference.ts";
+import { registerTicketCommands } from "./tickets.ts";
 
 /** Builds the `tranche` command line; every command group lives in its own file. */
 export function buildProgram(): Command {
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
   registerReferenceCommands(program);
   registerAccessCommands(program);
   registerCalcCommand(program);
+  registerTicketCommands(program);
+  registerPurgeCommand(program);
   return program;
 }
 
