@@ -60,7 +60,7 @@ export function registerTicketCommands(program: Command): void {
         }
         for (const t of rows) {
           console.log(
-            `${t.number}\t${STATUS_LABELS[t.status] ?? t.status}\t${CATEGORY_LABELS[t.category] ?? t.category}\t${t.createdAt.toISOString()}\t${t.sender}\t« ${t.subject} »\t${t.messages} message(s), ${t.calculations} calcul(s)`,
+            `${t.number}\t${STATUS_LABELS[t.status] ?? t.status}\t${CATEGORY_LABELS[t.category] ?? t.category}\t${t.createdAt.toISOString()}\t${t.sender}\t« ${printable(t.subject)} »\t${t.messages} message(s), ${t.calculations} calcul(s)`,
           );
         }
       }),
@@ -77,7 +77,7 @@ export function registerTicketCommands(program: Command): void {
         const lines = [
           `Ticket ${t.number} — ${CATEGORY_LABELS[t.category] ?? t.category} — ${STATUS_LABELS[t.status] ?? t.status}`,
           `Expéditeur : ${t.sender}${t.organisation ? ` (organisation ${t.organisation})` : ""}`,
-          `Objet : ${t.subject}`,
+          `Objet : ${printable(t.subject)}`,
           `Ouvert le ${t.createdAt.toISOString()}`,
         ];
         if (t.closedAt)
@@ -92,7 +92,7 @@ export function registerTicketCommands(program: Command): void {
             "",
             `Message n°${m.id} reçu le ${m.receivedAt.toISOString()} sur ${m.mailbox}`,
             `  De : ${m.fromAddress ?? "?"}    Message-ID : ${m.messageId ?? "(aucun)"}`,
-            `  Objet : ${m.subject ?? ""}`,
+            `  Objet : ${printable(m.subject ?? "")}`,
             `  État : ${m.status}${m.decision ? ` (${m.decision})` : ""}`,
           );
           const text = m.raw ? await messageText(m.raw) : null;
@@ -104,7 +104,7 @@ export function registerTicketCommands(program: Command): void {
           lines.push(
             "",
             `Calcul ${c.publicId} (${LINK_LABELS[c.linkedBy] ?? c.linkedBy}) du ${c.createdAt.toISOString()}`,
-            `  Demandé par ${c.sender}, envoyé à ${c.recipient} ; référence « ${c.reference} »`,
+            `  Demandé par ${c.sender}, envoyé à ${c.recipient} ; référence « ${printable(c.reference)} »`,
             `  Activité : ${c.activity}${c.activityInferred ? " (déduite des champs remplis)" : ""}`,
             `  Données de référence : ${c.dataset ? `version n°${c.dataset.id} « ${c.dataset.label} » importée le ${c.dataset.importedAt.toISOString()}` : `version n°${c.datasetId} (supprimée)`}`,
             "  Saisi :",
@@ -172,7 +172,19 @@ function ticketId(text: string): number {
 /** The stored text of a message, read from its raw content (the plain part, or the HTML's text). */
 async function messageText(raw: Uint8Array): Promise<string> {
   const parsed = await simpleParser(Buffer.from(raw));
-  return (parsed.text ?? "").trim() || "(message sans texte)";
+  return printable((parsed.text ?? "").trim()) || "(message sans texte)";
+}
+
+/** Senders' text reaches the support terminal: control characters (escape sequences) are neutralised. */
+function printable(text: string): string {
+  let out = "";
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    const control =
+      (code < 0x20 && char !== "\n" && char !== "\r" && char !== "\t") || (code >= 0x7f && code < 0xa0);
+    out += control ? "\ufffd" : char;
+  }
+  return out;
 }
 
 /** A recomputation, in French, for support: the figures before → after, then each identifier that moved. */

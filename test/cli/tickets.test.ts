@@ -75,7 +75,11 @@ beforeAll(async () => {
   await openOrJoinTicket(
     db,
     {
-      ...contactMessage({ sender: "paul@editeur.fr", subject: "Question", inboundMessageId: purgedId }),
+      ...contactMessage({
+        sender: "paul@editeur.fr",
+        subject: `Question ${String.fromCharCode(27)}[2J`,
+        inboundMessageId: purgedId,
+      }),
       category: "question",
     },
     now,
@@ -120,6 +124,8 @@ describe("tranche tickets (support)", { timeout: 120_000 }, () => {
     expect(out).toContain("Total : 14 900 + 5 × 0 = 14 900 ; tranche A");
     const purged = await tranche(test.url, ["tickets", "show", "2"]);
     expect(purged.stdout).toContain("(contenu purgé après la durée de conservation)");
+    expect(purged.stdout).toContain("Objet : Question \ufffd[2J");
+    expect(purged.stdout).not.toContain(String.fromCharCode(27));
   });
 
   it("recomputes on the active dataset and explains the difference, then closes", async () => {
