@@ -103,7 +103,6 @@ export async function handleAccessRequest(
               newEmail: row.newEmail,
               requestId: row.id,
               ticketNumber: ticket.number,
-              decidedBy: "support",
             },
           },
         ]

@@ -35,6 +35,27 @@ export function checkRateLimit(counts: RecentCounts, limits: RateLimits): RateDe
   return { allowed: true };
 }
 
+/** The limits as configured (`rateLimitSenderPerHour`, `rateLimitOrganisationPerHour`). */
+export function rateLimitsOf(config: {
+  rateLimitSenderPerHour: number;
+  rateLimitOrganisationPerHour: number;
+}): RateLimits {
+  return {
+    senderPerHour: config.rateLimitSenderPerHour,
+    organisationPerHour: config.rateLimitOrganisationPerHour,
+  };
+}
+
+/** Counts, then checks: what the daemon calls before answering a calculation request. */
+export async function checkCalculationRate(
+  db: DbOrTx,
+  sender: string,
+  now: Date,
+  limits: RateLimits,
+): Promise<RateDecision> {
+  return checkRateLimit(await countRecentCalculations(db, sender, now), limits);
+}
+
 const HOUR = 60 * 60 * 1000;
 
 /** Calculations recorded in the hour before `now` for the sender, and for its organisation. */

@@ -17,7 +17,7 @@ export function describeNotification(n: Notification): string {
     case "access-revoked":
       return `courriel access-revoked à ${to} : ${n.facts.email} ${n.facts.outcome === "revoked" ? "n'est plus autorisée" : "n'était pas autorisée"}`;
     case "access-pending":
-      return `courriel access-pending à ${to} : demande n°${n.facts.requestId} (${ACTIONS[n.facts.action]}) transmise au support${n.facts.ticketNumber ? `, ticket ${n.facts.ticketNumber}` : ""}`;
+      return `courriel access-pending à ${to} : demande n°${n.facts.requestId} (${ACTIONS[n.facts.action]}) transmise au support, ticket ${n.facts.ticketNumber}`;
     case "access-refused":
       return `courriel access-refused à ${to} : demande n°${n.facts.requestId} (${ACTIONS[n.facts.action]} de ${n.facts.email}) refusée — ${n.facts.reason}`;
     case "ticket-ack":

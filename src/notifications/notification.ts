@@ -7,10 +7,16 @@ import type { DbOrTx } from "../db/transaction.ts";
 export type Notification =
   | AccessNotification<
       "access-granted",
-      { email: string; organisation: string; outcome: "granted" | "already-authorised" }
+      { email: string; organisation: string; outcome: "granted" | "already-authorised"; decidedBy: string }
     >
-  | AccessNotification<"access-changed", { email: string; newEmail: string; organisation: string }>
-  | AccessNotification<"access-revoked", { email: string; outcome: "revoked" | "not-authorised" }>
+  | AccessNotification<
+      "access-changed",
+      { email: string; newEmail: string; organisation: string; decidedBy: string }
+    >
+  | AccessNotification<
+      "access-revoked",
+      { email: string; outcome: "revoked" | "not-authorised"; decidedBy: string }
+    >
   | AccessNotification<
       "access-pending",
       {
@@ -18,12 +24,21 @@ export type Notification =
         email: string;
         newEmail: string | null;
         requestId: number;
-        ticketNumber: string | null;
+        /** The access-review ticket support will decide it in. */
+        ticketNumber: string;
       }
     >
   | AccessNotification<
       "access-refused",
-      { action: AccessActionName; email: string; newEmail: string | null; requestId: number; reason: string }
+      {
+        action: AccessActionName;
+        email: string;
+        newEmail: string | null;
+        requestId: number;
+        /** Support's reason, to be shown to the requester. */
+        reason: string;
+        decidedBy: string;
+      }
     >
   | {
       template: "ticket-ack";
@@ -50,8 +65,9 @@ interface AccessNotification<T extends string, F> {
   template: T;
   /** Requester first, then the address(es) concerned when different; never empty. */
   to: string[];
+  /** Message-ID of the request (threading), when it came by email. */
   inReplyTo: string | null;
-  facts: F & { decidedBy: string };
+  facts: F;
 }
 
 /** Hands notifications to whoever renders and enqueues them, inside the caller's transaction. */

@@ -77,12 +77,28 @@ export async function openOrJoinTicket(
   db: DbOrTx,
   message: ContactMessage & { category: TicketCategory },
   now: Date,
-  options: { acknowledge?: boolean } = {},
+  options: {
+    /** Send the acknowledgment when due (default true). */
+    acknowledge?: boolean;
+    /**
+     * Outside a thread, join the sender's latest ticket of the same category that is still open
+     * (for messages over the rate limit: a flood makes one ticket, not hundreds).
+     */
+    joinOpenTicketOfSender?: boolean;
+  } = {},
 ): Promise<TicketOutcome> {
   const sender = message.sender.trim().toLowerCase();
   const threadIds = messageIdVariants([message.inReplyTo, ...message.references]);
   return inTransaction(db, async (tx) => {
-    const existingId = await threadTicket(tx, threadIds, message.inboundMessageId);
+    let existingId = await threadTicket(tx, threadIds, message.inboundMessageId);
+    if (existingId === null && options.joinOpenTicketOfSender) {
+      const open = await tx.ticket.findFirst({
+        where: { sender, category: message.category, status: { not: "closed" } },
+        orderBy: { id: "desc" },
+        select: { id: true },
+      });
+      existingId = open?.id ?? null;
+    }
     let ticketId: number;
     let reopened = false;
     if (existingId !== null) {

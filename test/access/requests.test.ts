@@ -155,7 +155,6 @@ describe("access requests by email", () => {
           newEmail: null,
           requestId: handled.requestId,
           ticketNumber: handled.ticket.number,
-          decidedBy: "support",
         },
       },
     ]);

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkRateLimit, countRecentCalculations } from "../../src/calculations/rate-limit.ts";
+import {
+  checkCalculationRate,
+  checkRateLimit,
+  countRecentCalculations,
+  rateLimitsOf,
+} from "../../src/calculations/rate-limit.ts";
 import {
   findByPublicId,
   findByResultMessageId,
@@ -9,6 +14,7 @@ import {
   recordCalculation,
   setResultMessageId,
 } from "../../src/calculations/store.ts";
+import { loadConfig } from "../../src/config/load.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { CalculationRequest } from "../../src/engine/types.ts";
 import { calculate } from "../../src/reference/calculate.ts";
@@ -133,5 +139,25 @@ describe("rate limits on calculation requests", () => {
       sender: 1,
       organisation: 3,
     });
+  });
+});
+
+describe("the rate check the daemon calls", () => {
+  it("refuses the sender's next calculation once the configured limit is reached", async () => {
+    const now = new Date("2026-11-20T10:00:00Z");
+    const limits = rateLimitsOf({ rateLimitSenderPerHour: 2, rateLimitOrganisationPerHour: 300 });
+    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits)).toEqual({ allowed: true });
+    await record("marie@editeur.fr", "A", new Date(now.getTime() - 60_000));
+    await record("marie@editeur.fr", "B", new Date(now.getTime() - 30_000));
+    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits)).toMatchObject({
+      allowed: false,
+      scope: "sender",
+    });
+    expect(await checkCalculationRate(db, "paul@editeur.fr", now, limits)).toEqual({ allowed: true });
+  });
+
+  it("defaults to 60 per sender and 300 per organisation", () => {
+    const config = loadConfig({}, "/nonexistent");
+    expect(rateLimitsOf(config)).toEqual({ senderPerHour: 60, organisationPerHour: 300 });
   });
 });

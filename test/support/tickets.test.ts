@@ -300,3 +300,24 @@ describe("support tickets", () => {
     expect(parseTicketNumber("0")).toBeNull();
   });
 });
+
+describe("messages over the rate limit", () => {
+  it("gather in the sender's open ticket instead of opening one each", async () => {
+    const outcomes = [];
+    for (const n of [1, 2, 3]) {
+      const message = await received({
+        from: "robot@editeur.fr",
+        subject: `Calcul ${n}`,
+        messageId: `<flood-${n}@editeur.fr>`,
+        text: "FINESS radiologie : 920000650",
+      });
+      outcomes.push(
+        await openOrJoinTicket(db, { ...message, category: "other" }, now, { joinOpenTicketOfSender: true }),
+      );
+    }
+    expect(outcomes.map((o) => o.joined)).toEqual([false, true, true]);
+    expect(outcomes.map((o) => o.notification !== null)).toEqual([true, false, false]);
+    expect(new Set(outcomes.map((o) => o.ticket.id)).size).toBe(1);
+    expect((await getTicket(db, outcomes[0]!.ticket.id)).messages).toHaveLength(3);
+  });
+});
