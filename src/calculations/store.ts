@@ -39,6 +39,13 @@ export function formatPublicId(year: number, id: number): string {
   return `TR-${year}-${String(id).padStart(6, "0")}`;
 }
 
+const PARIS_YEAR = new Intl.DateTimeFormat("en", { timeZone: "Europe/Paris", year: "numeric" });
+
+/** The year as the requester sees it: a calculation at 00:30 on 1 January in Paris is of the new year. */
+export function parisYear(date: Date): number {
+  return Number(PARIS_YEAR.format(date));
+}
+
 /** Public ids quoted in a text (case-insensitive, as people retype them), canonical and unique. */
 export function findPublicIds(text: string): string[] {
   const found = new Set<string>();
@@ -79,7 +86,7 @@ export async function recordCalculation(
       },
       select: { id: true },
     });
-    const publicId = formatPublicId(now.getUTCFullYear(), row.id);
+    const publicId = formatPublicId(parisYear(now), row.id);
     await tx.calculation.update({ where: { id: row.id }, data: { publicId } });
     return { id: row.id, publicId };
   });

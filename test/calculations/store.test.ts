@@ -69,6 +69,11 @@ describe("calculation records", () => {
     expect(second.id).toBe(first.id + 1);
   });
 
+  it("takes the year of the calculation in French time", async () => {
+    const newYear = await record("marie@editeur.fr", "CH", new Date("2026-12-31T23:30:00Z")); // 00:30 in Paris
+    expect(newYear.publicId).toMatch(/^TR-2027-/);
+  });
+
   it("keeps the inputs as typed, the result, the tranche and the dataset", async () => {
     const { publicId } = await record("marie@editeur.fr", "CH de Nanterre", new Date("2026-03-01T10:00:00Z"));
     const stored = await findByPublicId(db, publicId.toLowerCase());
