@@ -24,6 +24,11 @@ const CATEGORY_LABELS: Record<string, string> = {
   question: "question",
   other: "autre",
 };
+const SENT_LABELS: Record<string, string> = {
+  pending: "en attente d'envoi",
+  sent: "envoyé",
+  dead: "abandonné",
+};
 const LINK_LABELS: Record<string, string> = {
   "in-reply-to": "réponse au courriel de résultat",
   "public-id": "identifiant cité",
@@ -98,6 +103,11 @@ export function registerTicketCommands(program: Command): void {
           const text = m.raw ? await messageText(m.raw) : null;
           if (text === null) lines.push("  (contenu purgé après la durée de conservation)");
           else lines.push("  ---", ...text.split(/\r?\n/).map((l) => `  | ${l}`), "  ---");
+          for (const out of m.sent) {
+            lines.push(
+              `  Envoyé : ${out.kind} à ${out.recipients} — ${SENT_LABELS[out.status] ?? out.status}${out.sentAt ? ` le ${out.sentAt.toISOString()}` : ""} (${out.messageId})`,
+            );
+          }
         }
         if (!t.calculations.length) lines.push("", "Aucun calcul lié.");
         for (const c of t.calculations) {

@@ -318,6 +318,15 @@ export interface TicketDetail {
     decision: string | null;
     /** Raw content, null once purged by the retention job. */
     raw: Uint8Array | null;
+    /** What the service sent about this message (acknowledgment, result, access confirmations). */
+    sent: {
+      messageId: string;
+      kind: string;
+      recipients: string;
+      status: string;
+      createdAt: Date;
+      sentAt: Date | null;
+    }[];
   }[];
   calculations: (StoredCalculation & {
     linkedBy: LinkedBy;
@@ -337,7 +346,23 @@ export async function getTicket(db: DbOrTx, id: number): Promise<TicketDetail> {
   const t = await db.ticket.findUnique({
     where: { id },
     include: {
-      messages: { orderBy: { id: "asc" }, include: { accessRequests: true } },
+      messages: {
+        orderBy: { id: "asc" },
+        include: {
+          accessRequests: true,
+          outbox: {
+            orderBy: { id: "asc" },
+            select: {
+              messageId: true,
+              kind: true,
+              recipients: true,
+              status: true,
+              createdAt: true,
+              sentAt: true,
+            },
+          },
+        },
+      },
       calculations: { include: { calculation: true }, orderBy: { calculationId: "asc" } },
     },
   });
@@ -368,6 +393,7 @@ export async function getTicket(db: DbOrTx, id: number): Promise<TicketDetail> {
       status: m.status,
       decision: m.decision,
       raw: m.raw,
+      sent: m.outbox,
     })),
     calculations: t.calculations.map((link) => ({
       ...toStored(link.calculation)!,

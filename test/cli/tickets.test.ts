@@ -67,6 +67,19 @@ beforeAll(async () => {
     },
     now,
   );
+  await db.outboxMessage.create({
+    data: {
+      messageId: "<ack-1@example.test>",
+      inboundMessageId,
+      kind: "ticket-ack",
+      envelopeFrom: "no-reply@example.test",
+      recipients: "marie@editeur.fr",
+      raw: Buffer.from("Subject: Votre demande T-000001"),
+      status: "sent",
+      sentAt: new Date("2026-11-20T10:00:05Z"),
+    },
+  });
+  // A subject carrying a terminal escape sequence must not reach support's terminal as such.
   const purgedId = await insertInbound(db, {
     messageId: "<q1@editeur.fr>",
     from: "paul@editeur.fr",
@@ -116,6 +129,9 @@ describe("tranche tickets (support)", { timeout: 120_000 }, () => {
     const out = shown.stdout;
     expect(out).toContain("Ticket T-000001 — contestation — ouvert");
     expect(out).toContain("  | La tranche A nous paraît fausse : le CH réalise plus de 15 000 examens.");
+    expect(out).toContain(
+      "  Envoyé : ticket-ack à marie@editeur.fr — envoyé le 2026-11-20T10:00:05.000Z (<ack-1@example.test>)",
+    );
     expect(out).toContain(`Calcul ${publicId} (réponse au courriel de résultat)`);
     expect(out).toContain("Activité : radiologie (déduite des champs remplis)");
     expect(out).toMatch(/Données de référence : version n°1 « SAE 2023 »/);
