@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { loadAccessPolicy } from "../../src/access/policy.ts";
 import { type AccessRuleInput, judgeAccessRequest, parseFreeMailList } from "../../src/access/rules.ts";
 
 const freeMail = parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8"));
@@ -105,5 +106,23 @@ describe("the free-mail list", () => {
     expect(freeMail.contains("wanadoo.fr")).toBe(true);
     expect(freeMail.contains("x@editeur.fr")).toBe(false);
     expect(freeMail.contains("x@gmailcom.fr")).toBe(false);
+  });
+});
+
+describe("the configured access policy", () => {
+  it("reads the free-mail list named by the configuration and the auto-approval setting", () => {
+    const policy = loadAccessPolicy({
+      accessAutoApprove: false,
+      freeMailDomainsFile: "config/free-mail-domains.txt",
+    });
+    expect(policy.autoApprove).toBe(false);
+    expect(policy.freeMail.contains("jean@yahoo.fr")).toBe(true);
+    expect(judgeAccessRequest(request({}), policy)).toEqual({ decision: "review", reason: "review-policy" });
+  });
+
+  it("stops with a configuration error when the list cannot be read", () => {
+    expect(() =>
+      loadAccessPolicy({ accessAutoApprove: true, freeMailDomainsFile: "config/absent.txt" }),
+    ).toThrow(/freeMailDomainsFile: .*absent\.txt illisible/);
   });
 });
