@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
+import { registerPreviewCommand } from "./preview.ts";
 import { registerPurgeCommand } from "./purge.ts";
 import { registerReferenceCommands } from "./reference.ts";
 import { registerTicketCommands } from "./tickets.ts";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerCalcCommand(program);
   registerTicketCommands(program);
   registerPurgeCommand(program);
+  registerPreviewCommand(program);
   return program;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleAccessRequest } from "../../src/access/requests.ts";
 import { parseFreeMailList } from "../../src/access/rules.ts";
-import { tranche } from "../helpers/cli.ts";
+import { runTranche } from "../helpers/cli.ts";
 import { contactMessage, insertInbound } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 
@@ -30,44 +30,47 @@ beforeAll(async () => {
 });
 afterAll(() => test.close());
 
+/** `tranche …` against this file's database, as support member "claire". */
+function tranche(args: string[], env: Record<string, string> = {}) {
+  return runTranche(args, { DATABASE_URL: test.url, TRANCHE_OPERATOR: "claire", ...env });
+}
+
 describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
   it("lists pending requests, approves one and prints the confirmation it would send", async () => {
-    const pending = await tranche(test.url, ["access", "pending"]);
+    const pending = tranche(["access", "pending"]);
     expect(pending.stdout).toMatch(
       /n°1\t.*autorisation jean\.dupont@editeur\.fr\tdemandée par jean\.dupont@gmail\.com\t\(messagerie grand public\)/,
     );
     expect(pending.stdout).toMatch(/n°2\t/);
 
-    const approved = await tranche(test.url, ["access", "approve", "1"]);
-    expect(approved).toMatchObject({ code: 0, stderr: "" });
+    const approved = tranche(["access", "approve", "1"]);
+    expect(approved).toMatchObject({ status: 0, stderr: "" });
     expect(approved.stdout).toContain(
       "À envoyer : courriel access-granted à jean.dupont@gmail.com, jean.dupont@editeur.fr : jean.dupont@editeur.fr est autorisée",
     );
     expect(approved.stdout).toContain("Demande n°1 approuvée et appliquée (granted).");
 
-    const again = await tranche(test.url, ["access", "approve", "1"]);
-    expect(again.code).toBe(1);
+    const again = tranche(["access", "approve", "1"]);
+    expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/déjà approuvée par support:claire/);
   });
 
   it("denies with a reason, and refuses a denial without one", async () => {
-    const missing = await tranche(test.url, ["access", "deny", "2"]);
-    expect(missing.code).not.toBe(0);
+    const missing = tranche(["access", "deny", "2"]);
+    expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain("--reason");
-    const denied = await tranche(test.url, ["access", "deny", "2", "--reason", "adresse personnelle"]);
+    const denied = tranche(["access", "deny", "2", "--reason", "adresse personnelle"]);
     expect(denied.stdout).toContain("courriel access-refused à inconnu@hotmail.fr");
     expect(denied.stdout).toContain("Demande n°2 refusée : adresse personnelle");
-    expect((await tranche(test.url, ["access", "pending"])).stdout).toContain(
-      "Aucune demande d'accès en attente.",
-    );
+    expect(tranche(["access", "pending"]).stdout).toContain("Aucune demande d'accès en attente.");
   });
 
   it("records operators' grants and revocations and shows the history of an address", async () => {
-    await tranche(test.url, ["access", "grant", "paul@editeur.fr"]);
-    await tranche(test.url, ["access", "grant", "paul@editeur.fr"]);
-    const revoked = await tranche(test.url, ["access", "revoke", "paul@editeur.fr"]);
+    tranche(["access", "grant", "paul@editeur.fr"]);
+    tranche(["access", "grant", "paul@editeur.fr"]);
+    const revoked = tranche(["access", "revoke", "paul@editeur.fr"]);
     expect(revoked.stdout).toContain("paul@editeur.fr n'est plus autorisée.");
-    const history = await tranche(test.url, ["access", "history", "paul@editeur.fr"]);
+    const history = tranche(["access", "history", "paul@editeur.fr"]);
     const lines = history.stdout.trim().split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
@@ -76,7 +79,7 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
     expect(lines[1]).toMatch(/\tsans effet\tpaul@editeur\.fr\t.*\tdéjà autorisée$/);
     expect(lines[2]).toMatch(/\tsuppression\tpaul@editeur\.fr\t/);
 
-    const all = await tranche(test.url, ["access", "history"]);
+    const all = tranche(["access", "history"]);
     expect(all.stdout).toMatch(
       /autorisation\tjean\.dupont@editeur\.fr\tdemandé par jean\.dupont@gmail\.com\tdécidé par support:claire demande n°1 message <gmail-1@mail\.gmail\.com>/,
     );

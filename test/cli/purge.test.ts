@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tranche } from "../helpers/cli.ts";
+import { runTranche } from "../helpers/cli.ts";
 import { insertInbound, rawEmail } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 
@@ -20,15 +20,20 @@ beforeAll(async () => {
 });
 afterAll(() => test.close());
 
+/** `tranche …` against this file's database, as support member "claire". */
+function tranche(args: string[], env: Record<string, string> = {}) {
+  return runTranche(args, { DATABASE_URL: test.url, TRANCHE_OPERATOR: "claire", ...env });
+}
+
 describe("tranche purge (operators)", { timeout: 120_000 }, () => {
   it("counts first with --dry-run, then erases raw content past the configured retention", async () => {
     const env = { TRANCHE_RETENTION_DAYS: "30" };
-    const dry = await tranche(test.url, ["purge", "--dry-run"], env);
+    const dry = tranche(["purge", "--dry-run"], env);
     expect(dry.stdout).toContain("(conservation : 30 jours)");
     expect(dry.stdout).toContain("reçus : contenu brut serait effacé pour 1 message(s)");
     expect((await test.db.inboundMessage.findUniqueOrThrow({ where: { id: old } })).raw).not.toBeNull();
 
-    const done = await tranche(test.url, ["purge"], env);
+    const done = tranche(["purge"], env);
     expect(done.stdout).toContain("reçus : contenu brut effacé pour 1 message(s)");
     expect(done.stdout).not.toContain("920000650");
     expect((await test.db.inboundMessage.findUniqueOrThrow({ where: { id: old } })).raw).toBeNull();

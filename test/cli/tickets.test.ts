@@ -3,7 +3,7 @@ import { recordCalculation, setResultMessageId } from "../../src/calculations/st
 import type { CalculationRequest } from "../../src/engine/types.ts";
 import { calculate } from "../../src/reference/calculate.ts";
 import { openOrJoinTicket } from "../../src/support/tickets.ts";
-import { tranche } from "../helpers/cli.ts";
+import { runTranche } from "../helpers/cli.ts";
 import { contactMessage, insertInbound, rawEmail } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
@@ -104,28 +104,26 @@ beforeAll(async () => {
 });
 afterAll(() => test.close());
 
+/** `tranche …` against this file's database, as support member "claire". */
+function tranche(args: string[], env: Record<string, string> = {}) {
+  return runTranche(args, { DATABASE_URL: test.url, TRANCHE_OPERATOR: "claire", ...env });
+}
+
 describe("tranche tickets (support)", { timeout: 120_000 }, () => {
   it("lists tickets, filtered by category", async () => {
-    const all = await tranche(test.url, ["tickets", "list"]);
+    const all = tranche(["tickets", "list"]);
     expect(all.stdout.trim().split("\n")).toHaveLength(2);
-    const disputes = await tranche(test.url, [
-      "tickets",
-      "list",
-      "--category",
-      "dispute",
-      "--status",
-      "open",
-    ]);
+    const disputes = tranche(["tickets", "list", "--category", "dispute", "--status", "open"]);
     expect(disputes.stdout.trim()).toMatch(
       /^T-000001\touvert\tcontestation\t2026-11-20T10:00:00.000Z\tmarie@editeur\.fr\t« RE: Ségur .* »\t1 message\(s\), 1 calcul\(s\)$/,
     );
-    const wrong = await tranche(test.url, ["tickets", "list", "--category", "litige"]);
-    expect(wrong.code).toBe(2);
+    const wrong = tranche(["tickets", "list", "--category", "litige"]);
+    expect(wrong.status).toBe(2);
   });
 
   it("shows the message and the disputed calculation with inputs, outputs, reasons and dataset", async () => {
-    const shown = await tranche(test.url, ["tickets", "show", "T-000001"]);
-    expect(shown.code).toBe(0);
+    const shown = tranche(["tickets", "show", "T-000001"]);
+    expect(shown.status).toBe(0);
     const out = shown.stdout;
     expect(out).toContain("Ticket T-000001 — contestation — ouvert");
     expect(out).toContain("  | La tranche A nous paraît fausse : le CH réalise plus de 15 000 examens.");
@@ -138,30 +136,22 @@ describe("tranche tickets (support)", { timeout: 120_000 }, () => {
     expect(out).toMatch(/No FINESS radiologie +: 920 000 650/);
     expect(out).toMatch(/No AM radiologie +: 123456789 \(inconnu des données de référence\)/);
     expect(out).toContain("Total : 14 900 + 5 × 0 = 14 900 ; tranche A");
-    const purged = await tranche(test.url, ["tickets", "show", "2"]);
+    const purged = tranche(["tickets", "show", "2"]);
     expect(purged.stdout).toContain("(contenu purgé après la durée de conservation)");
     expect(purged.stdout).toContain("Objet : Question \ufffd[2J");
     expect(purged.stdout).not.toContain(String.fromCharCode(27));
   });
 
   it("recomputes on the active dataset and explains the difference, then closes", async () => {
-    const recomputed = await tranche(test.url, ["tickets", "recompute", "1"]);
+    const recomputed = tranche(["tickets", "recompute", "1"]);
     expect(recomputed.stdout).toContain(`Calcul ${publicId} — référence « CH de Nanterre »`);
     expect(recomputed.stdout).toContain("Données de référence : n°1 « SAE 2023 » → n°2 « SAE 2024 »");
     expect(recomputed.stdout).toContain("Tranche : A → B");
     expect(recomputed.stdout).toContain(
       "- No FINESS radiologie 920000650 : valide → valide ; chiffres modifiés dans les données de référence (14 000 examens de radiologie, 0 de médecine nucléaire → 16 000 examens de radiologie, 0 de médecine nucléaire)",
     );
-    const closed = await tranche(test.url, [
-      "tickets",
-      "close",
-      "1",
-      "--note",
-      "Tranche confirmée avec les données 2024",
-    ]);
+    const closed = tranche(["tickets", "close", "1", "--note", "Tranche confirmée avec les données 2024"]);
     expect(closed.stdout).toContain("Ticket T-000001 fermé.");
-    expect((await tranche(test.url, ["tickets", "list", "--status", "closed"])).stdout).toMatch(
-      /^T-000001\tfermé/,
-    );
+    expect(tranche(["tickets", "list", "--status", "closed"]).stdout).toMatch(/^T-000001\tfermé/);
   });
 });

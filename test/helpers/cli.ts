@@ -1,21 +1,22 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
-const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Runs `node bin/tranche.js …` against a database, as an operator would; never throws on exit codes. */
-export async function tranche(
-  databaseUrl: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["bin/tranche.js", ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, TRANCHE_OPERATOR: "claire", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tranche …` as an operator would (`node bin/tranche.js`), from the repository root. */
+export function runTranche(args: string[], env: Record<string, string> = {}, input?: string): CliRun {
+  const result = spawnSync(process.execPath, ["bin/tranche.js", ...args], {
+    cwd: root,
+    env: { ...process.env, TRANCHE_LOG_LEVEL: "silent", ...env },
+    encoding: "utf8",
+    input,
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
