@@ -1,4 +1,3 @@
-import { organisationalDomain } from "../addresses/organisation.ts";
 import type { Prisma } from "../db/client.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { AccessRequest as ParsedAccessRequest } from "../intake/access-parser.ts";
@@ -98,11 +97,12 @@ export async function handleAccessRequest(
             to: [row.requester],
             inReplyTo: message.messageId,
             facts: {
-              action: row.action as AccessActionName,
               email: row.email,
+              requester: row.requester,
+              requestReference: formatAccessRequestNumber(row.id),
+              action: row.action as AccessActionName,
               newEmail: row.newEmail,
-              requestId: row.id,
-              ticketNumber: ticket.number,
+              reason: judged.reason,
             },
           },
         ]
@@ -188,12 +188,14 @@ export async function denyAccessRequest(
             to: [row.requester],
             inReplyTo: sourceMessageId,
             facts: {
-              action: row.action as AccessActionName,
               email: row.email,
+              requester: row.requester,
+              requestReference: formatAccessRequestNumber(row.id),
+              decidedBy: audienceOf(options.decidedBy),
+              action: row.action as AccessActionName,
               newEmail: row.newEmail,
-              requestId: row.id,
-              reason,
-              decidedBy: options.decidedBy,
+              reason: "support-decision",
+              note: reason,
             },
           },
         ];
@@ -244,6 +246,12 @@ async function applyRequest(
 ): Promise<{ outcome: AppliedOutcome; notifications: Notification[] }> {
   const actor = actorFor(row, sourceMessageId, decidedBy, now);
   const email = canonicalAddress(row.email);
+  const common = {
+    email,
+    requester: row.requester,
+    requestReference: formatAccessRequestNumber(row.id),
+    decidedBy: audienceOf(decidedBy),
+  };
   let outcome: AppliedOutcome;
   let notification: Notification;
   let concerned: string[];
@@ -253,7 +261,7 @@ async function applyRequest(
       template: "access-granted",
       to: [],
       inReplyTo: sourceMessageId,
-      facts: { email, organisation: organisationalDomain(email) ?? email, outcome, decidedBy },
+      facts: { ...common, alreadyAuthorised: outcome === "already-authorised" },
     };
     concerned = [email];
   } else if (row.action === "revoke") {
@@ -262,7 +270,7 @@ async function applyRequest(
       template: "access-revoked",
       to: [],
       inReplyTo: sourceMessageId,
-      facts: { email, outcome, decidedBy },
+      facts: { ...common, wasNotAuthorised: outcome === "not-authorised" },
     };
     concerned = [email];
   } else if (row.action === "change" && row.newEmail) {
@@ -272,7 +280,7 @@ async function applyRequest(
       template: "access-changed",
       to: [],
       inReplyTo: sourceMessageId,
-      facts: { email, newEmail, organisation: organisationalDomain(newEmail) ?? newEmail, decidedBy },
+      facts: { ...common, newEmail },
     };
     concerned = [email, newEmail];
   } else {
@@ -304,6 +312,24 @@ async function closeReviewTicket(
     where: { id: inbound.ticketId, category: "access-review", status: { not: "closed" } },
     data: { status: "closed", closedAt: now, closeNote: note, updatedAt: now },
   });
+}
+
+/** The number shown to people for an access request, e.g. A-000017. */
+export function formatAccessRequestNumber(id: number): string {
+  return `A-${String(id).padStart(6, "0")}`;
+}
+
+/** Accepts what support types: `A-000017`, `a-17`, `17`, `n°17`. */
+export function parseAccessRequestNumber(text: string): number | null {
+  const match = /^\s*(?:A-?|n°\s*)?0*(\d+)\s*$/i.exec(text);
+  if (!match) return null;
+  const id = Number(match[1]);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/** Emails say whether a rule or a person decided, not who: `rule:*` is automatic, anyone else support. */
+function audienceOf(decidedBy: string): "automatic" | "support" {
+  return decidedBy.startsWith("rule:") ? "automatic" : "support";
 }
 
 function unique(addresses: string[]): string[] {

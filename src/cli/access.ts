@@ -1,5 +1,11 @@
 import type { Command } from "commander";
-import { approveAccessRequest, denyAccessRequest, listPendingRequests } from "../access/requests.ts";
+import {
+  approveAccessRequest,
+  denyAccessRequest,
+  formatAccessRequestNumber,
+  listPendingRequests,
+  parseAccessRequestNumber,
+} from "../access/requests.ts";
 import { accessHistory, grantAccess, listAuthorised, revokeAccess } from "../access/store.ts";
 import type { Notify } from "../notifications/notification.ts";
 import { operatorName, supportName, UsageError, withDatabase } from "./context.ts";
@@ -17,6 +23,15 @@ const REVIEW_REASONS: Record<string, string> = {
   "other-organisation": "adresse d'une autre organisation que l'expéditeur",
   "free-mail": "messagerie grand public",
   "review-policy": "toute demande est revue (TRANCHE_ACCESS_AUTO_APPROVE=false)",
+};
+
+const OUTCOME_LABELS: Record<string, string> = {
+  granted: "l'adresse est autorisée",
+  "already-authorised": "l'adresse était déjà autorisée, rien n'a changé",
+  revoked: "l'adresse n'est plus autorisée",
+  "not-authorised": "l'adresse n'était pas autorisée, rien n'a changé",
+  changed: "l'ancienne adresse est remplacée par la nouvelle",
+  unchanged: "rien n'a changé",
 };
 
 const EVENT_ACTIONS: Record<string, string> = {
@@ -95,10 +110,10 @@ export function registerAccessCommands(program: Command, options: { notify?: Not
         for (const r of rows) {
           const what = r.action === "change" ? `${r.email} → ${r.newEmail}` : r.email;
           console.log(
-            `n°${r.id}\t${r.createdAt.toISOString()}\t${ACTIONS[r.action] ?? r.action} ${what}\tdemandée par ${r.requester}\t(${REVIEW_REASONS[r.reason ?? ""] ?? r.reason})`,
+            `${formatAccessRequestNumber(r.id)}\t${r.createdAt.toISOString()}\t${ACTIONS[r.action] ?? r.action} ${what}\tdemandée par ${r.requester}\t(${REVIEW_REASONS[r.reason ?? ""] ?? r.reason})`,
           );
         }
-        console.log("Décider : tranche access approve <n°> | tranche access deny <n°> --reason « … »");
+        console.log("Décider : tranche access approve A-… | tranche access deny A-… --reason « … »");
       }),
     );
 
@@ -112,7 +127,9 @@ export function registerAccessCommands(program: Command, options: { notify?: Not
           now: new Date(),
           notify,
         });
-        console.log(`Demande n°${request.id} approuvée et appliquée (${outcome}).`);
+        console.log(
+          `Demande ${formatAccessRequestNumber(request.id)} approuvée : ${OUTCOME_LABELS[outcome] ?? outcome}.`,
+        );
       }),
     );
 
@@ -128,7 +145,7 @@ export function registerAccessCommands(program: Command, options: { notify?: Not
           now: new Date(),
           notify,
         });
-        console.log(`Demande n°${request.id} refusée : ${request.reason}`);
+        console.log(`Demande ${formatAccessRequestNumber(request.id)} refusée : ${request.reason}`);
       }),
     );
 
@@ -147,7 +164,7 @@ export function registerAccessCommands(program: Command, options: { notify?: Not
         for (const e of events) {
           const what = e.newEmail ? `${e.email} → ${e.newEmail}` : e.email;
           const source = e.sourceMessageId ? ` message ${e.sourceMessageId}` : "";
-          const request = e.accessRequestId ? ` demande n°${e.accessRequestId}` : "";
+          const request = e.accessRequestId ? ` demande ${formatAccessRequestNumber(e.accessRequestId)}` : "";
           console.log(
             `${e.at.toISOString()}\t${EVENT_ACTIONS[e.action] ?? e.action}\t${what}\tdemandé par ${e.requestedBy}\tdécidé par ${e.decidedBy}${request}${source}${e.detail ? `\t${describeDetail(e.detail)}` : ""}`,
           );
@@ -170,7 +187,7 @@ function describeDetail(detail: string): string {
 }
 
 function requestId(text: string): number {
-  const id = Number(text.replace(/^n°/i, ""));
-  if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`« ${text} » : numéro de demande attendu`);
+  const id = parseAccessRequestNumber(text);
+  if (id === null) throw new UsageError(`« ${text} » : numéro de demande attendu (A-000012 ou 12)`);
   return id;
 }

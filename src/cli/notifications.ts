@@ -11,17 +11,17 @@ export function describeNotification(n: Notification): string {
   const to = n.to.join(", ");
   switch (n.template) {
     case "access-granted":
-      return `courriel access-granted à ${to} : ${n.facts.email} ${n.facts.outcome === "granted" ? "est autorisée" : "était déjà autorisée"}`;
+      return `courriel access-granted à ${to} : ${n.facts.email} ${n.facts.alreadyAuthorised ? "était déjà autorisée" : "est autorisée"} (${n.facts.requestReference ?? "sans demande"})`;
     case "access-changed":
-      return `courriel access-changed à ${to} : ${n.facts.email} remplacée par ${n.facts.newEmail}`;
+      return `courriel access-changed à ${to} : ${n.facts.email} remplacée par ${n.facts.newEmail} (${n.facts.requestReference ?? "sans demande"})`;
     case "access-revoked":
-      return `courriel access-revoked à ${to} : ${n.facts.email} ${n.facts.outcome === "revoked" ? "n'est plus autorisée" : "n'était pas autorisée"}`;
+      return `courriel access-revoked à ${to} : ${n.facts.email} ${n.facts.wasNotAuthorised ? "n'était pas autorisée" : "n'est plus autorisée"} (${n.facts.requestReference ?? "sans demande"})`;
     case "access-pending":
-      return `courriel access-pending à ${to} : demande n°${n.facts.requestId} (${ACTIONS[n.facts.action]}) transmise au support, ticket ${n.facts.ticketNumber}`;
+      return `courriel access-pending à ${to} : demande ${n.facts.requestReference} (${ACTIONS[n.facts.action]} de ${n.facts.email}) transmise au support`;
     case "access-refused":
-      return `courriel access-refused à ${to} : demande n°${n.facts.requestId} (${ACTIONS[n.facts.action]} de ${n.facts.email}) refusée — ${n.facts.reason}`;
+      return `courriel access-refused à ${to} : demande ${n.facts.requestReference} (${ACTIONS[n.facts.action]} de ${n.facts.email}) refusée — ${n.facts.note ?? n.facts.reason}`;
     case "ticket-ack":
-      return `courriel ticket-ack à ${to} : ticket ${n.facts.ticketNumber}${n.facts.calculations.length ? ` (calculs ${n.facts.calculations.join(", ")})` : ""}`;
+      return `courriel ticket-ack à ${to} : ticket ${n.facts.ticketNumber}${n.facts.calculations.length ? ` (calculs ${n.facts.calculations.map((c) => c.publicId).join(", ")})` : ""}`;
   }
 }
 

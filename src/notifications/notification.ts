@@ -1,74 +1,49 @@
 import type { DbOrTx } from "../db/transaction.ts";
+import type { TemplateData } from "../render/templates.ts";
+
+/** The emails stores ask for. */
+export type NotificationTemplate =
+  | "access-granted"
+  | "access-changed"
+  | "access-revoked"
+  | "access-pending"
+  | "access-refused"
+  | "ticket-ack";
+
+/** Template fields that come from the configuration, filled at render time, not by the stores. */
+export type ConfigFacts = "contactAddress" | "submissionAddress";
+
+/** A template's data without its configuration fields: what a store knows. */
+export type NotificationFacts<N extends NotificationTemplate> = Omit<TemplateData[N], ConfigFacts>;
 
 /**
- * What a store decided should be emailed: the caller renders the named template with the facts and
- * enqueues it (in the same transaction). Stores never send mail themselves.
+ * What a store decided should be emailed: the caller renders `template` with the facts plus the
+ * configured addresses (`templateDataOf`) and enqueues it in the same transaction. Stores never
+ * send mail themselves.
  */
-export type Notification =
-  | AccessNotification<
-      "access-granted",
-      { email: string; organisation: string; outcome: "granted" | "already-authorised"; decidedBy: string }
-    >
-  | AccessNotification<
-      "access-changed",
-      { email: string; newEmail: string; organisation: string; decidedBy: string }
-    >
-  | AccessNotification<
-      "access-revoked",
-      { email: string; outcome: "revoked" | "not-authorised"; decidedBy: string }
-    >
-  | AccessNotification<
-      "access-pending",
-      {
-        action: AccessActionName;
-        email: string;
-        newEmail: string | null;
-        requestId: number;
-        /** The access-review ticket support will decide it in. */
-        ticketNumber: string;
-      }
-    >
-  | AccessNotification<
-      "access-refused",
-      {
-        action: AccessActionName;
-        email: string;
-        newEmail: string | null;
-        requestId: number;
-        /** Support's reason, to be shown to the requester. */
-        reason: string;
-        decidedBy: string;
-      }
-    >
-  | {
-      template: "ticket-ack";
-      to: string[];
-      /** Message-ID of the message answered (threading), when there is one. */
-      inReplyTo: string | null;
-      facts: {
-        ticketNumber: string;
-        category: TicketCategory;
-        subject: string;
-        /** Public ids (TR-YYYY-NNNNNN) of the calculations the ticket concerns. */
-        calculations: string[];
-        /** True when a follow-up reopened a closed ticket. */
-        reopened: boolean;
-      };
-    };
+export type Notification = {
+  [N in NotificationTemplate]: {
+    template: N;
+    /** Requester first, then the address(es) concerned when different; never empty. */
+    to: string[];
+    /** Message-ID of the message answered (threading), when there is one. */
+    inReplyTo: string | null;
+    facts: NotificationFacts<N>;
+  };
+}[NotificationTemplate];
 
-export type NotificationTemplate = Notification["template"];
+/** The full template data of a notification, with the configured support and submission addresses. */
+export function templateDataOf<N extends NotificationTemplate>(
+  notification: { template: N; facts: NotificationFacts<N> },
+  addresses: { contactAddress: string; submissionAddress: string },
+): TemplateData[N] {
+  // Templates without a submissionAddress field simply ignore it.
+  return { ...notification.facts, ...addresses } as unknown as TemplateData[N];
+}
+
 export type AccessActionName = "grant" | "change" | "revoke";
 export type TicketCategory = "access-review" | "dispute" | "question" | "other";
 export const TICKET_CATEGORIES: readonly TicketCategory[] = ["access-review", "dispute", "question", "other"];
-
-interface AccessNotification<T extends string, F> {
-  template: T;
-  /** Requester first, then the address(es) concerned when different; never empty. */
-  to: string[];
-  /** Message-ID of the request (threading), when it came by email. */
-  inReplyTo: string | null;
-  facts: F;
-}
 
 /** Hands notifications to whoever renders and enqueues them, inside the caller's transaction. */
 export type Notify = (tx: DbOrTx, notifications: Notification[]) => Promise<void>;

@@ -149,14 +149,14 @@ export async function openOrJoinTicket(
         facts: {
           ticketNumber: ticket.number,
           category: row.category as TicketCategory,
-          subject: row.subject,
+          sender,
+          originalSubject: message.subject.trim() || null,
           // Only the sender's organisation's own calculations are named back to them.
           calculations: row.calculations
             .map((link) => link.calculation)
             .filter((c) => sameOrganisation(c.sender, sender) || sameOrganisation(c.recipient, sender))
-            .map((c) => c.publicId)
-            .sort(),
-          reopened,
+            .sort((a, b) => a.id - b.id)
+            .map((c) => ({ publicId: c.publicId, reference: c.reference })),
         },
       };
     }

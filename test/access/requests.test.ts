@@ -3,8 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   approveAccessRequest,
   denyAccessRequest,
+  formatAccessRequestNumber,
   handleAccessRequest,
   listPendingRequests,
+  parseAccessRequestNumber,
 } from "../../src/access/requests.ts";
 import { parseFreeMailList } from "../../src/access/rules.ts";
 import { accessHistory, grantAccess, isAuthorised } from "../../src/access/store.ts";
@@ -67,9 +69,10 @@ describe("access requests by email", () => {
         inReplyTo: "<acces-1@editeur.fr>",
         facts: {
           email: "jean.dupont@mail.editeur.fr",
-          organisation: "editeur.fr",
-          outcome: "granted",
-          decidedBy: "rule:same-organisation",
+          requester: "marie.martin@editeur.fr",
+          requestReference: formatAccessRequestNumber(handled.requestId),
+          decidedBy: "automatic",
+          alreadyAuthorised: false,
         },
       },
     ]);
@@ -124,7 +127,11 @@ describe("access requests by email", () => {
     expect(handled.notifications[0]).toMatchObject({
       template: "access-changed",
       to: ["marie@editeur.fr", "j.dupont@editeur.fr", "jean.dupont@editeur.fr"],
-      facts: { email: "j.dupont@editeur.fr", newEmail: "jean.dupont@editeur.fr" },
+      facts: {
+        email: "j.dupont@editeur.fr",
+        newEmail: "jean.dupont@editeur.fr",
+        requester: "marie@editeur.fr",
+      },
     });
   });
 
@@ -150,11 +157,12 @@ describe("access requests by email", () => {
         to: ["jean.dupont@gmail.com"],
         inReplyTo: "<CAF=gmail-1@mail.gmail.com>",
         facts: {
-          action: "grant",
           email: "jean.dupont@gmail.com",
+          requester: "jean.dupont@gmail.com",
+          requestReference: formatAccessRequestNumber(handled.requestId),
+          action: "grant",
           newEmail: null,
-          requestId: handled.requestId,
-          ticketNumber: handled.ticket.number,
+          reason: "free-mail",
         },
       },
     ]);
@@ -230,7 +238,7 @@ describe("support decisions on pending requests", () => {
         template: "access-granted",
         to: ["jean.dupont@gmail.com", "jean.dupont@editeur.fr"],
         inReplyTo: "<gmail-2@mail.gmail.com>",
-        facts: { decidedBy: "support:claire" },
+        facts: { decidedBy: "support", alreadyAuthorised: false, requester: "jean.dupont@gmail.com" },
       },
     ]);
     expect(await accessHistory(db, "jean.dupont@editeur.fr")).toMatchObject([
@@ -273,12 +281,14 @@ describe("support decisions on pending requests", () => {
         to: ["jean.dupont@gmail.com"],
         inReplyTo: "<gmail-2@mail.gmail.com>",
         facts: {
-          action: "grant",
           email: "jean.dupont@editeur.fr",
+          requester: "jean.dupont@gmail.com",
+          requestReference: formatAccessRequestNumber(pending.requestId),
+          decidedBy: "support",
+          action: "grant",
           newEmail: null,
-          requestId: pending.requestId,
-          reason: "adresse personnelle : merci d'écrire depuis l'adresse de votre société",
-          decidedBy: "support:claire",
+          reason: "support-decision",
+          note: "adresse personnelle : merci d'écrire depuis l'adresse de votre société",
         },
       },
     ]);
@@ -326,5 +336,16 @@ describe("support decisions on pending requests", () => {
       now: later,
     });
     expect(denied.notifications).toEqual([]);
+  });
+});
+
+describe("access request numbers", () => {
+  it("are shown as A-000017 and read back as support types them", () => {
+    expect(formatAccessRequestNumber(17)).toBe("A-000017");
+    expect(parseAccessRequestNumber("A-000017")).toBe(17);
+    expect(parseAccessRequestNumber("a-17")).toBe(17);
+    expect(parseAccessRequestNumber("n°17")).toBe(17);
+    expect(parseAccessRequestNumber("17")).toBe(17);
+    expect(parseAccessRequestNumber("T-000017")).toBeNull();
   });
 });

@@ -39,18 +39,18 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
   it("lists pending requests, approves one and prints the confirmation it would send", async () => {
     const pending = tranche(["access", "pending"]);
     expect(pending.stdout).toMatch(
-      /n°1\t.*autorisation jean\.dupont@editeur\.fr\tdemandée par jean\.dupont@gmail\.com\t\(messagerie grand public\)/,
+      /A-000001\t.*autorisation jean\.dupont@editeur\.fr\tdemandée par jean\.dupont@gmail\.com\t\(messagerie grand public\)/,
     );
-    expect(pending.stdout).toMatch(/n°2\t/);
+    expect(pending.stdout).toMatch(/A-000002\t/);
 
-    const approved = tranche(["access", "approve", "1"]);
+    const approved = tranche(["access", "approve", "A-000001"]);
     expect(approved).toMatchObject({ status: 0, stderr: "" });
     expect(approved.stdout).toContain(
       "À envoyer : courriel access-granted à jean.dupont@gmail.com, jean.dupont@editeur.fr : jean.dupont@editeur.fr est autorisée",
     );
-    expect(approved.stdout).toContain("Demande n°1 approuvée et appliquée (granted).");
+    expect(approved.stdout).toContain("Demande A-000001 approuvée : l'adresse est autorisée.");
 
-    const again = tranche(["access", "approve", "1"]);
+    const again = tranche(["access", "approve", "A-000001"]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/déjà approuvée par support:claire/);
   });
@@ -61,7 +61,7 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
     expect(missing.stderr).toContain("--reason");
     const denied = tranche(["access", "deny", "2", "--reason", "adresse personnelle"]);
     expect(denied.stdout).toContain("courriel access-refused à inconnu@hotmail.fr");
-    expect(denied.stdout).toContain("Demande n°2 refusée : adresse personnelle");
+    expect(denied.stdout).toContain("Demande A-000002 refusée : adresse personnelle");
     expect(tranche(["access", "pending"]).stdout).toContain("Aucune demande d'accès en attente.");
   });
 
@@ -81,7 +81,7 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
 
     const all = tranche(["access", "history"]);
     expect(all.stdout).toMatch(
-      /autorisation\tjean\.dupont@editeur\.fr\tdemandé par jean\.dupont@gmail\.com\tdécidé par support:claire demande n°1 message <gmail-1@mail\.gmail\.com>/,
+      /autorisation\tjean\.dupont@editeur\.fr\tdemandé par jean\.dupont@gmail\.com\tdécidé par support:claire demande A-000001 message <gmail-1@mail\.gmail\.com>/,
     );
     expect(all.stdout).toMatch(/refus\tinconnu@editeur\.fr\t.*motif : adresse personnelle/);
   });

@@ -104,9 +104,9 @@ describe("support tickets", () => {
       facts: {
         ticketNumber: outcome.ticket.number,
         category: "question",
-        subject: "Question sur les FINESS juridiques",
+        sender: "marie.martin@mail.editeur.fr",
+        originalSubject: "Question sur les FINESS juridiques",
         calculations: [],
-        reopened: false,
       },
     });
     const ticket = await getTicket(db, outcome.ticket.id);
@@ -132,7 +132,9 @@ describe("support tickets", () => {
     });
     const outcome = await openOrJoinTicket(db, { ...message, category: "dispute" }, now);
     expect(outcome.linked).toEqual([{ publicId: calc.publicId, linkedBy: "in-reply-to" }]);
-    expect(outcome.notification?.facts).toMatchObject({ calculations: [calc.publicId] });
+    expect(outcome.notification?.facts).toMatchObject({
+      calculations: [{ publicId: calc.publicId, reference: "CH de Nanterre" }],
+    });
   });
 
   it("links a calculation by the public id quoted in the subject or text", async () => {
@@ -233,7 +235,7 @@ describe("support tickets", () => {
     });
     const joined = await openOrJoinTicket(db, { ...reply, category: "question" }, later);
     expect(joined).toMatchObject({ ticket: opened.ticket, joined: true, reopened: true });
-    expect(joined.notification?.facts).toMatchObject({ ticketNumber: opened.ticket.number, reopened: true });
+    expect(joined.notification?.facts).toMatchObject({ ticketNumber: opened.ticket.number });
     expect(await getTicket(db, opened.ticket.id)).toMatchObject({ status: "open", closedAt: null });
   });
 
