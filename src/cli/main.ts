@@ -3,7 +3,9 @@ import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
 import { registerInspectCommand } from "./inspect.ts";
 import { registerPreviewCommand } from "./preview.ts";
+import { registerPurgeCommand } from "./purge.ts";
 import { registerReferenceCommands } from "./reference.ts";
+import { registerTicketCommands } from "./tickets.ts";
 
 /** Builds the `tranche` command line; every command group lives in its own file. */
 export function buildProgram(): Command {
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
   registerReferenceCommands(program);
   registerAccessCommands(program);
   registerCalcCommand(program);
+  registerTicketCommands(program);
+  registerPurgeCommand(program);
   registerPreviewCommand(program);
   registerInspectCommand(program);
   return program;

@@ -40,7 +40,18 @@ export const settings = {
   },
   submissionsImapUrl: { env: "TRANCHE_SUBMISSIONS_IMAP_URL", doc: "IMAP URL of the submission mailbox." },
   smtpUrl: { env: "TRANCHE_SMTP_URL", doc: "SMTP URL for outgoing mail; unset: written as .eml files." },
-  retentionDays: { env: "TRANCHE_RETENTION_DAYS", doc: "Days raw message content is kept." },
+  retentionDays: {
+    env: "TRANCHE_RETENTION_DAYS",
+    doc: "Days raw message content is kept (purged daily at 03:17 and by `tranche purge`).",
+  },
+  rateLimitSenderPerHour: {
+    env: "TRANCHE_RATE_LIMIT_SENDER_PER_HOUR",
+    doc: "Calculations answered per sender per hour; beyond it a ticket is opened instead of a reply.",
+  },
+  rateLimitOrganisationPerHour: {
+    env: "TRANCHE_RATE_LIMIT_ORGANISATION_PER_HOUR",
+    doc: "Calculations answered per organisation (organisational domain) per hour; beyond it, a ticket.",
+  },
   logLevel: { env: "TRANCHE_LOG_LEVEL", doc: "pino level: fatal, error, warn, info, debug, trace." },
 } as const;
 
@@ -77,6 +88,8 @@ export const configSchema = z.object({
   submissionsImapUrl: optionalUrl,
   smtpUrl: optionalUrl,
   retentionDays: positiveInt.default(90),
+  rateLimitSenderPerHour: positiveInt.default(60),
+  rateLimitOrganisationPerHour: positiveInt.default(300),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -13,8 +13,14 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await grantAccess(database.db, "jean.dupont@editeur-radiologie.fr", "test");
-  await grantAccess(database.db, "claire.martin@editeur-radiologie.fr", "test");
+  await grantAccess(database.db, "jean.dupont@editeur-radiologie.fr", {
+    decidedBy: "operator:test",
+    now: new Date(),
+  });
+  await grantAccess(database.db, "claire.martin@editeur-radiologie.fr", {
+    decidedBy: "operator:test",
+    now: new Date(),
+  });
 });
 afterAll(() => database.close());
 

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { grantAccess, isAuthorised, revokeAccess } from "../../src/access/store.ts";
+import {
+  accessHistory,
+  changeAccess,
+  grantAccess,
+  isAuthorised,
+  revokeAccess,
+} from "../../src/access/store.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
 import { calculate } from "../../src/reference/calculate.ts";
 import { activeDataset } from "../../src/reference/datasets.ts";
@@ -59,10 +65,18 @@ describe("PostgreSQL, through the same schema and migrations", () => {
     expect(result).toMatchObject({ total: 52000 + 6100 + 5 * 1800, tranche: "D" });
   });
 
-  it("grants and revokes access", async () => {
-    expect(await grantAccess(db, "Jean.Dupont@editeur.fr", "operator:test")).toBe("granted");
+  it("grants, changes and revokes access, with the audit trail", async () => {
+    const operator = { decidedBy: "operator:test", now: new Date("2026-11-20T10:00:00Z") };
+    expect(await grantAccess(db, "Jean.Dupont@editeur.fr", operator)).toBe("granted");
     expect(await isAuthorised(db, "jean.dupont@editeur.fr")).toBe(true);
-    expect(await revokeAccess(db, "jean.dupont@editeur.fr", "operator:test")).toBe("revoked");
+    expect((await changeAccess(db, "jean.dupont@editeur.fr", "j.dupont@editeur.fr", operator)).outcome).toBe(
+      "changed",
+    );
+    expect(await revokeAccess(db, "j.dupont@editeur.fr", operator)).toBe("revoked");
     expect(await isAuthorised(db, "jean.dupont@editeur.fr")).toBe(false);
+    expect((await accessHistory(db, "j.dupont@editeur.fr")).map((e) => e.action)).toEqual([
+      "change",
+      "revoke",
+    ]);
   });
 });
