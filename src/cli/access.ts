@@ -1,8 +1,50 @@
 import type { Command } from "commander";
-import { grantAccess, listAuthorised, revokeAccess } from "../access/store.ts";
-import { operatorName, withDatabase } from "./context.ts";
+import {
+  approveAccessRequest,
+  denyAccessRequest,
+  formatAccessRequestNumber,
+  listPendingRequests,
+  parseAccessRequestNumber,
+} from "../access/requests.ts";
+import { accessHistory, grantAccess, listAuthorised, revokeAccess } from "../access/store.ts";
+import type { Notify } from "../notifications/notification.ts";
+import { operatorName, supportName, UsageError, withDatabase } from "./context.ts";
+import { printNotifications } from "./notifications.ts";
 
-export function registerAccessCommands(program: Command): void {
+const ACTIONS: Record<string, string> = {
+  grant: "autorisation",
+  change: "modification",
+  revoke: "suppression",
+};
+
+const REVIEW_REASONS: Record<string, string> = {
+  unauthenticated: "expéditeur non authentifié",
+  "invalid-address": "adresse invalide",
+  "other-organisation": "adresse d'une autre organisation que l'expéditeur",
+  "free-mail": "messagerie grand public",
+  "review-policy": "toute demande est revue (TRANCHE_ACCESS_AUTO_APPROVE=false)",
+};
+
+const OUTCOME_LABELS: Record<string, string> = {
+  granted: "l'adresse est autorisée",
+  "already-authorised": "l'adresse était déjà autorisée, rien n'a changé",
+  revoked: "l'adresse n'est plus autorisée",
+  "not-authorised": "l'adresse n'était pas autorisée, rien n'a changé",
+  changed: "l'ancienne adresse est remplacée par la nouvelle",
+  unchanged: "rien n'a changé",
+};
+
+const EVENT_ACTIONS: Record<string, string> = {
+  grant: "autorisation",
+  revoke: "suppression",
+  change: "modification",
+  deny: "refus",
+  noop: "sans effet",
+};
+
+/** `notify` receives the confirmations of approve/deny inside their transaction (default: printed). */
+export function registerAccessCommands(program: Command, options: { notify?: Notify } = {}): void {
+  const notify = options.notify ?? printNotifications;
   const access = program.command("access").description("adresses autorisées à demander des calculs");
 
   access
@@ -10,7 +52,7 @@ export function registerAccessCommands(program: Command): void {
     .description("autorise une adresse")
     .action((address: string) =>
       withDatabase(async (db) => {
-        const outcome = await grantAccess(db, address, operatorName());
+        const outcome = await grantAccess(db, address, { decidedBy: operatorName(), now: new Date() });
         console.log(
           outcome === "granted"
             ? `${address} est autorisée.`
@@ -24,7 +66,7 @@ export function registerAccessCommands(program: Command): void {
     .description("retire l'autorisation d'une adresse")
     .action((address: string) =>
       withDatabase(async (db) => {
-        const outcome = await revokeAccess(db, address, operatorName());
+        const outcome = await revokeAccess(db, address, { decidedBy: operatorName(), now: new Date() });
         console.log(
           outcome === "revoked"
             ? `${address} n'est plus autorisée.`
@@ -54,4 +96,98 @@ export function registerAccessCommands(program: Command): void {
         }
       }),
     );
+
+  access
+    .command("pending")
+    .description("liste les demandes d'accès en attente d'une décision du support")
+    .action(() =>
+      withDatabase(async (db) => {
+        const rows = await listPendingRequests(db);
+        if (!rows.length) {
+          console.log("Aucune demande d'accès en attente.");
+          return;
+        }
+        for (const r of rows) {
+          const what = r.action === "change" ? `${r.email} → ${r.newEmail}` : r.email;
+          console.log(
+            `${formatAccessRequestNumber(r.id)}\t${r.createdAt.toISOString()}\t${ACTIONS[r.action] ?? r.action} ${what}\tdemandée par ${r.requester}\t(${REVIEW_REASONS[r.reason ?? ""] ?? r.reason})`,
+          );
+        }
+        console.log("Décider : tranche access approve A-… | tranche access deny A-… --reason « … »");
+      }),
+    );
+
+  access
+    .command("approve <id>")
+    .description("approuve une demande d'accès en attente et l'applique")
+    .action((id: string) =>
+      withDatabase(async (db) => {
+        const { request, outcome } = await approveAccessRequest(db, requestId(id), {
+          decidedBy: supportName(),
+          now: new Date(),
+          notify,
+        });
+        console.log(
+          `Demande ${formatAccessRequestNumber(request.id)} approuvée : ${OUTCOME_LABELS[outcome] ?? outcome}.`,
+        );
+      }),
+    );
+
+  access
+    .command("deny <id>")
+    .description("refuse une demande d'accès en attente")
+    .requiredOption("--reason <text>", "motif du refus (communiqué au demandeur)")
+    .action((id: string, options: { reason: string }) =>
+      withDatabase(async (db) => {
+        const { request } = await denyAccessRequest(db, requestId(id), {
+          decidedBy: supportName(),
+          reason: options.reason,
+          now: new Date(),
+          notify,
+        });
+        console.log(`Demande ${formatAccessRequestNumber(request.id)} refusée : ${request.reason}`);
+      }),
+    );
+
+  access
+    .command("history [address]")
+    .description("journal des décisions d'accès (toutes, ou celles d'une adresse)")
+    .action((address: string | undefined) =>
+      withDatabase(async (db) => {
+        const events = await accessHistory(db, address);
+        if (!events.length) {
+          console.log(
+            address ? `Aucune décision enregistrée pour ${address}.` : "Aucune décision enregistrée.",
+          );
+          return;
+        }
+        for (const e of events) {
+          const what = e.newEmail ? `${e.email} → ${e.newEmail}` : e.email;
+          const source = e.sourceMessageId ? ` message ${e.sourceMessageId}` : "";
+          const request = e.accessRequestId ? ` demande ${formatAccessRequestNumber(e.accessRequestId)}` : "";
+          console.log(
+            `${e.at.toISOString()}\t${EVENT_ACTIONS[e.action] ?? e.action}\t${what}\tdemandé par ${e.requestedBy}\tdécidé par ${e.decidedBy}${request}${source}${e.detail ? `\t${describeDetail(e.detail)}` : ""}`,
+          );
+        }
+      }),
+    );
+}
+
+/** Event details are stored as codes or JSON; operators read them in French. */
+function describeDetail(detail: string): string {
+  if (detail === "already-authorised") return "déjà autorisée";
+  if (detail === "not-authorised") return "n'était pas autorisée";
+  try {
+    const parsed = JSON.parse(detail) as { oldRevoked?: boolean; newGranted?: boolean; reason?: string };
+    if (parsed.reason !== undefined) return `motif : ${parsed.reason}`;
+    return `ancienne adresse ${parsed.oldRevoked ? "révoquée" : "déjà non autorisée"}, nouvelle ${parsed.newGranted ? "autorisée" : "déjà autorisée"}`;
+  } catch {
+    return detail;
+  }
+}
+
+function requestId(text: string): number {
+  const id = parseAccessRequestNumber(text);
+  if (id === null) throw new UsageError(`« ${text} » : numéro de demande attendu (A-000012 ou 12)`);
+  return id;
 }

@@ -28,7 +28,7 @@ export const FIELD_LABELS: Record<Field, string> = {
   finessMn: "No FINESS médecine nucléaire",
 };
 
-const REASON_LABELS: Record<InvalidReason, string> = {
+export const REASON_LABELS: Record<InvalidReason, string> = {
   format: "format invalide",
   unknown: "inconnu des données de référence",
   "no-activity": "sans activité de ce type",

@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { AccessRequestError } from "../access/requests.ts";
 import { InvalidAddressError } from "../access/store.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -6,6 +7,7 @@ import { PipelineNotWiredError } from "../daemon/pipeline.ts";
 import { type Db, openDatabase } from "../db/client.ts";
 import { NoDatasetError } from "../reference/datasets.ts";
 import { ReferenceImportError } from "../reference/import.ts";
+import { TicketNotFoundError } from "../support/tickets.ts";
 
 /** A mistake in how the command was called: exit code 2, like commander's own usage errors. */
 export class UsageError extends Error {}
@@ -18,6 +20,8 @@ const EXPECTED_ERRORS = [
   ReferenceImportError,
   InvalidAddressError,
   PipelineNotWiredError,
+  AccessRequestError,
+  TicketNotFoundError,
 ];
 
 /**
@@ -49,7 +53,14 @@ export async function withConfig(body: (config: Config) => Promise<void>): Promi
 
 /** Who an operator's action is recorded as. */
 export function operatorName(): string {
-  const name =
-    process.env.TRANCHE_OPERATOR || process.env.SUDO_USER || process.env.USER || userInfo().username;
-  return `operator:${name}`;
+  return `operator:${personName()}`;
+}
+
+/** Who a support decision (approving or denying a request) is recorded as. */
+export function supportName(): string {
+  return `support:${personName()}`;
+}
+
+function personName(): string {
+  return process.env.TRANCHE_OPERATOR || process.env.SUDO_USER || process.env.USER || userInfo().username;
 }

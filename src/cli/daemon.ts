@@ -14,8 +14,8 @@ export function registerDaemonCommand(program: Command): void {
       withDatabase(async (db, config) => {
         // Structured logs on stdout; message bodies are never logged.
         const logger = pino({ level: config.logLevel, base: { service: "tranche" } });
-        await ensureReferenceData(db, logger);
         const handler = createPipeline({ config, logger });
+        await ensureReferenceData(db, logger);
         const daemon = createDaemon(db, config, handler, logger);
         await daemon.start();
         await new Promise<void>((resolve) => {

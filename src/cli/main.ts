@@ -2,8 +2,12 @@ import { Command } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
 import { registerDaemonCommand } from "./daemon.ts";
+import { registerInspectCommand } from "./inspect.ts";
+import { registerPreviewCommand } from "./preview.ts";
+import { registerPurgeCommand } from "./purge.ts";
 import { registerReferenceCommands } from "./reference.ts";
 import { registerStatusCommand } from "./status.ts";
+import { registerTicketCommands } from "./tickets.ts";
 
 /** Builds the `tranche` command line; every command group lives in its own file. */
 export function buildProgram(): Command {
@@ -16,6 +20,10 @@ export function buildProgram(): Command {
   registerCalcCommand(program);
   registerDaemonCommand(program);
   registerStatusCommand(program);
+  registerTicketCommands(program);
+  registerPurgeCommand(program);
+  registerPreviewCommand(program);
+  registerInspectCommand(program);
   return program;
 }
 

@@ -67,7 +67,18 @@ export const settings = {
     env: "TRANCHE_HTTP_PORT",
     doc: "Port of the `/healthz` and `/metrics` endpoint; 0 turns it off.",
   },
-  retentionDays: { env: "TRANCHE_RETENTION_DAYS", doc: "Days raw message content is kept." },
+  retentionDays: {
+    env: "TRANCHE_RETENTION_DAYS",
+    doc: "Days raw message content is kept (purged daily at 03:17 and by `tranche purge`).",
+  },
+  rateLimitSenderPerHour: {
+    env: "TRANCHE_RATE_LIMIT_SENDER_PER_HOUR",
+    doc: "Calculations answered per sender per hour; beyond it a ticket is opened instead of a reply.",
+  },
+  rateLimitOrganisationPerHour: {
+    env: "TRANCHE_RATE_LIMIT_ORGANISATION_PER_HOUR",
+    doc: "Calculations answered per organisation (organisational domain) per hour; beyond it, a ticket.",
+  },
   logLevel: { env: "TRANCHE_LOG_LEVEL", doc: "pino level: fatal, error, warn, info, debug, trace." },
 } as const;
 
@@ -117,6 +128,8 @@ export const configSchema = z.object({
   httpHost: z.string().trim().min(1).default("127.0.0.1"),
   httpPort: z.coerce.number().int().min(0).max(65535).default(9465),
   retentionDays: positiveInt.default(90),
+  rateLimitSenderPerHour: positiveInt.default(60),
+  rateLimitOrganisationPerHour: positiveInt.default(300),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

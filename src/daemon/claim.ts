@@ -149,15 +149,11 @@ export async function claimAndProcess(
       },
       { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: 30_000 },
     );
-    const row = await db.inboundMessage.findUniqueOrThrow({
-      where: { id: inboundId },
-      select: { status: true },
-    });
-    return { disposition: TERMINAL[row.status]!, inboundId, committed: true, queued };
+    return { disposition: TERMINAL[status]!, inboundId, committed: true, queued };
   } catch (error) {
     // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
     if (error instanceof ClaimLost || (error as { code?: string })?.code === "P2002")
-      return { disposition: "retry", inboundId: existing!.id, committed: false, queued: 0 };
+      return { disposition: "retry", inboundId: existing?.id ?? null, committed: false, queued: 0 };
     return recordFailure(db, message, key, hash, hints, attemptsBefore + 1, error, options.maxAttempts);
   }
 }

@@ -5,9 +5,9 @@ import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import type { Disposition, MailboxSource, SourceStatus } from "../mailbox/source.ts";
 import { type OutboxWorker, outboxCounts } from "../outbox/worker.ts";
+import { scheduleRetention } from "../retention/purge.ts";
 import { claimAndProcess } from "./claim.ts";
 import type { InboundMessageRef, MessageHandler } from "./handler.ts";
-import { purgeRawContent } from "./retention.ts";
 
 export interface DaemonOptions {
   db: Db;
@@ -18,7 +18,7 @@ export interface DaemonOptions {
   maxAttempts: number;
   /** node-cron expression of the safety-net rescan; empty: none. */
   rescanCron: string;
-  /** Days raw message content is kept (purged once a day and at start); undefined: never purged. */
+  /** Days raw message content is kept (purged daily, src/retention); undefined: not purged here. */
   retentionDays?: number;
   /** Health and metrics endpoint; port 0 = off. */
   http?: { host: string; port: number };
@@ -57,13 +57,10 @@ export class Daemon {
       } as Parameters<typeof cron.schedule>[2]);
     }
     if (this.options.retentionDays) {
-      const purge = () => this.purge();
-      this.purgeTask = cron.schedule("17 3 * * *", purge, {
-        name: "purge",
-        noOverlap: true,
-        logger: cronLogger(logger),
-      } as Parameters<typeof cron.schedule>[2]);
-      await purge();
+      this.purgeTask = scheduleRetention(this.options.db, {
+        retentionDays: this.options.retentionDays,
+        logger,
+      });
     }
     if (this.options.http && this.options.http.port !== 0) await this.listen(this.options.http);
     logger.info(
@@ -94,16 +91,6 @@ export class Daemon {
   httpAddress(): string | null {
     const address = this.server?.address() as AddressInfo | null | undefined;
     return address ? `http://${address.address}:${address.port}` : null;
-  }
-
-  private async purge(): Promise<void> {
-    try {
-      const purged = await purgeRawContent(this.options.db, this.options.retentionDays!);
-      if (purged.inbound || purged.outbox)
-        this.options.logger.info(purged, "raw content past retention purged");
-    } catch (error) {
-      this.options.logger.error({ err: error }, "retention purge failed");
-    }
   }
 
   private consume(message: InboundMessageRef): Promise<Disposition> {

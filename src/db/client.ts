@@ -8,13 +8,22 @@ import { applyMigrations } from "./migrate.ts";
 export type Db = SqliteClient;
 export type Provider = "sqlite" | "postgresql";
 
-const providers = new WeakMap<object, Provider>();
+const opened = new WeakMap<object, { provider: Provider; url: string }>();
+
+function openedWith(db: Db): { provider: Provider; url: string } {
+  const info = opened.get(db);
+  if (!info) throw new Error("database client not opened with openDatabase()");
+  return info;
+}
 
 /** Which SQL dialect a client speaks (raw SQL differs in placeholders and a few functions). */
 export function databaseProvider(db: Db): Provider {
-  const provider = providers.get(db);
-  if (!provider) throw new Error("database client not opened with openDatabase()");
-  return provider;
+  return openedWith(db).provider;
+}
+
+/** The URL a client was opened with (bulk loads open their own driver connection to it). */
+export function databaseUrl(db: Db): string {
+  return openedWith(db).url;
 }
 export type { Prisma } from "./generated/sqlite/client.ts";
 
@@ -28,7 +37,7 @@ export async function openDatabase(url: string, options: { migrate?: boolean } =
   const db = postgres
     ? (new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db)
     : new SqliteClient({ adapter: new PrismaLibSql({ url }) });
-  providers.set(db, postgres ? "postgresql" : "sqlite");
+  opened.set(db, { provider: postgres ? "postgresql" : "sqlite", url });
   if (!postgres) {
     // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
     await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");

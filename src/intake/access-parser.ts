@@ -22,22 +22,29 @@ export type AccessParse =
   | { status: "ambiguous"; action: AccessAction | null; reason: AccessAmbiguity }
   | { status: "none" };
 
-const ADDRESS = /[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}/gi;
+// Anchored at the start of a run and bounded, so a long word without "@" costs linear time.
+const ADDRESS = /(?<![a-z0-9._%+'-])[a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,}/gi;
 /** Forwarded-header lines: the addresses in them are not the ones the request names. */
 const HEADER_LINE = /^\s*\*?(de|from|a|to|cc|envoye|sent|date|objet|subject)\s*\*?\s*:/;
 
 // Matched on folded text (lowercase, no accents).
-const GRANT =
-  /\b(autoris\w*|habilit\w*|ouvr\w* (un |l')?acces|ouverture (d'un |de l'|d')?acces|(creer|creation|donner|accorder|obtenir|avoir|ajouter|demande d'|nouvel) ?(un |l'|d')?acces|donner acces|ajout\w* \w+ (a la liste|aux utilisateurs))/;
-const REVOKE =
-  /\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w* (l'|son |le |un )?acces|clotur\w*|ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))/;
+// An action word counts only when what it acts on (an access, an account, an address) follows it
+// closely: "l'établissement est autorisé" in a dispute is not an access request.
+const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcompte\b|\bhabilitation\b)`;
+const GRANT = new RegExp(
+  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b`,
+);
+const REVOKE = new RegExp(
+  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
+);
 const CHANGE =
-  /\b(modifi\w*|changement|change[rz]?\b|remplac\w*|mise a jour (de l'|d'une |de l)?adresse|nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)/;
-const ACCESS_TOPIC = /\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
+  /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
+const SELF = /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer))\b/;
+const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
 
 /** "remplacer a@x par b@x", "ancien : a@x … nouveau : b@x", "a@x → b@x", "de a@x à/vers b@x". */
 function findChange(folded: string): { from: string; to: string } | null {
-  const a = "([a-z0-9._%+'-]+@[a-z0-9.-]+\\.[a-z]{2,})";
+  const a = "(?<![a-z0-9._%+'-])([a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\\.[a-z]{2,})";
   const patterns = [
     new RegExp(`${a}[^@\\n]{0,60}?\\b(par|en|remplacee? par|devient)\\s+(l'adresse\\s+)?${a}`),
     new RegExp(`ancien\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?nouve\\w*[^@\\n]{0,40}?${a}`),
@@ -49,6 +56,16 @@ function findChange(folded: string): { from: string; to: string } | null {
     if (!m) continue;
     const found = m.slice(1).filter((g): g is string => !!g && g.includes("@"));
     if (found.length === 2 && found[0] !== found[1]) return { from: found[0]!, to: found[1]! };
+  }
+  // Labelled form: "Email concerné : a@x … Mise à jour demandée / Nouvel email : b@x".
+  const labelledNew = new RegExp(
+    `(mise a jour( demandee)?|nouve\\w*( adresse| e-?mail| mail)?)\\s*[:=]\\s*${a}`,
+  ).exec(folded);
+  const labelledOld = new RegExp(`(email|adresse|mail) concerne\\w*\\s*[:=]\\s*${a}`).exec(folded);
+  if (labelledNew && labelledOld) {
+    const to = labelledNew[labelledNew.length - 1]!;
+    const from = labelledOld[labelledOld.length - 1]!;
+    if (to !== from) return { from, to };
   }
   const reversed = new RegExp(`nouve\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?ancien\\w*[^@\\n]{0,40}?${a}`).exec(
     folded,
@@ -97,7 +114,9 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   // A signature often repeats the sender's address: it names the request only when alone.
   const others = addresses.filter((a) => a !== context.sender);
   if (others.length > 1) return { status: "ambiguous", action, reason: "several-addresses" };
-  const email = others[0] ?? (addresses.length > 0 || action === "grant" ? context.sender : null);
+  // "supprimer mon accès", "m'autoriser": the sender speaks of their own address.
+  const aboutSelf = action === "grant" || SELF.test(folded);
+  const email = others[0] ?? (addresses.length > 0 || aboutSelf ? context.sender : null);
   if (!email) return { status: "ambiguous", action, reason: "no-address" };
   return { status: "request", request: { action, email, newEmail: null } };
 }

@@ -102,7 +102,7 @@ export function extractOwnText(text: string, subject: string): string {
       continue;
     }
     if (MOBILE_FOOTER.test(line)) continue;
-    if (!inSignature) kept.push(line.replace(/[ \t]+$/, ""));
+    if (!inSignature) kept.push(line.trimEnd());
   }
   return kept
     .join("\n")

@@ -1,5 +1,6 @@
 import type { Activity, Field, FieldLists } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
+import type { CalculationProblem } from "./types.ts";
 
 /** A labelled field of the web form (SPEC §5); `finess`/`am` are labels that name no activity. */
 type LabelKind = Field | "finess" | "am" | "recipient" | "reference" | "activity";
@@ -132,13 +133,6 @@ export function readActivity(value: string): Activity | null {
   return null;
 }
 
-export type CalculationProblem =
-  | "no-identifiers"
-  | "missing-reference"
-  | "unreadable-activity"
-  | "field-without-activity"
-  | "attachment-unreadable";
-
 export interface LabelledCalculation {
   recipient: string | null;
   reference: string | null;
@@ -161,24 +155,45 @@ interface LabelMatch {
 /** Separators between a label and its value, most explicit first. */
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
 const IDENTIFIER_LINE = /^[\s0-9A-Za-z;,.\u002D\u2010-\u2015]+$/;
+const LABEL_SPAN = 200;
+const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
+
+/** Drops trailing spaces and table bars in linear time (a `[\s|]+$` regex is quadratic on long runs). */
+function trimTrailing(line: string): string {
+  let end = line.length;
+  while (end > 0 && /[\s|]/.test(line[end - 1]!)) end--;
+  return line.slice(0, end);
+}
 
 /** A line "label : value" (also `=`, a tab, a table cell, or a label alone with values below). */
 function matchLabel(rawLine: string): LabelMatch | null {
-  const line = rawLine.replace(/^[\s|>*•·-]+/, "").replace(/[\s|]+$/, "");
-  if (!line || line.length > 5000) return null;
+  const line = trimTrailing(rawLine.replace(/^[\s|>*•·-]+/, ""));
+  if (!line) return null;
+  // A label is short: look for its separator near the start only, so a long line costs linear time.
+  const head = line.slice(0, LABEL_SPAN);
   for (const separator of SEPARATORS) {
-    const sep = separator.exec(line);
+    const sep = separator.exec(head);
     if (!sep || sep.index === 0) continue;
     const kind = classifyLabel(line.slice(0, sep.index));
-    if (kind) return { kind, value: line.slice(sep.index + sep[0].length).trim() };
+    // Gmail's plain text of bold labels: "*Référence :* CH de Lens".
+    if (kind)
+      return {
+        kind,
+        value: line
+          .slice(sep.index + sep[0].length)
+          .replace(/^\*+/, "")
+          .trim(),
+      };
   }
-  const whole = classifyLabel(line.replace(/[:=]\s*$/, ""));
+  const whole = line.length <= LABEL_SPAN ? classifyLabel(line.replace(/[:=]\s*$/, "")) : null;
   if (whole) return { kind: whole, value: "" };
-  // "FINESS radiologie 920000650; 920000651": the label runs into the numbers.
+  // "FINESS radiologie 920000650; 920000651": the label runs into the numbers. Only a line of
+  // numbers counts: "Le FINESS 750712185 est indiqué invalide" is prose, not a field.
   const words = line.split(/\s+/);
   for (let k = Math.min(words.length - 1, 8); k >= 1; k--) {
     const rest = words.slice(k).join(" ");
-    if (!/^(\d|2[ab]\d)/i.test(rest)) continue;
+    if (!/^(\d|2[ab]\d)/i.test(rest) || !ONLY_NUMBERS.test(rest.replace(/\b(2a|2b|9[a-f])/gi, "00")))
+      continue;
     const kind = classifyLabel(words.slice(0, k).join(" "));
     if (kind && kind !== "recipient" && kind !== "reference" && kind !== "activity")
       return { kind, value: rest };
@@ -188,7 +203,12 @@ function matchLabel(rawLine: string): LabelMatch | null {
 
 const emptyLists = (): FieldLists => ({ amRadio: [], finessRadio: [], amMn: [], finessMn: [] });
 
+/** What people write in a field they leave empty: not an identifier to report as invalid. */
+const NOTHING =
+  /^(neant|aucun|aucune|rien|vide|n\/?a|na|nc|sans objet|non concernee?s?|non applicable|pas de \w+)\.?$/;
+
 function splitValues(text: string): string[] {
+  if (NOTHING.test(fold(text))) return [];
   return splitIdentifierList(text.replace(/\s(et|and|puis)\s/gi, ";"));
 }
 
@@ -213,16 +233,20 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     let value = match.value;
     if (match.kind === "recipient" || match.kind === "reference" || match.kind === "activity") {
       if (!value) {
-        const next = lines[i + 1] ?? "";
+        // The value below the label, maybe after a blank line (HTML tables give one per cell).
+        let j = i + 1;
+        if (!(lines[j] ?? "").trim()) j++;
+        const next = lines[j] ?? "";
         if (next.trim() && !matchLabel(next)) {
           value = next.trim();
-          i++;
+          i = j;
         }
       }
       value = value.replace(/\t/g, " ").trim();
       if (!value) continue;
       if (match.kind === "recipient") {
-        result.recipient = /[^\s<>"'@]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value)?.[0]?.toLowerCase() ?? null;
+        result.recipient =
+          /[^\s<>"'@]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value.slice(0, 320))?.[0]?.toLowerCase() ?? null;
       } else if (match.kind === "reference") result.reference = value.slice(0, 200);
       else {
         result.activity = readActivity(value);

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.ts";
+import type { DbOrTx } from "../db/transaction.ts";
 import { computeTranche, type EngineOptions } from "../engine/compute.ts";
 import type { CalculationRequest, CalculationResult } from "../engine/types.ts";
 import { activeDataset, type DatasetInfo } from "./datasets.ts";
@@ -11,7 +11,7 @@ export interface Calculated {
 
 /** Runs the engine against the active dataset (or a given one, to replay an old calculation). */
 export async function calculate(
-  db: Db,
+  db: DbOrTx,
   request: CalculationRequest,
   options: EngineOptions & { datasetId?: number },
 ): Promise<Calculated> {

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.ts";
+import type { DbOrTx } from "../db/transaction.ts";
 
 export interface DatasetInfo {
   id: number;
@@ -24,7 +25,7 @@ export async function listDatasets(db: Db): Promise<DatasetInfo[]> {
 }
 
 /** The dataset every new calculation uses. */
-export async function activeDataset(db: Db): Promise<DatasetInfo> {
+export async function activeDataset(db: DbOrTx): Promise<DatasetInfo> {
   const dataset = await db.dataset.findFirst({ where: { active: true } });
   if (!dataset) throw new NoDatasetError();
   return dataset;

@@ -1,7 +1,8 @@
 import { createReadStream, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse";
-import { type Db, databaseProvider } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { openBulkSession } from "./bulk-session.ts";
 import {
   AM_COLUMNS,
   type AmRow,
@@ -47,7 +48,7 @@ export class ReferenceImportError extends Error {}
 
 /**
  * Imports `<dir>/finess.csv` and `<dir>/am.csv` as a new dataset version and makes it the active
- * one — all in one transaction, so a failed import leaves the previous version active and nothing
+ * one — all in one transaction (a bulk session on the driver itself), so a failed import leaves the previous version active and nothing
  * half-written. Rows are streamed and inserted in batches: memory stays bounded whatever the size.
  * Malformed rows are reported (with their line number) and skipped; duplicates of an identifier
  * already imported in the same file are rejected the same way.
@@ -65,77 +66,68 @@ export async function importReferenceData(
       throw new ReferenceImportError(`fichier introuvable : ${path}`);
     }
   }
-  const postgres = databaseProvider(db) === "postgresql";
   const batchSize = options.batchSize ?? 500;
+  const session = await openBulkSession(db);
+  try {
+    const [created] = await session.query<{ id: number | bigint }>(
+      `INSERT INTO "Dataset" ("label", "importedAt", "active") VALUES (?, ?, ?) RETURNING "id"`,
+      [options.label, new Date().toISOString(), false],
+    );
+    const datasetId = Number(created!.id);
+    const insert = (table: string, columns: string[], rows: unknown[][]) =>
+      session.execute(insertSql(table, columns, rows.length), rows.flat());
 
-  return db.$transaction(
-    async (tx) => {
-      const dataset = await tx.dataset.create({ data: { label: options.label } });
-      const insert = (table: string, columns: string[], rows: unknown[][]) =>
-        tx.$executeRawUnsafe(insertSql(table, columns, rows.length, postgres), ...rows.flat());
+    let failingFormatCheck = 0;
+    const finess = await importFile<FinessRow>(files.finess, "finess.csv", FINESS_COLUMNS, parseFinessRow, {
+      ...options,
+      batchSize,
+      key: (row) => row.finess,
+      write: (rows) => {
+        for (const row of rows) if (row.failsFormatCheck) failingFormatCheck++;
+        return insert(
+          "FinessReference",
+          ["datasetId", "finess", "name", "radiology", "nuclear"],
+          rows.map((r) => [datasetId, r.finess, r.name, r.radiology, r.nuclear]),
+        );
+      },
+    });
+    const am = await importFile<AmRow>(files.am, "am.csv", AM_COLUMNS, parseAmRow, {
+      ...options,
+      batchSize,
+      key: (row) => row.am,
+      write: (rows) =>
+        insert(
+          "AmReference",
+          ["datasetId", "am", "activity", "acts"],
+          rows.map((r) => [datasetId, r.am, r.activity, r.acts]),
+        ),
+    });
 
-      let failingFormatCheck = 0;
-      const finess = await importFile<FinessRow>(files.finess, "finess.csv", FINESS_COLUMNS, parseFinessRow, {
-        ...options,
-        batchSize,
-        key: (row) => row.finess,
-        write: (rows) => {
-          for (const row of rows) if (row.failsFormatCheck) failingFormatCheck++;
-          return insert(
-            "FinessReference",
-            ["datasetId", "finess", "name", "radiology", "nuclear"],
-            rows.map((r) => [dataset.id, r.finess, r.name, r.radiology, r.nuclear]),
-          );
-        },
-      });
-      const am = await importFile<AmRow>(files.am, "am.csv", AM_COLUMNS, parseAmRow, {
-        ...options,
-        batchSize,
-        key: (row) => row.am,
-        write: (rows) =>
-          insert(
-            "AmReference",
-            ["datasetId", "am", "activity", "acts"],
-            rows.map((r) => [dataset.id, r.am, r.activity, r.acts]),
-          ),
-      });
-
-      for (const [file, counts] of [
-        ["finess.csv", finess],
-        ["am.csv", am],
-      ] as const) {
-        if (counts.imported === 0) {
-          throw new ReferenceImportError(
-            `${file} : aucune ligne valide, import annulé (le jeu actif reste inchangé)`,
-          );
-        }
+    for (const [file, counts] of [
+      ["finess.csv", finess],
+      ["am.csv", am],
+    ] as const) {
+      if (counts.imported === 0) {
+        throw new ReferenceImportError(
+          `${file} : aucune ligne valide, import annulé (le jeu actif reste inchangé)`,
+        );
       }
-      await tx.dataset.updateMany({ where: { active: true }, data: { active: false } });
-      await tx.dataset.update({
-        where: { id: dataset.id },
-        data: {
-          active: true,
-          finessRows: finess.imported,
-          amRows: am.imported,
-          rejectedRows: finess.rejected + am.rejected,
-        },
-      });
-      return {
-        datasetId: dataset.id,
-        label: options.label,
-        finess: { ...finess, failingFormatCheck },
-        am,
-      };
-    },
-    { timeout: 60 * 60_000, maxWait: 30_000 },
-  );
+    }
+    await session.execute(`UPDATE "Dataset" SET "active" = ? WHERE "active" = ?`, [false, true]);
+    await session.execute(
+      `UPDATE "Dataset" SET "active" = ?, "finessRows" = ?, "amRows" = ?, "rejectedRows" = ? WHERE "id" = ?`,
+      [true, finess.imported, am.imported, finess.rejected + am.rejected, datasetId],
+    );
+    await session.commit();
+    return { datasetId, label: options.label, finess: { ...finess, failingFormatCheck }, am };
+  } finally {
+    await session.close();
+  }
 }
 
-function insertSql(table: string, columns: string[], rowCount: number, postgres: boolean): string {
-  let n = 0;
-  const placeholder = () => (postgres ? `$${++n}` : "?");
-  const tuple = () => `(${columns.map(placeholder).join(", ")})`;
-  const values = Array.from({ length: rowCount }, tuple).join(", ");
+function insertSql(table: string, columns: string[], rowCount: number): string {
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  const values = Array.from({ length: rowCount }, () => tuple).join(", ");
   return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.ts";
+import type { DbOrTx } from "../db/transaction.ts";
 import { memoryLookup } from "../engine/memory-lookup.ts";
 import type { AmCounts, FieldLists, FinessCounts, ReferenceLookup } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
@@ -10,7 +10,7 @@ const CHUNK = 500;
  * Loads, for one dataset, the reference counts of just the identifiers an order names, into the
  * in-memory lookup the pure engine reads.
  */
-export async function loadLookup(db: Db, datasetId: number, lists: FieldLists): Promise<ReferenceLookup> {
+export async function loadLookup(db: DbOrTx, datasetId: number, lists: FieldLists): Promise<ReferenceLookup> {
   const finessIds = unique([...lists.finessRadio, ...lists.finessMn]);
   const amIds = unique([...lists.amRadio, ...lists.amMn]);
   const finess = new Map<string, FinessCounts>();

@@ -1,9 +1,16 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import mjml2html from "mjml";
-import { subjectOf, TEMPLATE_NAMES, type TemplateData, type TemplateName, viewOf } from "./templates.ts";
+import {
+  SUBJECT_PREFIX,
+  subjectOf,
+  TEMPLATE_NAMES,
+  type TemplateData,
+  type TemplateName,
+  viewOf,
+} from "./templates.ts";
 
 export interface RenderedEmail {
   subject: string;
@@ -54,11 +61,16 @@ export function createHtmlHandlebars(): typeof Handlebars {
 /**
  * Handlebars for the plain-text part: no HTML escaping (it would show "&amp;" to the reader); the
  * data is made safe by `neutralise` instead. `padEnd` aligns the columns of the result tables.
+ * Every `partials/<name>.txt.hbs` is the partial `<name>`.
  */
 export async function createTextHandlebars(templatesDir = DEFAULT_TEMPLATES_DIR): Promise<typeof Handlebars> {
   const hb = Handlebars.create();
   hb.registerHelper("padEnd", (value: unknown, width: unknown) => String(value).padEnd(Number(width)));
-  hb.registerPartial("footer", await readFile(join(templatesDir, "partials", "footer.txt.hbs"), "utf8"));
+  const partialsDir = join(templatesDir, "partials");
+  for (const file of await readdir(partialsDir)) {
+    if (!file.endsWith(".txt.hbs")) continue;
+    hb.registerPartial(file.slice(0, -".txt.hbs".length), await readFile(join(partialsDir, file), "utf8"));
+  }
   return hb;
 }
 
@@ -105,7 +117,8 @@ export async function createRenderer(options: { templatesDir?: string } = {}): P
       if (!templates) throw new Error(`unknown email template: ${name}`);
       const safe = neutralise(data);
       const subject = subjectOf(name, safe);
-      const view = { ...viewOf(name, safe), subject };
+      // The subject without the service's prefix is the heading of the body.
+      const view = { ...viewOf(name, safe), subject, topic: subject.slice(SUBJECT_PREFIX.length) };
       return { subject, html: templates.html(view), text: templates.text(view) };
     },
   };

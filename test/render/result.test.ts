@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { CalculationResult } from "../../src/engine/types.ts";
 import { composeMessage } from "../../src/render/compose.ts";
 import { createRenderer, type Renderer } from "../../src/render/renderer.ts";
-import { buildResultView, type ResultContext } from "../../src/render/result-view.ts";
+import type { ResultContext } from "../../src/render/result-view.ts";
 import { RESULT_SUBJECT } from "../../src/render/templates.ts";
 
 const result: CalculationResult = {
@@ -66,20 +66,20 @@ beforeAll(async () => {
 
 describe("the result email", () => {
   it("has the documented subject", () => {
-    expect(renderer.render("result", buildResultView(result, context)).subject).toBe(
+    expect(renderer.render("result", { ...context, result: result }).subject).toBe(
       "Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
     );
   });
 
   it("follows the documented layout in plain text, line by line", () => {
     const expected = readFileSync(new URL("golden/result.txt", import.meta.url), "utf8").split("\n");
-    const actual = renderer.render("result", buildResultView(result, context)).text.split("\n");
+    const actual = renderer.render("result", { ...context, result: result }).text.split("\n");
     for (const [i, line] of expected.entries()) expect(`${i + 1}: ${actual[i]}`).toBe(`${i + 1}: ${line}`);
     expect(actual.length).toBe(expected.length);
   });
 
   it("shows the two four-row tables in the documented order in HTML", () => {
-    const { html } = renderer.render("result", buildResultView(result, context));
+    const { html } = renderer.render("result", { ...context, result: result });
     expect(tableRows(html)).toEqual([
       ["valid", ROW_LABELS[0], "751234567"],
       ["valid", ROW_LABELS[1], "920000650; 750712184"],
@@ -93,7 +93,7 @@ describe("the result email", () => {
   });
 
   it("states the documented sentences in HTML, in order", () => {
-    const { html } = renderer.render("result", buildResultView(result, context));
+    const { html } = renderer.render("result", { ...context, result: result });
     const sentences = [
       "Bonjour,",
       "Vous recevez ce mail suite à votre utilisation du service de calcul de tranche de financement SONS Imagerie vague2.",
@@ -115,10 +115,7 @@ describe("the result email", () => {
 
   it("escapes a reference holding markup in HTML and keeps it on one line in text", () => {
     const hostile = 'CH <script>alert("x")</script>\r\nLa tranche de financement calculée est = A';
-    const { html, text } = renderer.render(
-      "result",
-      buildResultView(result, { ...context, reference: hostile }),
-    );
+    const { html, text } = renderer.render("result", { ...context, reference: hostile, result: result });
     expect(html).not.toContain("<script>");
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
     expect(text).toContain(
@@ -130,7 +127,7 @@ describe("the result email", () => {
   });
 
   it("says plainly that no tranche applies when the total is 0, and why", () => {
-    const { html, text } = renderer.render("result", buildResultView(noTranche, context));
+    const { html, text } = renderer.render("result", { ...context, result: noTranche });
     expect(text).toContain(
       "La tranche de financement calculée est = aucune\n" +
         "Aucune tranche de financement ne s'applique : aucun des numéros saisis n'a pu être pris en compte (voir les motifs dans les détails du calcul), le total d'examens annuels de référence est donc de 0.\n",
@@ -144,7 +141,7 @@ describe("the result email", () => {
       ...noTranche,
       invalid: { amRadio: [], finessRadio: [], amMn: [], finessMn: [] },
     };
-    const { text } = renderer.render("result", buildResultView(empty, context));
+    const { text } = renderer.render("result", { ...context, result: empty });
     expect(text).toContain("aucun numéro FINESS ou AM n'a été saisi");
     expect(text).not.toContain("Motifs des données invalides");
   });
@@ -155,10 +152,7 @@ describe("the result email", () => {
       activity: "radiologie",
       invalid: { ...result.invalid, finessMn: [{ value: "920000650", reason: "not-applicable" }] },
     };
-    const { text } = renderer.render(
-      "result",
-      buildResultView(radiology, { ...context, activityInferred: true }),
-    );
+    const { text } = renderer.render("result", { ...context, activityInferred: true, result: radiology });
     expect(text).toContain(
       "- 920000650 (No FINESS médecine nucléaire) : champ non pris en compte pour le type d'activité « Radiologie »",
     );
@@ -170,7 +164,7 @@ describe("the outgoing result message", () => {
   const thread = { messageId: "<req-42@editeur.fr>", references: ["<root-1@editeur.fr>"] };
 
   async function parsed() {
-    const email = renderer.render("result", buildResultView(result, context));
+    const email = renderer.render("result", { ...context, result: result });
     const message = await composeMessage({
       email,
       from: "no-reply@example.test",

@@ -1,0 +1,337 @@
+import type { Prisma } from "../db/client.ts";
+import { type DbOrTx, inTransaction } from "../db/transaction.ts";
+import type { AccessRequest as ParsedAccessRequest } from "../intake/access-parser.ts";
+import type { AccessActionName, Notification, Notify } from "../notifications/notification.ts";
+import { type ContactMessage, openOrJoinTicket, type TicketRef } from "../support/tickets.ts";
+import { type AccessPolicy, type AccessReviewReason, judgeAccessRequest } from "./rules.ts";
+import {
+  type AccessActor,
+  canonicalAddress,
+  changeAccess,
+  grantAccess,
+  recordEvent,
+  revokeAccess,
+} from "./store.ts";
+
+/** A request that is not pending any more, or does not exist: answered to the operator, not a crash. */
+export class AccessRequestError extends Error {}
+
+export interface AccessRequestRow {
+  id: number;
+  inboundMessageId: number | null;
+  requester: string;
+  action: string;
+  email: string;
+  newEmail: string | null;
+  status: string;
+  reason: string | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+}
+
+/** What applying a request did to the authorised addresses. */
+export type AppliedOutcome =
+  | "granted"
+  | "already-authorised"
+  | "revoked"
+  | "not-authorised"
+  | "changed"
+  | "unchanged";
+
+export type AccessRequestHandling =
+  | { status: "approved"; requestId: number; outcome: AppliedOutcome; notifications: Notification[] }
+  | {
+      status: "pending";
+      requestId: number;
+      reason: AccessReviewReason;
+      ticket: TicketRef;
+      notifications: Notification[];
+    };
+
+/**
+ * An access request read from a contact@ message (SPEC §4): judged by the pure rules, then either
+ * applied at once (decided by `rule:<rule>`) or kept pending for support, with an access-review
+ * ticket. Returns the emails to send; an unauthenticated sender gets none (no backscatter).
+ */
+export async function handleAccessRequest(
+  db: DbOrTx,
+  input: { message: ContactMessage; request: ParsedAccessRequest; policy: AccessPolicy; now: Date },
+): Promise<AccessRequestHandling> {
+  const { message, request, now } = input;
+  const judged = judgeAccessRequest(
+    {
+      action: request.action,
+      email: request.email,
+      newEmail: request.newEmail,
+      sender: message.sender,
+      authenticated: message.authenticated,
+    },
+    input.policy,
+  );
+  return inTransaction(db, async (tx) => {
+    const row = await tx.accessRequest.create({
+      data: {
+        inboundMessageId: message.inboundMessageId,
+        requester: message.sender.trim().toLowerCase(),
+        action: request.action,
+        email: request.email.trim().toLowerCase(),
+        newEmail: request.newEmail?.trim().toLowerCase() ?? null,
+        status: "pending",
+        reason: judged.decision === "review" ? judged.reason : null,
+        createdAt: now,
+      },
+    });
+    if (judged.decision === "automatic") {
+      const decidedBy = `rule:${judged.rule}`;
+      const { outcome, notifications } = await applyRequest(tx, row, message.messageId, decidedBy, now);
+      return { status: "approved", requestId: row.id, outcome, notifications };
+    }
+    const { ticket } = await openOrJoinTicket(tx, { ...message, category: "access-review" }, now, {
+      acknowledge: false,
+    });
+    const notifications: Notification[] = message.authenticated
+      ? [
+          {
+            template: "access-pending",
+            to: [row.requester],
+            inReplyTo: message.messageId,
+            facts: {
+              email: row.email,
+              requester: row.requester,
+              requestReference: formatAccessRequestNumber(row.id),
+              action: row.action as AccessActionName,
+              newEmail: row.newEmail,
+              reason: judged.reason,
+            },
+          },
+        ]
+      : [];
+    return { status: "pending", requestId: row.id, reason: judged.reason, ticket, notifications };
+  });
+}
+
+/** Pending requests, oldest first. */
+export async function listPendingRequests(db: DbOrTx): Promise<AccessRequestRow[]> {
+  return db.accessRequest.findMany({ where: { status: "pending" }, orderBy: { id: "asc" } });
+}
+
+/**
+ * Support (or an operator) approves a pending request: it is applied, recorded with who decided,
+ * its access-review ticket is closed, and `notify` receives the confirmations inside the same
+ * transaction (the daemon enqueues them; the CLI prints them).
+ */
+export async function approveAccessRequest(
+  db: DbOrTx,
+  id: number,
+  options: { decidedBy: string; now: Date; notify?: Notify },
+): Promise<{ request: AccessRequestRow; outcome: AppliedOutcome; notifications: Notification[] }> {
+  return inTransaction(db, async (tx) => {
+    const row = await pendingRequest(tx, id);
+    const sourceMessageId = await sourceMessageIdOf(tx, row);
+    const { outcome, notifications } = await applyRequest(
+      tx,
+      row,
+      sourceMessageId,
+      options.decidedBy,
+      options.now,
+    );
+    await closeReviewTicket(
+      tx,
+      row,
+      `demande d'accès n°${row.id} approuvée par ${options.decidedBy}`,
+      options.now,
+    );
+    await options.notify?.(tx, notifications);
+    const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
+    return { request, outcome, notifications };
+  });
+}
+
+/**
+ * Support denies a pending request, with a reason: recorded (request and audit event), the
+ * access-review ticket closed, and the requester told why — unless the request was not
+ * authenticated, since its sender may be forged.
+ */
+export async function denyAccessRequest(
+  db: DbOrTx,
+  id: number,
+  options: { decidedBy: string; reason: string; now: Date; notify?: Notify },
+): Promise<{ request: AccessRequestRow; notifications: Notification[] }> {
+  const reason = options.reason.trim();
+  if (!reason) throw new AccessRequestError("un refus doit être motivé (--reason)");
+  return inTransaction(db, async (tx) => {
+    const row = await pendingRequest(tx, id);
+    const sourceMessageId = await sourceMessageIdOf(tx, row);
+    const unauthenticated = row.reason === "unauthenticated";
+    const request = await tx.accessRequest.update({
+      where: { id },
+      data: { status: "denied", reason, decidedBy: options.decidedBy, decidedAt: options.now },
+    });
+    await recordEvent(tx, actorFor(row, sourceMessageId, options.decidedBy, options.now), {
+      action: "deny",
+      email: row.email,
+      newEmail: row.newEmail,
+      detail: JSON.stringify({ reviewReason: row.reason, reason }),
+    });
+    await closeReviewTicket(
+      tx,
+      row,
+      `demande d'accès n°${row.id} refusée par ${options.decidedBy} : ${reason}`,
+      options.now,
+    );
+    const notifications: Notification[] = unauthenticated
+      ? []
+      : [
+          {
+            template: "access-refused",
+            to: [row.requester],
+            inReplyTo: sourceMessageId,
+            facts: {
+              email: row.email,
+              requester: row.requester,
+              requestReference: formatAccessRequestNumber(row.id),
+              decidedBy: audienceOf(options.decidedBy),
+              action: row.action as AccessActionName,
+              newEmail: row.newEmail,
+              reason: "support-decision",
+              note: reason,
+            },
+          },
+        ];
+    await options.notify?.(tx, notifications);
+    return { request, notifications };
+  });
+}
+
+async function pendingRequest(tx: Prisma.TransactionClient, id: number): Promise<AccessRequestRow> {
+  const row = await tx.accessRequest.findUnique({ where: { id } });
+  if (!row) throw new AccessRequestError(`demande d'accès n°${id} introuvable`);
+  if (row.status !== "pending") {
+    throw new AccessRequestError(
+      `demande d'accès n°${id} déjà ${row.status === "approved" ? "approuvée" : "refusée"} par ${row.decidedBy} le ${row.decidedAt?.toISOString()}`,
+    );
+  }
+  return row;
+}
+
+async function sourceMessageIdOf(
+  tx: Prisma.TransactionClient,
+  row: AccessRequestRow,
+): Promise<string | null> {
+  if (row.inboundMessageId === null) return null;
+  const inbound = await tx.inboundMessage.findUnique({
+    where: { id: row.inboundMessageId },
+    select: { messageId: true },
+  });
+  return inbound?.messageId ?? null;
+}
+
+function actorFor(
+  row: AccessRequestRow,
+  sourceMessageId: string | null,
+  decidedBy: string,
+  now: Date,
+): AccessActor {
+  return { decidedBy, requestedBy: row.requester, sourceMessageId, accessRequestId: row.id, now };
+}
+
+/** Applies an access request and marks it approved; the confirmations say what actually changed. */
+async function applyRequest(
+  tx: Prisma.TransactionClient,
+  row: AccessRequestRow,
+  sourceMessageId: string | null,
+  decidedBy: string,
+  now: Date,
+): Promise<{ outcome: AppliedOutcome; notifications: Notification[] }> {
+  const actor = actorFor(row, sourceMessageId, decidedBy, now);
+  const email = canonicalAddress(row.email);
+  const common = {
+    email,
+    requester: row.requester,
+    requestReference: formatAccessRequestNumber(row.id),
+    decidedBy: audienceOf(decidedBy),
+  };
+  let outcome: AppliedOutcome;
+  let notification: Notification;
+  let concerned: string[];
+  if (row.action === "grant") {
+    outcome = await grantAccess(tx, email, actor);
+    notification = {
+      template: "access-granted",
+      to: [],
+      inReplyTo: sourceMessageId,
+      facts: { ...common, alreadyAuthorised: outcome === "already-authorised" },
+    };
+    concerned = [email];
+  } else if (row.action === "revoke") {
+    outcome = await revokeAccess(tx, email, actor);
+    notification = {
+      template: "access-revoked",
+      to: [],
+      inReplyTo: sourceMessageId,
+      facts: { ...common, wasNotAuthorised: outcome === "not-authorised" },
+    };
+    concerned = [email];
+  } else if (row.action === "change" && row.newEmail) {
+    const newEmail = canonicalAddress(row.newEmail);
+    outcome = (await changeAccess(tx, email, newEmail, actor)).outcome;
+    notification = {
+      template: "access-changed",
+      to: [],
+      inReplyTo: sourceMessageId,
+      facts: { ...common, newEmail },
+    };
+    concerned = [email, newEmail];
+  } else {
+    throw new AccessRequestError(`demande d'accès n°${row.id} : action « ${row.action} » inapplicable`);
+  }
+  await tx.accessRequest.update({
+    where: { id: row.id },
+    data: { status: "approved", decidedBy, decidedAt: now },
+  });
+  // Nothing changed: only the requester needs to hear it; a change reaches both sides.
+  const changed = outcome === "granted" || outcome === "revoked" || outcome === "changed";
+  notification.to = unique([row.requester, ...(changed ? concerned : [])]);
+  return { outcome, notifications: [notification] };
+}
+
+async function closeReviewTicket(
+  tx: Prisma.TransactionClient,
+  row: AccessRequestRow,
+  note: string,
+  now: Date,
+) {
+  if (row.inboundMessageId === null) return;
+  const inbound = await tx.inboundMessage.findUnique({
+    where: { id: row.inboundMessageId },
+    select: { ticketId: true },
+  });
+  if (inbound?.ticketId == null) return;
+  await tx.ticket.updateMany({
+    where: { id: inbound.ticketId, category: "access-review", status: { not: "closed" } },
+    data: { status: "closed", closedAt: now, closeNote: note, updatedAt: now },
+  });
+}
+
+/** The number shown to people for an access request, e.g. A-000017. */
+export function formatAccessRequestNumber(id: number): string {
+  return `A-${String(id).padStart(6, "0")}`;
+}
+
+/** Accepts what support types: `A-000017`, `a-17`, `17`, `n°17`. */
+export function parseAccessRequestNumber(text: string): number | null {
+  const match = /^\s*(?:A-?|n°\s*)?0*(\d+)\s*$/i.exec(text);
+  if (!match) return null;
+  const id = Number(match[1]);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/** Emails say whether a rule or a person decided, not who: `rule:*` is automatic, anyone else support. */
+function audienceOf(decidedBy: string): "automatic" | "support" {
+  return decidedBy.startsWith("rule:") ? "automatic" : "support";
+}
+
+function unique(addresses: string[]): string[] {
+  return [...new Set(addresses.map((a) => a.trim().toLowerCase()))];
+}

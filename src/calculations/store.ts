@@ -1,0 +1,175 @@
+import type { Prisma } from "../db/client.ts";
+import { type DbOrTx, inTransaction } from "../db/transaction.ts";
+import type { Activity, CalculationRequest, CalculationResult, FieldLists } from "../engine/types.ts";
+
+/** What is kept of one answered calculation (SPEC §6, §8): enough to show and replay it. */
+export interface NewCalculation {
+  /** The request as typed (identifier lists before normalisation) and its activity. */
+  request: CalculationRequest;
+  activityInferred: boolean;
+  result: CalculationResult;
+  datasetId: number;
+  sender: string;
+  recipient: string;
+  reference: string;
+  inboundMessageId: number | null;
+}
+
+export interface StoredCalculation {
+  id: number;
+  publicId: string;
+  inboundMessageId: number | null;
+  sender: string;
+  recipient: string;
+  reference: string;
+  activity: Activity;
+  activityInferred: boolean;
+  /** The request as typed, ready to replay. */
+  request: CalculationRequest;
+  result: CalculationResult;
+  tranche: string | null;
+  total: number;
+  datasetId: number;
+  resultMessageId: string | null;
+  createdAt: Date;
+}
+
+/** `TR-<year>-<6-digit sequence>`: the year of the calculation, the sequence from the row id. */
+export function formatPublicId(year: number, id: number): string {
+  return `TR-${year}-${String(id).padStart(6, "0")}`;
+}
+
+const PARIS_YEAR = new Intl.DateTimeFormat("en", { timeZone: "Europe/Paris", year: "numeric" });
+
+/** The year as the requester sees it: a calculation at 00:30 on 1 January in Paris is of the new year. */
+export function parisYear(date: Date): number {
+  return Number(PARIS_YEAR.format(date));
+}
+
+/** Public ids quoted in a text (case-insensitive, as people retype them), canonical and unique. */
+export function findPublicIds(text: string): string[] {
+  const found = new Set<string>();
+  for (const match of text.matchAll(/\bTR[-\s]?(\d{4})[-\s]?(\d{6})\b/gi))
+    found.add(`TR-${match[1]}-${match[2]}`);
+  return [...found];
+}
+
+/** Records a calculation and gives it its public id, in one transaction. */
+export async function recordCalculation(
+  db: DbOrTx,
+  calculation: NewCalculation,
+  now: Date,
+): Promise<{ id: number; publicId: string }> {
+  const input: FieldLists = {
+    amRadio: calculation.request.amRadio,
+    finessRadio: calculation.request.finessRadio,
+    amMn: calculation.request.amMn,
+    finessMn: calculation.request.finessMn,
+  };
+  return inTransaction(db, async (tx) => {
+    // The id is only known after the insert: a unique placeholder first, then the real public id.
+    const row = await tx.calculation.create({
+      data: {
+        publicId: `pending-${now.getTime()}-${Math.random().toString(36).slice(2)}`,
+        inboundMessageId: calculation.inboundMessageId,
+        sender: calculation.sender.trim().toLowerCase(),
+        recipient: calculation.recipient.trim().toLowerCase(),
+        reference: calculation.reference,
+        activity: calculation.request.activity,
+        activityInferred: calculation.activityInferred,
+        input: JSON.stringify(input),
+        result: JSON.stringify(calculation.result),
+        tranche: calculation.result.tranche,
+        total: calculation.result.total,
+        datasetId: calculation.datasetId,
+        createdAt: now,
+      },
+      select: { id: true },
+    });
+    const publicId = formatPublicId(parisYear(now), row.id);
+    await tx.calculation.update({ where: { id: row.id }, data: { publicId } });
+    return { id: row.id, publicId };
+  });
+}
+
+/** Links the result email to its calculation, so that replies to it find the calculation. */
+export async function setResultMessageId(
+  db: DbOrTx,
+  calculationId: number,
+  messageId: string,
+): Promise<void> {
+  await db.calculation.update({ where: { id: calculationId }, data: { resultMessageId: messageId } });
+}
+
+export async function findByPublicId(db: DbOrTx, publicId: string): Promise<StoredCalculation | null> {
+  const [canonical] = findPublicIds(publicId);
+  if (!canonical) return null;
+  return toStored(await db.calculation.findUnique({ where: { publicId: canonical } }));
+}
+
+export async function findByResultMessageId(
+  db: DbOrTx,
+  messageId: string,
+): Promise<StoredCalculation | null> {
+  return toStored(await db.calculation.findUnique({ where: { resultMessageId: messageId } }));
+}
+
+/** The calculations a sender asked for (or received) under a reference, newest first. */
+export async function findBySenderAndReference(
+  db: DbOrTx,
+  sender: string,
+  reference: string,
+): Promise<StoredCalculation[]> {
+  const address = sender.trim().toLowerCase();
+  const wanted = foldReference(reference);
+  const rows = await db.calculation.findMany({
+    where: { OR: [{ sender: address }, { recipient: address }] },
+    orderBy: { id: "desc" },
+  });
+  return rows.filter((row) => foldReference(row.reference) === wanted).map((row) => toStored(row)!);
+}
+
+/** The latest calculations of a sender (or sent to them), newest first. */
+export async function recentCalculationsOf(
+  db: DbOrTx,
+  sender: string,
+  limit = 200,
+): Promise<StoredCalculation[]> {
+  const address = sender.trim().toLowerCase();
+  const rows = await db.calculation.findMany({
+    where: { OR: [{ sender: address }, { recipient: address }] },
+    orderBy: { id: "desc" },
+    take: limit,
+  });
+  return rows.map((row) => toStored(row)!);
+}
+
+/** References are compared the way people retype them: case, accents and spacing ignored. */
+export function foldReference(text: string): string {
+  return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+type CalculationRow = Prisma.CalculationGetPayload<object>;
+
+export function toStored(row: CalculationRow | null): StoredCalculation | null {
+  if (!row) return null;
+  const input = JSON.parse(row.input) as FieldLists;
+  const activity = row.activity as Activity;
+  return {
+    id: row.id,
+    publicId: row.publicId,
+    inboundMessageId: row.inboundMessageId,
+    sender: row.sender,
+    recipient: row.recipient,
+    reference: row.reference,
+    activity,
+    activityInferred: row.activityInferred,
+    request: { activity, ...input },
+    result: JSON.parse(row.result) as CalculationResult,
+    tranche: row.tranche,
+    total: row.total,
+    datasetId: row.datasetId,
+    resultMessageId: row.resultMessageId,
+    createdAt: row.createdAt,
+  };
+}

@@ -1,0 +1,136 @@
+import { promises as dns } from "node:dns";
+import { existsSync, readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { parseFreeMailList } from "../access/rules.ts";
+import { isAuthorised } from "../access/store.ts";
+import type { Config } from "../config/schema.ts";
+import { type Decision, decide } from "../decide/decision.ts";
+import { FIELDS } from "../engine/types.ts";
+import { intakeContextFromConfig } from "../intake/context.ts";
+import { readInbound } from "../intake/intake.ts";
+import { summariseIntake } from "../intake/summary.ts";
+import type { Intake, Mailbox } from "../intake/types.ts";
+import { FIELD_LABELS } from "./calc.ts";
+import { UsageError, withDatabase } from "./context.ts";
+
+const KIND_LABELS: Record<Intake["kind"], string> = {
+  calculation: "demande de calcul",
+  access: "demande d'accès",
+  support: "message pour le support",
+  automated: "message automatique (jamais de réponse)",
+  unreadable: "message illisible",
+};
+
+const DECISION_LABELS: Record<Decision["action"], string> = {
+  "ignore-automated": "ignoré : message automatique",
+  "quarantine-unauthenticated": "mis de côté sans réponse : expéditeur non authentifié",
+  "reply-result": "réponse avec le résultat du calcul",
+  "reply-unauthorised": "réponse : adresse non autorisée, comment demander l'accès",
+  "reply-help": "réponse d'aide : la demande n'a pas pu être lue",
+  "access-granted": "accès accordé automatiquement",
+  "access-changed": "adresse modifiée automatiquement",
+  "access-revoked": "accès retiré automatiquement",
+  "access-pending": "demande d'accès en attente du support",
+  ticket: "ticket pour le support",
+};
+
+function readPolicyList(config: Config) {
+  const file = config.freeMailDomainsFile;
+  if (!existsSync(file)) throw new UsageError(`liste des messageries gratuites introuvable : ${file}`);
+  return parseFreeMailList(readFileSync(file, "utf8"));
+}
+
+function describeDecision(decision: Decision): string {
+  const label = DECISION_LABELS[decision.action];
+  switch (decision.action) {
+    case "reply-result":
+      return `${label} → ${decision.recipient}${decision.recipientNote ? ` (${decision.recipientNote})` : ""}`;
+    case "reply-help":
+      return `${label} (${decision.problems.join(", ")}) → ${decision.to}`;
+    case "reply-unauthorised":
+      return `${label} → ${decision.to}`;
+    case "access-pending":
+      return `${label} (${decision.reason})`;
+    case "ticket":
+      return `${label} (catégorie ${decision.category})`;
+    case "ignore-automated":
+      return `${label} (${decision.reason} : ${decision.detail})`;
+    case "quarantine-unauthenticated":
+      return `${label} (${decision.detail})`;
+    default:
+      return label;
+  }
+}
+
+function describe(intake: Intake, decision: Decision): string {
+  const auth = intake.authentication;
+  const lines = [
+    `Message : ${intake.messageId ?? "(sans Message-ID)"}`,
+    `De : ${intake.from ?? "(expéditeur illisible)"}`,
+    `Objet : ${intake.subject || "(sans objet)"}`,
+    `Boîte : ${intake.mailbox}`,
+    `Authentifié : ${auth.authenticated ? "oui" : "non"} (${auth.mode} : ${auth.detail})`,
+  ];
+  if (auth.warning) lines.push(`ATTENTION : ${auth.warning}`);
+  lines.push(`Nature : ${KIND_LABELS[intake.kind]}`);
+  if (intake.automated) lines.push(`  Motif : ${intake.automated.reason} (${intake.automated.detail})`);
+  if (intake.unreadable) lines.push(`  Motif : ${intake.unreadable.reason} (${intake.unreadable.detail})`);
+  const c = intake.calculation;
+  if (c) {
+    lines.push(
+      `  Référence : ${c.reference ?? "(aucune)"}${c.referenceSource ? ` [${c.referenceSource}]` : ""}`,
+    );
+    lines.push(
+      `  Type d'activité : ${c.activity ?? "(inconnu)"}${c.activityInferred ? " (déduit des champs remplis)" : ""}`,
+    );
+    if (c.recipient) lines.push(`  Adresse email demandée : ${c.recipient}`);
+    for (const field of FIELDS)
+      lines.push(`  ${FIELD_LABELS[field].padEnd(29)}: ${c.lists[field].join("; ")}`);
+    if (c.sources.length) lines.push(`  Lu dans : ${c.sources.join(", ")}`);
+    if (c.problems.length) lines.push(`  Problèmes : ${c.problems.join(", ")}`);
+  }
+  const a = intake.access;
+  if (a?.status === "request")
+    lines.push(
+      `  Action : ${a.request.action} — adresse : ${a.request.email}${a.request.newEmail ? ` → ${a.request.newEmail}` : ""}`,
+    );
+  if (a?.status === "ambiguous") lines.push(`  Demande ambiguë : ${a.reason} (action : ${a.action ?? "?"})`);
+  if (intake.support) lines.push(`  Catégorie : ${intake.support.category}`);
+  if (intake.calculationIds.length) lines.push(`Calculs cités : ${intake.calculationIds.join(", ")}`);
+  lines.push(`Décision : ${describeDecision(decision)}`);
+  lines.push("(aucune modification : lecture seule)");
+  return `${lines.join("\n")}\n`;
+}
+
+export function registerInspectCommand(program: Command): void {
+  program
+    .command("inspect <file>")
+    .description("lit un message .eml comme le service le ferait et affiche la décision, sans rien modifier")
+    .option("--mailbox <mailbox>", "boîte de réception : contact | submissions", "submissions")
+    .option("--json", "sortie JSON (un objet)")
+    .action((file: string, options: { mailbox: string; json?: boolean }) =>
+      withDatabase(async (db, config) => {
+        if (options.mailbox !== "contact" && options.mailbox !== "submissions")
+          throw new UsageError(`--mailbox « ${options.mailbox} » : contact ou submissions attendu`);
+        if (!existsSync(file)) throw new UsageError(`fichier introuvable : ${file}`);
+        const resolver =
+          config.authMode === "verify"
+            ? (name: string, type: string) => dns.resolve(name, type) as Promise<string[] | string[][]>
+            : undefined;
+        const context = intakeContextFromConfig(config, options.mailbox as Mailbox, resolver);
+        const intake = await readInbound(readFileSync(file), context);
+        const recipient = intake.calculation?.recipient ?? null;
+        const decision = decide(
+          intake,
+          {
+            senderAuthorised: intake.from ? await isAuthorised(db, intake.from) : false,
+            recipientAuthorised: recipient ? await isAuthorised(db, recipient) : null,
+          },
+          { autoApprove: config.accessAutoApprove, freeMail: readPolicyList(config) },
+        );
+        if (options.json)
+          process.stdout.write(`${JSON.stringify(summariseIntake(intake, decision.action))}\n`);
+        else process.stdout.write(describe(intake, decision));
+      }),
+    );
+}

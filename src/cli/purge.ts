@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { purgeRawContent } from "../retention/purge.ts";
+import { withDatabase } from "./context.ts";
+import { formatCount } from "./format.ts";
+
+export function registerPurgeCommand(program: Command): void {
+  program
+    .command("purge")
+    .description("efface le contenu brut des messages plus anciens que la durée de conservation")
+    .option("--dry-run", "compte seulement ce qui serait effacé")
+    .action((options: { dryRun?: boolean }) =>
+      withDatabase(async (db, config) => {
+        const summary = await purgeRawContent(db, {
+          retentionDays: config.retentionDays,
+          now: new Date(),
+          dryRun: options.dryRun,
+        });
+        const verb = summary.dryRun ? "serait effacé" : "effacé";
+        console.log(
+          `Messages antérieurs au ${summary.cutoff.toISOString()} (conservation : ${config.retentionDays} jours) :`,
+        );
+        console.log(`  reçus : contenu brut ${verb} pour ${formatCount(summary.inbound)} message(s)`);
+        console.log(`  envoyés : contenu brut ${verb} pour ${formatCount(summary.outbox)} message(s)`);
+        console.log("Calculs, décisions d'accès, journal et tickets sont conservés.");
+      }),
+    );
+}

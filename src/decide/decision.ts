@@ -1,0 +1,97 @@
+import { type AccessReviewReason, type FreeMailList, judgeAccessRequest } from "../access/rules.ts";
+import { sameOrganisation } from "../addresses/organisation.ts";
+import type {
+  AccessRequest,
+  AutomatedReason,
+  CalculationProblem,
+  Intake,
+  UnreadableReason,
+} from "../intake/types.ts";
+
+/** What the caller looked up before deciding (plain data: decide itself reads nothing). */
+export interface DecisionFacts {
+  /** Whether the From address is authorised to request calculations. */
+  senderAuthorised: boolean;
+  /** Whether the labelled Email field of a calculation is authorised; null when there is none. */
+  recipientAuthorised: boolean | null;
+}
+
+export interface DecisionPolicy {
+  /** Access requests that qualify are applied by rule (true) or all wait for support (false). */
+  autoApprove: boolean;
+  freeMail: FreeMailList;
+}
+
+export type TicketCategory = "access-review" | "dispute" | "question" | "other";
+
+/** Why a result goes to the sender although the request named another address. */
+export type RecipientNote = "recipient-not-authorised" | "recipient-other-organisation";
+
+export type HelpProblem = CalculationProblem | UnreadableReason;
+
+export type Decision =
+  | { action: "ignore-automated"; reason: AutomatedReason; detail: string }
+  | { action: "quarantine-unauthenticated"; detail: string }
+  | { action: "reply-result"; recipient: string; recipientNote: RecipientNote | null }
+  | { action: "reply-unauthorised"; to: string }
+  | { action: "reply-help"; to: string; problems: HelpProblem[] }
+  | {
+      action: "access-granted" | "access-changed" | "access-revoked";
+      request: AccessRequest;
+      requester: string;
+    }
+  | { action: "access-pending"; request: AccessRequest; requester: string; reason: AccessReviewReason }
+  | { action: "ticket"; category: TicketCategory };
+
+export type DecisionAction = Decision["action"];
+
+const APPLIED = { grant: "access-granted", change: "access-changed", revoke: "access-revoked" } as const;
+
+/**
+ * What to do with one message (pure: the caller looked up the facts; the store and the outbox
+ * apply the decision). Automated mail is never answered; nothing is sent to an unauthenticated
+ * sender (SPEC §3); results only ever go to an authorised address.
+ */
+export function decide(intake: Intake, facts: DecisionFacts, policy: DecisionPolicy): Decision {
+  if (intake.kind === "automated" && intake.automated)
+    return { action: "ignore-automated", reason: intake.automated.reason, detail: intake.automated.detail };
+  const sender = intake.from;
+  if (!intake.authentication.authenticated || !sender)
+    return { action: "quarantine-unauthenticated", detail: intake.authentication.detail };
+
+  switch (intake.kind) {
+    case "unreadable": {
+      const reason = intake.unreadable?.reason ?? "malformed";
+      if (intake.mailbox === "contact") return { action: "ticket", category: "other" };
+      if (!facts.senderAuthorised) return { action: "reply-unauthorised", to: sender };
+      return { action: "reply-help", to: sender, problems: [reason] };
+    }
+    case "calculation": {
+      const calculation = intake.calculation;
+      if (!facts.senderAuthorised) return { action: "reply-unauthorised", to: sender };
+      if (!calculation || calculation.problems.length > 0)
+        return { action: "reply-help", to: sender, problems: calculation?.problems ?? ["no-identifiers"] };
+      const named = calculation.recipient;
+      if (!named || named === sender)
+        return { action: "reply-result", recipient: sender, recipientNote: null };
+      if (!sameOrganisation(named, sender))
+        return { action: "reply-result", recipient: sender, recipientNote: "recipient-other-organisation" };
+      if (facts.recipientAuthorised !== true)
+        return { action: "reply-result", recipient: sender, recipientNote: "recipient-not-authorised" };
+      return { action: "reply-result", recipient: named, recipientNote: null };
+    }
+    case "access": {
+      const access = intake.access;
+      if (!access || access.status === "ambiguous") return { action: "ticket", category: "access-review" };
+      const { request } = access;
+      const outcome = judgeAccessRequest({ ...request, sender, authenticated: true }, policy);
+      if (outcome.decision === "review")
+        return { action: "access-pending", request, requester: sender, reason: outcome.reason };
+      return { action: APPLIED[request.action], request, requester: sender };
+    }
+    case "support":
+      return { action: "ticket", category: intake.support?.category ?? "other" };
+    default:
+      return { action: "ticket", category: "other" };
+  }
+}

@@ -1,0 +1,376 @@
+import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
+import type { Activity, FieldLists } from "../engine/types.ts";
+import { FIELDS } from "../engine/types.ts";
+import { parseAccessRequest } from "./access-parser.ts";
+import {
+  type AuthenticationOutcome,
+  authenticateFromHeaders,
+  trustedConnection,
+  trustFrom,
+  verifyMessage,
+} from "./authentication.ts";
+import { detectAutomated } from "./automated.ts";
+import { extractOwnText, htmlToText, stripSubjectPrefixes } from "./body-text.ts";
+import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
+import { type OrderFormTable, orderFormFormat, readOrderForm } from "./order-form.ts";
+import { classifySupport, repliesToResult, threadsToUs } from "./support-classifier.ts";
+import type {
+  CalculationIntake,
+  CalculationProblem,
+  Intake,
+  IntakeContext,
+  UnreadableReason,
+} from "./types.ts";
+
+/** Headers beyond this size are not a real message's; the rest is not read either. */
+const MAX_HEADER_BYTES = 256 * 1024;
+/** Access requests and support messages are short; reading further only costs (regexes on prose). */
+const PROSE_SPAN = 20_000;
+const CALCULATION_ID = /\bTR-\d{4}-\d{4,}\b/gi;
+
+/** Header name (lower-case) → unfolded values, in message order (topmost first). */
+type HeaderValues = Map<string, string[]>;
+
+function headerValues(parsed: ParsedMail): HeaderValues {
+  const map: HeaderValues = new Map();
+  for (const { key, line } of parsed.headerLines) {
+    const colon = line.indexOf(":");
+    const value = line
+      .slice(colon + 1)
+      .replace(/\r?\n[ \t]+/g, " ")
+      .trim();
+    const values = map.get(key.toLowerCase()) ?? [];
+    values.push(value);
+    map.set(key.toLowerCase(), values);
+  }
+  return map;
+}
+
+function singleAddress(from: AddressObject | undefined): { address: string | null; name: string | null } {
+  const mailboxes = (from?.value ?? []).flatMap((v) => (v.group ? v.group : [v]));
+  if (mailboxes.length !== 1) return { address: null, name: null };
+  const address = mailboxes[0]?.address?.trim().toLowerCase() || null;
+  return { address, name: mailboxes[0]?.name?.trim() || null };
+}
+
+const bracketed = (id: string) => `<${id.trim().replace(/^<|>$/g, "")}>`;
+
+function messageIds(value: string | string[] | undefined): string[] {
+  const list = Array.isArray(value) ? value : value ? value.split(/\s+/) : [];
+  return list.filter(Boolean).map(bracketed);
+}
+
+/** The bytes mailparser is given: everything, or the header alone when the message is over budget. */
+function headerOnly(raw: Buffer): Buffer {
+  const head = raw.subarray(0, MAX_HEADER_BYTES);
+  const crlf = head.indexOf("\r\n\r\n");
+  const lf = head.indexOf("\n\n");
+  const end = [crlf, lf].filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? head.length;
+  return Buffer.concat([head.subarray(0, end), Buffer.from("\r\n\r\n")]);
+}
+
+/** Largest raw message parsed in full: the bodies, the attachments (base64 grows by 4/3) and headers. */
+export function rawBudget(context: IntakeContext): number {
+  const { maxBodyBytes, maxAttachmentBytes, maxAttachments } = context.limits;
+  return 2 * maxBodyBytes + Math.ceil((maxAttachments * maxAttachmentBytes * 4) / 3) + MAX_HEADER_BYTES;
+}
+
+function ownAddresses(context: IntakeContext): string[] {
+  const { contact, submission, noreply } = context.addresses;
+  return [contact, submission, noreply].map((a) => a.toLowerCase());
+}
+
+async function authenticate(
+  raw: Buffer,
+  headers: HeaderValues,
+  from: string | null,
+  context: IntakeContext,
+): Promise<AuthenticationOutcome> {
+  switch (context.authMode) {
+    case "trust-from":
+      return trustFrom(from);
+    case "verify": {
+      if (!context.resolver)
+        return {
+          authenticated: false,
+          mode: "verify",
+          method: null,
+          detail: "verify mode without a DNS resolver",
+          warning: null,
+        };
+      const returnPath = headers.get("return-path")?.[0]?.replace(/[<>\s]/g, "") || null;
+      return verifyMessage(raw, from, {
+        authservId: context.authservId,
+        resolver: context.resolver,
+        sender: returnPath,
+        connection: trustedConnection(headers.get("received") ?? [], context.authservId),
+      });
+    }
+    default:
+      return authenticateFromHeaders(headers.get("authentication-results") ?? [], from, context.authservId);
+  }
+}
+
+const emptyLists = (): FieldLists => ({ amRadio: [], finessRadio: [], amMn: [], finessMn: [] });
+const count = (lists: FieldLists) => FIELDS.reduce((n, f) => n + lists[f].length, 0);
+
+function inferActivity(lists: FieldLists): Activity | null {
+  const radio = lists.finessRadio.length + lists.amRadio.length > 0;
+  const nuclear = lists.finessMn.length + lists.amMn.length > 0;
+  if (radio && nuclear) return "mixte";
+  if (radio) return "radiologie";
+  if (nuclear) return "medecine-nucleaire";
+  return null;
+}
+
+interface TableReading {
+  tables: { name: string; table: OrderFormTable }[];
+  problems: CalculationProblem[];
+  /** Names of attached documents that may hold the table in a format not read (PDF, XLS, ODS…). */
+  unsupported: string[];
+}
+
+/** Documents suppliers attach that may hold the order form but are not read. */
+const UNSUPPORTED_DOCUMENT = /\.(pdf|xls|xlsm|ods|doc|docx|odt)$/i;
+
+async function readTables(parsed: ParsedMail, stated: Activity | null, context: IntakeContext) {
+  const reading: TableReading = { tables: [], problems: [], unsupported: [] };
+  // Inline images (signature logos) come first in Outlook mail: count only tables against the limit.
+  const candidates = parsed.attachments.flatMap((attachment) => {
+    const format = orderFormFormat(attachment.contentType, attachment.filename ?? null);
+    if (!format && UNSUPPORTED_DOCUMENT.test(attachment.filename ?? ""))
+      reading.unsupported.push(attachment.filename!);
+    return format ? [{ attachment, format }] : [];
+  });
+  for (const { attachment, format } of candidates.slice(0, context.limits.maxAttachments)) {
+    const name = attachment.filename ?? `tableau.${format}`;
+    if (attachment.size > context.limits.maxAttachmentBytes) {
+      reading.problems.push("attachment-too-large");
+      continue;
+    }
+    try {
+      const table = await readOrderForm(attachment.content, format, stated);
+      if (table) reading.tables.push({ name, table });
+      else reading.problems.push("attachment-unreadable");
+    } catch {
+      reading.problems.push("attachment-unreadable");
+    }
+  }
+  return reading;
+}
+
+function buildCalculation(
+  labelled: LabelledCalculation,
+  reading: TableReading,
+  subject: string,
+  context: IntakeContext,
+): CalculationIntake {
+  const lists = emptyLists();
+  for (const field of FIELDS) {
+    lists[field].push(...labelled.lists[field]);
+    for (const { table } of reading.tables) lists[field].push(...table.lists[field]);
+  }
+  const problems = new Set<CalculationProblem>([...labelled.problems, ...reading.problems]);
+  if (reading.tables.some(({ table }) => table.rowsWithoutActivity.length > 0))
+    problems.add("row-without-activity");
+  let activity = labelled.activity;
+  let activityInferred = false;
+  if (!activity) {
+    activity = inferActivity(lists);
+    activityInferred = activity !== null;
+    // A typed activity we cannot read does not block a request whose fields say it plainly.
+    if (activity) problems.delete("unreadable-activity");
+  }
+  const total = count(lists);
+  if (total === 0) problems.add("no-identifiers");
+  if (total === 0 && reading.unsupported.length > 0) problems.add("attachment-unsupported");
+  if (total > context.limits.maxIdentifiers) problems.add("too-many-identifiers");
+  let reference = labelled.reference;
+  let referenceSource: CalculationIntake["referenceSource"] = reference ? "label" : null;
+  const subjectReference = stripSubjectPrefixes(subject).slice(0, 200);
+  if (!reference && subjectReference) [reference, referenceSource] = [subjectReference, "subject"];
+  const firstTable = reading.tables[0]?.name.replace(/\.[a-z0-9]+$/i, "");
+  if (!reference && firstTable) [reference, referenceSource] = [firstTable, "attachment-name"];
+  if (!reference) problems.add("missing-reference");
+  return {
+    recipient: labelled.recipient,
+    reference,
+    referenceSource,
+    activity,
+    activityInferred,
+    lists,
+    sources: [...(count(labelled.lists) > 0 ? ["body"] : []), ...reading.tables.map((t) => t.name)],
+    problems: [...problems],
+  };
+}
+
+/** The Date header; null when absent or unreadable (mailparser would put the current time there). */
+function headerDate(headers: HeaderValues): Date | null {
+  const value = headers.get("date")?.[0];
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? date : null;
+}
+
+function baseIntake(
+  parsed: ParsedMail,
+  headers: HeaderValues,
+  context: IntakeContext,
+  authentication: AuthenticationOutcome,
+) {
+  const { address, name } = singleAddress(parsed.from);
+  return {
+    mailbox: context.mailbox,
+    messageId: parsed.messageId ? bracketed(parsed.messageId) : null,
+    inReplyTo: messageIds(parsed.inReplyTo)[0] ?? null,
+    references: messageIds(parsed.references),
+    from: address,
+    fromName: name,
+    subject: (parsed.subject ?? "").trim(),
+    date: headerDate(headers),
+    authentication,
+    automated: null,
+    calculation: null,
+    access: null,
+    support: null,
+    unreadable: null,
+    calculationIds: [],
+    ownText: "",
+    attachments: parsed.attachments.map((a) => ({
+      filename: a.filename ?? null,
+      contentType: a.contentType,
+      size: a.size,
+    })),
+  } satisfies Omit<Intake, "kind">;
+}
+
+const PARSER_OPTIONS = {
+  skipHtmlToText: true,
+  skipImageLinks: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  keepCidLinks: true,
+} as const;
+
+async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
+  const tooLarge = raw.length > rawBudget(context);
+  const parsed = await simpleParser(tooLarge ? headerOnly(raw) : raw, PARSER_OPTIONS);
+  const headers = headerValues(parsed);
+  const { address: from } = singleAddress(parsed.from);
+  const authentication = await authenticate(raw, headers, from, context);
+  const base = baseIntake(parsed, headers, context, authentication);
+  const own = ownAddresses(context);
+
+  const automated = detectAutomated({
+    headers,
+    from,
+    subject: base.subject,
+    contentType: headers.get("content-type")?.[0] ?? "text/plain",
+    ownAddresses: own,
+  });
+  if (automated) return { ...base, kind: "automated", automated };
+
+  const unreadable = (reason: UnreadableReason, detail: string): Intake => ({
+    ...base,
+    kind: "unreadable",
+    unreadable: { reason, detail },
+  });
+  if (tooLarge)
+    return unreadable("message-too-large", `${raw.length} bytes, over ${rawBudget(context)} read`);
+
+  const plain = parsed.text ?? "";
+  const html = typeof parsed.html === "string" ? parsed.html : "";
+  const limit = context.limits.maxBodyBytes;
+  if (Buffer.byteLength(plain) > limit || Buffer.byteLength(html) > limit)
+    return unreadable("body-too-large", `body over ${limit} bytes`);
+  const htmlText = html ? htmlToText(html) : "";
+  const fullText = plain.trim() ? plain : htmlText;
+  const ownText = extractOwnText(fullText, base.subject);
+  const calculationIds = [
+    ...new Set([...`${base.subject}\n${fullText}`.matchAll(CALCULATION_ID)].map((m) => m[0].toUpperCase())),
+  ];
+  const withText = { ...base, ownText, calculationIds };
+
+  let labelled = parseLabelledCalculation(ownText);
+  // Some clients write a poor plain-text alternative of a table: the HTML part may read better.
+  if (count(labelled.lists) === 0 && plain.trim() && htmlText) {
+    const fromHtml = parseLabelledCalculation(extractOwnText(htmlText, base.subject));
+    if (count(fromHtml.lists) > 0) labelled = fromHtml;
+  }
+  const reading = await readTables(parsed, labelled.activity, context);
+  const calculation = () => buildCalculation(labelled, reading, base.subject, context);
+  if (reading.tables.length > 0 || labelled.identifierLabelFound)
+    return { ...withText, kind: "calculation", calculation: calculation() };
+
+  const signals = {
+    inReplyTo: base.inReplyTo,
+    references: base.references,
+    subject: base.subject,
+    fullText,
+    ownText,
+  };
+  const replies = repliesToResult(signals);
+  const prose = ownText.slice(0, PROSE_SPAN);
+  if (replies || calculationIds.length > 0)
+    return {
+      ...withText,
+      kind: "support",
+      support: { category: classifySupport(prose, true), repliesToResult: replies },
+    };
+
+  const access = parseAccessRequest(`${base.subject}\n${prose}`, { sender: from, ownAddresses: own });
+  if (access.status !== "none") return { ...withText, kind: "access", access };
+
+  // An answer to another of our emails (help, confirmation, acknowledgment) is for support.
+  if (threadsToUs(signals, context.addresses.noreply))
+    return {
+      ...withText,
+      kind: "support",
+      support: { category: classifySupport(prose, false), repliesToResult: false },
+    };
+
+  // The submission inbox only takes requests: anything else there gets the help reply.
+  if (context.mailbox === "submissions" || reading.problems.length > 0)
+    return { ...withText, kind: "calculation", calculation: calculation() };
+  return {
+    ...withText,
+    kind: "support",
+    support: { category: classifySupport(prose, false), repliesToResult: false },
+  };
+}
+
+/**
+ * Reads one raw RFC 5322 message into what the later stages need. Pure apart from the DNS
+ * resolver of `verify` mode; never throws: a message that cannot be parsed is "unreadable".
+ */
+export async function readInbound(raw: Buffer, context: IntakeContext): Promise<Intake> {
+  try {
+    return await read(raw, context);
+  } catch (error) {
+    return {
+      kind: "unreadable",
+      mailbox: context.mailbox,
+      messageId: null,
+      inReplyTo: null,
+      references: [],
+      from: null,
+      fromName: null,
+      subject: "",
+      date: null,
+      authentication: {
+        authenticated: false,
+        mode: context.authMode,
+        method: null,
+        detail: "message could not be parsed",
+        warning: null,
+      },
+      automated: null,
+      calculation: null,
+      access: null,
+      support: null,
+      unreadable: { reason: "malformed", detail: String((error as Error)?.message ?? error).slice(0, 200) },
+      calculationIds: [],
+      ownText: "",
+      attachments: [],
+    };
+  }
+}

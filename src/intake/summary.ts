@@ -1,0 +1,38 @@
+import type { Intake } from "./types.ts";
+
+/**
+ * What intake read, without any text the sender wrote beyond the reference: the shape printed by
+ * `tranche inspect --json` and stored as the inbound message's summary (no body is ever logged).
+ */
+export function summariseIntake(intake: Intake, decision: string | null) {
+  const calculation = intake.calculation;
+  const access = intake.access;
+  return {
+    messageId: intake.messageId,
+    from: intake.from,
+    authenticated: intake.authentication.authenticated,
+    kind: intake.kind,
+    automatedReason: intake.automated?.reason ?? null,
+    calculation: calculation
+      ? {
+          recipient: calculation.recipient,
+          reference: calculation.reference,
+          activity: calculation.activity,
+          activityInferred: calculation.activityInferred,
+          finessRadio: calculation.lists.finessRadio,
+          amRadio: calculation.lists.amRadio,
+          finessMn: calculation.lists.finessMn,
+          amMn: calculation.lists.amMn,
+        }
+      : null,
+    access: access
+      ? access.status === "request"
+        ? { action: access.request.action, email: access.request.email, newEmail: access.request.newEmail }
+        : { action: access.action, email: null, newEmail: null }
+      : null,
+    support: intake.support ? { category: intake.support.category } : null,
+    decision,
+  };
+}
+
+export type IntakeSummary = ReturnType<typeof summariseIntake>;

@@ -1,0 +1,102 @@
+import type { DNSResolver } from "mailauth";
+import type { Activity, FieldLists } from "../engine/types.ts";
+import type { AccessAction, AccessAmbiguity, AccessRequest } from "./access-parser.ts";
+import type { AuthenticationOutcome, AuthMode } from "./authentication.ts";
+import type { AutomatedReason } from "./automated.ts";
+
+export type { AccessAction, AccessAmbiguity, AccessRequest } from "./access-parser.ts";
+export type { AuthenticationOutcome, AuthMode } from "./authentication.ts";
+export type { AutomatedReason } from "./automated.ts";
+
+/** Which of the service's inboxes the message was read from. */
+export type Mailbox = "contact" | "submissions";
+
+export interface IntakeLimits {
+  /** Largest text (or HTML) body read, in bytes; a larger one is refused, never truncated. */
+  maxBodyBytes: number;
+  /** Largest attachment read; a larger order-form table is refused. */
+  maxAttachmentBytes: number;
+  /** Most attachments looked at. */
+  maxAttachments: number;
+  /** Most identifiers in one calculation request. */
+  maxIdentifiers: number;
+}
+
+export interface IntakeContext {
+  mailbox: Mailbox;
+  /** The service's own addresses (lower-cased): never a sender to answer, never an address concerned. */
+  addresses: { contact: string; submission: string; noreply: string };
+  authMode: AuthMode;
+  authservId: string;
+  limits: IntakeLimits;
+  /** DNS lookups for `verify` mode (mailauth's resolver signature); required in that mode. */
+  resolver?: DNSResolver;
+}
+
+/** What a calculation request could not give; each one is explained in the help reply. */
+export type CalculationProblem =
+  | "no-identifiers"
+  | "missing-reference"
+  | "unreadable-activity"
+  | "field-without-activity"
+  | "attachment-unreadable"
+  | "attachment-too-large"
+  /** Nothing read, and a PDF, XLS, ODS or Word document was attached: ask for CSV, XLSX or the body. */
+  | "attachment-unsupported"
+  | "row-without-activity"
+  | "too-many-identifiers";
+
+export interface CalculationIntake {
+  /** The labelled Email field, lower-cased; null when absent (the sender is meant). */
+  recipient: string | null;
+  /** The reference shown in the result; null when none could be found (a problem). */
+  reference: string | null;
+  /** Where the reference came from. */
+  referenceSource: "label" | "subject" | "attachment-name" | null;
+  activity: Activity | null;
+  /** True when no activity type was stated and it was deduced from the fields filled. */
+  activityInferred: boolean;
+  /** Tokens as typed, one per identifier (validation is the engine's job). */
+  lists: FieldLists;
+  /** "body" (labelled fields), or the file name of the order-form table read. */
+  sources: string[];
+  problems: CalculationProblem[];
+}
+
+export type SupportCategory = "dispute" | "question" | "other";
+
+/** Why the message could not be read at all; it still gets a result. */
+export type UnreadableReason = "message-too-large" | "body-too-large" | "malformed";
+
+export type IntakeKind = "calculation" | "access" | "support" | "automated" | "unreadable";
+
+export interface Intake {
+  kind: IntakeKind;
+  mailbox: Mailbox;
+  /** Message-ID with angle brackets; null when absent. */
+  messageId: string | null;
+  inReplyTo: string | null;
+  /** References, oldest first, with angle brackets. */
+  references: string[];
+  /** The From address, lower-cased; null when absent or not a single address. */
+  from: string | null;
+  fromName: string | null;
+  subject: string;
+  date: Date | null;
+  authentication: AuthenticationOutcome;
+  /** Set when kind is "automated". */
+  automated: { reason: AutomatedReason; detail: string } | null;
+  calculation: CalculationIntake | null;
+  access:
+    | { status: "request"; request: AccessRequest }
+    | { status: "ambiguous"; action: AccessAction | null; reason: AccessAmbiguity }
+    | null;
+  support: { category: SupportCategory; repliesToResult: boolean } | null;
+  unreadable: { reason: UnreadableReason; detail: string } | null;
+  /** Calculation public ids quoted anywhere in the subject or text (TR-2026-000123), in order. */
+  calculationIds: string[];
+  /** What the sender wrote, without quotes or signature: for tickets only, never logged. */
+  ownText: string;
+  /** Attachment names and sizes, for support. */
+  attachments: { filename: string | null; contentType: string; size: number }[];
+}

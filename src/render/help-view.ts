@@ -1,0 +1,106 @@
+import type { Field } from "../engine/types.ts";
+import { ACTIVITY_LABELS, formatCount } from "./result-view.ts";
+import type { HelpEmailData, HelpProblem } from "./templates.ts";
+
+/** Field labels as the request form writes them (the help shows the form, not the result tables). */
+export const FORM_LABELS: Record<Field, string> = {
+  finessRadio: "FINESS radiologie",
+  amRadio: "AM radiologie",
+  finessMn: "FINESS médecine nucléaire",
+  amMn: "AM médecine nucléaire",
+};
+
+/** The form's order, which is also the example's. */
+const FORM_ORDER: readonly Field[] = ["finessRadio", "amRadio", "finessMn", "amMn"];
+
+export interface HelpView {
+  contactAddress: string;
+  sender: string;
+  submissionAddress: string;
+  originalSubject: string | null;
+  understood: string[];
+  problems: string[];
+  /** The copy-paste example, one line each. */
+  example: string[];
+  rules: string[];
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${formatCount(Math.round(bytes / (1024 * 1024)))} Mo`;
+  if (bytes >= 1024) return `${formatCount(Math.round(bytes / 1024))} ko`;
+  return `${bytes} octets`;
+}
+
+const numbers = (n: number) =>
+  n === 0 ? "aucun numéro lu" : n === 1 ? "1 numéro lu" : `${formatCount(n)} numéros lus`;
+
+function explain(problem: HelpProblem, contactAddress: string): string {
+  switch (problem.kind) {
+    case "missing-reference":
+      return "La référence (nom de l'établissement ou du groupe) est absente : elle est obligatoire et figure dans le résultat.";
+    case "no-identifiers":
+      return "Aucun numéro FINESS ou AM n'a été trouvé : indiquez au moins un numéro, après le libellé de son champ.";
+    case "unreadable-activity":
+      return `Le type d'activité « ${problem.text} » n'a pas été compris : indiquez Radiologie, Médecine nucléaire ou Mixte.`;
+    case "field-without-activity":
+      return "Des numéros figurent sous un libellé « FINESS » ou « AM » qui ne précise pas l'activité, et le type d'activité n'est pas indiqué : écrivez par exemple « FINESS radiologie » ou « AM médecine nucléaire », ou indiquez le type d'activité.";
+    case "attachment-unreadable": {
+      const why = {
+        "unsupported-type": "seuls les tableaux CSV et XLSX (bon de commande) sont lus",
+        "too-large": "le fichier dépasse la taille maximale acceptée",
+        damaged: "le fichier est illisible ou endommagé",
+      }[problem.cause];
+      return `La pièce jointe « ${problem.filename} » n'a pas pu être lue : ${why}.`;
+    }
+    case "too-many-attachments":
+      return `Le message comporte ${formatCount(problem.count)} pièces jointes ; au plus ${formatCount(problem.limit)} sont lues.`;
+    case "too-many-identifiers":
+      return `La demande comporte ${formatCount(problem.count)} numéros, au-delà de la limite de ${formatCount(problem.limit)} par calcul. Une commande se calcule en une seule demande (les tranches de deux calculs ne s'additionnent pas) : si la vôtre en compte réellement davantage, écrivez à ${contactAddress}.`;
+    case "body-too-large":
+      return `Le message est trop volumineux pour être lu (plus de ${formatBytes(problem.limitBytes)}) : envoyez la demande dans un nouveau message, sans historique ni images.`;
+    case "recipient-refused":
+      return problem.cause === "other-organisation"
+        ? `L'adresse du champ Email (${problem.address}) n'appartient pas à la même société que l'adresse d'envoi : le résultat n'est envoyé qu'à une adresse de votre société.`
+        : `L'adresse du champ Email (${problem.address}) n'est pas autorisée à recevoir des résultats : demandez son accès à ${contactAddress}, ou retirez ce champ pour recevoir le résultat à votre adresse.`;
+  }
+}
+
+/** The help email's view: what was understood, what is missing or wrong, and the expected format. */
+export function helpView(data: HelpEmailData): HelpView {
+  const { understood } = data;
+  return {
+    contactAddress: data.contactAddress,
+    sender: data.sender,
+    submissionAddress: data.submissionAddress,
+    originalSubject: data.originalSubject || null,
+    understood: [
+      `Référence : ${understood.reference ?? "non trouvée"}`,
+      `Type d'activité : ${understood.activity ? ACTIVITY_LABELS[understood.activity] : "non indiqué"}`,
+      ...(understood.recipient ? [`Email (destinataire du résultat) : ${understood.recipient}`] : []),
+      ...FORM_ORDER.map((f) => `${FORM_LABELS[f]} : ${numbers(understood.counts[f])}`),
+    ],
+    problems: data.problems.map((p) => explain(p, data.contactAddress)),
+    example: helpExample(data.sender),
+    rules: [
+      "Un champ par ligne, sous la forme « libellé : valeur ».",
+      "Les listes de numéros sont séparées par « ; ».",
+      "Type d'activité : Radiologie, Médecine nucléaire ou Mixte ; seuls les champs de l'activité choisie sont pris en compte.",
+      "Le champ Email est facultatif : sans lui, le résultat est envoyé à l'adresse qui fait la demande.",
+      `Au plus ${formatCount(data.maxIdentifiers)} numéros par demande.`,
+      "Le tableau du bon de commande peut aussi être joint au format CSV ou XLSX.",
+    ],
+  };
+}
+
+/** A complete request in the labelled format of the web form, ready to copy and adapt. */
+export function helpExample(sender: string): string[] {
+  return [
+    `Email : ${sender}`,
+    "Référence : Centre d'imagerie des Tilleuls",
+    "Type d'activité : Mixte",
+    "FINESS radiologie : 920000650; 750712184",
+    "AM radiologie : 751234567; 921234566",
+    "FINESS médecine nucléaire : 920000650",
+    "AM médecine nucléaire : 131234568",
+  ];
+}

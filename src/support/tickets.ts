@@ -1,0 +1,451 @@
+import { organisationalDomain, sameOrganisation } from "../addresses/organisation.ts";
+import { type Replay, replayCalculation } from "../calculations/replay.ts";
+import {
+  findPublicIds,
+  foldReference,
+  recentCalculationsOf,
+  type StoredCalculation,
+  toStored,
+} from "../calculations/store.ts";
+import type { Prisma } from "../db/client.ts";
+import { type DbOrTx, inTransaction } from "../db/transaction.ts";
+import type { EngineOptions } from "../engine/compute.ts";
+import type { Notification, TicketCategory } from "../notifications/notification.ts";
+
+/** A contact@ message as intake read it: the facts triage needs, never the raw email. */
+export interface ContactMessage {
+  sender: string;
+  /** Whether the sender is authenticated (SPEC §3): an unauthenticated one gets no acknowledgment. */
+  authenticated: boolean;
+  subject: string;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  /** The text as read (quoted parts included: a quoted result names its calculation). */
+  text: string;
+  /** The claimed InboundMessage row, attached to the ticket. */
+  inboundMessageId: number | null;
+}
+
+export interface TicketRef {
+  id: number;
+  /** Display number, e.g. T-000042. */
+  number: string;
+}
+
+export type LinkedBy = "in-reply-to" | "public-id" | "reference";
+
+export interface TicketOutcome {
+  ticket: TicketRef;
+  /** The message joined an existing ticket (same thread) instead of opening one. */
+  joined: boolean;
+  /** A follow-up reopened a closed ticket. */
+  reopened: boolean;
+  /** Calculations linked by this message (links already present are not repeated). */
+  linked: { publicId: string; linkedBy: LinkedBy }[];
+  /** The acknowledgment to send, if any. */
+  notification: Notification | null;
+}
+
+export class TicketNotFoundError extends Error {
+  constructor(id: number) {
+    super(`ticket ${formatTicketNumber(id)} introuvable`);
+  }
+}
+
+export function formatTicketNumber(id: number): string {
+  return `T-${String(id).padStart(6, "0")}`;
+}
+
+/** Accepts what support types: `T-000042`, `t-42`, `42`. */
+export function parseTicketNumber(text: string): number | null {
+  const match = /^\s*(?:T-?)?0*(\d+)\s*$/i.exec(text);
+  if (!match) return null;
+  const id = Number(match[1]);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/**
+ * Files a contact@ message (SPEC §8). A follow-up — its In-Reply-To/References name a message
+ * already attached to a ticket, or an email we sent about one (the acknowledgment) — joins that
+ * ticket; a closed ticket is then reopened, since the sender is still waiting for something.
+ * Otherwise a new ticket is opened. Either way the calculations the message concerns are linked,
+ * and the message is attached. The acknowledgment goes to authenticated senders of a new or
+ * reopened ticket only: a follow-up to an open ticket needs none, a forged sender must get none.
+ */
+export async function openOrJoinTicket(
+  db: DbOrTx,
+  message: ContactMessage & { category: TicketCategory },
+  now: Date,
+  options: {
+    /** Send the acknowledgment when due (default true). */
+    acknowledge?: boolean;
+    /**
+     * Outside a thread, join the sender's latest ticket of the same category that is still open
+     * (for messages over the rate limit: a flood makes one ticket, not hundreds).
+     */
+    joinOpenTicketOfSender?: boolean;
+  } = {},
+): Promise<TicketOutcome> {
+  const sender = message.sender.trim().toLowerCase();
+  const threadIds = messageIdVariants([message.inReplyTo, ...message.references]);
+  return inTransaction(db, async (tx) => {
+    let existingId = await threadTicket(tx, threadIds, message.inboundMessageId);
+    if (existingId === null && options.joinOpenTicketOfSender) {
+      const open = await tx.ticket.findFirst({
+        where: { sender, category: message.category, status: { not: "closed" } },
+        orderBy: { id: "desc" },
+        select: { id: true },
+      });
+      existingId = open?.id ?? null;
+    }
+    let ticketId: number;
+    let reopened = false;
+    if (existingId !== null) {
+      const existing = await tx.ticket.findUniqueOrThrow({ where: { id: existingId } });
+      reopened = existing.status === "closed";
+      await tx.ticket.update({
+        where: { id: existingId },
+        data: { status: "open", closedAt: null, updatedAt: now },
+      });
+      ticketId = existingId;
+    } else {
+      const created = await tx.ticket.create({
+        data: {
+          category: message.category,
+          status: "open",
+          sender,
+          organisation: organisationalDomain(sender),
+          subject: message.subject.trim() || "(sans objet)",
+          createdAt: now,
+          updatedAt: now,
+        },
+      });
+      ticketId = created.id;
+    }
+    if (message.inboundMessageId !== null) {
+      await tx.inboundMessage.update({ where: { id: message.inboundMessageId }, data: { ticketId } });
+    }
+    const linked = await linkCalculations(
+      tx,
+      ticketId,
+      sender,
+      threadIds,
+      `${message.subject}\n${message.text}`,
+    );
+    const ticket = { id: ticketId, number: formatTicketNumber(ticketId) };
+    const acknowledge =
+      (options.acknowledge ?? true) && message.authenticated && (existingId === null || reopened);
+    let notification: Notification | null = null;
+    if (acknowledge) {
+      const row = await tx.ticket.findUniqueOrThrow({
+        where: { id: ticketId },
+        include: { calculations: { include: { calculation: true } } },
+      });
+      notification = {
+        template: "ticket-ack",
+        to: [sender],
+        inReplyTo: message.messageId,
+        facts: {
+          ticketNumber: ticket.number,
+          category: row.category as TicketCategory,
+          sender,
+          originalSubject: message.subject.trim() || null,
+          // Only the sender's organisation's own calculations are named back to them.
+          calculations: row.calculations
+            .map((link) => link.calculation)
+            .filter((c) => sameOrganisation(c.sender, sender) || sameOrganisation(c.recipient, sender))
+            .sort((a, b) => a.id - b.id)
+            .map((c) => ({ publicId: c.publicId, reference: c.reference })),
+        },
+      };
+    }
+    return { ticket, joined: existingId !== null, reopened, linked, notification };
+  });
+}
+
+/** Message-IDs are stored as read; match them with and without angle brackets. */
+function messageIdVariants(ids: (string | null)[]): string[] {
+  const variants = new Set<string>();
+  for (const raw of ids) {
+    const id = raw?.trim().replace(/^<|>$/g, "");
+    if (!id) continue;
+    variants.add(id);
+    variants.add(`<${id}>`);
+  }
+  return [...variants];
+}
+
+async function threadTicket(
+  tx: Prisma.TransactionClient,
+  threadIds: string[],
+  selfId: number | null,
+): Promise<number | null> {
+  if (!threadIds.length) return null;
+  const inbound = await tx.inboundMessage.findFirst({
+    where: {
+      messageId: { in: threadIds },
+      ticketId: { not: null },
+      ...(selfId === null ? {} : { id: { not: selfId } }),
+    },
+    orderBy: { id: "desc" },
+    select: { ticketId: true },
+  });
+  if (inbound?.ticketId != null) return inbound.ticketId;
+  const sent = await tx.outboxMessage.findFirst({
+    where: { messageId: { in: threadIds }, inbound: { ticketId: { not: null } } },
+    orderBy: { id: "desc" },
+    select: { inbound: { select: { ticketId: true } } },
+  });
+  return sent?.inbound?.ticketId ?? null;
+}
+
+async function linkCalculations(
+  tx: Prisma.TransactionClient,
+  ticketId: number,
+  sender: string,
+  threadIds: string[],
+  text: string,
+): Promise<{ publicId: string; linkedBy: LinkedBy }[]> {
+  const found = new Map<number, { publicId: string; linkedBy: LinkedBy }>();
+  if (threadIds.length) {
+    const replied = await tx.calculation.findMany({ where: { resultMessageId: { in: threadIds } } });
+    for (const c of replied) found.set(c.id, { publicId: c.publicId, linkedBy: "in-reply-to" });
+  }
+  const quoted = findPublicIds(text);
+  if (quoted.length) {
+    const rows = await tx.calculation.findMany({ where: { publicId: { in: quoted } } });
+    for (const c of rows)
+      if (!found.has(c.id)) found.set(c.id, { publicId: c.publicId, linkedBy: "public-id" });
+  }
+  for (const c of referencedCalculations(await recentCalculationsOf(tx, sender), text)) {
+    if (!found.has(c.id)) found.set(c.id, { publicId: c.publicId, linkedBy: "reference" });
+  }
+  const existing = new Set(
+    (await tx.ticketCalculation.findMany({ where: { ticketId }, select: { calculationId: true } })).map(
+      (l) => l.calculationId,
+    ),
+  );
+  const added: { publicId: string; linkedBy: LinkedBy }[] = [];
+  for (const [calculationId, link] of found) {
+    if (existing.has(calculationId)) continue;
+    await tx.ticketCalculation.create({ data: { ticketId, calculationId, linkedBy: link.linkedBy } });
+    added.push(link);
+  }
+  return added;
+}
+
+/** References shorter than this are too likely to appear by chance ("CH", "IRM"). */
+const MIN_REFERENCE_LENGTH = 4;
+
+/** The newest of the sender's calculations for each reference the text mentions. */
+export function referencedCalculations(calculations: StoredCalculation[], text: string): StoredCalculation[] {
+  const folded = ` ${foldReference(text).replace(/[^\p{L}\p{N}]+/gu, " ")} `;
+  const seen = new Set<string>();
+  const matches: StoredCalculation[] = [];
+  for (const c of calculations) {
+    const reference = foldReference(c.reference)
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
+    if (reference.length < MIN_REFERENCE_LENGTH || seen.has(reference)) continue;
+    if (!folded.includes(` ${reference} `)) continue;
+    seen.add(reference);
+    matches.push(c);
+  }
+  return matches;
+}
+
+export interface TicketSummary {
+  id: number;
+  number: string;
+  category: string;
+  status: string;
+  sender: string;
+  organisation: string | null;
+  subject: string;
+  createdAt: Date;
+  updatedAt: Date;
+  messages: number;
+  calculations: number;
+}
+
+export async function listTickets(
+  db: DbOrTx,
+  filter: { status?: string; category?: string } = {},
+): Promise<TicketSummary[]> {
+  const rows = await db.ticket.findMany({
+    where: {
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.category ? { category: filter.category } : {}),
+    },
+    orderBy: { id: "desc" },
+    include: { _count: { select: { messages: true, calculations: true } } },
+  });
+  return rows.map((t) => ({
+    id: t.id,
+    number: formatTicketNumber(t.id),
+    category: t.category,
+    status: t.status,
+    sender: t.sender,
+    organisation: t.organisation,
+    subject: t.subject,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    messages: t._count.messages,
+    calculations: t._count.calculations,
+  }));
+}
+
+export interface TicketDetail {
+  id: number;
+  number: string;
+  category: string;
+  status: string;
+  sender: string;
+  organisation: string | null;
+  subject: string;
+  createdAt: Date;
+  closedAt: Date | null;
+  closeNote: string | null;
+  messages: {
+    id: number;
+    mailbox: string;
+    messageId: string | null;
+    fromAddress: string | null;
+    subject: string | null;
+    receivedAt: Date;
+    status: string;
+    decision: string | null;
+    /** Raw content, null once purged by the retention job. */
+    raw: Uint8Array | null;
+    /** What the service sent about this message (acknowledgment, result, access confirmations). */
+    sent: {
+      messageId: string;
+      kind: string;
+      recipients: string;
+      status: string;
+      createdAt: Date;
+      sentAt: Date | null;
+    }[];
+  }[];
+  calculations: (StoredCalculation & {
+    linkedBy: LinkedBy;
+    dataset: { id: number; label: string; importedAt: Date } | null;
+  })[];
+  accessRequests: {
+    id: number;
+    action: string;
+    email: string;
+    newEmail: string | null;
+    status: string;
+    reason: string | null;
+  }[];
+}
+
+export async function getTicket(db: DbOrTx, id: number): Promise<TicketDetail> {
+  const t = await db.ticket.findUnique({
+    where: { id },
+    include: {
+      messages: {
+        orderBy: { id: "asc" },
+        include: {
+          accessRequests: true,
+          outbox: {
+            orderBy: { id: "asc" },
+            select: {
+              messageId: true,
+              kind: true,
+              recipients: true,
+              status: true,
+              createdAt: true,
+              sentAt: true,
+            },
+          },
+        },
+      },
+      calculations: { include: { calculation: true }, orderBy: { calculationId: "asc" } },
+    },
+  });
+  if (!t) throw new TicketNotFoundError(id);
+  const datasetIds = [...new Set(t.calculations.map((l) => l.calculation.datasetId))];
+  const datasets = await db.dataset.findMany({
+    where: { id: { in: datasetIds } },
+    select: { id: true, label: true, importedAt: true },
+  });
+  return {
+    id: t.id,
+    number: formatTicketNumber(t.id),
+    category: t.category,
+    status: t.status,
+    sender: t.sender,
+    organisation: t.organisation,
+    subject: t.subject,
+    createdAt: t.createdAt,
+    closedAt: t.closedAt,
+    closeNote: t.closeNote,
+    messages: t.messages.map((m) => ({
+      id: m.id,
+      mailbox: m.mailbox,
+      messageId: m.messageId,
+      fromAddress: m.fromAddress,
+      subject: m.subject,
+      receivedAt: m.receivedAt,
+      status: m.status,
+      decision: m.decision,
+      raw: m.raw,
+      sent: m.outbox,
+    })),
+    calculations: t.calculations.map((link) => ({
+      ...toStored(link.calculation)!,
+      linkedBy: link.linkedBy as LinkedBy,
+      dataset: datasets.find((d) => d.id === link.calculation.datasetId) ?? null,
+    })),
+    accessRequests: t.messages.flatMap((m) =>
+      m.accessRequests.map((r) => ({
+        id: r.id,
+        action: r.action,
+        email: r.email,
+        newEmail: r.newEmail,
+        status: r.status,
+        reason: r.reason,
+      })),
+    ),
+  };
+}
+
+/** Closes a ticket with an optional note; closing a closed ticket keeps its first closing. */
+export async function closeTicket(
+  db: DbOrTx,
+  id: number,
+  options: { note?: string; now: Date },
+): Promise<{ ticket: TicketRef; alreadyClosed: boolean }> {
+  return inTransaction(db, async (tx) => {
+    const ticket = await tx.ticket.findUnique({ where: { id } });
+    if (!ticket) throw new TicketNotFoundError(id);
+    const ref = { id, number: formatTicketNumber(id) };
+    if (ticket.status === "closed") return { ticket: ref, alreadyClosed: true };
+    await tx.ticket.update({
+      where: { id },
+      data: {
+        status: "closed",
+        closedAt: options.now,
+        closeNote: options.note?.trim() || null,
+        updatedAt: options.now,
+      },
+    });
+    return { ticket: ref, alreadyClosed: false };
+  });
+}
+
+/** Re-runs every calculation a ticket concerns on the active dataset, with what changed and why. */
+export async function recomputeTicket(db: DbOrTx, id: number, options: EngineOptions): Promise<Replay[]> {
+  const ticket = await db.ticket.findUnique({
+    where: { id },
+    include: { calculations: { include: { calculation: true }, orderBy: { calculationId: "asc" } } },
+  });
+  if (!ticket) throw new TicketNotFoundError(id);
+  const replays: Replay[] = [];
+  for (const link of ticket.calculations)
+    replays.push(await replayCalculation(db, toStored(link.calculation)!, options));
+  return replays;
+}

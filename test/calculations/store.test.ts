@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  checkCalculationRate,
+  checkRateLimit,
+  countRecentCalculations,
+  rateLimitsOf,
+} from "../../src/calculations/rate-limit.ts";
+import {
+  findByPublicId,
+  findByResultMessageId,
+  findBySenderAndReference,
+  findPublicIds,
+  formatPublicId,
+  recordCalculation,
+  setResultMessageId,
+} from "../../src/calculations/store.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import type { Db } from "../../src/db/client.ts";
+import type { CalculationRequest } from "../../src/engine/types.ts";
+import { calculate } from "../../src/reference/calculate.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { importSmallDataset } from "../helpers/datasets.ts";
+
+let test: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Db;
+let datasetId: number;
+beforeEach(async () => {
+  test = await createTestDatabase();
+  db = test.db;
+  datasetId = await importSmallDataset(db, test.dir, "SAE 2023", {
+    finess: [["920000650", "CH de Nanterre", 40_000, 2_000]],
+    am: [["751234567", "radiologie", 9_000]],
+  });
+});
+afterEach(() => test.close());
+
+const request: CalculationRequest = {
+  activity: "mixte",
+  finessRadio: ["920 000 650"],
+  amRadio: ["751234567", "123"],
+  finessMn: ["920000650"],
+  amMn: [],
+};
+
+async function record(sender: string, reference: string, now: Date) {
+  const { result } = await calculate(db, request, { nuclearCoefficient: 5 });
+  return recordCalculation(
+    db,
+    {
+      request,
+      activityInferred: false,
+      result,
+      datasetId,
+      sender,
+      recipient: sender,
+      reference,
+      inboundMessageId: null,
+    },
+    now,
+  );
+}
+
+describe("calculation records", () => {
+  it("gives each calculation a quotable public id from its year and row", async () => {
+    const first = await record("marie@editeur.fr", "CH de Nanterre", new Date("2026-03-01T10:00:00Z"));
+    const second = await record("marie@editeur.fr", "CH de Nanterre", new Date("2027-01-02T10:00:00Z"));
+    expect(first.publicId).toBe(`TR-2026-${String(first.id).padStart(6, "0")}`);
+    expect(second.publicId).toBe(formatPublicId(2027, second.id));
+    expect(second.id).toBe(first.id + 1);
+  });
+
+  it("takes the year of the calculation in French time", async () => {
+    const newYear = await record("marie@editeur.fr", "CH", new Date("2026-12-31T23:30:00Z")); // 00:30 in Paris
+    expect(newYear.publicId).toMatch(/^TR-2027-/);
+  });
+
+  it("keeps the inputs as typed, the result, the tranche and the dataset", async () => {
+    const { publicId } = await record("marie@editeur.fr", "CH de Nanterre", new Date("2026-03-01T10:00:00Z"));
+    const stored = await findByPublicId(db, publicId.toLowerCase());
+    expect(stored).toMatchObject({
+      publicId,
+      sender: "marie@editeur.fr",
+      reference: "CH de Nanterre",
+      activity: "mixte",
+      request,
+      tranche: "C",
+      total: 40_000 + 9_000 + 5 * 2_000,
+      datasetId,
+    });
+    expect(stored?.result.invalid.amRadio).toEqual([{ value: "123", reason: "format" }]);
+  });
+
+  it("finds a calculation by its result email's Message-ID and by sender and reference", async () => {
+    const a = await record("marie@editeur.fr", "CH de Nanterre", new Date("2026-03-01T10:00:00Z"));
+    const b = await record("marie@editeur.fr", "Clinique du Parc", new Date("2026-03-02T10:00:00Z"));
+    const c = await record("marie@editeur.fr", "ch de  nanterre", new Date("2026-03-03T10:00:00Z"));
+    await setResultMessageId(db, b.id, "<result-b@example.test>");
+    expect((await findByResultMessageId(db, "<result-b@example.test>"))?.publicId).toBe(b.publicId);
+    expect(await findByResultMessageId(db, "<other@example.test>")).toBeNull();
+    const found = await findBySenderAndReference(db, "Marie@Editeur.fr", "CH DE NANTERRE");
+    expect(found.map((x) => x.publicId)).toEqual([c.publicId, a.publicId]);
+    expect(await findBySenderAndReference(db, "paul@editeur.fr", "CH de Nanterre")).toEqual([]);
+  });
+
+  it("reads public ids quoted in a text, as people retype them", () => {
+    expect(
+      findPublicIds("Objet : contestation du calcul tr-2026-000123 et TR 2026 000124, pas TR-26-1"),
+    ).toEqual(["TR-2026-000123", "TR-2026-000124"]);
+  });
+});
+
+describe("rate limits on calculation requests", () => {
+  const limits = { senderPerHour: 3, organisationPerHour: 5 };
+
+  it("allows up to the limit and names the scope beyond it", () => {
+    expect(checkRateLimit({ sender: 2, organisation: 4 }, limits)).toEqual({ allowed: true });
+    expect(checkRateLimit({ sender: 3, organisation: 3 }, limits)).toEqual({
+      allowed: false,
+      scope: "sender",
+      count: 3,
+      limit: 3,
+    });
+    expect(checkRateLimit({ sender: 1, organisation: 5 }, limits)).toEqual({
+      allowed: false,
+      scope: "organisation",
+      count: 5,
+      limit: 5,
+    });
+  });
+
+  it("counts the last hour's calculations per sender and per organisation, sub-domains included", async () => {
+    const now = new Date("2026-11-20T10:00:00Z");
+    const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+    await record("marie@editeur.fr", "A", minutesAgo(5));
+    await record("marie@editeur.fr", "B", minutesAgo(59));
+    await record("marie@editeur.fr", "C", minutesAgo(61)); // outside the hour
+    await record("paul@mail.editeur.fr", "D", minutesAgo(10));
+    await record("luc@notediteur.fr", "E", minutesAgo(10)); // another organisation
+    expect(await countRecentCalculations(db, "Marie@editeur.fr", now)).toEqual({
+      sender: 2,
+      organisation: 3,
+    });
+    expect(await countRecentCalculations(db, "paul@mail.editeur.fr", now)).toEqual({
+      sender: 1,
+      organisation: 3,
+    });
+  });
+});
+
+describe("the rate check the daemon calls", () => {
+  it("refuses the sender's next calculation once the configured limit is reached", async () => {
+    const now = new Date("2026-11-20T10:00:00Z");
+    const limits = rateLimitsOf({ rateLimitSenderPerHour: 2, rateLimitOrganisationPerHour: 300 });
+    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits)).toEqual({ allowed: true });
+    await record("marie@editeur.fr", "A", new Date(now.getTime() - 60_000));
+    await record("marie@editeur.fr", "B", new Date(now.getTime() - 30_000));
+    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits)).toMatchObject({
+      allowed: false,
+      scope: "sender",
+    });
+    expect(await checkCalculationRate(db, "paul@editeur.fr", now, limits)).toEqual({ allowed: true });
+  });
+
+  it("defaults to 60 per sender and 300 per organisation", () => {
+    const config = loadConfig({}, "/nonexistent");
+    expect(rateLimitsOf(config)).toEqual({ senderPerHour: 60, organisationPerHour: 300 });
+  });
+});

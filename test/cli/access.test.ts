@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handleAccessRequest } from "../../src/access/requests.ts";
+import { parseFreeMailList } from "../../src/access/rules.ts";
+import { runTranche } from "../helpers/cli.ts";
+import { contactMessage, insertInbound } from "../helpers/contact.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+
+const policy = {
+  autoApprove: true,
+  freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
+};
+let test: Awaited<ReturnType<typeof createTestDatabase>>;
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  for (const [n, sender, email] of [
+    [1, "jean.dupont@gmail.com", "jean.dupont@editeur.fr"],
+    [2, "inconnu@hotmail.fr", "inconnu@editeur.fr"],
+  ] as const) {
+    const messageId = `<gmail-${n}@mail.gmail.com>`;
+    const inboundMessageId = await insertInbound(test.db, { messageId, from: sender, subject: "Accès" });
+    await handleAccessRequest(test.db, {
+      message: contactMessage({ sender, messageId, inboundMessageId, text: `Merci d'autoriser ${email}` }),
+      request: { action: "grant", email, newEmail: null },
+      policy,
+      now: new Date("2026-11-20T10:00:00Z"),
+    });
+  }
+});
+afterAll(() => test.close());
+
+/** `tranche …` against this file's database, as support member "claire". */
+function tranche(args: string[], env: Record<string, string> = {}) {
+  return runTranche(args, { DATABASE_URL: test.url, TRANCHE_OPERATOR: "claire", ...env });
+}
+
+describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
+  it("lists pending requests, approves one and prints the confirmation it would send", async () => {
+    const pending = tranche(["access", "pending"]);
+    expect(pending.stdout).toMatch(
+      /A-000001\t.*autorisation jean\.dupont@editeur\.fr\tdemandée par jean\.dupont@gmail\.com\t\(messagerie grand public\)/,
+    );
+    expect(pending.stdout).toMatch(/A-000002\t/);
+
+    const approved = tranche(["access", "approve", "A-000001"]);
+    expect(approved).toMatchObject({ status: 0, stderr: "" });
+    expect(approved.stdout).toContain(
+      "À envoyer : courriel access-granted à jean.dupont@gmail.com, jean.dupont@editeur.fr : jean.dupont@editeur.fr est autorisée",
+    );
+    expect(approved.stdout).toContain("Demande A-000001 approuvée : l'adresse est autorisée.");
+
+    const again = tranche(["access", "approve", "A-000001"]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/déjà approuvée par support:claire/);
+  });
+
+  it("denies with a reason, and refuses a denial without one", async () => {
+    const missing = tranche(["access", "deny", "2"]);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain("--reason");
+    const denied = tranche(["access", "deny", "2", "--reason", "adresse personnelle"]);
+    expect(denied.stdout).toContain("courriel access-refused à inconnu@hotmail.fr");
+    expect(denied.stdout).toContain("Demande A-000002 refusée : adresse personnelle");
+    expect(tranche(["access", "pending"]).stdout).toContain("Aucune demande d'accès en attente.");
+  });
+
+  it("records operators' grants and revocations and shows the history of an address", async () => {
+    tranche(["access", "grant", "paul@editeur.fr"]);
+    tranche(["access", "grant", "paul@editeur.fr"]);
+    const revoked = tranche(["access", "revoke", "paul@editeur.fr"]);
+    expect(revoked.stdout).toContain("paul@editeur.fr n'est plus autorisée.");
+    const history = tranche(["access", "history", "paul@editeur.fr"]);
+    const lines = history.stdout.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /\tautorisation\tpaul@editeur\.fr\tdemandé par operator:claire\tdécidé par operator:claire$/,
+    );
+    expect(lines[1]).toMatch(/\tsans effet\tpaul@editeur\.fr\t.*\tdéjà autorisée$/);
+    expect(lines[2]).toMatch(/\tsuppression\tpaul@editeur\.fr\t/);
+
+    const all = tranche(["access", "history"]);
+    expect(all.stdout).toMatch(
+      /autorisation\tjean\.dupont@editeur\.fr\tdemandé par jean\.dupont@gmail\.com\tdécidé par support:claire demande A-000001 message <gmail-1@mail\.gmail\.com>/,
+    );
+    expect(all.stdout).toMatch(/refus\tinconnu@editeur\.fr\t.*motif : adresse personnelle/);
+  });
+});

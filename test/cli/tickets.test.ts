@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
+import type { CalculationRequest } from "../../src/engine/types.ts";
+import { calculate } from "../../src/reference/calculate.ts";
+import { openOrJoinTicket } from "../../src/support/tickets.ts";
+import { runTranche } from "../helpers/cli.ts";
+import { contactMessage, insertInbound, rawEmail } from "../helpers/contact.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { importSmallDataset } from "../helpers/datasets.ts";
+
+let test: Awaited<ReturnType<typeof createTestDatabase>>;
+let publicId: string;
+const now = new Date("2026-11-20T10:00:00Z");
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  const db = test.db;
+  const datasetId = await importSmallDataset(db, test.dir, "SAE 2023", {
+    finess: [["920000650", "CH de Nanterre", 14_000, 0]],
+    am: [["751234567", "radiologie", 900]],
+  });
+  const request: CalculationRequest = {
+    activity: "radiologie",
+    finessRadio: ["920 000 650"],
+    amRadio: ["751234567", "123456789"],
+    finessMn: [],
+    amMn: [],
+  };
+  const { result } = await calculate(db, request, { nuclearCoefficient: 5 });
+  const calc = await recordCalculation(
+    db,
+    {
+      request,
+      activityInferred: true,
+      result,
+      datasetId,
+      sender: "marie@editeur.fr",
+      recipient: "marie@editeur.fr",
+      reference: "CH de Nanterre",
+      inboundMessageId: null,
+    },
+    now,
+  );
+  publicId = calc.publicId;
+  await setResultMessageId(db, calc.id, "<result-1@example.test>");
+  const text =
+    "Bonjour,\nLa tranche A nous paraît fausse : le CH réalise plus de 15 000 examens.\nMarie Martin";
+  const subject = "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";
+  const inboundMessageId = await insertInbound(db, {
+    messageId: "<d1@editeur.fr>",
+    from: "marie@editeur.fr",
+    subject,
+    raw: rawEmail("marie@editeur.fr", subject, "<d1@editeur.fr>", text),
+  });
+  await openOrJoinTicket(
+    db,
+    {
+      ...contactMessage({
+        sender: "marie@editeur.fr",
+        subject,
+        messageId: "<d1@editeur.fr>",
+        inReplyTo: "<result-1@example.test>",
+        text,
+        inboundMessageId,
+      }),
+      category: "dispute",
+    },
+    now,
+  );
+  await db.outboxMessage.create({
+    data: {
+      messageId: "<ack-1@example.test>",
+      inboundMessageId,
+      kind: "ticket-ack",
+      envelopeFrom: "no-reply@example.test",
+      recipients: "marie@editeur.fr",
+      raw: Buffer.from("Subject: Votre demande T-000001"),
+      status: "sent",
+      sentAt: new Date("2026-11-20T10:00:05Z"),
+    },
+  });
+  // A subject carrying a terminal escape sequence must not reach support's terminal as such.
+  const purgedId = await insertInbound(db, {
+    messageId: "<q1@editeur.fr>",
+    from: "paul@editeur.fr",
+    subject: "Question",
+  });
+  await openOrJoinTicket(
+    db,
+    {
+      ...contactMessage({
+        sender: "paul@editeur.fr",
+        subject: `Question ${String.fromCharCode(27)}[2J`,
+        inboundMessageId: purgedId,
+      }),
+      category: "question",
+    },
+    now,
+  );
+  await importSmallDataset(db, test.dir, "SAE 2024", {
+    finess: [["920000650", "CH de Nanterre", 16_000, 0]],
+    am: [["751234567", "radiologie", 900]],
+  });
+});
+afterAll(() => test.close());
+
+/** `tranche …` against this file's database, as support member "claire". */
+function tranche(args: string[], env: Record<string, string> = {}) {
+  return runTranche(args, { DATABASE_URL: test.url, TRANCHE_OPERATOR: "claire", ...env });
+}
+
+describe("tranche tickets (support)", { timeout: 120_000 }, () => {
+  it("lists tickets, filtered by category", async () => {
+    const all = tranche(["tickets", "list"]);
+    expect(all.stdout.trim().split("\n")).toHaveLength(2);
+    const disputes = tranche(["tickets", "list", "--category", "dispute", "--status", "open"]);
+    expect(disputes.stdout.trim()).toMatch(
+      /^T-000001\touvert\tcontestation\t2026-11-20T10:00:00.000Z\tmarie@editeur\.fr\t« RE: Ségur .* »\t1 message\(s\), 1 calcul\(s\)$/,
+    );
+    const wrong = tranche(["tickets", "list", "--category", "litige"]);
+    expect(wrong.status).toBe(2);
+  });
+
+  it("shows the message and the disputed calculation with inputs, outputs, reasons and dataset", async () => {
+    const shown = tranche(["tickets", "show", "T-000001"]);
+    expect(shown.status).toBe(0);
+    const out = shown.stdout;
+    expect(out).toContain("Ticket T-000001 — contestation — ouvert");
+    expect(out).toContain("  | La tranche A nous paraît fausse : le CH réalise plus de 15 000 examens.");
+    expect(out).toContain(
+      "  Envoyé : ticket-ack à marie@editeur.fr — envoyé le 2026-11-20T10:00:05.000Z (<ack-1@example.test>)",
+    );
+    expect(out).toContain(`Calcul ${publicId} (réponse au courriel de résultat)`);
+    expect(out).toContain("Activité : radiologie (déduite des champs remplis)");
+    expect(out).toMatch(/Données de référence : version n°1 « SAE 2023 »/);
+    expect(out).toMatch(/No FINESS radiologie +: 920 000 650/);
+    expect(out).toMatch(/No AM radiologie +: 123456789 \(inconnu des données de référence\)/);
+    expect(out).toContain("Total : 14 900 + 5 × 0 = 14 900 ; tranche A");
+    const purged = tranche(["tickets", "show", "2"]);
+    expect(purged.stdout).toContain("(contenu purgé après la durée de conservation)");
+    expect(purged.stdout).toContain("Objet : Question \ufffd[2J");
+    expect(purged.stdout).not.toContain(String.fromCharCode(27));
+  });
+
+  it("recomputes on the active dataset and explains the difference, then closes", async () => {
+    const recomputed = tranche(["tickets", "recompute", "1"]);
+    expect(recomputed.stdout).toContain(`Calcul ${publicId} — référence « CH de Nanterre »`);
+    expect(recomputed.stdout).toContain("Données de référence : n°1 « SAE 2023 » → n°2 « SAE 2024 »");
+    expect(recomputed.stdout).toContain("Tranche : A → B");
+    expect(recomputed.stdout).toContain(
+      "- No FINESS radiologie 920000650 : valide → valide ; chiffres modifiés dans les données de référence (14 000 examens de radiologie, 0 de médecine nucléaire → 16 000 examens de radiologie, 0 de médecine nucléaire)",
+    );
+    const closed = tranche(["tickets", "close", "1", "--note", "Tranche confirmée avec les données 2024"]);
+    expect(closed.stdout).toContain("Ticket T-000001 fermé.");
+    expect(tranche(["tickets", "list", "--status", "closed"]).stdout).toMatch(/^T-000001\tfermé/);
+  });
+});

@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import { decide } from "../../src/decide/decision.ts";
+import type { CalculationIntake, Intake } from "../../src/intake/types.ts";
+import { defaultPolicy } from "../helpers/intake.ts";
+
+const SENDER = "jean.dupont@editeur-radiologie.fr";
+
+function intake(overrides: Partial<Intake> = {}): Intake {
+  return {
+    kind: "support",
+    mailbox: "contact",
+    messageId: "<m@editeur-radiologie.fr>",
+    inReplyTo: null,
+    references: [],
+    from: SENDER,
+    fromName: "Jean Dupont",
+    subject: "Demande",
+    date: null,
+    authentication: {
+      authenticated: true,
+      mode: "authentication-results",
+      method: "dmarc",
+      detail: "dmarc=pass",
+      warning: null,
+    },
+    automated: null,
+    calculation: null,
+    access: null,
+    support: { category: "question", repliesToResult: false },
+    unreadable: null,
+    calculationIds: [],
+    ownText: "",
+    attachments: [],
+    ...overrides,
+  };
+}
+
+function calculation(overrides: Partial<CalculationIntake> = {}): Intake {
+  return intake({
+    kind: "calculation",
+    mailbox: "submissions",
+    support: null,
+    calculation: {
+      recipient: null,
+      reference: "CH de Lens",
+      referenceSource: "label",
+      activity: "radiologie",
+      activityInferred: false,
+      lists: { finessRadio: ["920000650"], amRadio: [], finessMn: [], amMn: [] },
+      sources: ["body"],
+      problems: [],
+      ...overrides,
+    },
+  });
+}
+
+const authorised = { senderAuthorised: true, recipientAuthorised: null };
+const policy = defaultPolicy();
+
+describe("decide", () => {
+  it("never answers automated mail, whatever else it contains", () => {
+    const decision = decide(
+      intake({ kind: "automated", automated: { reason: "out-of-office", detail: "subject" } }),
+      authorised,
+      policy,
+    );
+    expect(decision).toEqual({ action: "ignore-automated", reason: "out-of-office", detail: "subject" });
+  });
+
+  it("never replies to an unauthenticated sender, even an authorised one", () => {
+    const unauthenticated = calculation();
+    unauthenticated.authentication = {
+      ...unauthenticated.authentication,
+      authenticated: false,
+      detail: "dmarc=fail",
+    };
+    expect(decide(unauthenticated, authorised, policy)).toEqual({
+      action: "quarantine-unauthenticated",
+      detail: "dmarc=fail",
+    });
+  });
+
+  it("answers an authorised sender's readable request with the result, to the sender", () => {
+    expect(decide(calculation(), authorised, policy)).toEqual({
+      action: "reply-result",
+      recipient: SENDER,
+      recipientNote: null,
+    });
+  });
+
+  it("answers a calculation request sent to contact@ too", () => {
+    expect(decide({ ...calculation(), mailbox: "contact" }, authorised, policy).action).toBe("reply-result");
+  });
+
+  it("sends the result to the labelled Email only when it is authorised and of the sender's organisation", () => {
+    const colleague = "claire.martin@editeur-radiologie.fr";
+    expect(
+      decide(
+        calculation({ recipient: colleague }),
+        { senderAuthorised: true, recipientAuthorised: true },
+        policy,
+      ),
+    ).toMatchObject({
+      recipient: colleague,
+    });
+    expect(
+      decide(
+        calculation({ recipient: colleague }),
+        { senderAuthorised: true, recipientAuthorised: false },
+        policy,
+      ),
+    ).toMatchObject({
+      recipient: SENDER,
+      recipientNote: "recipient-not-authorised",
+    });
+    expect(
+      decide(
+        calculation({ recipient: "sophie@distrib-imagerie.fr" }),
+        { senderAuthorised: true, recipientAuthorised: true },
+        policy,
+      ),
+    ).toMatchObject({ recipient: SENDER, recipientNote: "recipient-other-organisation" });
+  });
+
+  it("tells an authenticated but unauthorised sender how to ask for access", () => {
+    expect(decide(calculation(), { senderAuthorised: false, recipientAuthorised: null }, policy)).toEqual({
+      action: "reply-unauthorised",
+      to: SENDER,
+    });
+  });
+
+  it("answers an unreadable request with help naming its problems", () => {
+    expect(decide(calculation({ problems: ["missing-reference"] }), authorised, policy)).toEqual({
+      action: "reply-help",
+      to: SENDER,
+      problems: ["missing-reference"],
+    });
+  });
+
+  it("applies a same-organisation access request by rule, and says which", () => {
+    const request = { action: "change" as const, email: SENDER, newEmail: "j.dupont@editeur-radiologie.fr" };
+    expect(
+      decide(
+        intake({ kind: "access", support: null, access: { status: "request", request } }),
+        authorised,
+        policy,
+      ),
+    ).toEqual({
+      action: "access-changed",
+      request,
+      requester: SENDER,
+    });
+  });
+
+  it("keeps for support an access request for another organisation or under the review policy", () => {
+    const request = { action: "grant" as const, email: "x@distrib-imagerie.fr", newEmail: null };
+    const access = intake({ kind: "access", support: null, access: { status: "request", request } });
+    expect(decide(access, authorised, policy)).toMatchObject({
+      action: "access-pending",
+      reason: "other-organisation",
+    });
+    const own = intake({
+      kind: "access",
+      support: null,
+      access: { status: "request", request: { ...request, email: "x@editeur-radiologie.fr" } },
+    });
+    expect(decide(own, authorised, defaultPolicy({ autoApprove: false }))).toMatchObject({
+      action: "access-pending",
+      reason: "review-policy",
+    });
+  });
+
+  it("opens an access-review ticket for an ambiguous access request", () => {
+    const ambiguous = intake({
+      kind: "access",
+      support: null,
+      access: { status: "ambiguous", action: "grant", reason: "several-addresses" },
+    });
+    expect(decide(ambiguous, authorised, policy)).toEqual({ action: "ticket", category: "access-review" });
+  });
+
+  it("opens a ticket of the message's category for support messages", () => {
+    expect(
+      decide(intake({ support: { category: "dispute", repliesToResult: true } }), authorised, policy),
+    ).toEqual({
+      action: "ticket",
+      category: "dispute",
+    });
+  });
+
+  it("refuses a too-large request with help on the submission inbox, a ticket on contact@", () => {
+    const tooLarge = intake({
+      kind: "unreadable",
+      support: null,
+      unreadable: { reason: "body-too-large", detail: "" },
+    });
+    expect(decide({ ...tooLarge, mailbox: "submissions" }, authorised, policy)).toEqual({
+      action: "reply-help",
+      to: SENDER,
+      problems: ["body-too-large"],
+    });
+    expect(decide(tooLarge, authorised, policy)).toEqual({ action: "ticket", category: "other" });
+  });
+});

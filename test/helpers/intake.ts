@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseFreeMailList } from "../../src/access/rules.ts";
+import type { DecisionPolicy } from "../../src/decide/decision.ts";
+import type { IntakeContext, Mailbox } from "../../src/intake/types.ts";
+
+export const MAIL_FIXTURES = join(import.meta.dirname, "..", "fixtures", "mail");
+
+export function mailFixture(name: string): Buffer {
+  return readFileSync(join(MAIL_FIXTURES, name));
+}
+
+/** The context of the default configuration (authserv-id mx.example.test, example.test addresses). */
+export function intakeContext(
+  overrides: Partial<IntakeContext> = {},
+  mailbox: Mailbox = "submissions",
+): IntakeContext {
+  return {
+    mailbox,
+    addresses: {
+      contact: "contact@example.test",
+      submission: "calcul@example.test",
+      noreply: "no-reply@example.test",
+    },
+    authMode: "authentication-results",
+    authservId: "mx.example.test",
+    limits: {
+      maxBodyBytes: 1024 * 1024,
+      maxAttachmentBytes: 5 * 1024 * 1024,
+      maxAttachments: 10,
+      maxIdentifiers: 5000,
+    },
+    ...overrides,
+  };
+}
+
+/** The free-mail list shipped in config/, with automatic decisions on. */
+export function defaultPolicy(overrides: Partial<DecisionPolicy> = {}): DecisionPolicy {
+  const list = readFileSync(join(import.meta.dirname, "..", "..", "config", "free-mail-domains.txt"), "utf8");
+  return { autoApprove: true, freeMail: parseFreeMailList(list), ...overrides };
+}
+
+/** Raw message bytes from header lines and a body (CRLF), for focused unit tests. */
+export function rawMessage(headers: Record<string, string>, body: string): Buffer {
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\r\n");
+  return Buffer.from(`${head}\r\n\r\n${body.replace(/\r?\n/g, "\r\n")}`, "utf8");
+}
+
+/** Headers of an authenticated message from `from` (DMARC pass from the trusted server). */
+export function authenticatedHeaders(
+  from: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const domain = from.slice(from.lastIndexOf("@") + 1).replace(/>$/, "");
+  return {
+    "Authentication-Results": `mx.example.test; dkim=pass header.d=${domain}; spf=pass smtp.mailfrom=${domain}; dmarc=pass header.from=${domain}`,
+    From: from,
+    To: "calcul@example.test",
+    Subject: "Demande de calcul",
+    Date: "Mon, 17 Nov 2025 10:12:01 +0100",
+    "Message-ID": "<unit.1@editeur-radiologie.fr>",
+    "MIME-Version": "1.0",
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Transfer-Encoding": "8bit",
+    ...extra,
+  };
+}

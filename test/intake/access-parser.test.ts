@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { parseAccessRequest } from "../../src/intake/access-parser.ts";
+
+const context = {
+  sender: "jean.dupont@editeur-radiologie.fr",
+  ownAddresses: ["contact@example.test", "calcul@example.test", "no-reply@example.test"],
+};
+const read = (text: string) => parseAccessRequest(text, context);
+
+describe("parseAccessRequest", () => {
+  it("understands a grant in free French text", () => {
+    expect(read("Merci d'autoriser l'accès au service pour paul.leroy@editeur-radiologie.fr")).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+  });
+
+  it("understands a revoke", () => {
+    const parsed = read("Pouvez-vous supprimer l'accès de marc.durand@editeur-radiologie.fr ?");
+    expect(parsed).toMatchObject({
+      status: "request",
+      request: { action: "revoke", email: "marc.durand@editeur-radiologie.fr" },
+    });
+  });
+
+  it("understands « remplacer a par b » and « ancien … nouveau … »", () => {
+    expect(read("merci de remplacer a.b@editeur.fr par c.d@editeur.fr")).toMatchObject({
+      request: { action: "change", email: "a.b@editeur.fr", newEmail: "c.d@editeur.fr" },
+    });
+    expect(read("Modification de mail : ancien : a.b@editeur.fr nouveau : c.d@editeur.fr")).toMatchObject({
+      request: { action: "change", email: "a.b@editeur.fr", newEmail: "c.d@editeur.fr" },
+    });
+    expect(read("nouvelle adresse : c.d@editeur.fr (ancienne adresse : a.b@editeur.fr)")).toMatchObject({
+      request: { action: "change", email: "a.b@editeur.fr", newEmail: "c.d@editeur.fr" },
+    });
+  });
+
+  it("understands an address-less request as about the sender", () => {
+    expect(read("Je souhaite obtenir un accès au service.")).toMatchObject({
+      request: { action: "grant", email: context.sender },
+    });
+    expect(read("Merci de supprimer mon accès.")).toMatchObject({
+      request: { action: "revoke", email: context.sender },
+    });
+  });
+
+  it("ignores the sender's own address repeated in the signature", () => {
+    const parsed = read(
+      "Merci d'autoriser l'accès pour paul@editeur-radiologie.fr\n\nJean\njean.dupont@editeur-radiologie.fr",
+    );
+    expect(parsed).toMatchObject({ request: { email: "paul@editeur-radiologie.fr" } });
+  });
+
+  it("never guesses: several addresses, both actions, a change without a new address", () => {
+    expect(read("Merci d'autoriser l'accès pour a@editeur.fr et b@editeur.fr")).toMatchObject({
+      status: "ambiguous",
+      reason: "several-addresses",
+    });
+    expect(read("Supprimer l'accès de a@editeur.fr et donner un accès à son remplaçant")).toMatchObject({
+      status: "ambiguous",
+      reason: "several-actions",
+    });
+    expect(read("Je voudrais modifier mon adresse mail")).toMatchObject({
+      status: "ambiguous",
+      reason: "change-without-new-address",
+    });
+  });
+
+  it("understands the other ways suppliers phrase it", () => {
+    expect(
+      read("Pouvez-vous créer un accès pour notre collaboratrice Anne Roux (anne.roux@editeur.fr) ?"),
+    ).toMatchObject({
+      request: { action: "grant", email: "anne.roux@editeur.fr" },
+    });
+    expect(read("Merci d'ajouter paul@editeur.fr à la liste des utilisateurs autorisés.")).toMatchObject({
+      request: { action: "grant", email: "paul@editeur.fr" },
+    });
+    expect(
+      read("Suite au départ de Marc (marc.durand@editeur.fr), merci de désactiver son compte."),
+    ).toMatchObject({
+      request: { action: "revoke", email: "marc.durand@editeur.fr" },
+    });
+    expect(read("Objet de la demande : suppression d'accès\nEmail concerné : marc@editeur.fr")).toMatchObject(
+      {
+        request: { action: "revoke", email: "marc@editeur.fr" },
+      },
+    );
+    expect(
+      read("Nouvelle adresse pour Jean : j.dupont@editeur.fr (ancienne : jean.dupont@editeur.fr)"),
+    ).toMatchObject({
+      request: { action: "change", email: "jean.dupont@editeur.fr", newEmail: "j.dupont@editeur.fr" },
+    });
+  });
+
+  it("does not read a dispute or a question as an access request", () => {
+    expect(read("L'établissement est pourtant autorisé par l'ARS, le résultat est faux.")).toEqual({
+      status: "none",
+    });
+    expect(read("Pouvez-vous modifier le calcul et me répondre par mail ?")).toEqual({ status: "none" });
+  });
+
+  it("never names one of the service's own addresses", () => {
+    expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
+      request: { email: context.sender },
+    });
+  });
+});

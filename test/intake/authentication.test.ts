@@ -1,0 +1,195 @@
+import { generateKeyPairSync } from "node:crypto";
+import { dkimSign } from "mailauth";
+import { describe, expect, it } from "vitest";
+import {
+  authenticateFromHeaders,
+  parseAuthenticationResults,
+  trustedConnection,
+  trustFrom,
+  verifyMessage,
+} from "../../src/intake/authentication.ts";
+
+const FROM = "jean.dupont@editeur-radiologie.fr";
+
+describe("parseAuthenticationResults", () => {
+  it("reads the authserv-id, methods, results and properties, ignoring comments and folding", () => {
+    const parsed = parseAuthenticationResults(
+      "mx.example.test (Postfix);\r\n\tdkim=pass (2048-bit key; unprotected) header.d=editeur-radiologie.fr header.s=sel1;\r\n\tspf=pass (domain of x designates 192.0.2.1) smtp.mailfrom=jean@editeur-radiologie.fr;\r\n\tdmarc=pass (p=QUARANTINE) header.from=editeur-radiologie.fr",
+    );
+    expect(parsed?.authservId).toBe("mx.example.test");
+    expect(parsed?.results).toEqual([
+      {
+        method: "dkim",
+        result: "pass",
+        properties: { "header.d": "editeur-radiologie.fr", "header.s": "sel1" },
+      },
+      { method: "spf", result: "pass", properties: { "smtp.mailfrom": "jean@editeur-radiologie.fr" } },
+      { method: "dmarc", result: "pass", properties: { "header.from": "editeur-radiologie.fr" } },
+    ]);
+  });
+
+  it("reads `none` as no result and keeps quoted values whole", () => {
+    expect(parseAuthenticationResults("mx.example.test; none")?.results).toEqual([]);
+    const parsed = parseAuthenticationResults('mx.example.test; dkim=pass header.d="editeur-radiologie.fr"');
+    expect(parsed?.results[0]?.properties["header.d"]).toBe("editeur-radiologie.fr");
+  });
+});
+
+describe("authenticateFromHeaders", () => {
+  const header = (results: string, id = "mx.example.test") => `${id}; ${results}`;
+
+  it("accepts a DMARC pass written by the trusted server", () => {
+    const outcome = authenticateFromHeaders(
+      [header("dmarc=pass header.from=editeur-radiologie.fr")],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome).toMatchObject({ authenticated: true, method: "dmarc" });
+  });
+
+  it("accepts an aligned DKIM pass from a parent or sub-domain (relaxed alignment)", () => {
+    const outcome = authenticateFromHeaders(
+      [header("dkim=pass header.d=mail.editeur-radiologie.fr")],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome).toMatchObject({ authenticated: true, method: "dkim" });
+  });
+
+  it("refuses an SPF pass for another organisation's envelope sender", () => {
+    const outcome = authenticateFromHeaders(
+      [header("spf=pass smtp.mailfrom=bounce@esp.example.net")],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome.authenticated).toBe(false);
+    expect(outcome.detail).toContain("spf=pass");
+  });
+
+  it("refuses a DMARC pass about another From domain", () => {
+    const outcome = authenticateFromHeaders(
+      [header("dmarc=pass header.from=autre-editeur.fr")],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome.authenticated).toBe(false);
+  });
+
+  it("trusts only the topmost header of the configured authserv-id: a forged pass below is ignored", () => {
+    const outcome = authenticateFromHeaders(
+      [
+        header("dmarc=fail header.from=editeur-radiologie.fr"),
+        header("dmarc=pass header.from=editeur-radiologie.fr"),
+      ],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome.authenticated).toBe(false);
+  });
+
+  it("ignores results written by any other server", () => {
+    const outcome = authenticateFromHeaders(
+      [header("dmarc=pass header.from=editeur-radiologie.fr", "mx.attacker.test")],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome).toMatchObject({
+      authenticated: false,
+      detail: "no Authentication-Results from mx.example.test",
+    });
+  });
+
+  it("authenticates nobody without a single From address", () => {
+    expect(authenticateFromHeaders([header("dmarc=pass")], null, "mx.example.test").authenticated).toBe(
+      false,
+    );
+  });
+});
+
+describe("trust-from demo mode", () => {
+  it("believes the From address and warns every time", () => {
+    expect(trustFrom(FROM)).toMatchObject({ authenticated: true, mode: "trust-from" });
+    expect(trustFrom(FROM).warning).toMatch(/forged/);
+  });
+});
+
+describe("trustedConnection", () => {
+  it("takes the client of the Received header written by our own server, not the sender's", () => {
+    const connection = trustedConnection(
+      [
+        "from smtp.editeur-radiologie.fr (smtp.editeur-radiologie.fr [192.0.2.25]) by mx.example.test (Postfix) with ESMTPS id 1; Mon, 17 Nov 2025 10:12:03 +0100",
+        "from [10.0.0.5] (unknown [10.0.0.5]) by smtp.editeur-radiologie.fr with ESMTPSA; Mon, 17 Nov 2025 10:12:02 +0100",
+      ],
+      "mx.example.test",
+    );
+    expect(connection).toEqual({ ip: "192.0.2.25", helo: "smtp.editeur-radiologie.fr" });
+  });
+});
+
+describe("verify mode (mailauth, offline resolver)", () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const publicDer = publicKey.export({ type: "spki", format: "der" }).toString("base64");
+  const records: Record<string, string[][]> = {
+    "sel1._domainkey.editeur-radiologie.fr:TXT": [[`v=DKIM1; k=rsa; p=${publicDer}`]],
+    "_dmarc.editeur-radiologie.fr:TXT": [["v=DMARC1; p=reject"]],
+    "editeur-radiologie.fr:TXT": [["v=spf1 ip4:192.0.2.25 -all"]],
+  };
+  const resolver = async (name: string, type: string) => {
+    const found = records[`${name}:${type}`];
+    if (found) return found;
+    throw Object.assign(new Error(`no ${type} for ${name}`), { code: "ENOTFOUND" });
+  };
+  const message = [
+    "From: Jean Dupont <jean.dupont@editeur-radiologie.fr>",
+    "To: calcul@example.test",
+    "Subject: Demande de calcul",
+    "Date: Mon, 17 Nov 2025 10:12:01 +0100",
+    "Message-ID: <verify.1@editeur-radiologie.fr>",
+    "",
+    "Référence : CH de Lens",
+    "FINESS radiologie : 920000650",
+    "",
+  ].join("\r\n");
+  // mailauth reads the keys from `signatureData` (its typings say otherwise).
+  const sign = (text: string) =>
+    dkimSign(text, {
+      signatureData: [
+        {
+          signingDomain: "editeur-radiologie.fr",
+          selector: "sel1",
+          privateKey: privateKey.export({ type: "pkcs1", format: "pem" }),
+        },
+      ],
+    } as unknown as Parameters<typeof dkimSign>[1]);
+  const options = {
+    authservId: "mx.example.test",
+    resolver,
+    sender: FROM,
+    connection: { ip: "192.0.2.25", helo: "smtp.editeur-radiologie.fr" },
+  };
+
+  it("authenticates a message whose DKIM signature verifies", async () => {
+    const signed = await sign(message);
+    const raw = Buffer.from(signed.signatures + message);
+    const outcome = await verifyMessage(raw, FROM, {
+      ...options,
+      connection: { ip: "203.0.113.9", helo: null },
+    });
+    expect(outcome).toMatchObject({ authenticated: true, mode: "verify" });
+  });
+
+  it("does not authenticate a signed message altered on the way, from an IP the SPF record refuses", async () => {
+    const signed = await sign(message);
+    const raw = Buffer.from(signed.signatures + message.replace("920000650", "750712184"));
+    const outcome = await verifyMessage(raw, FROM, {
+      ...options,
+      connection: { ip: "203.0.113.9", helo: null },
+    });
+    expect(outcome.authenticated).toBe(false);
+  });
+
+  it("authenticates an unsigned message sent from an IP the sender's SPF record allows", async () => {
+    const outcome = await verifyMessage(Buffer.from(message), FROM, options);
+    expect(outcome).toMatchObject({ authenticated: true });
+  });
+});

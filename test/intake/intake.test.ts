@@ -1,0 +1,200 @@
+import MailComposer from "nodemailer/lib/mail-composer";
+import { describe, expect, it } from "vitest";
+import { rawBudget, readInbound } from "../../src/intake/intake.ts";
+import { authenticatedHeaders, intakeContext, mailFixture, rawMessage } from "../helpers/intake.ts";
+
+const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
+
+describe("readInbound", () => {
+  it("carries what threading and support need: ids, references, sender, subject, date", async () => {
+    const intake = await readInbound(
+      mailFixture("dispute-reply-to-result-gmail.eml"),
+      intakeContext({}, "contact"),
+    );
+    expect(intake.messageId).toMatch(/^<dispute-reply-to-result-gmail\.\d+@editeur-radiologie\.fr>$/);
+    expect(intake.inReplyTo).toBe("<5b1f0c8e-2f7a-4c7e-9d61-0c3a1f4e8b21@example.test>");
+    expect(intake.references).toEqual(["<5b1f0c8e-2f7a-4c7e-9d61-0c3a1f4e8b21@example.test>"]);
+    expect(intake.from).toBe("jean.dupont@editeur-radiologie.fr");
+    expect(intake.fromName).toBe("Jean Dupont");
+    expect(intake.date?.toISOString()).toBe("2025-11-17T09:12:01.000Z");
+    expect(intake.calculationIds).toEqual(["TR-2026-000123"]);
+    expect(intake.ownText).toContain("Le FINESS 750712185 est indiqué comme invalide");
+    expect(intake.ownText).not.toContain("Données valides");
+  });
+
+  it("leaves the date empty when the Date header is missing or unreadable, never the current time", async () => {
+    for (const date of ["", "le 17 novembre vers midi"]) {
+      const headers = { ...authenticatedHeaders(JEAN), Date: date };
+      const intake = await readInbound(rawMessage(headers, "Bonjour"), intakeContext({}, "contact"));
+      expect(intake.date).toBeNull();
+    }
+  });
+
+  it("never throws: empty input, binary garbage and a header without body all end with a result", async () => {
+    const inputs = [
+      Buffer.alloc(0),
+      Buffer.from([0, 1, 2, 255, 254, 10, 13, 0, 58, 58]),
+      Buffer.from(
+        "From: \r\nSubject: =?bogus?Q?x?=\r\nContent-Type: multipart/mixed; boundary=\r\n\r\n--\r\n",
+      ),
+    ];
+    for (const raw of inputs) {
+      const intake = await readInbound(raw, intakeContext());
+      expect(intake.authentication.authenticated).toBe(false);
+      expect(["unreadable", "calculation", "support"]).toContain(intake.kind);
+    }
+  });
+
+  it("refuses a body over the limit instead of truncating it, and reads it quickly enough not to hang", async () => {
+    const line = "FINESS radiologie : 920000650; 750712184 ".repeat(40);
+    const body = `Référence : Test\n${`${line}\n`.repeat(Math.ceil((2 * 1024 * 1024) / line.length))}`;
+    const intake = await readInbound(rawMessage(authenticatedHeaders(JEAN), body), intakeContext());
+    expect(intake.kind).toBe("unreadable");
+    expect(intake.unreadable?.reason).toBe("body-too-large");
+    expect(intake.from).toBe("jean.dupont@editeur-radiologie.fr");
+  });
+
+  it("reads only the header of a message over the raw budget and says it is too large", async () => {
+    const context = intakeContext({
+      limits: { maxBodyBytes: 10_000, maxAttachmentBytes: 10_000, maxAttachments: 1, maxIdentifiers: 100 },
+    });
+    const body = "x".repeat(rawBudget(context) + 10);
+    const intake = await readInbound(rawMessage(authenticatedHeaders(JEAN), body), context);
+    expect(intake.kind).toBe("unreadable");
+    expect(intake.unreadable?.reason).toBe("message-too-large");
+    expect(intake.authentication.authenticated).toBe(true);
+    expect(intake.subject).toBe("Demande de calcul");
+  });
+
+  it("still recognises automated mail that is too large (a bounce quoting a huge message)", async () => {
+    const context = intakeContext({
+      limits: { maxBodyBytes: 1000, maxAttachmentBytes: 1000, maxAttachments: 1, maxIdentifiers: 100 },
+    });
+    const raw = rawMessage(
+      authenticatedHeaders("MAILER-DAEMON@mx.example.test", { "Return-Path": "<>" }),
+      "y".repeat(rawBudget(context) + 1),
+    );
+    const intake = await readInbound(raw, context);
+    expect(intake.kind).toBe("automated");
+    expect(intake.automated?.reason).toBe("bounce");
+  });
+
+  it("reads a long but legitimate request of many identifiers in one go", async () => {
+    const ids = Array.from({ length: 3000 }, (_, i) => String(751000000 + i));
+    const body = `Référence : Grand groupe\nActivité : radiologie\nAM radiologie : ${ids.join("; ")}\n`;
+    const intake = await readInbound(rawMessage(authenticatedHeaders(JEAN), body), intakeContext());
+    expect(intake.calculation?.lists.amRadio).toHaveLength(3000);
+    expect(intake.calculation?.problems).toEqual([]);
+  });
+
+  it("refuses more identifiers than the limit with a named problem", async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => String(751000000 + i));
+    const body = `Référence : Groupe\nActivité : radiologie\nAM radiologie : ${ids.join("; ")}\n`;
+    const context = intakeContext({
+      limits: { maxBodyBytes: 100_000, maxAttachmentBytes: 100_000, maxAttachments: 2, maxIdentifiers: 10 },
+    });
+    const intake = await readInbound(rawMessage(authenticatedHeaders(JEAN), body), context);
+    expect(intake.calculation?.problems).toEqual(["too-many-identifiers"]);
+  });
+
+  it("refuses an order-form table larger than the attachment limit", async () => {
+    const csv = `Nom;FINESS;Activité\n${"CH X;920000650;radiologie\n".repeat(200)}`;
+    const raw = await new MailComposer({
+      from: JEAN,
+      to: "calcul@example.test",
+      subject: "Gros tableau",
+      text: "Bonjour, le tableau en pièce jointe.",
+      attachments: [{ filename: "tableau.csv", content: csv, contentType: "text/csv" }],
+      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+    })
+      .compile()
+      .build();
+    const context = intakeContext({
+      limits: { maxBodyBytes: 100_000, maxAttachmentBytes: 1000, maxAttachments: 2, maxIdentifiers: 1000 },
+    });
+    const intake = await readInbound(raw, context);
+    expect(intake.kind).toBe("calculation");
+    expect(intake.calculation?.problems).toContain("attachment-too-large");
+  });
+
+  it("answers a complete request even when the signed PDF order form is attached too", async () => {
+    const raw = await new MailComposer({
+      from: JEAN,
+      to: "calcul@example.test",
+      subject: "CH de Lens",
+      text: "Activité : radiologie\nFINESS radiologie : 920000650",
+      attachments: [{ filename: "BDC signé.pdf", content: Buffer.from("%PDF-1.4 …") }],
+      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+    })
+      .compile()
+      .build();
+    const intake = await readInbound(raw, intakeContext());
+    expect(intake.calculation?.problems).toEqual([]);
+  });
+
+  it("reads the order-form table after many inline signature images", async () => {
+    const logo = { content: Buffer.from("GIF89a"), contentType: "image/gif", cid: "logo" };
+    const raw = await new MailComposer({
+      from: JEAN,
+      to: "calcul@example.test",
+      subject: "CH de Lens",
+      html: '<p>Tableau joint.</p><img src="cid:logo0">',
+      attachments: [
+        ...Array.from({ length: 4 }, (_, i) => ({ ...logo, filename: `image00${i}.gif`, cid: `logo${i}` })),
+        { filename: "tableau.csv", content: "Nom;FINESS;Activité\nCH de Lens;920000650;radiologie\n" },
+      ],
+      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+    })
+      .compile()
+      .build();
+    const context = intakeContext({
+      limits: { maxBodyBytes: 100_000, maxAttachmentBytes: 100_000, maxAttachments: 2, maxIdentifiers: 100 },
+    });
+    const intake = await readInbound(raw, context);
+    expect(intake.calculation?.lists.finessRadio).toEqual(["920000650"]);
+  });
+
+  it("does not answer as a request a reply quoting a result email with only thanks", async () => {
+    const quoted =
+      "Merci !\n\nLe lun. 17 nov. 2025 à 10:12, <no-reply@example.test> a écrit :\n> FINESS radiologie : 920000650\n> La tranche de financement calculée est = C\n";
+    const intake = await readInbound(
+      rawMessage(authenticatedHeaders(JEAN, { Subject: "Re: résultat" }), quoted),
+      intakeContext({}, "submissions"),
+    );
+    expect(intake.kind).toBe("support");
+    expect(intake.support?.repliesToResult).toBe(true);
+  });
+
+  it("says loudly that trust-from mode believes any From", async () => {
+    const raw = rawMessage({ ...authenticatedHeaders(JEAN), "Authentication-Results": "none" }, "Bonjour");
+    const intake = await readInbound(raw, intakeContext({ authMode: "trust-from" }));
+    expect(intake.authentication.authenticated).toBe(true);
+    expect(intake.authentication.warning).toMatch(/trust-from/);
+  });
+
+  it("in verify mode without a resolver authenticates nobody", async () => {
+    const intake = await readInbound(
+      mailFixture("calc-thunderbird-plain-mixte.eml"),
+      intakeContext({ authMode: "verify" }),
+    );
+    expect(intake.authentication).toMatchObject({ authenticated: false, mode: "verify" });
+  });
+});
+
+describe("readInbound on hostile bodies", () => {
+  const cases: [string, string][] = [
+    ["one long line of spaces", `Référence : x${" ".repeat(900_000)}y`],
+    ["one long word with no @", `Merci d'autoriser l'accès ${"a.b".repeat(300_000)}`],
+    ["a long run of table bars", `FINESS radiologie : 920000650${"| ".repeat(400_000)}x`],
+    ["many label-like lines", "FINESS radiologie :\n".repeat(40_000)],
+  ];
+  for (const [name, body] of cases) {
+    it(`finishes with a result on ${name}`, async () => {
+      const intake = await readInbound(
+        rawMessage(authenticatedHeaders(JEAN), body),
+        intakeContext({}, "contact"),
+      );
+      expect(intake.kind).not.toBe("unreadable");
+    });
+  }
+});

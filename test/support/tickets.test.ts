@@ -1,0 +1,325 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
+import type { Db } from "../../src/db/client.ts";
+import type { CalculationRequest } from "../../src/engine/types.ts";
+import { calculate } from "../../src/reference/calculate.ts";
+import {
+  closeTicket,
+  formatTicketNumber,
+  getTicket,
+  listTickets,
+  openOrJoinTicket,
+  parseTicketNumber,
+  recomputeTicket,
+} from "../../src/support/tickets.ts";
+import { contactMessage, insertInbound, rawEmail } from "../helpers/contact.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { importSmallDataset } from "../helpers/datasets.ts";
+
+const now = new Date("2026-11-20T10:00:00Z");
+const later = new Date("2026-11-21T09:00:00Z");
+const request: CalculationRequest = {
+  activity: "radiologie",
+  finessRadio: ["920000650"],
+  amRadio: ["751234567"],
+  finessMn: [],
+  amMn: [],
+};
+
+let test: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Db;
+let datasetId: number;
+beforeEach(async () => {
+  test = await createTestDatabase();
+  db = test.db;
+  datasetId = await importSmallDataset(db, test.dir, "SAE 2023", {
+    finess: [["920000650", "CH de Nanterre", 14_000, 0]],
+    am: [["751234567", "radiologie", 900]],
+  });
+});
+afterEach(() => test.close());
+
+async function calculation(sender: string, reference: string, resultMessageId?: string) {
+  const { result } = await calculate(db, request, { nuclearCoefficient: 5 });
+  const recorded = await recordCalculation(
+    db,
+    {
+      request,
+      activityInferred: false,
+      result,
+      datasetId,
+      sender,
+      recipient: sender,
+      reference,
+      inboundMessageId: null,
+    },
+    now,
+  );
+  if (resultMessageId) await setResultMessageId(db, recorded.id, resultMessageId);
+  return recorded;
+}
+
+async function received(partial: {
+  from: string;
+  subject: string;
+  messageId: string;
+  text: string;
+  inReplyTo?: string;
+  references?: string[];
+  authenticated?: boolean;
+}) {
+  const inboundMessageId = await insertInbound(db, {
+    messageId: partial.messageId,
+    from: partial.from,
+    subject: partial.subject,
+    raw: rawEmail(partial.from, partial.subject, partial.messageId, partial.text),
+  });
+  return contactMessage({
+    sender: partial.from,
+    subject: partial.subject,
+    messageId: partial.messageId,
+    text: partial.text,
+    inReplyTo: partial.inReplyTo ?? null,
+    references: partial.references ?? [],
+    authenticated: partial.authenticated ?? true,
+    inboundMessageId,
+  });
+}
+
+describe("support tickets", () => {
+  it("opens a ticket for a question, attaches the message and acknowledges it", async () => {
+    const message = await received({
+      from: "Marie.Martin@mail.editeur.fr",
+      subject: "Question sur les FINESS juridiques",
+      messageId: "<q1@editeur.fr>",
+      text: "Bonjour,\nPeut-on saisir un FINESS juridique ?\nCordialement,\nMarie Martin",
+    });
+    const outcome = await openOrJoinTicket(db, { ...message, category: "question" }, now);
+    expect(outcome).toMatchObject({ joined: false, reopened: false, linked: [] });
+    expect(outcome.ticket.number).toBe(formatTicketNumber(outcome.ticket.id));
+    expect(outcome.notification).toEqual({
+      template: "ticket-ack",
+      to: ["marie.martin@mail.editeur.fr"],
+      inReplyTo: "<q1@editeur.fr>",
+      facts: {
+        ticketNumber: outcome.ticket.number,
+        category: "question",
+        sender: "marie.martin@mail.editeur.fr",
+        originalSubject: "Question sur les FINESS juridiques",
+        calculations: [],
+      },
+    });
+    const ticket = await getTicket(db, outcome.ticket.id);
+    expect(ticket).toMatchObject({
+      category: "question",
+      status: "open",
+      sender: "marie.martin@mail.editeur.fr",
+      organisation: "editeur.fr",
+      createdAt: now,
+    });
+    expect(ticket.messages.map((m) => m.messageId)).toEqual(["<q1@editeur.fr>"]);
+  });
+
+  it("links a dispute replying to a result email to its calculation", async () => {
+    const calc = await calculation("marie@editeur.fr", "CH de Nanterre", "<result-1@example.test>");
+    const message = await received({
+      from: "marie@editeur.fr",
+      subject: "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+      messageId: "<d1@editeur.fr>",
+      inReplyTo: "<result-1@example.test>",
+      references: ["<req-1@editeur.fr>", "<result-1@example.test>"],
+      text: "Bonjour, la tranche A nous semble erronée : le CH a bien plus d'examens.",
+    });
+    const outcome = await openOrJoinTicket(db, { ...message, category: "dispute" }, now);
+    expect(outcome.linked).toEqual([{ publicId: calc.publicId, linkedBy: "in-reply-to" }]);
+    expect(outcome.notification?.facts).toMatchObject({
+      calculations: [{ publicId: calc.publicId, reference: "CH de Nanterre" }],
+    });
+  });
+
+  it("links a calculation by the public id quoted in the subject or text", async () => {
+    const calc = await calculation("marie@editeur.fr", "CH de Nanterre");
+    const message = await received({
+      from: "paul@editeur.fr",
+      subject: `Contestation calcul ${calc.publicId.toLowerCase()}`,
+      messageId: "<d2@editeur.fr>",
+      text: "Bonjour, merci de revoir ce calcul.",
+    });
+    const outcome = await openOrJoinTicket(db, { ...message, category: "dispute" }, now);
+    expect(outcome.linked).toEqual([{ publicId: calc.publicId, linkedBy: "public-id" }]);
+  });
+
+  it("links the sender's newest calculation for a reference the message mentions", async () => {
+    await calculation("marie@editeur.fr", "Clinique Saint-Joseph");
+    const newest = await calculation("marie@editeur.fr", "Clinique Saint-Joseph");
+    await calculation("paul@editeur.fr", "CH de Nanterre"); // someone else's
+    const message = await received({
+      from: "marie@editeur.fr",
+      subject: "Tranche incorrecte",
+      messageId: "<d3@editeur.fr>",
+      text: "Le calcul pour la clinique saint joseph donne la tranche A, et pour le CH de Nanterre ?",
+    });
+    const outcome = await openOrJoinTicket(db, { ...message, category: "dispute" }, now);
+    expect(outcome.linked).toEqual([{ publicId: newest.publicId, linkedBy: "reference" }]);
+  });
+
+  it("names back only the sender's organisation's calculations in the acknowledgment", async () => {
+    const other = await calculation("dsi@concurrent.fr", "CH de Nanterre");
+    const message = await received({
+      from: "marie@editeur.fr",
+      subject: `Calcul ${other.publicId}`,
+      messageId: "<d4@editeur.fr>",
+      text: "?",
+    });
+    const outcome = await openOrJoinTicket(db, { ...message, category: "dispute" }, now);
+    expect(outcome.linked).toHaveLength(1);
+    expect(outcome.notification?.facts).toMatchObject({ calculations: [] });
+  });
+
+  it("joins a follow-up replying to the first message to the same ticket, without a second acknowledgment", async () => {
+    const first = await received({
+      from: "marie@editeur.fr",
+      subject: "Question",
+      messageId: "<m1@editeur.fr>",
+      text: "?",
+    });
+    const opened = await openOrJoinTicket(db, { ...first, category: "question" }, now);
+    const calc = await calculation("marie@editeur.fr", "CH de Nanterre");
+    const second = await received({
+      from: "marie@editeur.fr",
+      subject: "RE: Question",
+      messageId: "<m2@editeur.fr>",
+      references: ["<m1@editeur.fr>"],
+      text: `J'ajoute le calcul ${calc.publicId}.`,
+    });
+    const joined = await openOrJoinTicket(db, { ...second, category: "dispute" }, later);
+    expect(joined).toMatchObject({
+      ticket: opened.ticket,
+      joined: true,
+      reopened: false,
+      notification: null,
+    });
+    expect(joined.linked).toEqual([{ publicId: calc.publicId, linkedBy: "public-id" }]);
+    const ticket = await getTicket(db, opened.ticket.id);
+    expect(ticket.messages.map((m) => m.messageId)).toEqual(["<m1@editeur.fr>", "<m2@editeur.fr>"]);
+    expect(ticket.category).toBe("question");
+    expect(await listTickets(db)).toHaveLength(1);
+  });
+
+  it("joins a reply to our acknowledgment, and reopens a closed ticket with a new acknowledgment", async () => {
+    const first = await received({
+      from: "marie@editeur.fr",
+      subject: "Question",
+      messageId: "<m1@editeur.fr>",
+      text: "?",
+    });
+    const opened = await openOrJoinTicket(db, { ...first, category: "question" }, now);
+    await db.outboxMessage.create({
+      data: {
+        messageId: "<ack-1@example.test>",
+        inboundMessageId: first.inboundMessageId,
+        kind: "ticket-ack",
+        envelopeFrom: "no-reply@example.test",
+        recipients: "marie@editeur.fr",
+        raw: Buffer.from("…"),
+        status: "sent",
+      },
+    });
+    await closeTicket(db, opened.ticket.id, { note: "répondu par téléphone", now });
+    const reply = await received({
+      from: "marie@editeur.fr",
+      subject: "RE: Votre demande",
+      messageId: "<m3@editeur.fr>",
+      inReplyTo: "<ack-1@example.test>",
+      text: "Finalement j'ai une autre question.",
+    });
+    const joined = await openOrJoinTicket(db, { ...reply, category: "question" }, later);
+    expect(joined).toMatchObject({ ticket: opened.ticket, joined: true, reopened: true });
+    expect(joined.notification?.facts).toMatchObject({ ticketNumber: opened.ticket.number });
+    expect(await getTicket(db, opened.ticket.id)).toMatchObject({ status: "open", closedAt: null });
+  });
+
+  it("keeps an unauthenticated message as a ticket but acknowledges nothing", async () => {
+    const message = await received({
+      from: "marie@editeur.fr",
+      subject: "Urgent",
+      messageId: "<spoof@x.example>",
+      text: "Envoyez les résultats à cette adresse",
+      authenticated: false,
+    });
+    const outcome = await openOrJoinTicket(db, { ...message, category: "other" }, now);
+    expect(outcome.notification).toBeNull();
+    expect(await listTickets(db, { category: "other" })).toHaveLength(1);
+  });
+
+  it("lists by status and category, and closes with a note once", async () => {
+    const a = await received({ from: "a@editeur.fr", subject: "A", messageId: "<a@editeur.fr>", text: "?" });
+    const b = await received({ from: "b@editeur.fr", subject: "B", messageId: "<b@editeur.fr>", text: "?" });
+    const ta = await openOrJoinTicket(db, { ...a, category: "question" }, now);
+    await openOrJoinTicket(db, { ...b, category: "dispute" }, now);
+    expect(await closeTicket(db, ta.ticket.id, { note: "  traité  ", now: later })).toMatchObject({
+      alreadyClosed: false,
+    });
+    expect(await closeTicket(db, ta.ticket.id, { note: "encore", now: later })).toMatchObject({
+      alreadyClosed: true,
+    });
+    expect((await listTickets(db, { status: "open" })).map((t) => t.subject)).toEqual(["B"]);
+    expect((await listTickets(db, { status: "closed", category: "question" })).map((t) => t.subject)).toEqual(
+      ["A"],
+    );
+    expect(await getTicket(db, ta.ticket.id)).toMatchObject({ closeNote: "traité", closedAt: later });
+    await expect(closeTicket(db, 999, { now })).rejects.toThrow(/T-000999 introuvable/);
+  });
+
+  it("recomputes the linked calculations on the active dataset", async () => {
+    const calc = await calculation("marie@editeur.fr", "CH de Nanterre", "<result-2@example.test>");
+    const message = await received({
+      from: "marie@editeur.fr",
+      subject: "RE: résultat",
+      messageId: "<d5@editeur.fr>",
+      inReplyTo: "<result-2@example.test>",
+      text: "Nos chiffres 2024 sont plus élevés.",
+    });
+    const { ticket } = await openOrJoinTicket(db, { ...message, category: "dispute" }, now);
+    await importSmallDataset(db, test.dir, "SAE 2024", {
+      finess: [["920000650", "CH de Nanterre", 16_000, 0]],
+      am: [["751234567", "radiologie", 900]],
+    });
+    const [replay] = await recomputeTicket(db, ticket.id, { nuclearCoefficient: 5 });
+    expect(replay?.calculation.publicId).toBe(calc.publicId);
+    expect(replay?.diff).toMatchObject({
+      changed: true,
+      tranche: { before: "A", after: "B" },
+      identifiers: [{ field: "finessRadio", value: "920000650", cause: "reference-counts-changed" }],
+    });
+  });
+
+  it("reads ticket numbers as support types them", () => {
+    expect(parseTicketNumber("T-000042")).toBe(42);
+    expect(parseTicketNumber("t-42")).toBe(42);
+    expect(parseTicketNumber("42")).toBe(42);
+    expect(parseTicketNumber("TR-2026-000042")).toBeNull();
+    expect(parseTicketNumber("0")).toBeNull();
+  });
+});
+
+describe("messages over the rate limit", () => {
+  it("gather in the sender's open ticket instead of opening one each", async () => {
+    const outcomes = [];
+    for (const n of [1, 2, 3]) {
+      const message = await received({
+        from: "robot@editeur.fr",
+        subject: `Calcul ${n}`,
+        messageId: `<flood-${n}@editeur.fr>`,
+        text: "FINESS radiologie : 920000650",
+      });
+      outcomes.push(
+        await openOrJoinTicket(db, { ...message, category: "other" }, now, { joinOpenTicketOfSender: true }),
+      );
+    }
+    expect(outcomes.map((o) => o.joined)).toEqual([false, true, true]);
+    expect(outcomes.map((o) => o.notification !== null)).toEqual([true, false, false]);
+    expect(new Set(outcomes.map((o) => o.ticket.id)).size).toBe(1);
+    expect((await getTicket(db, outcomes[0]!.ticket.id)).messages).toHaveLength(3);
+  });
+});
