@@ -75,6 +75,7 @@ describe("the IMAP daemon", () => {
     const first = byReply.get(`<req-a${run}@editeur.example.test>`)!;
     expect(first.recipients).toEqual(["requester@editeur.example.test"]);
     expect(first.envelopeFrom).toBe("no-reply@example.test");
+    expect([first.secure, first.user]).toEqual([true, "daemon"]);
     const head = first.raw.toString("utf8").split("\r\n\r\n")[0]!;
     expect(head).toMatch(/^Auto-Submitted: auto-replied$/m);
     expect(head).toMatch(/^References: <req-a\d+@editeur\.example\.test>$/m);

@@ -12,6 +12,9 @@ export interface ReceivedMail {
   messageId: string | null;
   /** The In-Reply-To header, with angle brackets. */
   inReplyTo: string | null;
+  /** Sent over TLS (STARTTLS) and authenticated as whom. */
+  secure: boolean;
+  user: string | null;
 }
 
 /** What the sink answers next; each fault is consumed once per message (or kept with `times: Infinity`). */
@@ -121,6 +124,8 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
           raw,
           messageId: header(raw, "Message-ID"),
           inReplyTo: header(raw, "In-Reply-To"),
+          secure: session.secure,
+          user: typeof session.user === "string" ? session.user : null,
         };
         received.push(mail);
         events.emit("mail", mail);
