@@ -13,9 +13,9 @@ export interface ImapSourceOptions {
   backoffMaxMs?: number;
   /** A connection that stayed up this long resets the backoff. */
   stableAfterMs?: number;
-  /** Silence after which the socket counts as dead. */
+  /** Silence after which imapflow probes with a NOOP; a dead server is noticed after about twice this. */
   socketTimeoutMs?: number;
-  /** IDLE is restarted this often, so a dead server is noticed within about twice this. */
+  /** IDLE is restarted at least this often (some servers drop long IDLEs). */
   maxIdleTimeMs?: number;
   /** Messages fetched per round trip during a scan. */
   batchSize?: number;
@@ -63,8 +63,8 @@ export class ImapSource implements MailboxSource {
       backoffMinMs: 1_000,
       backoffMaxMs: 60_000,
       stableAfterMs: 30_000,
-      socketTimeoutMs: 20_000,
-      maxIdleTimeMs: 20_000,
+      socketTimeoutMs: 10_000,
+      maxIdleTimeMs: 60_000,
       batchSize: 50,
       ...options,
     };
@@ -161,8 +161,11 @@ export class ImapSource implements MailboxSource {
     });
     let lastError = "connection closed";
     // Without an 'error' listener an ETIMEOUT would crash the process.
+    // An error (e.g. ETIMEOUT: a NOOP the server never answered) can leave the client open with a
+    // command stuck forever: close it, the run loop starts a new session.
     client.on("error", (error: Error) => {
       lastError = error.message || String(error);
+      client.close();
     });
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
     client.on("exists", () => this.requestScan());
@@ -189,9 +192,36 @@ export class ImapSource implements MailboxSource {
     this.status("connected");
     // The SELECT's EXISTS is folded into state without an event: always scan after (re)connecting.
     this.requestScan();
+    const watchdog = setInterval(
+      () => this.probe(client, (error) => (lastError = error)),
+      this.options.socketTimeoutMs,
+    );
     await closed;
+    clearInterval(watchdog);
     await this.scanning;
     return lastError;
+  }
+
+  /**
+   * imapflow stays stuck, without error, when a server dies between IDLE and its continuation: its
+   * own timeout sends a NOOP that waits forever behind the unacknowledged IDLE. A NOOP of ours that
+   * is not answered within the socket timeout closes the connection instead.
+   */
+  private probe(client: ImapFlow, onDead: (error: string) => void): void {
+    if (this.scanning || !client.usable || this.stopping) return;
+    let answered = false;
+    const timer = setTimeout(() => {
+      if (answered || !client.usable) return;
+      onDead(`no answer to NOOP within ${this.options.socketTimeoutMs} ms`);
+      client.close();
+    }, this.options.socketTimeoutMs);
+    client
+      .noop()
+      .catch(() => {})
+      .finally(() => {
+        answered = true;
+        clearTimeout(timer);
+      });
   }
 
   private requestScan(): void {

@@ -3,6 +3,7 @@ import type { InboundMessageRef } from "../../src/daemon/handler.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
 import type { SourceStatus } from "../../src/mailbox/source.ts";
 import { requestEmail } from "../helpers/reply-handler.ts";
+import { startBlackholeProxy } from "../servers/blackhole-proxy.ts";
 import { type DovecotServer, startDovecot } from "../servers/dovecot.ts";
 import { waitFor } from "../servers/ports.ts";
 
@@ -71,6 +72,34 @@ describe("the IMAP source", () => {
     expect(seen).toEqual([]);
   });
 
+  it("notices a server that stops answering (no FIN, no RST) within seconds and comes back through a new connection", async () => {
+    const proxy = await startBlackholeProxy(dovecot.imapPort);
+    try {
+      const { seen, statuses } = watch({
+        mailbox: "contact",
+        url: `imap://support:${dovecot.password("support")}@127.0.0.1:${proxy.port}/INBOX`,
+        ca: [dovecot.tls.cert],
+        socketTimeoutMs: 1_500,
+        maxIdleTimeMs: 500,
+        backoffMinMs: 50,
+        backoffMaxMs: 200,
+      });
+      await waitFor("idle", () => statuses.at(-1)?.state === "idle");
+      proxy.blackhole();
+      const noticed = await waitFor("the dead connection noticed", () =>
+        statuses.find((s, i) => i > 0 && s.state === "backoff"),
+      );
+      expect(noticed.error).toBeTruthy();
+      proxy.restore();
+      await dovecot.append("support", requestEmail("s4"));
+      await waitFor("caught up after reconnecting", () =>
+        seen.some((m) => m.raw.toString().includes("<req-s4@")),
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("reconnects after the server goes away and catches up on mail that arrived meanwhile", async () => {
     const { seen, statuses } = watch({
       mailbox: "contact",
@@ -79,7 +108,7 @@ describe("the IMAP source", () => {
       backoffMinMs: 50,
       backoffMaxMs: 200,
     });
-    await waitFor("first catch-up", () => seen.length >= 1 && statuses.at(-1)?.state === "idle");
+    await waitFor("first catch-up", () => statuses.at(-1)?.state === "idle");
     const before = seen.length;
     await dovecot.stop();
     await waitFor("backoff", () => statuses.some((s) => s.state === "backoff"));
