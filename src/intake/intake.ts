@@ -197,6 +197,7 @@ function buildCalculation(
     reference,
     referenceSource,
     activity,
+    activityText: problems.has("unreadable-activity") ? labelled.activityText : null,
     activityInferred,
     lists,
     sources: [...(count(labelled.lists) > 0 ? ["body"] : []), ...reading.tables.map((t) => t.name)],

@@ -54,6 +54,8 @@ export interface CalculationIntake {
   /** Where the reference came from. */
   referenceSource: "label" | "subject" | "attachment-name" | null;
   activity: Activity | null;
+  /** The activity type as typed when it could not be read ("cardio"), for the help reply; else null. */
+  activityText: string | null;
   /** True when no activity type was stated and it was deduced from the fields filled. */
   activityInferred: boolean;
   /** Tokens as typed, one per identifier (validation is the engine's job). */

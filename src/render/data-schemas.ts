@@ -58,6 +58,8 @@ const helpProblem = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("no-identifiers") }),
   z.object({ kind: z.literal("unreadable-activity"), text }),
   z.object({ kind: z.literal("field-without-activity") }),
+  z.object({ kind: z.literal("row-without-activity") }),
+  z.object({ kind: z.literal("malformed") }),
   z.object({
     kind: z.literal("attachment-unreadable"),
     filename: text,

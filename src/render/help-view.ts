@@ -44,6 +44,10 @@ function explain(problem: HelpProblem, contactAddress: string): string {
       return `Le type d'activité « ${problem.text} » n'a pas été compris : indiquez Radiologie, Médecine nucléaire ou Mixte.`;
     case "field-without-activity":
       return "Des numéros figurent sous un libellé « FINESS » ou « AM » qui ne précise pas l'activité, et le type d'activité n'est pas indiqué : écrivez par exemple « FINESS radiologie » ou « AM médecine nucléaire », ou indiquez le type d'activité.";
+    case "row-without-activity":
+      return "Dans le tableau joint, au moins une ligne ne précise pas son activité : indiquez pour chaque établissement ou médecin Radiologie, Médecine nucléaire ou Mixte.";
+    case "malformed":
+      return "Le message n'a pas pu être lu (sa structure est invalide) : envoyez la demande dans un nouveau message, en texte simple.";
     case "attachment-unreadable": {
       const why = {
         "unsupported-type": "seuls les tableaux CSV et XLSX (bon de commande) sont lus",

@@ -49,6 +49,10 @@ export type HelpProblem =
   | { kind: "unreadable-activity"; text: string }
   /** A "FINESS" or "AM" label naming no activity while the activity type is unknown. */
   | { kind: "field-without-activity" }
+  /** A row of the attached order-form table names no activity (radiologie, médecine nucléaire, mixte). */
+  | { kind: "row-without-activity" }
+  /** The message itself could not be read (broken MIME structure). */
+  | { kind: "malformed" }
   | { kind: "attachment-unreadable"; filename: string; cause: "unsupported-type" | "too-large" | "damaged" }
   | { kind: "too-many-attachments"; count: number; limit: number }
   | { kind: "too-many-identifiers"; count: number; limit: number }

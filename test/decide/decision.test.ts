@@ -45,6 +45,7 @@ function calculation(overrides: Partial<CalculationIntake> = {}): Intake {
       reference: "CH de Lens",
       referenceSource: "label",
       activity: "radiologie",
+      activityText: null,
       activityInferred: false,
       lists: { finessRadio: ["920000650"], amRadio: [], finessMn: [], amMn: [] },
       sources: ["body"],
