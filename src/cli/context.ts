@@ -3,7 +3,6 @@ import { AccessRequestError } from "../access/requests.ts";
 import { InvalidAddressError } from "../access/store.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { PipelineNotWiredError } from "../daemon/pipeline.ts";
 import { type Db, openDatabase } from "../db/client.ts";
 import { NoDatasetError } from "../reference/datasets.ts";
 import { ReferenceImportError } from "../reference/import.ts";
@@ -19,7 +18,6 @@ const EXPECTED_ERRORS = [
   NoDatasetError,
   ReferenceImportError,
   InvalidAddressError,
-  PipelineNotWiredError,
   AccessRequestError,
   TicketNotFoundError,
 ];

@@ -1,7 +1,11 @@
+import { promises as dns } from "node:dns";
 import type { Command } from "commander";
 import pino from "pino";
+import { loadAccessPolicy } from "../access/policy.ts";
+import { rateLimitsOf } from "../calculations/rate-limit.ts";
 import { createPipeline } from "../daemon/pipeline.ts";
 import { createDaemon, ensureReferenceData } from "../daemon/runtime.ts";
+import { createRenderer } from "../render/renderer.ts";
 import { withDatabase } from "./context.ts";
 
 export function registerDaemonCommand(program: Command): void {
@@ -14,8 +18,20 @@ export function registerDaemonCommand(program: Command): void {
       withDatabase(async (db, config) => {
         // Structured logs on stdout; message bodies are never logged.
         const logger = pino({ level: config.logLevel, base: { service: "tranche" } });
-        const handler = createPipeline({ config, logger });
-        await ensureReferenceData(db, logger);
+        if (config.authMode === "trust-from") {
+          logger.warn("TRANCHE_AUTH_MODE=trust-from: senders are NOT authenticated (demo mode only)");
+        }
+        const handler = createPipeline({
+          config,
+          logger,
+          renderer: await createRenderer(),
+          policy: loadAccessPolicy(config),
+          rateLimits: rateLimitsOf(config),
+          ...(config.authMode === "verify"
+            ? { resolver: (name: string, type: string) => dns.resolve(name, type as "TXT") }
+            : {}),
+        });
+        await ensureReferenceData(db, config, logger);
         const daemon = createDaemon(db, config, handler, logger);
         await daemon.start();
         await new Promise<void>((resolve) => {

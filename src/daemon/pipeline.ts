@@ -1,23 +1,244 @@
+import type { DNSResolver } from "mailauth";
 import type { Logger } from "pino";
+import { handleAccessRequest } from "../access/requests.ts";
+import type { AccessPolicy } from "../access/rules.ts";
+import { isAuthorised } from "../access/store.ts";
+import { checkCalculationRate, type RateLimits } from "../calculations/rate-limit.ts";
+import { recordCalculation, setResultMessageId } from "../calculations/store.ts";
 import type { Config } from "../config/schema.ts";
-import type { MessageHandler } from "./handler.ts";
+import { type Decision, decide } from "../decide/decision.ts";
+import { intakeContextFromConfig } from "../intake/context.ts";
+import { readInbound } from "../intake/intake.ts";
+import { summariseIntake } from "../intake/summary.ts";
+import type { Intake } from "../intake/types.ts";
+import { type Notification, templateDataOf } from "../notifications/notification.ts";
+import { calculate } from "../reference/calculate.ts";
+import { composeMessage, type RequestThread } from "../render/compose.ts";
+import type { Renderer } from "../render/renderer.ts";
+import type { TemplateData, TemplateName } from "../render/templates.ts";
+import { type ContactMessage, openOrJoinTicket } from "../support/tickets.ts";
+import type { HandlerOutcome, MessageHandler, OutgoingEmail, Tx } from "./handler.ts";
+import { helpData, type ReplySettings, unauthorisedData } from "./replies.ts";
 
 export interface PipelineDeps {
   config: Config;
   logger: Logger;
+  /** Templates compiled once at start-up. */
+  renderer: Renderer;
+  /** Auto-approval and the free-mail list, read once at start-up. */
+  policy: AccessPolicy;
+  rateLimits: RateLimits;
+  /** DNS for the `verify` authentication mode. */
+  resolver?: DNSResolver;
+  /** The clock (fixed in tests). */
+  now?: () => Date;
 }
 
-/** Raised at start-up while the intake → decide → render chain is not wired into the daemon. */
-export class PipelineNotWiredError extends Error {}
-
 /**
- * The real per-message pipeline: intake (authenticate, detect loops, classify, parse) → decide
- * (access rules, tranche engine, triage) → render, returning the emails to queue. Its parts are built
- * on other branches; until they are joined here the daemon refuses to start rather than answer
- * anything made up.
+ * The per-message pipeline: intake (authenticate, detect loops, classify, parse) → decide (access
+ * rules, tranche engine, triage) → apply with the stores → render the replies. It runs inside the
+ * daemon's claim transaction, so the calculation, ticket or access rows it writes and the replies it
+ * returns are committed together with the claim — or not at all.
  */
-export function createPipeline(_deps: PipelineDeps): MessageHandler {
-  throw new PipelineNotWiredError(
-    "le traitement des messages (intake → decide → render) n'est pas encore branché dans src/daemon/pipeline.ts",
-  );
+export function createPipeline(deps: PipelineDeps): MessageHandler {
+  const { config, renderer, policy } = deps;
+  const now = deps.now ?? (() => new Date());
+  const settings: ReplySettings = {
+    contactAddress: config.contactAddress,
+    submissionAddress: config.submissionAddress,
+    maxIdentifiers: config.maxIdentifiers,
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const contexts = {
+    contact: intakeContextFromConfig(config, "contact", deps.resolver),
+    submissions: intakeContextFromConfig(config, "submissions", deps.resolver),
+  };
+
+  return async (message, tx) => {
+    const at = now();
+    const intake = await readInbound(message.raw, contexts[message.mailbox]);
+    const log = deps.logger.child({ inboundId: message.inboundId, mailbox: message.mailbox });
+    if (intake.authentication.warning) log.warn({ from: intake.from }, intake.authentication.warning);
+
+    const decision = decide(intake, await lookUpFacts(tx, intake), policy);
+    const replies = new Replies(intake, renderer, config, at);
+    const outcome = await apply(decision);
+    log.info(
+      { decision: outcome.decision, kind: intake.kind, auth: intake.authentication.detail },
+      "message handled",
+    );
+    return { ...outcome, summary: summariseIntake(intake, outcome.decision), outgoing: replies.outgoing };
+
+    async function apply(decision: Decision): Promise<Omit<HandlerOutcome, "outgoing" | "summary">> {
+      const contact = contactMessage(intake, message.inboundId);
+      switch (decision.action) {
+        case "ignore-automated":
+          return { status: "ignored", decision: decision.action };
+        case "quarantine-unauthenticated":
+          // No reply (no backscatter to a forged address), but support sees it as a ticket.
+          if (contact.sender) {
+            await openOrJoinTicket(tx, { ...contact, category: ticketCategoryOf(intake) }, at, {
+              acknowledge: false,
+            });
+          }
+          return { status: "quarantined", decision: decision.action };
+        case "reply-unauthorised":
+          await replies.send(
+            "unauthorised",
+            unauthorisedData(intake, policy.freeMail, settings),
+            decision.to,
+          );
+          return { status: "processed", decision: decision.action };
+        case "reply-help":
+          await replies.send("help", helpData(intake, decision.problems, settings), decision.to);
+          return { status: "processed", decision: decision.action };
+        case "reply-result": {
+          const sender = intake.from!;
+          const rate = await checkCalculationRate(tx, sender, at, deps.rateLimits);
+          if (!rate.allowed) {
+            // Over the limit: one ticket thread for support instead of replies.
+            const ticket = await openOrJoinTicket(tx, { ...contact, category: "other" }, at, {
+              joinOpenTicketOfSender: true,
+            });
+            await replies.notify(ticket.notification);
+            log.warn(
+              { scope: rate.scope, count: rate.count, limit: rate.limit },
+              "rate limit: ticket instead of reply",
+            );
+            return { status: "processed", decision: "ticket-rate-limited" };
+          }
+          const calculation = intake.calculation!;
+          const request = { activity: calculation.activity!, ...calculation.lists };
+          const { result, dataset } = await calculate(tx, request, {
+            nuclearCoefficient: config.nuclearCoefficient,
+          });
+          const reference = calculation.reference!;
+          const record = await recordCalculation(
+            tx,
+            {
+              request,
+              activityInferred: calculation.activityInferred,
+              result,
+              datasetId: dataset.id,
+              sender,
+              recipient: decision.recipient,
+              reference,
+              inboundMessageId: message.inboundId,
+            },
+            at,
+          );
+          const messageId = await replies.send(
+            "result",
+            {
+              contactAddress: config.contactAddress,
+              publicId: record.publicId,
+              reference,
+              requester: decision.recipient,
+              dataset: { id: dataset.id, label: dataset.label },
+              activityInferred: calculation.activityInferred,
+              result,
+            },
+            decision.recipient,
+          );
+          await setResultMessageId(tx, record.id, messageId);
+          return { status: "processed", decision: decision.action };
+        }
+        case "access-granted":
+        case "access-changed":
+        case "access-revoked":
+        case "access-pending": {
+          const handled = await handleAccessRequest(tx, {
+            message: contact,
+            request: decision.request,
+            policy,
+            now: at,
+          });
+          for (const notification of handled.notifications) await replies.notify(notification);
+          return {
+            status: "processed",
+            decision: handled.status === "pending" ? "access-pending" : decision.action,
+          };
+        }
+        case "ticket": {
+          const ticket = await openOrJoinTicket(tx, { ...contact, category: decision.category }, at);
+          await replies.notify(ticket.notification);
+          return { status: "processed", decision: ticket.joined ? "ticket-joined" : "ticket" };
+        }
+      }
+    }
+  };
+}
+
+/** The facts `decide` needs, looked up in the transaction. */
+async function lookUpFacts(tx: Tx, intake: Intake) {
+  const named = intake.calculation?.recipient ?? null;
+  return {
+    senderAuthorised: intake.from ? await isAuthorised(tx, intake.from) : false,
+    recipientAuthorised: named ? await isAuthorised(tx, named) : null,
+  };
+}
+
+function contactMessage(intake: Intake, inboundId: number): ContactMessage {
+  return {
+    sender: intake.from ?? "",
+    authenticated: intake.authentication.authenticated,
+    subject: intake.subject,
+    messageId: intake.messageId,
+    inReplyTo: intake.inReplyTo,
+    references: intake.references,
+    // The sender's own words, plus the calculation ids quoted below them (a forwarded result).
+    text: [intake.ownText, ...intake.calculationIds].join("\n"),
+    inboundMessageId: inboundId,
+  };
+}
+
+function ticketCategoryOf(intake: Intake) {
+  if (intake.kind === "access") return "access-review" as const;
+  return intake.support?.category ?? "other";
+}
+
+/** Renders and composes the replies of one message; they are queued by the daemon with the claim. */
+class Replies {
+  readonly outgoing: OutgoingEmail[] = [];
+  private readonly thread: RequestThread;
+
+  constructor(
+    intake: Intake,
+    private readonly renderer: Renderer,
+    private readonly config: Config,
+    private readonly at: Date,
+  ) {
+    this.thread = { messageId: intake.messageId, references: intake.references };
+  }
+
+  /** Renders one email to one address; returns its Message-ID. */
+  async send<N extends TemplateName>(template: N, data: TemplateData[N], to: string): Promise<string> {
+    const email = this.renderer.render(template, data);
+    const composed = await composeMessage({
+      email,
+      from: this.config.noreplyAddress,
+      to,
+      replyTo: this.config.contactAddress,
+      inReplyTo: this.thread,
+      date: this.at,
+    });
+    this.outgoing.push({
+      kind: template,
+      messageId: composed.messageId,
+      envelopeFrom: this.config.noreplyAddress,
+      recipients: [to],
+      raw: composed.raw,
+    });
+    return composed.messageId;
+  }
+
+  /** A store's notification: one email per recipient, each its own message. */
+  async notify(notification: Notification | null): Promise<void> {
+    if (!notification) return;
+    const data = templateDataOf(notification, {
+      contactAddress: this.config.contactAddress,
+      submissionAddress: this.config.submissionAddress,
+    });
+    for (const to of notification.to) await this.send(notification.template, data as never, to);
+  }
 }

@@ -10,6 +10,7 @@ import type { MailboxSource } from "../mailbox/source.ts";
 import { SentJournal } from "../outbox/journal.ts";
 import { fileTransport, type OutgoingTransport, smtpTransport } from "../outbox/transport.ts";
 import { OutboxWorker } from "../outbox/worker.ts";
+import { NoDatasetError } from "../reference/datasets.ts";
 import { writeDemoDataset } from "../reference/demo.ts";
 import { importReferenceData } from "../reference/import.ts";
 import { Daemon } from "./daemon.ts";
@@ -64,9 +65,14 @@ export function createDaemon(db: Db, config: Config, handler: MessageHandler, lo
   });
 }
 
-/** A fresh clone starts on an empty database: load the demo reference data so requests get answers. */
-export async function ensureReferenceData(db: Db, logger: Logger): Promise<void> {
+/**
+ * A fresh clone starts on an empty database: on the embedded defaults (local Maildir folders, no
+ * IMAP) the demo reference data is loaded so that requests get answers. Against real mailboxes a
+ * synthetic answer would be a wrong tranche: the daemon refuses to start until data is imported.
+ */
+export async function ensureReferenceData(db: Db, config: Config, logger: Logger): Promise<void> {
   if ((await db.dataset.count()) > 0) return;
+  if (config.contactImapUrl || config.submissionsImapUrl) throw new NoDatasetError();
   const dir = mkdtempSync(join(tmpdir(), "tranche-demo-"));
   try {
     writeDemoDataset(dir);

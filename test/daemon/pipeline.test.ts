@@ -1,0 +1,231 @@
+import { simpleParser } from "mailparser";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadAccessPolicy } from "../../src/access/policy.ts";
+import { grantAccess } from "../../src/access/store.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import type { HandlerOutcome, MailboxName } from "../../src/daemon/handler.ts";
+import { createPipeline } from "../../src/daemon/pipeline.ts";
+import type { Db } from "../../src/db/client.ts";
+import { createRenderer } from "../../src/render/renderer.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { importSmallDataset } from "../helpers/datasets.ts";
+import { buildMail, calculationBody } from "../helpers/mail.ts";
+
+const ORG = "editeur-ris.fr";
+const JEANNE = `jeanne.martin@${ORG}`;
+const config = loadConfig({ TRANCHE_CONFIG: "", TRANCHE_RATE_LIMIT_SENDER_PER_HOUR: "3" }, "/nonexistent");
+
+let db: Db;
+let close: () => Promise<void>;
+let dir: string;
+let handle: (raw: Buffer, mailbox?: MailboxName) => Promise<HandlerOutcome>;
+let uid = 0;
+
+beforeAll(async () => {
+  ({ db, close, dir } = await createTestDatabase());
+  await importSmallDataset(db, dir, "SAE 2023", {
+    finess: [
+      ["920000650", "Hôpital Foch", 52_000, 1_800],
+      ["750712184", "Clinique des Pins", 12_000, 0],
+    ],
+    am: [
+      ["751234567", "radiologie", 6_100],
+      ["921234567", "medecine_nucleaire", 2_400],
+    ],
+  });
+  const pipeline = createPipeline({
+    config,
+    logger: pino({ level: "silent" }),
+    renderer: await createRenderer(),
+    policy: loadAccessPolicy(config, process.cwd()),
+    rateLimits: { senderPerHour: 3, organisationPerHour: 100 },
+    now: () => new Date("2026-11-23T09:12:00Z"),
+  });
+  // As the daemon does: claim the message, then run the pipeline in the same transaction.
+  handle = (raw, mailbox = "submissions") =>
+    db.$transaction(async (tx) => {
+      uid++;
+      const inbound = await tx.inboundMessage.create({
+        data: { mailbox, uidValidity: "1", uid: String(uid), contentHash: `h${uid}`, status: "claimed" },
+      });
+      const outcome = await pipeline(
+        { mailbox, uidValidity: "1", uid: String(uid), raw, inboundId: inbound.id },
+        tx,
+      );
+      await tx.inboundMessage.update({ where: { id: inbound.id }, data: { status: outcome.status } });
+      return outcome;
+    });
+});
+afterAll(async () => close());
+
+async function textOf(raw: Buffer) {
+  const parsed = await simpleParser(raw);
+  return { parsed, text: parsed.text ?? "" };
+}
+
+describe("the message pipeline", () => {
+  it("answers an unauthorised sender with how to request access, and computes nothing", async () => {
+    const outcome = await handle(
+      buildMail({
+        from: JEANNE,
+        subject: "Calcul",
+        body: calculationBody({ reference: "CH Lens", finessRadio: "920000650" }),
+      }),
+    );
+    expect(outcome.decision).toBe("reply-unauthorised");
+    expect(outcome.outgoing).toHaveLength(1);
+    expect(outcome.outgoing[0]!.recipients).toEqual([JEANNE]);
+    expect((await textOf(outcome.outgoing[0]!.raw)).text).toContain("contact@example.test");
+    expect(await db.calculation.count()).toBe(0);
+  });
+
+  it("grants access asked by a colleague of the same company, confirmed to both", async () => {
+    const outcome = await handle(
+      buildMail({
+        from: `claire.petit@mail.${ORG}`,
+        to: "contact@example.test",
+        subject: "Demande d'accès",
+        body: `Bonjour,\n\nMerci d'autoriser l'accès au service pour ${JEANNE}.\n\nClaire Petit`,
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("access-granted");
+    expect(outcome.outgoing.map((o) => [o.kind, o.recipients[0]])).toEqual([
+      ["access-granted", `claire.petit@mail.${ORG}`],
+      ["access-granted", JEANNE],
+    ]);
+    const events = await db.accessEvent.findMany({ where: { email: JEANNE } });
+    expect(events).toMatchObject([{ action: "grant", decidedBy: "rule:same-organisation" }]);
+  });
+
+  it("answers an authorised request with the documented result email, threaded, and records it", async () => {
+    const raw = buildMail({
+      from: JEANNE,
+      subject: "Demande de calcul",
+      messageId: "<demande-42@editeur-ris.fr>",
+      body: calculationBody({
+        reference: "Centre d'imagerie du Parc",
+        activity: "Mixte",
+        finessRadio: "920 000 650; 750712184; 12345",
+        amRadio: "751234567",
+        finessMn: "920000650",
+      }),
+    });
+    const outcome = await handle(raw);
+    expect(outcome.decision).toBe("reply-result");
+    const [reply] = outcome.outgoing;
+    const { parsed, text } = await textOf(reply!.raw);
+    expect(parsed.subject).toBe(
+      "Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+    );
+    expect(parsed.inReplyTo).toBe("<demande-42@editeur-ris.fr>");
+    expect(parsed.headers.get("auto-submitted")).toBe("auto-replied");
+    expect(parsed.from?.text).toBe("no-reply@example.test");
+    // 52 000 + 12 000 + 6 100 + 5 × 1 800 = 79 100: tranche D.
+    expect(text).toContain("La tranche de financement calculée est = D");
+    expect(text).toContain("La référence : Centre d'imagerie du Parc");
+    expect(text).toMatch(/\| No FINESS radiologie +\| 920000650; 750712184 \|/);
+    expect(text).toMatch(/\| No FINESS radiologie +\| 12345 \|/);
+    const calculation = await db.calculation.findFirstOrThrow({ where: { sender: JEANNE } });
+    expect(calculation).toMatchObject({ tranche: "D", total: 79_100, resultMessageId: reply!.messageId });
+    expect(text).toContain(calculation.publicId);
+    expect(outcome.summary).toMatchObject({ kind: "calculation", decision: "reply-result" });
+  });
+
+  it("links a reply to a result email to its calculation in a dispute ticket, and acknowledges it", async () => {
+    const calculation = await db.calculation.findFirstOrThrow({ where: { sender: JEANNE } });
+    const outcome = await handle(
+      buildMail({
+        from: JEANNE,
+        to: "contact@example.test",
+        subject: "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+        inReplyTo: calculation.resultMessageId!,
+        body: "Bonjour,\n\nNous contestons ce calcul : le FINESS 750712184 a bien une activité de médecine nucléaire.\n\nCordialement",
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("ticket");
+    const ticket = await db.ticket.findFirstOrThrow({ include: { calculations: true } });
+    expect(ticket).toMatchObject({ category: "dispute", sender: JEANNE });
+    expect(ticket.calculations).toMatchObject([{ calculationId: calculation.id, linkedBy: "in-reply-to" }]);
+    expect(outcome.outgoing.map((o) => o.kind)).toEqual(["ticket-ack"]);
+    expect((await textOf(outcome.outgoing[0]!.raw)).text).toContain(calculation.publicId);
+  });
+
+  it("sends the expected format back when a request cannot be read", async () => {
+    const outcome = await handle(
+      buildMail({
+        from: JEANNE,
+        subject: "",
+        body: calculationBody({ reference: "", activity: "cardiologie", finessRadio: "" }),
+      }),
+    );
+    expect(outcome.decision).toBe("reply-help");
+    const { text } = await textOf(outcome.outgoing[0]!.raw);
+    expect(text).toContain("Référence :");
+    expect(text).toContain("FINESS radiologie :");
+  });
+
+  it("never replies to an out-of-office", async () => {
+    const outcome = await handle(
+      buildMail({
+        from: JEANNE,
+        subject: "Réponse automatique : Calcul de la tranche",
+        body: "Je suis absente jusqu'au 30 novembre.",
+        headers: { "Auto-Submitted": "auto-replied" },
+      }),
+    );
+    expect(outcome).toMatchObject({ status: "ignored", decision: "ignore-automated", outgoing: [] });
+  });
+
+  it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {
+    const outcome = await handle(
+      buildMail({
+        from: `directeur@${ORG}`,
+        to: "contact@example.test",
+        subject: "Accès",
+        auth: "fail",
+        body: "Merci d'autoriser l'accès pour pirate@gmail.com",
+      }),
+      "contact",
+    );
+    expect(outcome).toMatchObject({ status: "quarantined", outgoing: [] });
+    expect(await db.ticket.count({ where: { sender: `directeur@${ORG}`, category: "access-review" } })).toBe(
+      1,
+    );
+    expect(await db.authorisedAddress.count({ where: { email: "pirate@gmail.com" } })).toBe(0);
+  });
+
+  it("turns requests beyond the sender's hourly limit into one support ticket", async () => {
+    const body = calculationBody({ reference: "CH Lens", activity: "Radiologie", finessRadio: "920000650" });
+    const decisions: string[] = [];
+    for (let i = 0; i < 4; i++)
+      decisions.push((await handle(buildMail({ from: JEANNE, subject: "Calcul", body }))).decision);
+    // One result already answered above: two more, then the limit of 3 per hour.
+    expect(decisions).toEqual(["reply-result", "reply-result", "ticket-rate-limited", "ticket-rate-limited"]);
+    expect(await db.ticket.count({ where: { sender: JEANNE, category: "other" } })).toBe(1);
+  });
+
+  it("refuses calculations from an address once its access is revoked", async () => {
+    await grantAccess(db, `paul.durand@${ORG}`, { decidedBy: "operator:test", now: new Date() });
+    const revoke = await handle(
+      buildMail({
+        from: `claire.petit@${ORG}`,
+        to: "contact@example.test",
+        subject: "Suppression d'accès",
+        body: `Bonjour,\n\nPouvez-vous supprimer l'accès de paul.durand@${ORG} ? Il a quitté la société.\n\nClaire`,
+      }),
+      "contact",
+    );
+    expect(revoke.decision).toBe("access-revoked");
+    const after = await handle(
+      buildMail({
+        from: `paul.durand@${ORG}`,
+        subject: "Calcul",
+        body: calculationBody({ reference: "CH Lens", activity: "Radiologie", finessRadio: "920000650" }),
+      }),
+    );
+    expect(after.decision).toBe("reply-unauthorised");
+  });
+});
