@@ -1,4 +1,4 @@
-import { type FSWatcher, mkdirSync, readdirSync, readFileSync, renameSync, watch } from "node:fs";
+import { type FSWatcher, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch } from "node:fs";
 import { join } from "node:path";
 import type { MailboxName } from "../daemon/handler.ts";
 import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
@@ -26,6 +26,11 @@ export class MaildirSource implements MailboxSource {
     private readonly dir: string,
     /** Periodic rescan: fs.watch may miss events (network filesystems, overflow). */
     private readonly pollMs = 5_000,
+    /**
+     * A file written straight into new/ (a `cp`, not the tmp/-then-rename of Maildir) may still be
+     * growing: it is read only once unchanged for this long, or it would be answered half-read.
+     */
+    private readonly settleMs = 500,
   ) {
     for (const folder of ["", ".Quarantine", ".Failed"]) {
       for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(dir, folder, sub), { recursive: true });
@@ -84,6 +89,11 @@ export class MaildirSource implements MailboxSource {
       if (this.stopping) return;
       let raw: Buffer;
       try {
+        const age = Date.now() - statSync(join(newDir, name)).mtimeMs;
+        if (age < this.settleMs) {
+          setTimeout(() => this.requestScan(), this.settleMs - age + 10).unref();
+          continue;
+        }
         raw = readFileSync(join(newDir, name));
       } catch {
         continue; // taken by another reader meanwhile

@@ -83,6 +83,23 @@ describe("the Maildir source", () => {
     expect([row.uidValidity, row.uid, row.status]).toEqual(["maildir", "1700000000.M1P1.host", "processed"]);
   });
 
+  it("reads a request copied straight into new/ only once it is completely written", async () => {
+    await start().start();
+    const box = join(root, "submissions");
+    const content = requestEmail("slow-copy");
+    const half = Math.floor(content.length / 2);
+    // A `cp` into new/: the file appears empty, then grows.
+    writeFileSync(join(box, "new", "copied.eml"), "");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    writeFileSync(join(box, "new", "copied.eml"), content.slice(0, half));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    writeFileSync(join(box, "new", "copied.eml"), content);
+    await waitFor("a reply written", () => sent().length === 1);
+    const row = await db.inboundMessage.findFirstOrThrow();
+    expect(Buffer.from(row.raw!).toString()).toBe(content);
+    expect(readFileSync(join(root, "sent", sent()[0]!), "utf8")).toMatch(/^In-Reply-To: <req-slow-copy@/m);
+  });
+
   it("picks up what was already waiting at start, and answers each once after a restart", async () => {
     for (let i = 0; i < 20; i++) deliver(`1700000000.M${i}P1.host`, requestEmail(`w${i}`));
     await start().start();
