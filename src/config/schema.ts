@@ -62,6 +62,10 @@ export const settings = {
     doc: "First retry delay after a temporary SMTP failure.",
   },
   smtpRetryMaxMs: { env: "TRANCHE_SMTP_RETRY_MAX_MS", doc: "Longest retry delay of an outgoing email." },
+  smtpLeaseMs: {
+    env: "TRANCHE_SMTP_LEASE_MS",
+    doc: "How long an email being sent is reserved for one worker; after a crash it is sent again once this expires.",
+  },
   httpHost: { env: "TRANCHE_HTTP_HOST", doc: "Address of the `/healthz` and `/metrics` endpoint." },
   httpPort: {
     env: "TRANCHE_HTTP_PORT",
@@ -125,6 +129,7 @@ export const configSchema = z.object({
   reconnectMaxMs: positiveInt.default(60_000),
   smtpRetryMinMs: positiveInt.default(30_000),
   smtpRetryMaxMs: positiveInt.default(3_600_000),
+  smtpLeaseMs: positiveInt.default(120_000),
   httpHost: z.string().trim().min(1).default("127.0.0.1"),
   httpPort: z.coerce.number().int().min(0).max(65535).default(9465),
   retentionDays: positiveInt.default(90),

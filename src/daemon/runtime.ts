@@ -50,6 +50,7 @@ export function createDaemon(db: Db, config: Config, handler: MessageHandler, lo
     logger: logger.child({ component: "outbox" }),
     retryMinMs: config.smtpRetryMinMs,
     retryMaxMs: config.smtpRetryMaxMs,
+    leaseMs: config.smtpLeaseMs,
     journal: new SentJournal(join(resolve(config.mailRoot), ".outbox-sent.journal")),
   });
   return new Daemon({

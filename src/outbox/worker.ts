@@ -17,6 +17,8 @@ export interface OutboxWorkerOptions {
   journal?: SentJournal;
   /** Sends in flight at once (match the SMTP pool's connections). */
   concurrency?: number;
+  /** How long a row being sent is reserved for this worker. */
+  leaseMs?: number;
 }
 
 export interface OutboxCounts {
@@ -30,7 +32,8 @@ export interface OutboxCounts {
  * it, so nothing queued is lost if SMTP is down: temporary failures (4xx, refused or dropped
  * connections, timeouts) are retried with exponential backoff via `nextAttemptAt`, for as long as it
  * takes; a 5xx makes the row `dead`, kept with the server's answer for support. Every answer is
- * recorded in `lastResponse`. One worker per database: two would send the same rows.
+ * recorded in `lastResponse`. Each row is leased before it is sent, so several workers may share a
+ * database without sending a row twice.
  */
 export class OutboxWorker {
   private readonly retryMinMs: number;
@@ -38,6 +41,7 @@ export class OutboxWorker {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly concurrency: number;
+  private readonly leaseMs: number;
   private stopping = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -53,6 +57,7 @@ export class OutboxWorker {
     this.batchSize = options.batchSize ?? 50;
     this.pollMs = options.pollMs ?? 5_000;
     this.concurrency = options.concurrency ?? 2;
+    this.leaseMs = options.leaseMs ?? 120_000;
   }
 
   start(): void {
@@ -122,6 +127,13 @@ export class OutboxWorker {
     attempts: number;
   }): Promise<void> {
     const attempts = row.attempts + 1;
+    // Lease the row: another worker (a second daemon on PostgreSQL, a rolling deploy) skips it, and
+    // if this process dies mid-send the row is due again once the lease expires.
+    const leased = await this.db.outboxMessage.updateMany({
+      where: { id: row.id, status: "pending", attempts: row.attempts },
+      data: { attempts, nextAttemptAt: new Date(Date.now() + this.leaseMs) },
+    });
+    if (leased.count !== 1) return;
     let response: string;
     try {
       response = await this.options.transport.send({

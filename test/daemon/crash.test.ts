@@ -34,6 +34,7 @@ function startDaemon(): ChildProcess {
       TRANCHE_HTTP_PORT: "0",
       TRANCHE_RECONNECT_MIN_MS: "100",
       TRANCHE_SMTP_RETRY_MIN_MS: "100",
+      TRANCHE_SMTP_LEASE_MS: "1000",
       TRANCHE_LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "inherit"],

@@ -148,6 +148,21 @@ describe("the outbox", () => {
     expect(readFileSync(join(database.dir, "journal"), "utf8")).toBe("");
   });
 
+  it("sends each email once when two workers share the database (a rolling deploy)", async () => {
+    sink = await startSmtpSink({ tls });
+    const ids = await queue(60);
+    const second = smtpWorker(sink.url);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    second.start();
+    try {
+      await waitFor("all sent", async () => (await outboxCounts(db)).sent === 60);
+    } finally {
+      await second.stop();
+    }
+    expect(sink.received.map((m) => m.messageId).sort()).toEqual([...ids].sort());
+  });
+
   it("writes .eml files when no SMTP server is configured", async () => {
     const dir = join(database.dir, "sent");
     const [id] = await queue(1);

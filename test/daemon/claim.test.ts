@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimAndProcess } from "../../src/daemon/claim.ts";
+import type { InboundMessageRef } from "../../src/daemon/handler.ts";
+import { type Db, openDatabase } from "../../src/db/client.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { replyHandler, requestEmail } from "../helpers/reply-handler.ts";
+import { type PostgresServer, startPostgres } from "../servers/postgres.ts";
+
+let sqlite: Awaited<ReturnType<typeof createTestDatabase>>;
+let postgres: PostgresServer;
+const clients: Db[] = [];
+
+beforeAll(async () => {
+  sqlite = await createTestDatabase();
+  postgres = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  for (const client of clients) await client.$disconnect();
+  await sqlite?.close();
+  await postgres?.stop();
+});
+
+const message = (uid: string, uidValidity = "7"): InboundMessageRef => ({
+  mailbox: "submissions",
+  uidValidity,
+  uid,
+  raw: Buffer.from(requestEmail(`claim-${uid}`)),
+});
+
+describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
+  const open = async () => {
+    const db = await openDatabase(provider === "sqlite" ? sqlite.url : postgres.url);
+    clients.push(db);
+    return db;
+  };
+
+  it("counts failed attempts with the error, then parks the message; its rows never half-written", async () => {
+    const db = await open();
+    const handler = replyHandler({ fail: () => true });
+    const outcomes = [];
+    for (let i = 0; i < 3; i++)
+      outcomes.push(await claimAndProcess(db, handler, message("2"), { maxAttempts: 3 }));
+    expect(outcomes.map((o) => o.disposition)).toEqual(["retry", "retry", "failed"]);
+    const row = await db.inboundMessage.findUniqueOrThrow({
+      where: { mailbox_uidValidity_uid: { mailbox: "submissions", uidValidity: "7", uid: "2" } },
+    });
+    expect([row.status, row.attempts]).toEqual(["failed", 3]);
+    expect(row.lastError).toContain("handler failure");
+    expect(await db.outboxMessage.count({ where: { inboundMessageId: row.id } })).toBe(0);
+    // Parked: never handled again.
+    const later = await claimAndProcess(db, replyHandler(), message("2"), { maxAttempts: 3 });
+    expect([later.committed, later.disposition]).toEqual([false, "failed"]);
+  });
+
+  it("recognises a message handled under an older UIDVALIDITY by its content, and only files it", async () => {
+    const db = await open();
+    await claimAndProcess(db, replyHandler(), message("3"), { maxAttempts: 3 });
+    const moved = await claimAndProcess(
+      db,
+      replyHandler(),
+      { ...message("3"), uidValidity: "8", uid: "1" },
+      { maxAttempts: 3 },
+    );
+    expect([moved.committed, moved.disposition]).toEqual([false, "processed"]);
+    expect(await db.outboxMessage.count({ where: { inbound: { uid: "3" } } })).toBe(1);
+  });
+});
+
+// Two daemons on one database is a PostgreSQL deployment (SQLite is one daemon per file).
+describe("claims on PostgreSQL shared by two daemons", () => {
+  it("lets only one of two daemons racing on the same message answer it", async () => {
+    const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
+    clients.push(a, b);
+    const handler = replyHandler();
+    const results = await Promise.all([
+      claimAndProcess(a, handler, message("1"), { maxAttempts: 3 }),
+      claimAndProcess(b, handler, message("1"), { maxAttempts: 3 }),
+    ]);
+    expect(results.filter((r) => r.committed)).toHaveLength(1);
+    expect(results.every((r) => r.disposition === "processed" || r.disposition === "retry")).toBe(true);
+    expect(await a.outboxMessage.count({ where: { inbound: { uid: "1", uidValidity: "7" } } })).toBe(1);
+    // The loser's next scan only files it.
+    const again = await claimAndProcess(b, handler, message("1"), { maxAttempts: 3 });
+    expect([again.committed, again.disposition]).toEqual([false, "processed"]);
+  });
+});
