@@ -9,7 +9,7 @@ import {
 import { accessHistory, grantAccess, listAuthorised, revokeAccess } from "../access/store.ts";
 import type { Notify } from "../notifications/notification.ts";
 import { operatorName, supportName, UsageError, withDatabase } from "./context.ts";
-import { printNotifications } from "./notifications.ts";
+import { queueNotifications } from "./notifications.ts";
 
 const ACTIONS: Record<string, string> = {
   grant: "autorisation",
@@ -42,9 +42,9 @@ const EVENT_ACTIONS: Record<string, string> = {
   noop: "sans effet",
 };
 
-/** `notify` receives the confirmations of approve/deny inside their transaction (default: printed). */
+/** `notify` receives the confirmations of approve/deny inside their transaction (default: queued in the outbox). */
 export function registerAccessCommands(program: Command, options: { notify?: Notify } = {}): void {
-  const notify = options.notify ?? printNotifications;
+  const notify = options.notify ?? queueNotifications;
   const access = program.command("access").description("adresses autorisées à demander des calculs");
 
   access

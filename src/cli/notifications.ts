@@ -1,4 +1,8 @@
+import { loadConfig } from "../config/load.ts";
 import type { Notification, Notify } from "../notifications/notification.ts";
+import { enqueueEmails } from "../outbox/outgoing.ts";
+import { EmailComposer } from "../render/outgoing.ts";
+import { createRenderer } from "../render/renderer.ts";
 
 const ACTIONS: Record<string, string> = {
   grant: "autorisation d'accès",
@@ -26,13 +30,17 @@ export function describeNotification(n: Notification): string {
 }
 
 /**
- * The CLI's default `notify`: shows what would be sent. Wiring the outbox means passing another
- * `Notify` to the command groups (it is called inside the decision's transaction).
+ * The CLI's `notify`: renders each confirmation and queues it in the outbox in the decision's own
+ * transaction (the daemon's outbox worker sends it), and tells the operator what went out.
  */
-export const printNotifications: Notify = async (_tx, notifications) => {
+export const queueNotifications: Notify = async (tx, notifications) => {
   if (!notifications.length) {
     console.log("Aucun courriel à envoyer.");
     return;
   }
-  for (const n of notifications) console.log(`À envoyer : ${describeNotification(n)}`);
+  const composer = new EmailComposer(await createRenderer(), loadConfig(), new Date());
+  for (const n of notifications) await composer.notify(n);
+  await enqueueEmails(tx, composer.outgoing, null);
+  for (const n of notifications) console.log(`En file d'envoi : ${describeNotification(n)}`);
+  console.log("(envoyés par le démon : tranche daemon ; suivi : tranche status)");
 };

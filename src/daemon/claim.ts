@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import type { Disposition } from "../mailbox/source.ts";
+import { enqueueEmails } from "../outbox/outgoing.ts";
 import type { InboundMessageRef, MessageHandler } from "./handler.ts";
 
 export interface ClaimOptions {
@@ -123,18 +124,7 @@ export async function claimAndProcess(
           inboundId = row.id;
         }
         const outcome = await handler({ ...message, inboundId }, tx);
-        for (const email of outcome.outgoing) {
-          await tx.outboxMessage.create({
-            data: {
-              messageId: email.messageId,
-              inboundMessageId: inboundId,
-              kind: email.kind,
-              envelopeFrom: email.envelopeFrom,
-              recipients: email.recipients.join(","),
-              raw: new Uint8Array(email.raw),
-            },
-          });
-        }
+        await enqueueEmails(tx, outcome.outgoing, inboundId);
         await tx.inboundMessage.update({
           where: { id: inboundId },
           data: {

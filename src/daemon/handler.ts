@@ -1,4 +1,7 @@
 import type { Prisma } from "../db/client.ts";
+import type { OutgoingEmail } from "../outbox/outgoing.ts";
+
+export type { OutgoingEmail } from "../outbox/outgoing.ts";
 
 /** A transaction on the service database (the handler writes its own rows with it). */
 export type Tx = Prisma.TransactionClient;
@@ -13,17 +16,6 @@ export interface InboundMessageRef {
   /** IMAP UID as text, or the Maildir file's unique name. */
   uid: string;
   /** The complete RFC 5322 bytes. */
-  raw: Buffer;
-}
-
-/** An email the handler wants sent; queued in the outbox in the same transaction. */
-export interface OutgoingEmail {
-  /** Template name: result, help, unauthorised, access-granted, ticket-ack, … */
-  kind: string;
-  /** With angle brackets, as in the header of `raw`. */
-  messageId: string;
-  envelopeFrom: string;
-  recipients: string[];
   raw: Buffer;
 }
 

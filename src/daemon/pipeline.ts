@@ -11,13 +11,12 @@ import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
 import { summariseIntake } from "../intake/summary.ts";
 import type { Intake } from "../intake/types.ts";
-import { type Notification, templateDataOf } from "../notifications/notification.ts";
 import { calculate } from "../reference/calculate.ts";
-import { composeMessage, type RequestThread } from "../render/compose.ts";
+import type { RequestThread } from "../render/compose.ts";
+import { EmailComposer } from "../render/outgoing.ts";
 import type { Renderer } from "../render/renderer.ts";
-import type { TemplateData, TemplateName } from "../render/templates.ts";
 import { type ContactMessage, openOrJoinTicket } from "../support/tickets.ts";
-import type { HandlerOutcome, MessageHandler, OutgoingEmail, Tx } from "./handler.ts";
+import type { HandlerOutcome, MessageHandler, Tx } from "./handler.ts";
 import { helpData, type ReplySettings, unauthorisedData } from "./replies.ts";
 
 export interface PipelineDeps {
@@ -61,7 +60,8 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     if (intake.authentication.warning) log.warn({ from: intake.from }, intake.authentication.warning);
 
     const decision = decide(intake, await lookUpFacts(tx, intake), policy);
-    const replies = new Replies(intake, renderer, config, at);
+    const replies = new EmailComposer(renderer, config, at);
+    const thread: RequestThread = { messageId: intake.messageId, references: intake.references };
     const outcome = await apply(decision);
     log.info(
       { decision: outcome.decision, kind: intake.kind, auth: intake.authentication.detail },
@@ -87,10 +87,11 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             "unauthorised",
             unauthorisedData(intake, policy.freeMail, settings),
             decision.to,
+            thread,
           );
           return { status: "processed", decision: decision.action };
         case "reply-help":
-          await replies.send("help", helpData(intake, decision.problems, settings), decision.to);
+          await replies.send("help", helpData(intake, decision.problems, settings), decision.to, thread);
           return { status: "processed", decision: decision.action };
         case "reply-result": {
           const sender = intake.from!;
@@ -100,7 +101,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             const ticket = await openOrJoinTicket(tx, { ...contact, category: "other" }, at, {
               joinOpenTicketOfSender: true,
             });
-            await replies.notify(ticket.notification);
+            await replies.notify(ticket.notification, thread);
             log.warn(
               { scope: rate.scope, count: rate.count, limit: rate.limit },
               "rate limit: ticket instead of reply",
@@ -139,6 +140,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
               result,
             },
             decision.recipient,
+            thread,
           );
           await setResultMessageId(tx, record.id, messageId);
           return { status: "processed", decision: decision.action };
@@ -153,7 +155,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             policy,
             now: at,
           });
-          for (const notification of handled.notifications) await replies.notify(notification);
+          for (const notification of handled.notifications) await replies.notify(notification, thread);
           return {
             status: "processed",
             decision: handled.status === "pending" ? "access-pending" : decision.action,
@@ -161,7 +163,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
         }
         case "ticket": {
           const ticket = await openOrJoinTicket(tx, { ...contact, category: decision.category }, at);
-          await replies.notify(ticket.notification);
+          await replies.notify(ticket.notification, thread);
           return { status: "processed", decision: ticket.joined ? "ticket-joined" : "ticket" };
         }
       }
@@ -195,50 +197,4 @@ function contactMessage(intake: Intake, inboundId: number): ContactMessage {
 function ticketCategoryOf(intake: Intake) {
   if (intake.kind === "access") return "access-review" as const;
   return intake.support?.category ?? "other";
-}
-
-/** Renders and composes the replies of one message; they are queued by the daemon with the claim. */
-class Replies {
-  readonly outgoing: OutgoingEmail[] = [];
-  private readonly thread: RequestThread;
-
-  constructor(
-    intake: Intake,
-    private readonly renderer: Renderer,
-    private readonly config: Config,
-    private readonly at: Date,
-  ) {
-    this.thread = { messageId: intake.messageId, references: intake.references };
-  }
-
-  /** Renders one email to one address; returns its Message-ID. */
-  async send<N extends TemplateName>(template: N, data: TemplateData[N], to: string): Promise<string> {
-    const email = this.renderer.render(template, data);
-    const composed = await composeMessage({
-      email,
-      from: this.config.noreplyAddress,
-      to,
-      replyTo: this.config.contactAddress,
-      inReplyTo: this.thread,
-      date: this.at,
-    });
-    this.outgoing.push({
-      kind: template,
-      messageId: composed.messageId,
-      envelopeFrom: this.config.noreplyAddress,
-      recipients: [to],
-      raw: composed.raw,
-    });
-    return composed.messageId;
-  }
-
-  /** A store's notification: one email per recipient, each its own message. */
-  async notify(notification: Notification | null): Promise<void> {
-    if (!notification) return;
-    const data = templateDataOf(notification, {
-      contactAddress: this.config.contactAddress,
-      submissionAddress: this.config.submissionAddress,
-    });
-    for (const to of notification.to) await this.send(notification.template, data as never, to);
-  }
 }

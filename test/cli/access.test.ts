@@ -36,7 +36,7 @@ function tranche(args: string[], env: Record<string, string> = {}) {
 }
 
 describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
-  it("lists pending requests, approves one and prints the confirmation it would send", async () => {
+  it("lists pending requests, approves one and queues its confirmations in the outbox", async () => {
     const pending = tranche(["access", "pending"]);
     expect(pending.stdout).toMatch(
       /A-000001\t.*autorisation jean\.dupont@editeur\.fr\tdemandée par jean\.dupont@gmail\.com\t\(messagerie grand public\)/,
@@ -46,9 +46,17 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
     const approved = tranche(["access", "approve", "A-000001"]);
     expect(approved).toMatchObject({ status: 0, stderr: "" });
     expect(approved.stdout).toContain(
-      "À envoyer : courriel access-granted à jean.dupont@gmail.com, jean.dupont@editeur.fr : jean.dupont@editeur.fr est autorisée",
+      "En file d'envoi : courriel access-granted à jean.dupont@gmail.com, jean.dupont@editeur.fr : jean.dupont@editeur.fr est autorisée",
     );
     expect(approved.stdout).toContain("Demande A-000001 approuvée : l'adresse est autorisée.");
+    const queued = await test.db.outboxMessage.findMany({ orderBy: { id: "asc" } });
+    expect(queued.map((m) => [m.kind, m.recipients, m.status])).toEqual([
+      ["access-granted", "jean.dupont@gmail.com", "pending"],
+      ["access-granted", "jean.dupont@editeur.fr", "pending"],
+    ]);
+    const raw = Buffer.from(queued[0]!.raw).toString();
+    expect(raw).toMatch(/^In-Reply-To: <gmail-1@mail\.gmail\.com>$/m);
+    expect(raw).toMatch(/^Auto-Submitted: auto-replied$/m);
 
     const again = tranche(["access", "approve", "A-000001"]);
     expect(again.status).toBe(1);
