@@ -4,25 +4,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readInbound } from "../src/intake/intake.ts";
-import type { IntakeContext } from "../src/intake/types.ts";
+import { intakeContext, MAIL_FIXTURES } from "../test/helpers/intake.ts";
 
-const FIXTURES = join(import.meta.dirname, "..", "test", "fixtures", "mail");
-const context: IntakeContext = {
-  mailbox: "submissions",
-  addresses: {
-    contact: "contact@example.test",
-    submission: "calcul@example.test",
-    noreply: "no-reply@example.test",
-  },
-  authMode: "authentication-results",
-  authservId: "mx.example.test",
-  limits: {
-    maxBodyBytes: 1024 * 1024,
-    maxAttachmentBytes: 5 * 1024 * 1024,
-    maxAttachments: 10,
-    maxIdentifiers: 5000,
-  },
-};
+const FIXTURES = MAIL_FIXTURES;
+const context = intakeContext();
 
 async function timePerMessage(messages: Buffer[], rounds: number): Promise<number> {
   const start = performance.now();

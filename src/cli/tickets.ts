@@ -3,7 +3,7 @@ import { simpleParser } from "mailparser";
 import type { CalculationDiff, IdentifierChange, IdentifierStatus } from "../calculations/diff.ts";
 import type { AmCounts, FinessCounts } from "../engine/types.ts";
 import { FIELDS } from "../engine/types.ts";
-import { TICKET_CATEGORIES } from "../notifications/notification.ts";
+import { TICKET_CATEGORIES } from "../support/category.ts";
 import {
   closeTicket,
   formatTicketNumber,

@@ -7,6 +7,7 @@ import type {
   Intake,
   UnreadableReason,
 } from "../intake/types.ts";
+import type { TicketCategory } from "../support/category.ts";
 
 /** What the caller looked up before deciding (plain data: decide itself reads nothing). */
 export interface DecisionFacts {
@@ -21,8 +22,6 @@ export interface DecisionPolicy {
   autoApprove: boolean;
   freeMail: FreeMailList;
 }
-
-export type TicketCategory = "access-review" | "dispute" | "question" | "other";
 
 /** Why a result goes to the sender although the request named another address. */
 export type RecipientNote = "recipient-not-authorised" | "recipient-other-organisation";

@@ -1,5 +1,6 @@
 import type { DbOrTx } from "../db/transaction.ts";
 import type { TemplateData } from "../render/templates.ts";
+import type { TicketCategory } from "../support/category.ts";
 
 /** The emails stores ask for. */
 export type NotificationTemplate =
@@ -42,8 +43,6 @@ export function templateDataOf<N extends NotificationTemplate>(
 }
 
 export type AccessActionName = "grant" | "change" | "revoke";
-export type TicketCategory = "access-review" | "dispute" | "question" | "other";
-export const TICKET_CATEGORIES: readonly TicketCategory[] = ["access-review", "dispute", "question", "other"];
 
 /** Hands notifications to whoever renders and enqueues them, inside the caller's transaction. */
 export type Notify = (tx: DbOrTx, notifications: Notification[]) => Promise<void>;

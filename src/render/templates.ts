@@ -1,6 +1,7 @@
 import type { AccessReviewReason } from "../access/rules.ts";
 import type { Activity, CalculationResult, Field } from "../engine/types.ts";
 import type { AccessAction } from "../intake/access-parser.ts";
+import type { TicketCategory } from "../support/category.ts";
 import {
   accessChangedView,
   accessGrantedView,
@@ -140,8 +141,6 @@ export interface AccessRefusedEmailData extends AccessEmailCommon {
   /** Support's own explanation, shown as written (escaped). */
   note: string | null;
 }
-
-export type TicketCategory = "access-review" | "dispute" | "question" | "other";
 
 /** `ticket-ack`: the acknowledgment of a message to contact@ that became a support ticket (SPEC §8). */
 export interface TicketAckEmailData extends EmailCommon {

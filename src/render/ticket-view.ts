@@ -1,4 +1,5 @@
-import type { TicketAckEmailData, TicketCategory } from "./templates.ts";
+import type { TicketCategory } from "../support/category.ts";
+import type { TicketAckEmailData } from "./templates.ts";
 
 export const TICKET_CATEGORY_LABELS: Record<TicketCategory, string> = {
   "access-review": "demande d'accès à examiner",

@@ -10,7 +10,8 @@ import {
 import type { Prisma } from "../db/client.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { EngineOptions } from "../engine/compute.ts";
-import type { Notification, TicketCategory } from "../notifications/notification.ts";
+import type { Notification } from "../notifications/notification.ts";
+import type { TicketCategory } from "./category.ts";
 
 /** A contact@ message as intake read it: the facts triage needs, never the raw email. */
 export interface ContactMessage {
