@@ -1,6 +1,5 @@
 import type { DbOrTx } from "../db/transaction.ts";
 import type { TemplateData } from "../render/templates.ts";
-import type { TicketCategory } from "../support/category.ts";
 
 /** The emails stores ask for. */
 export type NotificationTemplate =
