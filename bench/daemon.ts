@@ -190,6 +190,7 @@ export async function benchDaemon(): Promise<void> {
     let daemon = startDaemon(dovecot, sink, databaseUrl, dir);
     child = daemon.child;
     await waitUntilIdle(db, child);
+    const startupRssMb = peakRssMb(child.pid!);
     const latencies: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const before = sink.received.length;
@@ -239,7 +240,7 @@ export async function benchDaemon(): Promise<void> {
       `  backlog of ${BACKLOG}: daemon ${(daemonMs / 1000).toFixed(2)} s (${daemonRate.toFixed(0)}/s), floor fetch + re-send ${(floorMs / 1000).toFixed(2)} s (${floorRate.toFixed(0)}/s): ratio daemon/floor ${ratio.toFixed(2)} (target ≥ ${TARGETS.ratio}: ${verdict(ratio >= TARGETS.ratio)})`,
     );
     console.log(
-      `  peak RSS of the daemon process (VmHWM) ${rssMb.toFixed(0)} MB (target ≤ ${TARGETS.rssMb}: ${verdict(rssMb <= TARGETS.rssMb)})`,
+      `  peak RSS of the daemon process (VmHWM) ${rssMb.toFixed(0)} MB (target ≤ ${TARGETS.rssMb}: ${verdict(rssMb <= TARGETS.rssMb)}); after start-up ${startupRssMb.toFixed(0)} MB`,
     );
   } finally {
     if (child) await stopDaemon(child);

@@ -1,6 +1,4 @@
-import { PrismaPg } from "@prisma/adapter-pg";
 import { isPostgresUrl } from "./database-url.ts";
-import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { applyMigrations } from "./migrate.ts";
 import { SingleConnectionLibSql } from "./sqlite-adapter.ts";
@@ -34,8 +32,9 @@ export type { Prisma } from "./generated/sqlite/client.ts";
  */
 export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Db> {
   const postgres = isPostgresUrl(url);
+  // The PostgreSQL client, its query compiler and pg are loaded only when asked for (~tens of MB).
   const db = postgres
-    ? (new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db)
+    ? await openPostgres(url)
     : new SqliteClient({ adapter: new SingleConnectionLibSql({ url }) });
   opened.set(db, { provider: postgres ? "postgresql" : "sqlite", url });
   if (!postgres) {
@@ -49,4 +48,12 @@ export async function openDatabase(url: string, options: { migrate?: boolean } =
   }
   if (options.migrate !== false) await applyMigrations(db, postgres ? "postgresql" : "sqlite");
   return db;
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+    import("./generated/postgresql/client.ts"),
+    import("@prisma/adapter-pg"),
+  ]);
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
 }
