@@ -1,9 +1,7 @@
-import { PrismaLibSql } from "@prisma/adapter-libsql";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { isPostgresUrl } from "./database-url.ts";
-import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { applyMigrations } from "./migrate.ts";
+import { SingleConnectionLibSql } from "./sqlite-adapter.ts";
 
 export type Db = SqliteClient;
 export type Provider = "sqlite" | "postgresql";
@@ -34,16 +32,28 @@ export type { Prisma } from "./generated/sqlite/client.ts";
  */
 export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Db> {
   const postgres = isPostgresUrl(url);
+  // The PostgreSQL client, its query compiler and pg are loaded only when asked for (~tens of MB).
   const db = postgres
-    ? (new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db)
-    : new SqliteClient({ adapter: new PrismaLibSql({ url }) });
+    ? await openPostgres(url)
+    : new SqliteClient({ adapter: new SingleConnectionLibSql({ url }) });
   opened.set(db, { provider: postgres ? "postgresql" : "sqlite", url });
   if (!postgres) {
     // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
     await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
     await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+    // In WAL mode NORMAL loses no committed transaction when the process crashes (only on a power
+    // loss may the last commits roll back), and saves an fsync per commit.
+    await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
     await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   }
   if (options.migrate !== false) await applyMigrations(db, postgres ? "postgresql" : "sqlite");
   return db;
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+    import("./generated/postgresql/client.ts"),
+    import("@prisma/adapter-pg"),
+  ]);
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
 }

@@ -1,4 +1,4 @@
-import { authenticate, type DNSResolver } from "mailauth";
+import type { DNSResolver } from "mailauth";
 import { domainOf, sameOrganisation } from "../addresses/organisation.ts";
 
 export type AuthMode = "authentication-results" | "verify" | "trust-from";
@@ -223,6 +223,8 @@ export async function verifyMessage(
   options: VerifyOptions,
 ): Promise<AuthenticationOutcome> {
   try {
+    // Loaded on first use: only the `verify` mode needs mailauth (~28 MB resident).
+    const { authenticate } = await import("mailauth");
     const result = await authenticate(raw, {
       resolver: options.resolver,
       mta: options.authservId,

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import type { Activity, FieldLists } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
 import { fold, readActivity } from "./calculation-parser.ts";
@@ -138,7 +138,9 @@ function cellText(cell: ExcelJS.Cell): string {
 
 /** Rows of every worksheet of an XLSX workbook, first sheet first. */
 export async function xlsxSheets(bytes: Buffer): Promise<string[][][]> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded on the first XLSX attachment only: exceljs costs ~45 MB resident.
+  const { default: Excel } = await import("exceljs");
+  const workbook = new Excel.Workbook();
   await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   return workbook.worksheets.map((sheet) => {
     const rows: string[][] = [];

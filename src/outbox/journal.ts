@@ -37,10 +37,12 @@ export class SentJournal {
     fsyncSync(this.fd);
   }
 
-  /** Everything recorded is now in the database. */
+  /**
+   * Everything recorded is now in the database. Not fsync'd: should a power loss undo the truncation,
+   * the entries that come back name rows already marked sent, which reconciling leaves alone.
+   */
   clear(): void {
     ftruncateSync(this.fd, 0);
-    fsyncSync(this.fd);
   }
 
   close(): void {

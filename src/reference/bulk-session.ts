@@ -1,5 +1,4 @@
 import Database from "libsql";
-import pg from "pg";
 import { type Db, databaseProvider, databaseUrl } from "../db/client.ts";
 
 /**
@@ -65,6 +64,7 @@ async function openSqlite(url: string): Promise<BulkSession> {
 }
 
 async function openPostgres(url: string): Promise<BulkSession> {
+  const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query("BEGIN");

@@ -1,8 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import Handlebars from "handlebars";
-import mjml2html from "mjml";
 import {
   SUBJECT_PREFIX,
   subjectOf,
@@ -24,20 +25,57 @@ export interface Renderer {
 
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.meta.url));
 
-/** MJML → HTML still holding the Handlebars placeholders. Slow (tens of ms): done once per template. */
-export async function compileMjml(source: string, filePath: string): Promise<string> {
-  const { html, errors } = await mjml2html(source, {
-    filePath,
-    validationLevel: "soft",
-    keepComments: false,
-    // mjml-core skips mj-include unless told otherwise.
-    ignoreIncludes: false,
-  });
-  if (errors.length) {
-    const list = errors.map((e) => `  line ${e.line}: ${e.message}`).join("\n");
-    throw new Error(`${filePath}: invalid MJML\n${list}`);
+// Runs in a worker thread (plain CommonJS: no TypeScript loader there); mjml is required by path.
+const MJML_WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const mjml2html = require(workerData.mjml);
+(async () => {
+  const compiled = [];
+  for (const { source, filePath } of workerData.templates) {
+    const { html, errors } = await mjml2html(source, {
+      filePath,
+      validationLevel: "soft",
+      keepComments: false,
+      // mjml-core skips mj-include unless told otherwise.
+      ignoreIncludes: false,
+    });
+    compiled.push({ html, errors: errors.map((e) => ({ line: e.line, message: e.message })) });
   }
-  return html;
+  parentPort.postMessage(compiled);
+})();
+`;
+
+/**
+ * MJML → HTML still holding the Handlebars placeholders, for several templates at once. Slow (tens of
+ * ms each) and heavy: mjml and its dependencies weigh 16–80 MB once loaded, and a loaded module is
+ * never unloaded. So the compiler runs in a worker thread that exits when done: the daemon compiles
+ * every template once at start-up and keeps only the result.
+ */
+export async function compileMjmlAll(templates: { source: string; filePath: string }[]): Promise<string[]> {
+  const worker = new Worker(MJML_WORKER, {
+    eval: true,
+    workerData: { mjml: createRequire(import.meta.url).resolve("mjml"), templates },
+  });
+  const compiled = await new Promise<{ html: string; errors: { line: number; message: string }[] }[]>(
+    (resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`MJML compiler exited (${code}) without a result`)));
+    },
+  ).finally(() => worker.terminate());
+  return compiled.map(({ html, errors }, i) => {
+    if (errors.length) {
+      const list = errors.map((e) => `  line ${e.line}: ${e.message}`).join("\n");
+      throw new Error(`${templates[i]!.filePath}: invalid MJML\n${list}`);
+    }
+    return html;
+  });
+}
+
+/** MJML → HTML of one template (see compileMjmlAll). */
+export async function compileMjml(source: string, filePath: string): Promise<string> {
+  const [html] = await compileMjmlAll([{ source, filePath }]);
+  return html!;
 }
 
 /** The MJML and plain-text sources of one email. */
@@ -101,16 +139,14 @@ export async function createRenderer(options: { templatesDir?: string } = {}): P
     TemplateName,
     { html: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate }
   >();
-  await Promise.all(
-    TEMPLATE_NAMES.map(async (name) => {
-      const sources = await readTemplateSources(name, templatesDir);
-      const html = await compileMjml(sources.mjml, sources.mjmlPath);
-      compiled.set(name, {
-        html: htmlHb.compile(html, { strict: true }),
-        text: textHb.compile(sources.text, { strict: true, noEscape: true }),
-      });
-    }),
-  );
+  const sources = await Promise.all(TEMPLATE_NAMES.map((name) => readTemplateSources(name, templatesDir)));
+  const htmls = await compileMjmlAll(sources.map((s) => ({ source: s.mjml, filePath: s.mjmlPath })));
+  TEMPLATE_NAMES.forEach((name, i) => {
+    compiled.set(name, {
+      html: htmlHb.compile(htmls[i]!, { strict: true }),
+      text: textHb.compile(sources[i]!.text, { strict: true, noEscape: true }),
+    });
+  });
   return {
     render(name, data) {
       const templates = compiled.get(name);
