@@ -137,6 +137,16 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
               requester: decision.recipient,
               dataset: { id: dataset.id, label: dataset.label },
               activityInferred: calculation.activityInferred,
+              recipientRefused:
+                decision.recipientNote && calculation.recipient
+                  ? {
+                      address: calculation.recipient,
+                      cause:
+                        decision.recipientNote === "recipient-other-organisation"
+                          ? "other-organisation"
+                          : "not-authorised",
+                    }
+                  : null,
               result,
             },
             decision.recipient,

@@ -41,6 +41,10 @@ const result: z.ZodType<TemplateData["result"]> = z.object({
   requester: address,
   dataset: z.object({ id: z.union([z.string(), z.number()]), label: text }),
   activityInferred: z.boolean(),
+  recipientRefused: z
+    .object({ address, cause: z.enum(["not-authorised", "other-organisation"]) })
+    .nullable()
+    .optional(),
   result: z.object({
     activity,
     tranche: z.enum(["A", "B", "C", "D", "E", "F", "G", "H"]).nullable(),

@@ -44,6 +44,14 @@ export interface ResultView {
   totalDetail: string;
   dataset: string;
   reasons: InvalidExplanation[];
+  /** Why the result comes to the requester rather than the address the request named. */
+  recipientNote: string | null;
+}
+
+/** The request's Email field named an address the result may not go to (SPEC §5): it went to the sender. */
+export interface RecipientRefusal {
+  address: string;
+  cause: "not-authorised" | "other-organisation";
 }
 
 export interface ResultContext {
@@ -53,6 +61,7 @@ export interface ResultContext {
   dataset: { id: string | number; label: string };
   activityInferred: boolean;
   contactAddress: string;
+  recipientRefused?: RecipientRefusal | null;
 }
 
 /** French thousands grouping with a plain space, readable in both parts ("75 000"). */
@@ -95,6 +104,14 @@ function noTrancheReason(result: CalculationResult): string {
   return `Aucune tranche de financement ne s'applique : ${why}, le total d'examens annuels de référence est donc de 0.`;
 }
 
+function recipientNote(refusal: RecipientRefusal, context: ResultContext): string {
+  const why =
+    refusal.cause === "other-organisation"
+      ? "n'appartient pas à la même société que l'adresse d'envoi"
+      : `n'est pas autorisée à recevoir des résultats (son accès se demande à ${context.contactAddress})`;
+  return `Ce résultat vous est adressé : l'adresse indiquée dans le champ Email de la demande (${refusal.address}) ${why}.`;
+}
+
 /** The result email's view of an engine result and the request it answers. */
 export function buildResultView(result: CalculationResult, context: ResultContext): ResultView {
   const row = (field: Field, values: string[]): ResultRow => ({
@@ -121,6 +138,7 @@ export function buildResultView(result: CalculationResult, context: ResultContex
     total: formatCount(result.total),
     totalDetail: `radiologie : ${formatCount(result.radiologyExams)} ; médecine nucléaire : ${formatCount(result.nuclearExams)} × ${result.nuclearCoefficient} = ${formatCount(nuclearWeighted)}`,
     dataset: `${context.dataset.label} (version ${context.dataset.id})`,
+    recipientNote: context.recipientRefused ? recipientNote(context.recipientRefused, context) : null,
     reasons: FIELDS.flatMap((f) =>
       result.invalid[f].map((i) => ({
         value: i.value,

@@ -133,6 +133,19 @@ describe("the message pipeline", () => {
     expect(outcome.summary).toMatchObject({ kind: "calculation", decision: "reply-result" });
   });
 
+  it("sends the result to the requester, and says why, when the Email field names an address it may not go to", async () => {
+    const body = calculationBody({ reference: "CH Lens", activity: "Radiologie", finessRadio: "920000650" });
+    const outcome = await handle(
+      buildMail({ from: JEANNE, subject: "Calcul", body: `Email : paul.martin@${ORG}\n${body}` }),
+    );
+    expect(outcome.decision).toBe("reply-result");
+    expect(outcome.outgoing[0]!.recipients).toEqual([JEANNE]);
+    const { text } = await textOf(outcome.outgoing[0]!.raw);
+    expect(text).toContain(
+      `Ce résultat vous est adressé : l'adresse indiquée dans le champ Email de la demande (paul.martin@${ORG}) n'est pas autorisée à recevoir des résultats`,
+    );
+  });
+
   it("links a reply to a result email to its calculation in a dispute ticket, and acknowledges it", async () => {
     const calculation = await db.calculation.findFirstOrThrow({ where: { sender: JEANNE } });
     const outcome = await handle(
@@ -202,8 +215,13 @@ describe("the message pipeline", () => {
     const decisions: string[] = [];
     for (let i = 0; i < 4; i++)
       decisions.push((await handle(buildMail({ from: JEANNE, subject: "Calcul", body }))).decision);
-    // One result already answered above: two more, then the limit of 3 per hour.
-    expect(decisions).toEqual(["reply-result", "reply-result", "ticket-rate-limited", "ticket-rate-limited"]);
+    // Two results already answered above: one more, then the limit of 3 per hour.
+    expect(decisions).toEqual([
+      "reply-result",
+      "ticket-rate-limited",
+      "ticket-rate-limited",
+      "ticket-rate-limited",
+    ]);
     expect(await db.ticket.count({ where: { sender: JEANNE, category: "other" } })).toBe(1);
   });
 
