@@ -3,14 +3,13 @@ import type {
   Activity,
   CalculationRequest,
   CalculationResult,
-  Field,
   InvalidReason,
 } from "../engine/types.ts";
 import { FIELDS } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
 import { calculate } from "../reference/calculate.ts";
+import { FIELD_LABELS, formatCount } from "../render/result-view.ts";
 import { UsageError, withDatabase } from "./context.ts";
-import { formatCount } from "./format.ts";
 
 const ACTIVITY_NAMES: Record<string, Activity> = {
   radiologie: "radiologie",
@@ -19,13 +18,6 @@ const ACTIVITY_NAMES: Record<string, Activity> = {
   mn: "medecine-nucleaire",
   nucleaire: "medecine-nucleaire",
   mixte: "mixte",
-};
-
-export const FIELD_LABELS: Record<Field, string> = {
-  amRadio: "No AM radiologie",
-  finessRadio: "No FINESS radiologie",
-  amMn: "No AM médecine nucléaire",
-  finessMn: "No FINESS médecine nucléaire",
 };
 
 export const REASON_LABELS: Record<InvalidReason, string> = {

@@ -10,7 +10,7 @@ import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
 import { summariseIntake } from "../intake/summary.ts";
 import type { Intake, Mailbox } from "../intake/types.ts";
-import { FIELD_LABELS } from "./calc.ts";
+import { FIELD_LABELS } from "../render/result-view.ts";
 import { UsageError, withDatabase } from "./context.ts";
 
 const KIND_LABELS: Record<Intake["kind"], string> = {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { formatCount } from "../render/result-view.ts";
 import { purgeRawContent } from "../retention/purge.ts";
 import { withDatabase } from "./context.ts";
-import { formatCount } from "./format.ts";
 
 export function registerPurgeCommand(program: Command): void {
   program

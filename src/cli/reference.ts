@@ -4,8 +4,8 @@ import type { Command } from "commander";
 import { listDatasets } from "../reference/datasets.ts";
 import { writeDemoDataset } from "../reference/demo.ts";
 import { type ImportProgress, importReferenceData, type RejectedRow } from "../reference/import.ts";
+import { formatCount } from "../render/result-view.ts";
 import { UsageError, withConfig, withDatabase } from "./context.ts";
-import { formatCount } from "./format.ts";
 
 /** Rejected rows printed on stderr before the rest go only to --rejects. */
 const PRINTED_REJECTS = 200;

@@ -3,6 +3,7 @@ import { simpleParser } from "mailparser";
 import type { CalculationDiff, IdentifierChange, IdentifierStatus } from "../calculations/diff.ts";
 import type { AmCounts, FinessCounts } from "../engine/types.ts";
 import { FIELDS } from "../engine/types.ts";
+import { FIELD_LABELS, formatCount } from "../render/result-view.ts";
 import { TICKET_CATEGORIES } from "../support/category.ts";
 import {
   closeTicket,
@@ -12,9 +13,8 @@ import {
   parseTicketNumber,
   recomputeTicket,
 } from "../support/tickets.ts";
-import { FIELD_LABELS, REASON_LABELS } from "./calc.ts";
+import { REASON_LABELS } from "./calc.ts";
 import { UsageError, withDatabase } from "./context.ts";
-import { formatCount } from "./format.ts";
 
 const STATUSES = ["open", "answered", "closed"];
 const STATUS_LABELS: Record<string, string> = { open: "ouvert", answered: "répondu", closed: "fermé" };
