@@ -1,10 +1,5 @@
 import type { Command } from "commander";
-import type {
-  Activity,
-  CalculationRequest,
-  CalculationResult,
-  InvalidReason,
-} from "../engine/types.ts";
+import type { Activity, CalculationRequest, CalculationResult, InvalidReason } from "../engine/types.ts";
 import { FIELDS } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
 import { calculate } from "../reference/calculate.ts";
