@@ -64,14 +64,10 @@ export async function countRecentCalculations(db: DbOrTx, sender: string, now: D
   const since = new Date(now.getTime() - HOUR);
   const organisation = organisationalDomain(address);
   // One after the other: queries inside an interactive transaction are not run concurrently.
+  // Both are range scans of an index on (sender | organisation, createdAt).
   const own = await db.calculation.count({ where: { sender: address, createdAt: { gte: since } } });
   const all = organisation
-    ? await db.calculation.count({
-        where: {
-          createdAt: { gte: since },
-          OR: [{ sender: { endsWith: `@${organisation}` } }, { sender: { endsWith: `.${organisation}` } }],
-        },
-      })
+    ? await db.calculation.count({ where: { organisation, createdAt: { gte: since } } })
     : 0;
   return { sender: own, organisation: Math.max(own, all) };
 }

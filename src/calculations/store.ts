@@ -1,3 +1,4 @@
+import { organisationalDomain } from "../addresses/organisation.ts";
 import type { Prisma } from "../db/client.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { Activity, CalculationRequest, CalculationResult, FieldLists } from "../engine/types.ts";
@@ -13,6 +14,8 @@ export interface NewCalculation {
   recipient: string;
   reference: string;
   inboundMessageId: number | null;
+  /** Message-ID of the result email, when it is chosen before the calculation is recorded. */
+  resultMessageId?: string;
 }
 
 export interface StoredCalculation {
@@ -68,11 +71,13 @@ export async function recordCalculation(
   };
   return inTransaction(db, async (tx) => {
     // The id is only known after the insert: a unique placeholder first, then the real public id.
+    const sender = calculation.sender.trim().toLowerCase();
     const row = await tx.calculation.create({
       data: {
         publicId: `pending-${now.getTime()}-${Math.random().toString(36).slice(2)}`,
         inboundMessageId: calculation.inboundMessageId,
-        sender: calculation.sender.trim().toLowerCase(),
+        sender,
+        organisation: organisationalDomain(sender) ?? "",
         recipient: calculation.recipient.trim().toLowerCase(),
         reference: calculation.reference,
         activity: calculation.request.activity,
@@ -87,7 +92,14 @@ export async function recordCalculation(
       select: { id: true },
     });
     const publicId = formatPublicId(parisYear(now), row.id);
-    await tx.calculation.update({ where: { id: row.id }, data: { publicId } });
+    // updateMany: no RETURNING of the whole row.
+    await tx.calculation.updateMany({
+      where: { id: row.id },
+      data: {
+        publicId,
+        ...(calculation.resultMessageId ? { resultMessageId: calculation.resultMessageId } : {}),
+      },
+    });
     return { id: row.id, publicId };
   });
 }
@@ -98,7 +110,7 @@ export async function setResultMessageId(
   calculationId: number,
   messageId: string,
 ): Promise<void> {
-  await db.calculation.update({ where: { id: calculationId }, data: { resultMessageId: messageId } });
+  await db.calculation.updateMany({ where: { id: calculationId }, data: { resultMessageId: messageId } });
 }
 
 export async function findByPublicId(db: DbOrTx, publicId: string): Promise<StoredCalculation | null> {

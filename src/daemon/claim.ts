@@ -72,28 +72,28 @@ export async function claimAndProcess(
 ): Promise<ClaimResult> {
   const key = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
   const hash = contentHash(message.raw);
-  // This message's row, and any handled twin under another UIDVALIDITY: one query for both.
-  const known = await db.inboundMessage.findMany({
-    where: {
-      mailbox: message.mailbox,
-      OR: [
-        { uidValidity: message.uidValidity, uid: message.uid },
-        {
-          contentHash: hash,
-          uidValidity: { not: message.uidValidity },
-          status: { in: Object.keys(TERMINAL) },
-        },
-      ],
-    },
-    select: { id: true, status: true, attempts: true, uidValidity: true, uid: true },
-    orderBy: { id: "asc" },
+  // This message's row, else a handled twin under another UIDVALIDITY: two lookups by index (one
+  // query with an OR across both keys scanned the whole mailbox's rows).
+  const existing = await db.inboundMessage.findUnique({
+    where: { mailbox_uidValidity_uid: key },
+    select: { id: true, status: true, attempts: true },
   });
-  const existing = known.find((row) => row.uidValidity === message.uidValidity && row.uid === message.uid);
   if (existing && TERMINAL[existing.status]) {
     return { disposition: TERMINAL[existing.status]!, inboundId: existing.id, committed: false, queued: 0 };
   }
-  const twin = existing ? undefined : known[0];
-  if (twin) return { disposition: TERMINAL[twin.status]!, inboundId: twin.id, committed: false, queued: 0 };
+  if (!existing) {
+    const twin = await db.inboundMessage.findFirst({
+      where: {
+        mailbox: message.mailbox,
+        contentHash: hash,
+        uidValidity: { not: message.uidValidity },
+        status: { in: Object.keys(TERMINAL) },
+      },
+      select: { id: true, status: true },
+      orderBy: { id: "asc" },
+    });
+    if (twin) return { disposition: TERMINAL[twin.status]!, inboundId: twin.id, committed: false, queued: 0 };
+  }
 
   const hints = headerHints(message.raw);
   const attemptsBefore = existing?.attempts ?? 0;
@@ -127,7 +127,8 @@ export async function claimAndProcess(
         }
         const outcome = await handler({ ...message, inboundId }, tx);
         await enqueueEmails(tx, outcome.outgoing, inboundId);
-        await tx.inboundMessage.update({
+        // updateMany: no RETURNING of the row (and its raw message) that nobody reads.
+        await tx.inboundMessage.updateMany({
           where: { id: inboundId },
           data: {
             status: outcome.status,

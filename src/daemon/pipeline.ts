@@ -4,7 +4,7 @@ import { handleAccessRequest } from "../access/requests.ts";
 import type { AccessPolicy } from "../access/rules.ts";
 import { isAuthorised } from "../access/store.ts";
 import { checkCalculationRate, type RateLimits } from "../calculations/rate-limit.ts";
-import { recordCalculation, setResultMessageId } from "../calculations/store.ts";
+import { recordCalculation } from "../calculations/store.ts";
 import type { Config } from "../config/schema.ts";
 import { type Decision, decide } from "../decide/decision.ts";
 import { intakeContextFromConfig } from "../intake/context.ts";
@@ -114,6 +114,8 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             nuclearCoefficient: config.nuclearCoefficient,
           });
           const reference = calculation.reference!;
+          // Chosen now so that the calculation row records it in the same statement as its id.
+          const resultMessageId = replies.newMessageId();
           const record = await recordCalculation(
             tx,
             {
@@ -125,10 +127,11 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
               recipient: decision.recipient,
               reference,
               inboundMessageId: message.inboundId,
+              resultMessageId,
             },
             at,
           );
-          const messageId = await replies.send(
+          await replies.send(
             "result",
             {
               contactAddress: config.contactAddress,
@@ -151,8 +154,8 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             },
             decision.recipient,
             thread,
+            resultMessageId,
           );
-          await setResultMessageId(tx, record.id, messageId);
           return { status: "processed", decision: decision.action };
         }
         case "access-granted":

@@ -1,12 +1,12 @@
 import {
   closeSync,
   existsSync,
-  fsyncSync,
+  fsync,
   ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
-  writeSync,
+  write,
 } from "node:fs";
 import { dirname } from "node:path";
 
@@ -32,9 +32,15 @@ export class SentJournal {
       .filter((line) => line.length > 0);
   }
 
-  record(messageId: string): void {
-    writeSync(this.fd, `${messageId}\n`);
-    fsyncSync(this.fd);
+  /** Appends and fsyncs off the main thread: other messages are processed meanwhile. */
+  async record(messageId: string): Promise<void> {
+    const line = Buffer.from(`${messageId}\n`);
+    await new Promise<void>((resolve, reject) =>
+      write(this.fd, line, 0, line.length, null, (error) => (error ? reject(error) : resolve())),
+    );
+    await new Promise<void>((resolve, reject) =>
+      fsync(this.fd, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   /**

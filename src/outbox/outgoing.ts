@@ -30,6 +30,7 @@ export async function enqueueEmails(
         recipients: email.recipients.join(","),
         raw: new Uint8Array(email.raw),
       },
+      select: { id: true },
     });
   }
 }

@@ -105,6 +105,7 @@ export class OutboxWorker {
       where: { status: "pending", nextAttemptAt: { lte: new Date() } },
       orderBy: { id: "asc" },
       take: this.batchSize,
+      select: { id: true, messageId: true, envelopeFrom: true, recipients: true, raw: true, attempts: true },
     });
     // Few sends in flight, each marked sent before the next starts: a crash between the relay's 250
     // and the row update (the only way to send a reply twice) can then catch at most that many.
@@ -149,8 +150,8 @@ export class OutboxWorker {
     }
     // Accepted: journal first (no lock, ~1 ms), then the row; a failing update leaves the journal
     // entry for the next start instead of sending again.
-    this.options.journal?.record(row.messageId);
-    await this.db.outboxMessage.update({
+    await this.options.journal?.record(row.messageId);
+    await this.db.outboxMessage.updateMany({
       where: { id: row.id },
       data: { status: "sent", attempts, sentAt: new Date(), lastResponse: response.slice(0, 1000) },
     });
@@ -167,7 +168,7 @@ export class OutboxWorker {
     const ceiling = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (attempts - 1));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     this.lastErrorAt = new Date();
-    await this.db.outboxMessage.update({
+    await this.db.outboxMessage.updateMany({
       where: { id: row.id },
       data: permanent
         ? { status: "dead", attempts, lastResponse: response }

@@ -1,6 +1,6 @@
 import { type Notification, templateDataOf } from "../notifications/notification.ts";
 import type { OutgoingEmail } from "../outbox/outgoing.ts";
-import { composeMessage, type RequestThread } from "./compose.ts";
+import { composeMessage, newMessageId, type RequestThread } from "./compose.ts";
 import type { Renderer } from "./renderer.ts";
 import type { TemplateData, TemplateName } from "./templates.ts";
 
@@ -23,16 +23,23 @@ export class EmailComposer {
     private readonly at: Date,
   ) {}
 
-  /** Renders one email to one address; returns its Message-ID. */
+  /** A Message-ID for an email still to be sent, for a caller that must record it first. */
+  newMessageId(): string {
+    return newMessageId(this.settings.noreplyAddress);
+  }
+
+  /** Renders one email to one address; returns its Message-ID (`messageId` when given). */
   async send<N extends TemplateName>(
     template: N,
     data: TemplateData[N],
     to: string,
     thread: RequestThread | null,
+    messageId?: string,
   ): Promise<string> {
     const email = this.renderer.render(template, data);
     const composed = await composeMessage({
       email,
+      ...(messageId ? { messageId } : {}),
       from: this.settings.noreplyAddress,
       to,
       replyTo: this.settings.contactAddress,

@@ -131,7 +131,7 @@ describe("the outbox", () => {
     sink = await startSmtpSink({ tls });
     const [accepted, waiting] = await queue(2);
     const journal = new SentJournal(join(database.dir, "journal"));
-    journal.record(accepted!);
+    await journal.record(accepted!);
     journal.close();
     worker = new OutboxWorker(db, {
       transport: smtpTransport(sink.url, { ca: [tls.cert] }),

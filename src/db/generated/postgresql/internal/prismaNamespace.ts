@@ -1430,6 +1430,7 @@ export const CalculationScalarFieldEnum = {
   publicId: 'publicId',
   inboundMessageId: 'inboundMessageId',
   sender: 'sender',
+  organisation: 'organisation',
   recipient: 'recipient',
   reference: 'reference',
   activity: 'activity',

@@ -46,6 +46,7 @@ export type CalculationMinAggregateOutputType = {
   publicId: string | null
   inboundMessageId: number | null
   sender: string | null
+  organisation: string | null
   recipient: string | null
   reference: string | null
   activity: string | null
@@ -64,6 +65,7 @@ export type CalculationMaxAggregateOutputType = {
   publicId: string | null
   inboundMessageId: number | null
   sender: string | null
+  organisation: string | null
   recipient: string | null
   reference: string | null
   activity: string | null
@@ -82,6 +84,7 @@ export type CalculationCountAggregateOutputType = {
   publicId: number
   inboundMessageId: number
   sender: number
+  organisation: number
   recipient: number
   reference: number
   activity: number
@@ -116,6 +119,7 @@ export type CalculationMinAggregateInputType = {
   publicId?: true
   inboundMessageId?: true
   sender?: true
+  organisation?: true
   recipient?: true
   reference?: true
   activity?: true
@@ -134,6 +138,7 @@ export type CalculationMaxAggregateInputType = {
   publicId?: true
   inboundMessageId?: true
   sender?: true
+  organisation?: true
   recipient?: true
   reference?: true
   activity?: true
@@ -152,6 +157,7 @@ export type CalculationCountAggregateInputType = {
   publicId?: true
   inboundMessageId?: true
   sender?: true
+  organisation?: true
   recipient?: true
   reference?: true
   activity?: true
@@ -257,6 +263,7 @@ export type CalculationGroupByOutputType = {
   publicId: string
   inboundMessageId: number | null
   sender: string
+  organisation: string
   recipient: string
   reference: string
   activity: string
@@ -298,6 +305,7 @@ export type CalculationWhereInput = {
   publicId?: Prisma.StringFilter<"Calculation"> | string
   inboundMessageId?: Prisma.IntNullableFilter<"Calculation"> | number | null
   sender?: Prisma.StringFilter<"Calculation"> | string
+  organisation?: Prisma.StringFilter<"Calculation"> | string
   recipient?: Prisma.StringFilter<"Calculation"> | string
   reference?: Prisma.StringFilter<"Calculation"> | string
   activity?: Prisma.StringFilter<"Calculation"> | string
@@ -318,6 +326,7 @@ export type CalculationOrderByWithRelationInput = {
   publicId?: Prisma.SortOrder
   inboundMessageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sender?: Prisma.SortOrder
+  organisation?: Prisma.SortOrder
   recipient?: Prisma.SortOrder
   reference?: Prisma.SortOrder
   activity?: Prisma.SortOrder
@@ -342,6 +351,7 @@ export type CalculationWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.CalculationWhereInput | Prisma.CalculationWhereInput[]
   inboundMessageId?: Prisma.IntNullableFilter<"Calculation"> | number | null
   sender?: Prisma.StringFilter<"Calculation"> | string
+  organisation?: Prisma.StringFilter<"Calculation"> | string
   recipient?: Prisma.StringFilter<"Calculation"> | string
   reference?: Prisma.StringFilter<"Calculation"> | string
   activity?: Prisma.StringFilter<"Calculation"> | string
@@ -361,6 +371,7 @@ export type CalculationOrderByWithAggregationInput = {
   publicId?: Prisma.SortOrder
   inboundMessageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sender?: Prisma.SortOrder
+  organisation?: Prisma.SortOrder
   recipient?: Prisma.SortOrder
   reference?: Prisma.SortOrder
   activity?: Prisma.SortOrder
@@ -387,6 +398,7 @@ export type CalculationScalarWhereWithAggregatesInput = {
   publicId?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
   inboundMessageId?: Prisma.IntNullableWithAggregatesFilter<"Calculation"> | number | null
   sender?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
+  organisation?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
   recipient?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
   reference?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
   activity?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
@@ -403,6 +415,7 @@ export type CalculationScalarWhereWithAggregatesInput = {
 export type CalculationCreateInput = {
   publicId: string
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -423,6 +436,7 @@ export type CalculationUncheckedCreateInput = {
   publicId: string
   inboundMessageId?: number | null
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -440,6 +454,7 @@ export type CalculationUncheckedCreateInput = {
 export type CalculationUpdateInput = {
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -460,6 +475,7 @@ export type CalculationUncheckedUpdateInput = {
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   inboundMessageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -479,6 +495,7 @@ export type CalculationCreateManyInput = {
   publicId: string
   inboundMessageId?: number | null
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -495,6 +512,7 @@ export type CalculationCreateManyInput = {
 export type CalculationUpdateManyMutationInput = {
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -513,6 +531,7 @@ export type CalculationUncheckedUpdateManyInput = {
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   inboundMessageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -541,6 +560,7 @@ export type CalculationCountOrderByAggregateInput = {
   publicId?: Prisma.SortOrder
   inboundMessageId?: Prisma.SortOrder
   sender?: Prisma.SortOrder
+  organisation?: Prisma.SortOrder
   recipient?: Prisma.SortOrder
   reference?: Prisma.SortOrder
   activity?: Prisma.SortOrder
@@ -566,6 +586,7 @@ export type CalculationMaxOrderByAggregateInput = {
   publicId?: Prisma.SortOrder
   inboundMessageId?: Prisma.SortOrder
   sender?: Prisma.SortOrder
+  organisation?: Prisma.SortOrder
   recipient?: Prisma.SortOrder
   reference?: Prisma.SortOrder
   activity?: Prisma.SortOrder
@@ -584,6 +605,7 @@ export type CalculationMinOrderByAggregateInput = {
   publicId?: Prisma.SortOrder
   inboundMessageId?: Prisma.SortOrder
   sender?: Prisma.SortOrder
+  organisation?: Prisma.SortOrder
   recipient?: Prisma.SortOrder
   reference?: Prisma.SortOrder
   activity?: Prisma.SortOrder
@@ -668,6 +690,7 @@ export type CalculationUpdateOneRequiredWithoutTicketsNestedInput = {
 export type CalculationCreateWithoutInboundInput = {
   publicId: string
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -686,6 +709,7 @@ export type CalculationUncheckedCreateWithoutInboundInput = {
   id?: number
   publicId: string
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -734,6 +758,7 @@ export type CalculationScalarWhereInput = {
   publicId?: Prisma.StringFilter<"Calculation"> | string
   inboundMessageId?: Prisma.IntNullableFilter<"Calculation"> | number | null
   sender?: Prisma.StringFilter<"Calculation"> | string
+  organisation?: Prisma.StringFilter<"Calculation"> | string
   recipient?: Prisma.StringFilter<"Calculation"> | string
   reference?: Prisma.StringFilter<"Calculation"> | string
   activity?: Prisma.StringFilter<"Calculation"> | string
@@ -750,6 +775,7 @@ export type CalculationScalarWhereInput = {
 export type CalculationCreateWithoutTicketsInput = {
   publicId: string
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -769,6 +795,7 @@ export type CalculationUncheckedCreateWithoutTicketsInput = {
   publicId: string
   inboundMessageId?: number | null
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -801,6 +828,7 @@ export type CalculationUpdateToOneWithWhereWithoutTicketsInput = {
 export type CalculationUpdateWithoutTicketsInput = {
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -820,6 +848,7 @@ export type CalculationUncheckedUpdateWithoutTicketsInput = {
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   inboundMessageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -837,6 +866,7 @@ export type CalculationCreateManyInboundInput = {
   id?: number
   publicId: string
   sender: string
+  organisation?: string
   recipient: string
   reference: string
   activity: string
@@ -853,6 +883,7 @@ export type CalculationCreateManyInboundInput = {
 export type CalculationUpdateWithoutInboundInput = {
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -871,6 +902,7 @@ export type CalculationUncheckedUpdateWithoutInboundInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -889,6 +921,7 @@ export type CalculationUncheckedUpdateManyWithoutInboundInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   publicId?: Prisma.StringFieldUpdateOperationsInput | string
   sender?: Prisma.StringFieldUpdateOperationsInput | string
+  organisation?: Prisma.StringFieldUpdateOperationsInput | string
   recipient?: Prisma.StringFieldUpdateOperationsInput | string
   reference?: Prisma.StringFieldUpdateOperationsInput | string
   activity?: Prisma.StringFieldUpdateOperationsInput | string
@@ -938,6 +971,7 @@ export type CalculationSelect<ExtArgs extends runtime.Types.Extensions.InternalA
   publicId?: boolean
   inboundMessageId?: boolean
   sender?: boolean
+  organisation?: boolean
   recipient?: boolean
   reference?: boolean
   activity?: boolean
@@ -959,6 +993,7 @@ export type CalculationSelectCreateManyAndReturn<ExtArgs extends runtime.Types.E
   publicId?: boolean
   inboundMessageId?: boolean
   sender?: boolean
+  organisation?: boolean
   recipient?: boolean
   reference?: boolean
   activity?: boolean
@@ -978,6 +1013,7 @@ export type CalculationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.E
   publicId?: boolean
   inboundMessageId?: boolean
   sender?: boolean
+  organisation?: boolean
   recipient?: boolean
   reference?: boolean
   activity?: boolean
@@ -997,6 +1033,7 @@ export type CalculationSelectScalar = {
   publicId?: boolean
   inboundMessageId?: boolean
   sender?: boolean
+  organisation?: boolean
   recipient?: boolean
   reference?: boolean
   activity?: boolean
@@ -1010,7 +1047,7 @@ export type CalculationSelectScalar = {
   createdAt?: boolean
 }
 
-export type CalculationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "publicId" | "inboundMessageId" | "sender" | "recipient" | "reference" | "activity" | "activityInferred" | "input" | "result" | "tranche" | "total" | "datasetId" | "resultMessageId" | "createdAt", ExtArgs["result"]["calculation"]>
+export type CalculationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "publicId" | "inboundMessageId" | "sender" | "organisation" | "recipient" | "reference" | "activity" | "activityInferred" | "input" | "result" | "tranche" | "total" | "datasetId" | "resultMessageId" | "createdAt", ExtArgs["result"]["calculation"]>
 export type CalculationInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   inbound?: boolean | Prisma.Calculation$inboundArgs<ExtArgs>
   tickets?: boolean | Prisma.Calculation$ticketsArgs<ExtArgs>
@@ -1037,6 +1074,11 @@ export type $CalculationPayload<ExtArgs extends runtime.Types.Extensions.Interna
     publicId: string
     inboundMessageId: number | null
     sender: string
+    /**
+     * The sender's organisational domain (public-suffix aware): the per-organisation rate limit
+     * counts by it through an index instead of matching every sender's domain.
+     */
+    organisation: string
     recipient: string
     reference: string
     activity: string
@@ -1486,6 +1528,7 @@ export interface CalculationFieldRefs {
   readonly publicId: Prisma.FieldRef<"Calculation", 'String'>
   readonly inboundMessageId: Prisma.FieldRef<"Calculation", 'Int'>
   readonly sender: Prisma.FieldRef<"Calculation", 'String'>
+  readonly organisation: Prisma.FieldRef<"Calculation", 'String'>
   readonly recipient: Prisma.FieldRef<"Calculation", 'String'>
   readonly reference: Prisma.FieldRef<"Calculation", 'String'>
   readonly activity: Prisma.FieldRef<"Calculation", 'String'>
