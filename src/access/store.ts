@@ -1,5 +1,6 @@
 import { canonicalAddress as canonical, organisationalDomain } from "../addresses/organisation.ts";
 import type { Prisma } from "../db/client.ts";
+import { sqlOf } from "../db/sql.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 
 export interface AuthorisedAddressRow {
@@ -22,8 +23,12 @@ export function canonicalAddress(address: string): string {
 }
 
 export async function isAuthorised(db: DbOrTx, address: string): Promise<boolean> {
-  const row = await db.authorisedAddress.findUnique({ where: { email: address.trim().toLowerCase() } });
-  return row !== null && row.revokedAt === null;
+  // Asked for every message: plain SQL (src/db/sql.ts).
+  const rows = await sqlOf(db).query<{ revokedAt: unknown }>(
+    `SELECT "revokedAt" FROM "AuthorisedAddress" WHERE "email" = ?`,
+    [address.trim().toLowerCase()],
+  );
+  return rows.length === 1 && rows[0]!.revokedAt === null;
 }
 
 /**

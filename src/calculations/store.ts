@@ -1,5 +1,6 @@
 import { organisationalDomain } from "../addresses/organisation.ts";
 import type { Prisma } from "../db/client.ts";
+import { sqlOf } from "../db/sql.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { Activity, CalculationRequest, CalculationResult, FieldLists } from "../engine/types.ts";
 
@@ -69,38 +70,38 @@ export async function recordCalculation(
     amMn: calculation.request.amMn,
     finessMn: calculation.request.finessMn,
   };
+  // Run for every calculation: plain SQL (src/db/sql.ts).
   return inTransaction(db, async (tx) => {
+    const sql = sqlOf(tx);
     // The id is only known after the insert: a unique placeholder first, then the real public id.
     const sender = calculation.sender.trim().toLowerCase();
-    const row = await tx.calculation.create({
-      data: {
-        publicId: `pending-${now.getTime()}-${Math.random().toString(36).slice(2)}`,
-        inboundMessageId: calculation.inboundMessageId,
+    const [row] = await sql.query<{ id: number }>(
+      `INSERT INTO "Calculation" ("publicId", "inboundMessageId", "sender", "organisation", "recipient", "reference", "activity", "activityInferred", "input", "result", "tranche", "total", "datasetId", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+      [
+        `pending-${now.getTime()}-${Math.random().toString(36).slice(2)}`,
+        calculation.inboundMessageId,
         sender,
-        organisation: organisationalDomain(sender) ?? "",
-        recipient: calculation.recipient.trim().toLowerCase(),
-        reference: calculation.reference,
-        activity: calculation.request.activity,
-        activityInferred: calculation.activityInferred,
-        input: JSON.stringify(input),
-        result: JSON.stringify(calculation.result),
-        tranche: calculation.result.tranche,
-        total: calculation.result.total,
-        datasetId: calculation.datasetId,
-        createdAt: now,
-      },
-      select: { id: true },
-    });
-    const publicId = formatPublicId(parisYear(now), row.id);
-    // updateMany: no RETURNING of the whole row.
-    await tx.calculation.updateMany({
-      where: { id: row.id },
-      data: {
-        publicId,
-        ...(calculation.resultMessageId ? { resultMessageId: calculation.resultMessageId } : {}),
-      },
-    });
-    return { id: row.id, publicId };
+        organisationalDomain(sender) ?? "",
+        calculation.recipient.trim().toLowerCase(),
+        calculation.reference,
+        calculation.request.activity,
+        calculation.activityInferred,
+        JSON.stringify(input),
+        JSON.stringify(calculation.result),
+        calculation.result.tranche,
+        calculation.result.total,
+        calculation.datasetId,
+        now,
+      ],
+    );
+    const id = row!.id;
+    const publicId = formatPublicId(parisYear(now), id);
+    await sql.execute(`UPDATE "Calculation" SET "publicId" = ?, "resultMessageId" = ? WHERE "id" = ?`, [
+      publicId,
+      calculation.resultMessageId ?? null,
+      id,
+    ]);
+    return { id, publicId };
   });
 }
 

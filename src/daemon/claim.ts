@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
+import { isUniqueViolation, placeholders, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
 import { enqueueEmails } from "../outbox/outgoing.ts";
 import type { InboundMessageRef, MessageHandler } from "./handler.ts";
@@ -28,6 +29,7 @@ const TERMINAL: Record<string, Disposition> = {
   quarantined: "quarantined",
   failed: "failed",
 };
+const TERMINAL_STATUSES = Object.keys(TERMINAL);
 
 export function contentHash(raw: Buffer): string {
   return createHash("sha256").update(raw).digest("hex");
@@ -72,26 +74,21 @@ export async function claimAndProcess(
 ): Promise<ClaimResult> {
   const key = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
   const hash = contentHash(message.raw);
+  const sql = sqlOf(db);
   // This message's row, else a handled twin under another UIDVALIDITY: two lookups by index (one
   // query with an OR across both keys scanned the whole mailbox's rows).
-  const existing = await db.inboundMessage.findUnique({
-    where: { mailbox_uidValidity_uid: key },
-    select: { id: true, status: true, attempts: true },
-  });
+  const [existing] = await sql.query<{ id: number; status: string; attempts: number }>(
+    `SELECT "id", "status", "attempts" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
+    [key.mailbox, key.uidValidity, key.uid],
+  );
   if (existing && TERMINAL[existing.status]) {
     return { disposition: TERMINAL[existing.status]!, inboundId: existing.id, committed: false, queued: 0 };
   }
   if (!existing) {
-    const twin = await db.inboundMessage.findFirst({
-      where: {
-        mailbox: message.mailbox,
-        contentHash: hash,
-        uidValidity: { not: message.uidValidity },
-        status: { in: Object.keys(TERMINAL) },
-      },
-      select: { id: true, status: true },
-      orderBy: { id: "asc" },
-    });
+    const [twin] = await sql.query<{ id: number; status: string }>(
+      `SELECT "id", "status" FROM "InboundMessage" WHERE "mailbox" = ? AND "contentHash" = ? AND "uidValidity" <> ? AND "status" IN (${placeholders(TERMINAL_STATUSES.length)}) ORDER BY "id" LIMIT 1`,
+      [key.mailbox, hash, key.uidValidity, ...TERMINAL_STATUSES],
+    );
     if (twin) return { disposition: TERMINAL[twin.status]!, inboundId: twin.id, committed: false, queued: 0 };
   }
 
@@ -100,44 +97,45 @@ export async function claimAndProcess(
   try {
     const { inboundId, queued, status } = await db.$transaction(
       async (tx) => {
+        const sql = sqlOf(tx);
         let inboundId: number;
         if (existing) {
           // Conditional update: a second daemon racing on the same row finds nothing to claim.
-          const claimed = await tx.inboundMessage.updateMany({
-            where: { id: existing.id, status: "claimed", attempts: attemptsBefore },
-            data: { attempts: attemptsBefore + 1 },
-          });
-          if (claimed.count !== 1) throw new ClaimLost();
+          const claimed = await sql.execute(
+            `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+            [attemptsBefore + 1, existing.id, attemptsBefore],
+          );
+          if (claimed !== 1) throw new ClaimLost();
           inboundId = existing.id;
         } else {
-          const row = await tx.inboundMessage.create({
-            data: {
-              ...key,
-              contentHash: hash,
-              messageId: hints.messageId,
-              fromAddress: hints.from,
-              subject: hints.subject,
-              status: "claimed",
-              attempts: 1,
-              raw: new Uint8Array(message.raw),
-            },
-            select: { id: true },
-          });
-          inboundId = row.id;
+          const [row] = await sql.query<{ id: number }>(
+            `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "messageId", "fromAddress", "subject", "status", "attempts", "raw", "receivedAt") VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 1, ?, ?) RETURNING "id"`,
+            [
+              key.mailbox,
+              key.uidValidity,
+              key.uid,
+              hash,
+              hints.messageId,
+              hints.from,
+              hints.subject,
+              message.raw,
+              new Date(),
+            ],
+          );
+          inboundId = row!.id;
         }
         const outcome = await handler({ ...message, inboundId }, tx);
         await enqueueEmails(tx, outcome.outgoing, inboundId);
-        // updateMany: no RETURNING of the row (and its raw message) that nobody reads.
-        await tx.inboundMessage.updateMany({
-          where: { id: inboundId },
-          data: {
-            status: outcome.status,
-            decision: outcome.decision,
-            summary: outcome.summary ? JSON.stringify(outcome.summary) : null,
-            lastError: null,
-            processedAt: new Date(),
-          },
-        });
+        await sql.execute(
+          `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "processedAt" = ? WHERE "id" = ?`,
+          [
+            outcome.status,
+            outcome.decision,
+            outcome.summary ? JSON.stringify(outcome.summary) : null,
+            new Date(),
+            inboundId,
+          ],
+        );
         return { inboundId, queued: outcome.outgoing.length, status: outcome.status };
       },
       { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: 30_000 },
@@ -145,7 +143,7 @@ export async function claimAndProcess(
     return { disposition: TERMINAL[status]!, inboundId, committed: true, queued };
   } catch (error) {
     // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
-    if (error instanceof ClaimLost || (error as { code?: string })?.code === "P2002")
+    if (error instanceof ClaimLost || isUniqueViolation(error))
       return { disposition: "retry", inboundId: existing?.id ?? null, committed: false, queued: 0 };
     return recordFailure(db, message, key, hash, hints, attemptsBefore + 1, error, options.maxAttempts);
   }

@@ -1,6 +1,7 @@
 import { isPostgresUrl } from "./database-url.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { applyMigrations } from "./migrate.ts";
+import { registerSqlClient } from "./sql.ts";
 import { SingleConnectionLibSql } from "./sqlite-adapter.ts";
 
 export type Db = SqliteClient;
@@ -33,10 +34,13 @@ export type { Prisma } from "./generated/sqlite/client.ts";
 export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Db> {
   const postgres = isPostgresUrl(url);
   // The PostgreSQL client, its query compiler and pg are loaded only when asked for (~tens of MB).
-  const db = postgres
-    ? await openPostgres(url)
-    : new SqliteClient({ adapter: new SingleConnectionLibSql({ url }) });
+  const adapter = postgres ? null : new SingleConnectionLibSql({ url });
+  const db = adapter ? new SqliteClient({ adapter }) : await openPostgres(url);
   opened.set(db, { provider: postgres ? "postgresql" : "sqlite", url });
+  registerSqlClient(db, {
+    provider: postgres ? "postgresql" : "sqlite",
+    sqlite: () => adapter?.connection ?? null,
+  });
   if (!postgres) {
     // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
     await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");

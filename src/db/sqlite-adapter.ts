@@ -37,18 +37,24 @@ interface Prepared {
  * Values are converted as @libsql/client does with its default `intMode: "number"`.
  */
 export class SingleConnectionLibSql extends PrismaLibSql {
+  /** The connection Prisma runs on, once it has connected: `src/db/sql.ts` runs statements on it too. */
+  connection: PreparedSqliteClient | null = null;
+
   override createClient(config: Config): Client {
     const url = config.url;
-    return new PreparedSqliteClient(
+    this.connection = new PreparedSqliteClient(
       url.startsWith("file://") ? fileURLToPath(url) : url.replace(/^file:/, ""),
-    ) as unknown as Client;
+    );
+    return this.connection as unknown as Client;
   }
 }
 
-class PreparedSqliteClient {
+export class PreparedSqliteClient {
   readonly protocol = "file";
   private readonly db: Connection;
   private readonly statements = new Map<string, Prepared>();
+  /** Settles when the open transaction ends (null: none open). */
+  private transactionEnded: Promise<void> | null = null;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -72,10 +78,17 @@ class PreparedSqliteClient {
   async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
     this.run(BEGIN[mode], []);
     let open = true;
+    let ended = () => {};
+    this.transactionEnded = new Promise<void>((resolve) => (ended = resolve));
     const end = (sql: "COMMIT" | "ROLLBACK") => {
       if (!open) return;
       open = false;
-      this.run(sql, []);
+      try {
+        this.run(sql, []);
+      } finally {
+        this.transactionEnded = null;
+        ended();
+      }
     };
     return {
       execute: (statement: InStatement) => this.execute(statement),
@@ -116,6 +129,36 @@ class PreparedSqliteClient {
   close(): void {
     this.statements.clear();
     if (this.db.open) this.db.close();
+  }
+
+  /** Whether a transaction is open on the connection (statements run now would be part of it). */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /** Resolves when the open transaction ends (or soon, for one opened by plain SQL). */
+  async outsideTransaction(): Promise<void> {
+    await (this.transactionEnded ?? new Promise((resolve) => setTimeout(resolve, 1)));
+  }
+
+  /** Rows as objects keyed by column name, integers as numbers, blobs as Buffers. */
+  query(sql: string, args: readonly unknown[]): Record<string, unknown>[] {
+    const { statement, columns } = this.prepared(sql);
+    if (!columns) throw new Error(`not a query: ${sql}`);
+    const values = args.map(toSql);
+    return (statement.all(values) as unknown[][]).map((row) => {
+      const record: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) {
+        const value = row[i];
+        record[columns[i]!] = typeof value === "bigint" ? fromSql(value) : value;
+      }
+      return record;
+    });
+  }
+
+  /** A statement without rows; returns how many rows it changed. */
+  change(sql: string, args: readonly unknown[]): number {
+    return this.run(sql, args as unknown[]).rowsAffected;
   }
 
   private prepared(sql: string): Prepared {

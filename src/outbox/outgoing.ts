@@ -1,3 +1,4 @@
+import { sqlOf } from "../db/sql.ts";
 import type { DbOrTx } from "../db/transaction.ts";
 
 /** An email to send, complete and final: queued in the outbox, then sent by the worker. */
@@ -20,17 +21,22 @@ export async function enqueueEmails(
   emails: readonly OutgoingEmail[],
   inboundMessageId: number | null,
 ): Promise<void> {
+  // Run for almost every message: plain SQL (src/db/sql.ts).
+  const sql = sqlOf(db);
   for (const email of emails) {
-    await db.outboxMessage.create({
-      data: {
-        messageId: email.messageId,
+    const now = new Date();
+    await sql.execute(
+      `INSERT INTO "OutboxMessage" ("messageId", "inboundMessageId", "kind", "envelopeFrom", "recipients", "raw", "status", "attempts", "nextAttemptAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+      [
+        email.messageId,
         inboundMessageId,
-        kind: email.kind,
-        envelopeFrom: email.envelopeFrom,
-        recipients: email.recipients.join(","),
-        raw: new Uint8Array(email.raw),
-      },
-      select: { id: true },
-    });
+        email.kind,
+        email.envelopeFrom,
+        email.recipients.join(","),
+        email.raw,
+        now,
+        now,
+      ],
+    );
   }
 }

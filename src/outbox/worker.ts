@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
+import { dateOf, type Sql, sqlOf } from "../db/sql.ts";
 import type { SentJournal } from "./journal.ts";
 import { type OutgoingTransport, SendError } from "./transport.ts";
 
@@ -19,6 +20,15 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** How long a row being sent is reserved for this worker. */
   leaseMs?: number;
+}
+
+interface DueRow {
+  id: number;
+  messageId: string;
+  envelopeFrom: string;
+  recipients: string;
+  raw: Uint8Array;
+  attempts: number;
 }
 
 export interface OutboxCounts {
@@ -47,6 +57,7 @@ export class OutboxWorker {
   private wake: (() => void) | null = null;
   private woken = false;
   lastErrorAt: Date | null = null;
+  private readonly sql: Sql;
 
   constructor(
     private readonly db: Db,
@@ -58,6 +69,7 @@ export class OutboxWorker {
     this.pollMs = options.pollMs ?? 5_000;
     this.concurrency = options.concurrency ?? 2;
     this.leaseMs = options.leaseMs ?? 120_000;
+    this.sql = sqlOf(db);
   }
 
   start(): void {
@@ -101,12 +113,11 @@ export class OutboxWorker {
   /** One pass over the rows due now; returns how many were attempted. */
   async sendDue(): Promise<number> {
     await this.reconcile();
-    const due = await this.db.outboxMessage.findMany({
-      where: { status: "pending", nextAttemptAt: { lte: new Date() } },
-      orderBy: { id: "asc" },
-      take: this.batchSize,
-      select: { id: true, messageId: true, envelopeFrom: true, recipients: true, raw: true, attempts: true },
-    });
+    // The worker's statements run for every email sent: plain SQL (src/db/sql.ts).
+    const due = await this.sql.query<DueRow>(
+      `SELECT "id", "messageId", "envelopeFrom", "recipients", "raw", "attempts" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?`,
+      [new Date(), this.batchSize],
+    );
     // Few sends in flight, each marked sent before the next starts: a crash between the relay's 250
     // and the row update (the only way to send a reply twice) can then catch at most that many.
     let next = 0;
@@ -119,22 +130,15 @@ export class OutboxWorker {
     return due.length;
   }
 
-  private async sendOne(row: {
-    id: number;
-    messageId: string;
-    envelopeFrom: string;
-    recipients: string;
-    raw: Uint8Array;
-    attempts: number;
-  }): Promise<void> {
+  private async sendOne(row: DueRow): Promise<void> {
     const attempts = row.attempts + 1;
     // Lease the row: another worker (a second daemon on PostgreSQL, a rolling deploy) skips it, and
     // if this process dies mid-send the row is due again once the lease expires.
-    const leased = await this.db.outboxMessage.updateMany({
-      where: { id: row.id, status: "pending", attempts: row.attempts },
-      data: { attempts, nextAttemptAt: new Date(Date.now() + this.leaseMs) },
-    });
-    if (leased.count !== 1) return;
+    const leased = await this.sql.execute(
+      `UPDATE "OutboxMessage" SET "attempts" = ?, "nextAttemptAt" = ? WHERE "id" = ? AND "status" = 'pending' AND "attempts" = ?`,
+      [attempts, new Date(Date.now() + this.leaseMs), row.id, row.attempts],
+    );
+    if (leased !== 1) return;
     let response: string;
     try {
       response = await this.options.transport.send({
@@ -151,10 +155,10 @@ export class OutboxWorker {
     // Accepted: journal first (no lock, ~1 ms), then the row; a failing update leaves the journal
     // entry for the next start instead of sending again.
     await this.options.journal?.record(row.messageId);
-    await this.db.outboxMessage.updateMany({
-      where: { id: row.id },
-      data: { status: "sent", attempts, sentAt: new Date(), lastResponse: response.slice(0, 1000) },
-    });
+    await this.sql.execute(
+      `UPDATE "OutboxMessage" SET "status" = 'sent', "attempts" = ?, "sentAt" = ?, "lastResponse" = ? WHERE "id" = ?`,
+      [attempts, new Date(), response.slice(0, 1000), row.id],
+    );
     this.options.logger.info({ outboxId: row.id, messageId: row.messageId, response }, "email sent");
   }
 
@@ -197,14 +201,12 @@ export class OutboxWorker {
   }
 
   private async sleepUntilDue(): Promise<void> {
-    const next = await this.db.outboxMessage
-      .findFirst({
-        where: { status: "pending" },
-        orderBy: { nextAttemptAt: "asc" },
-        select: { nextAttemptAt: true },
-      })
-      .catch(() => null);
-    const untilDue = next ? next.nextAttemptAt.getTime() - Date.now() : this.pollMs;
+    const [next] = await this.sql
+      .query<{ nextAttemptAt: unknown }>(
+        `SELECT "nextAttemptAt" FROM "OutboxMessage" WHERE "status" = 'pending' ORDER BY "nextAttemptAt" LIMIT 1`,
+      )
+      .catch(() => []);
+    const untilDue = next ? dateOf(next.nextAttemptAt).getTime() - Date.now() : this.pollMs;
     const delay = Math.max(10, Math.min(this.pollMs, untilDue));
     if (this.woken || this.stopping) return;
     await new Promise<void>((resolve) => {

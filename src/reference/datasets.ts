@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.ts";
+import { dateOf, sqlOf } from "../db/sql.ts";
 import type { DbOrTx } from "../db/transaction.ts";
 
 export interface DatasetInfo {
@@ -26,7 +27,19 @@ export async function listDatasets(db: Db): Promise<DatasetInfo[]> {
 
 /** The dataset every new calculation uses. */
 export async function activeDataset(db: DbOrTx): Promise<DatasetInfo> {
-  const dataset = await db.dataset.findFirst({ where: { active: true } });
-  if (!dataset) throw new NoDatasetError();
-  return dataset;
+  // Asked for every calculation: plain SQL (src/db/sql.ts).
+  const [row] = await sqlOf(db).query<Record<keyof DatasetInfo, unknown>>(
+    `SELECT "id", "label", "importedAt", "active", "finessRows", "amRows", "rejectedRows" FROM "Dataset" WHERE "active" = ? LIMIT 1`,
+    [true],
+  );
+  if (!row) throw new NoDatasetError();
+  return {
+    id: Number(row.id),
+    label: String(row.label),
+    importedAt: dateOf(row.importedAt),
+    active: Boolean(row.active),
+    finessRows: Number(row.finessRows),
+    amRows: Number(row.amRows),
+    rejectedRows: Number(row.rejectedRows),
+  };
 }

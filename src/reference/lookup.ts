@@ -1,3 +1,4 @@
+import { placeholders, sqlOf } from "../db/sql.ts";
 import type { DbOrTx } from "../db/transaction.ts";
 import { memoryLookup } from "../engine/memory-lookup.ts";
 import type { AmCounts, FieldLists, FinessCounts, ReferenceLookup } from "../engine/types.ts";
@@ -15,20 +16,23 @@ export async function loadLookup(db: DbOrTx, datasetId: number, lists: FieldList
   const amIds = unique([...lists.amRadio, ...lists.amMn]);
   const finess = new Map<string, FinessCounts>();
   const am = new Map<string, AmCounts>();
+  // Run for every calculation: plain SQL (src/db/sql.ts), primary-key lookups.
+  const sql = sqlOf(db);
   for (const chunk of chunks(finessIds)) {
-    const rows = await db.finessReference.findMany({
-      where: { datasetId, finess: { in: chunk } },
-      select: { finess: true, radiology: true, nuclear: true },
-    });
-    for (const row of rows) finess.set(row.finess, { radiology: row.radiology, nuclear: row.nuclear });
+    const rows = await sql.query<{ finess: string; radiology: number; nuclear: number }>(
+      `SELECT "finess", "radiology", "nuclear" FROM "FinessReference" WHERE "datasetId" = ? AND "finess" IN (${placeholders(chunk.length)})`,
+      [datasetId, ...chunk],
+    );
+    for (const row of rows)
+      finess.set(row.finess, { radiology: Number(row.radiology), nuclear: Number(row.nuclear) });
   }
   for (const chunk of chunks(amIds)) {
-    const rows = await db.amReference.findMany({
-      where: { datasetId, am: { in: chunk } },
-      select: { am: true, activity: true, acts: true },
-    });
+    const rows = await sql.query<{ am: string; activity: string; acts: number }>(
+      `SELECT "am", "activity", "acts" FROM "AmReference" WHERE "datasetId" = ? AND "am" IN (${placeholders(chunk.length)})`,
+      [datasetId, ...chunk],
+    );
     for (const row of rows)
-      am.set(row.am, { activity: row.activity as AmCounts["activity"], acts: row.acts });
+      am.set(row.am, { activity: row.activity as AmCounts["activity"], acts: Number(row.acts) });
   }
   return memoryLookup(finess, am);
 }

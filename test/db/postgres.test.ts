@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadAccessPolicy } from "../../src/access/policy.ts";
 import {
   accessHistory,
   changeAccess,
@@ -9,10 +11,18 @@ import {
   isAuthorised,
   revokeAccess,
 } from "../../src/access/store.ts";
+import { countRecentCalculations } from "../../src/calculations/rate-limit.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { claimAndProcess } from "../../src/daemon/claim.ts";
+import { createPipeline } from "../../src/daemon/pipeline.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
+import type { Envelope } from "../../src/outbox/transport.ts";
+import { OutboxWorker } from "../../src/outbox/worker.ts";
 import { calculate } from "../../src/reference/calculate.ts";
 import { activeDataset } from "../../src/reference/datasets.ts";
 import { importReferenceData, type RejectedRow } from "../../src/reference/import.ts";
+import { createRenderer } from "../../src/render/renderer.ts";
+import { buildMail, calculationBody } from "../helpers/mail.ts";
 import { type PostgresServer, startPostgres } from "../servers/postgres.ts";
 
 let server: PostgresServer;
@@ -78,5 +88,59 @@ describe("PostgreSQL, through the same schema and migrations", () => {
       "change",
       "revoke",
     ]);
+  });
+
+  it("answers a calculation request end to end: claim, pipeline, outbox, rate limit counted", async () => {
+    const config = loadConfig({ TRANCHE_CONFIG: "" }, "/nonexistent");
+    const now = new Date();
+    await grantAccess(db, "claire.petit@editeur-pg.fr", { decidedBy: "operator:test", now });
+    const pipeline = createPipeline({
+      config,
+      logger: pino({ level: "silent" }),
+      renderer: await createRenderer(),
+      policy: loadAccessPolicy(config, process.cwd()),
+      rateLimits: { senderPerHour: 60, organisationPerHour: 300 },
+    });
+    const raw = buildMail({
+      from: "claire.petit@editeur-pg.fr",
+      subject: "Calcul",
+      body: calculationBody({ reference: "CH Foch", activity: "Radiologie", finessRadio: "920000650" }),
+    });
+    const claim = await claimAndProcess(
+      db,
+      pipeline,
+      { mailbox: "submissions", uidValidity: "9", uid: "1", raw },
+      { maxAttempts: 3 },
+    );
+    expect(claim).toMatchObject({ committed: true, queued: 1, disposition: "processed" });
+    const calculation = await db.calculation.findFirstOrThrow({
+      where: { sender: "claire.petit@editeur-pg.fr" },
+    });
+    expect(calculation).toMatchObject({ organisation: "editeur-pg.fr", tranche: "C", total: 52000 });
+    expect(calculation.publicId).toMatch(/^TR-\d{4}-\d{6}$/);
+    expect(await countRecentCalculations(db, "claire.petit@editeur-pg.fr", new Date())).toEqual({
+      sender: 1,
+      organisation: 1,
+    });
+
+    const sent: Envelope[] = [];
+    const worker = new OutboxWorker(db, {
+      transport: {
+        kind: "smtp",
+        async send(envelope) {
+          sent.push(envelope);
+          return "250 2.0.0 queued";
+        },
+        close() {},
+      },
+      logger: pino({ level: "silent" }),
+    });
+    expect(await worker.sendDue()).toBe(1);
+    expect(sent.map((e) => e.recipients)).toEqual([["claire.petit@editeur-pg.fr"]]);
+    expect(sent[0]!.messageId).toBe(calculation.resultMessageId);
+    expect(
+      await db.outboxMessage.findFirstOrThrow({ where: { messageId: sent[0]!.messageId } }),
+    ).toMatchObject({ status: "sent", attempts: 1, lastResponse: "250 2.0.0 queued" });
+    expect(await worker.sendDue()).toBe(0);
   });
 });
