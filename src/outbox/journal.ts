@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsync,
   ftruncateSync,
   mkdirSync,
@@ -18,10 +19,13 @@ import { dirname } from "node:path";
  */
 export class SentJournal {
   private fd: number;
+  /** Size of the file: what was there at open, plus what was appended since. */
+  bytes: number;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, "a+");
+    this.bytes = fstatSync(this.fd).size;
   }
 
   /** Message-IDs recorded by a previous run (to be marked sent before anything is sent again). */
@@ -35,6 +39,7 @@ export class SentJournal {
   /** Appends and fsyncs off the main thread: other messages are processed meanwhile. */
   async record(messageId: string): Promise<void> {
     const line = Buffer.from(`${messageId}\n`);
+    this.bytes += line.length;
     await new Promise<void>((resolve, reject) =>
       write(this.fd, line, 0, line.length, null, (error) => (error ? reject(error) : resolve())),
     );
@@ -49,6 +54,7 @@ export class SentJournal {
    */
   clear(): void {
     ftruncateSync(this.fd, 0);
+    this.bytes = 0;
   }
 
   close(): void {

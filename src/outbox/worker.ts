@@ -22,6 +22,8 @@ export interface OutboxWorkerOptions {
   leaseMs?: number;
 }
 
+const JOURNAL_TRUNCATE_BYTES = 64 * 1024;
+
 interface DueRow {
   id: number;
   messageId: string;
@@ -57,6 +59,7 @@ export class OutboxWorker {
   private wake: (() => void) | null = null;
   private woken = false;
   lastErrorAt: Date | null = null;
+  private reconciled = false;
   private readonly sql: Sql;
 
   constructor(
@@ -76,10 +79,13 @@ export class OutboxWorker {
     this.loop ??= this.run();
   }
 
-  /** Rows the relay accepted just before a crash (or a failed update) are marked sent, not sent again. */
+  /**
+   * Rows the relay accepted just before a crash (or a failed update) are marked sent, not sent again:
+   * at the first pass, and after a pass that failed.
+   */
   private async reconcile(): Promise<void> {
     const journal = this.options.journal;
-    if (!journal) return;
+    if (!journal || this.reconciled) return;
     const ids = journal.recorded();
     if (ids.length === 0) return;
     const marked = await this.db.outboxMessage.updateMany({
@@ -93,6 +99,7 @@ export class OutboxWorker {
     if (marked.count)
       this.options.logger.warn({ count: marked.count }, "accepted sends marked sent from the journal");
     journal.clear();
+    this.reconciled = true;
   }
 
   /** New rows were committed: send them now rather than at the next poll. */
@@ -124,9 +131,17 @@ export class OutboxWorker {
     const lane = async () => {
       while (next < due.length) await this.sendOne(due[next++]!);
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
-    // Every send of this pass is in the database now (sendOne awaits its update).
-    if (due.length) this.options.journal?.clear();
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
+    } catch (error) {
+      this.reconciled = false;
+      throw error;
+    }
+    // Every send of this pass is in the database now (sendOne awaits its update): the journal's
+    // entries are no longer needed. Truncated only once it has grown, not after every pass:
+    // entries naming rows already marked sent are harmless.
+    if (this.options.journal && this.options.journal.bytes > JOURNAL_TRUNCATE_BYTES)
+      this.options.journal.clear();
     return due.length;
   }
 
