@@ -255,11 +255,20 @@ export class ImapSource implements MailboxSource {
     if (!client.usable) throw new Error("connection lost during SEARCH");
     if (!uids || uids.length === 0) return;
     const sorted = [...uids].sort((a, b) => a - b);
-    for (let i = 0; i < sorted.length && !this.stopping; i += this.options.batchSize) {
-      const batch = sorted.slice(i, i + this.options.batchSize);
-      // Collect the batch before handling it: no other command while a FETCH iterator is open.
-      const messages = await client.fetchAll(batch.join(","), { uid: true, source: true }, { uid: true });
+    const batches: number[][] = [];
+    for (let i = 0; i < sorted.length; i += this.options.batchSize)
+      batches.push(sorted.slice(i, i + this.options.batchSize));
+    // Collect a batch before handling it (no other command while a FETCH iterator is open), and
+    // fetch the next one while this one is handled: the server works while we do.
+    const fetchBatch = (batch: number[]) =>
+      client.fetchAll(batch.join(","), { uid: true, source: true }, { uid: true });
+    let next = batches.length ? fetchBatch(batches[0]!) : null;
+    for (let b = 0; next && !this.stopping; b++) {
+      const messages = await next;
       if (!client.usable) throw new Error("connection lost during FETCH");
+      next = b + 1 < batches.length ? fetchBatch(batches[b + 1]!) : null;
+      // A prefetch left behind (stopping, or an error below) must not surface as unhandled.
+      next?.catch(() => {});
       const filed: Record<string, number[]> = {};
       try {
         for (const message of messages) {
