@@ -120,11 +120,17 @@ export class OutboxWorker {
   /** One pass over the rows due now; returns how many were attempted. */
   async sendDue(): Promise<number> {
     await this.reconcile();
-    // The worker's statements run for every email sent: plain SQL (src/db/sql.ts).
-    const due = await this.sql.query<DueRow>(
-      `SELECT "id", "messageId", "envelopeFrom", "recipients", "raw", "attempts" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?`,
-      [new Date(), this.batchSize],
-    );
+    // The worker's statements run for every email sent: plain SQL (src/db/sql.ts). The due rows
+    // are leased in the statement that picks them: another worker (a second daemon on PostgreSQL, a
+    // rolling deploy) skips them, and if this process dies mid-send they are due again once the
+    // lease expires. The outer conditions are checked again on each row a concurrent lease changed.
+    const now = new Date();
+    const due = (
+      await this.sql.query<DueRow>(
+        `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "raw", "attempts"`,
+        [new Date(now.getTime() + this.leaseMs), now, now, this.batchSize],
+      )
+    ).sort((a, b) => a.id - b.id);
     // Few sends in flight, each marked sent before the next starts: a crash between the relay's 250
     // and the row update (the only way to send a reply twice) can then catch at most that many.
     let next = 0;
@@ -145,15 +151,9 @@ export class OutboxWorker {
     return due.length;
   }
 
+  /** Sends one leased row (`attempts` counts this attempt already). */
   private async sendOne(row: DueRow): Promise<void> {
-    const attempts = row.attempts + 1;
-    // Lease the row: another worker (a second daemon on PostgreSQL, a rolling deploy) skips it, and
-    // if this process dies mid-send the row is due again once the lease expires.
-    const leased = await this.sql.execute(
-      `UPDATE "OutboxMessage" SET "attempts" = ?, "nextAttemptAt" = ? WHERE "id" = ? AND "status" = 'pending' AND "attempts" = ?`,
-      [attempts, new Date(Date.now() + this.leaseMs), row.id, row.attempts],
-    );
-    if (leased !== 1) return;
+    const attempts = row.attempts;
     let response: string;
     try {
       response = await this.options.transport.send({

@@ -16,6 +16,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { claimAndProcess } from "../../src/daemon/claim.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
+import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import type { Envelope } from "../../src/outbox/transport.ts";
 import { OutboxWorker } from "../../src/outbox/worker.ts";
 import { calculate } from "../../src/reference/calculate.ts";
@@ -142,5 +143,47 @@ describe("PostgreSQL, through the same schema and migrations", () => {
       await db.outboxMessage.findFirstOrThrow({ where: { messageId: sent[0]!.messageId } }),
     ).toMatchObject({ status: "sent", attempts: 1, lastResponse: "250 2.0.0 queued" });
     expect(await worker.sendDue()).toBe(0);
+  });
+
+  it("leases each outbox row to one of two workers sharing the database", async () => {
+    const other = await openDatabase(server.url);
+    try {
+      await enqueueEmails(
+        db,
+        Array.from({ length: 40 }, (_, i) => ({
+          kind: "ticket-ack",
+          messageId: `<lease-${i}@example.test>`,
+          envelopeFrom: "no-reply@example.test",
+          recipients: [`r${i}@editeur.fr`],
+          raw: Buffer.from(`Subject: ${i}\r\n\r\nx\r\n`),
+        })),
+        null,
+      );
+      const sent: string[] = [];
+      const worker = (client: Db) =>
+        new OutboxWorker(client, {
+          transport: {
+            kind: "smtp",
+            async send(envelope) {
+              await new Promise((resolve) => setTimeout(resolve, 2));
+              sent.push(envelope.messageId);
+              return "250 ok";
+            },
+            close() {},
+          },
+          logger: pino({ level: "silent" }),
+          batchSize: 7,
+        });
+      const [a, b] = [worker(db), worker(other)];
+      const drain = async (w: OutboxWorker) => {
+        while ((await w.sendDue()) > 0);
+      };
+      await Promise.all([drain(a), drain(b)]);
+      const leaseIds = sent.filter((id) => id.startsWith("<lease-"));
+      expect(leaseIds).toHaveLength(40);
+      expect(new Set(leaseIds).size).toBe(40);
+    } finally {
+      await other.$disconnect();
+    }
   });
 });
