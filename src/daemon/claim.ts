@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
-import { isUniqueViolation, placeholders, sqlOf } from "../db/sql.ts";
+import { isUniqueViolation, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
 import { enqueueEmails } from "../outbox/outgoing.ts";
-import type { InboundMessageRef, MessageHandler } from "./handler.ts";
+import type { InboundMessageRef, MessageHandler, Tx } from "./handler.ts";
 
 export interface ClaimOptions {
   /** Attempts before a message whose handler keeps throwing is parked as failed. */
@@ -72,96 +72,213 @@ export async function claimAndProcess(
   message: InboundMessageRef,
   options: ClaimOptions,
 ): Promise<ClaimResult> {
-  const key = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
-  const hash = contentHash(message.raw);
-  const sql = sqlOf(db);
-  // This message's row, else a handled twin under another UIDVALIDITY: two lookups by index (one
-  // query with an OR across both keys scanned the whole mailbox's rows).
-  const [existing] = await sql.query<{ id: number; status: string; attempts: number }>(
-    `SELECT "id", "status", "attempts" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
-    [key.mailbox, key.uidValidity, key.uid],
-  );
-  if (existing && TERMINAL[existing.status]) {
-    return { disposition: TERMINAL[existing.status]!, inboundId: existing.id, committed: false, queued: 0 };
-  }
-  if (!existing) {
-    const [twin] = await sql.query<{ id: number; status: string }>(
-      `SELECT "id", "status" FROM "InboundMessage" WHERE "mailbox" = ? AND "contentHash" = ? AND "uidValidity" <> ? AND "status" IN (${placeholders(TERMINAL_STATUSES.length)}) ORDER BY "id" LIMIT 1`,
-      [key.mailbox, hash, key.uidValidity, ...TERMINAL_STATUSES],
-    );
-    if (twin) return { disposition: TERMINAL[twin.status]!, inboundId: twin.id, committed: false, queued: 0 };
-  }
+  const [result] = await claimAndProcessAll(db, handler, [message], options);
+  return result!;
+}
 
-  const hints = headerHints(message.raw);
-  const attemptsBefore = existing?.attempts ?? 0;
+/** How long one transaction may keep taking messages (a slow handler, e.g. DNS in `verify` mode). */
+const BATCH_BUDGET_MS = 1_000;
+
+interface Candidate {
+  index: number;
+  message: InboundMessageRef;
+  key: { mailbox: string; uidValidity: string; uid: string };
+  hash: string;
+  existing?: { id: number; attempts: number };
+}
+
+/**
+ * `claimAndProcess` for several messages, in order, committed together: one transaction (with a
+ * savepoint per message) instead of one each, which was the largest database cost of a message.
+ * A message whose handler throws is rolled back to its savepoint alone and counted as a failed
+ * attempt after the commit; the others are unaffected. Messages are taken while the transaction is
+ * younger than a second; the rest go in the next one.
+ */
+export async function claimAndProcessAll(
+  db: Db,
+  handler: MessageHandler,
+  messages: readonly InboundMessageRef[],
+  options: ClaimOptions,
+): Promise<ClaimResult[]> {
+  const results: ClaimResult[] = new Array(messages.length);
+  const candidates = await findCandidates(db, messages, results);
+  for (let next = 0; next < candidates.length; ) {
+    next = await claimInOneTransaction(db, handler, candidates, next, results, options);
+  }
+  return results;
+}
+
+/** Messages still to handle; the others (already handled, or a handled twin) are answered in `results`. */
+async function findCandidates(
+  db: Db,
+  messages: readonly InboundMessageRef[],
+  results: ClaimResult[],
+): Promise<Candidate[]> {
+  const sql = sqlOf(db);
+  const candidates: Candidate[] = [];
+  for (const [index, message] of messages.entries()) {
+    const key = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
+    const hash = contentHash(message.raw);
+    // This message's row, else a handled twin under another UIDVALIDITY: two lookups by index (one
+    // query with an OR across both keys scanned the whole mailbox's rows).
+    const [existing] = await sql.query<{ id: number; status: string; attempts: number }>(
+      `SELECT "id", "status", "attempts" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
+      [key.mailbox, key.uidValidity, key.uid],
+    );
+    if (existing && TERMINAL[existing.status]) {
+      results[index] = {
+        disposition: TERMINAL[existing.status]!,
+        inboundId: existing.id,
+        committed: false,
+        queued: 0,
+      };
+      continue;
+    }
+    if (!existing) {
+      const [twin] = await sql.query<{ id: number; status: string }>(
+        `SELECT "id", "status" FROM "InboundMessage" WHERE "mailbox" = ? AND "contentHash" = ? AND "uidValidity" <> ? AND "status" IN (${placeholders(TERMINAL_STATUSES.length)}) ORDER BY "id" LIMIT 1`,
+        [key.mailbox, hash, key.uidValidity, ...TERMINAL_STATUSES],
+      );
+      if (twin) {
+        results[index] = {
+          disposition: TERMINAL[twin.status]!,
+          inboundId: twin.id,
+          committed: false,
+          queued: 0,
+        };
+        continue;
+      }
+    }
+    candidates.push({ index, message, key, hash, ...(existing ? { existing } : {}) });
+  }
+  return candidates;
+}
+
+/** Claims candidates from `from` on in one transaction; returns the index of the first one left. */
+async function claimInOneTransaction(
+  db: Db,
+  handler: MessageHandler,
+  candidates: Candidate[],
+  from: number,
+  results: ClaimResult[],
+  options: ClaimOptions,
+): Promise<number> {
+  const failures: { candidate: Candidate; error: unknown }[] = [];
+  const committed: { candidate: Candidate; inboundId: number; queued: number; status: string }[] = [];
+  let next = from;
   try {
-    const { inboundId, queued, status } = await db.$transaction(
+    await db.$transaction(
       async (tx) => {
         const sql = sqlOf(tx);
-        let inboundId: number;
-        if (existing) {
-          // Conditional update: a second daemon racing on the same row finds nothing to claim.
-          const claimed = await sql.execute(
-            `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
-            [attemptsBefore + 1, existing.id, attemptsBefore],
-          );
-          if (claimed !== 1) throw new ClaimLost();
-          inboundId = existing.id;
-        } else {
-          const [row] = await sql.query<{ id: number }>(
-            `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "messageId", "fromAddress", "subject", "status", "attempts", "raw", "receivedAt") VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 1, ?, ?) RETURNING "id"`,
-            [
-              key.mailbox,
-              key.uidValidity,
-              key.uid,
-              hash,
-              hints.messageId,
-              hints.from,
-              hints.subject,
-              message.raw,
-              new Date(),
-            ],
-          );
-          inboundId = row!.id;
+        const started = Date.now();
+        while (next < candidates.length && (next === from || Date.now() - started < BATCH_BUDGET_MS)) {
+          const candidate = candidates[next++]!;
+          await sql.execute("SAVEPOINT claim");
+          try {
+            const outcome = await claimOne(sql, tx, handler, candidate);
+            await sql.execute("RELEASE SAVEPOINT claim");
+            committed.push({ candidate, ...outcome });
+          } catch (error) {
+            failures.push({ candidate, error });
+            await sql.execute("ROLLBACK TO SAVEPOINT claim");
+            await sql.execute("RELEASE SAVEPOINT claim");
+          }
         }
-        const outcome = await handler({ ...message, inboundId }, tx);
-        await enqueueEmails(tx, outcome.outgoing, inboundId);
-        await sql.execute(
-          `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "processedAt" = ? WHERE "id" = ?`,
-          [
-            outcome.status,
-            outcome.decision,
-            outcome.summary ? JSON.stringify(outcome.summary) : null,
-            new Date(),
-            inboundId,
-          ],
-        );
-        return { inboundId, queued: outcome.outgoing.length, status: outcome.status };
       },
       { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: 30_000 },
     );
-    return { disposition: TERMINAL[status]!, inboundId, committed: true, queued };
   } catch (error) {
-    // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
-    if (error instanceof ClaimLost || isUniqueViolation(error))
-      return { disposition: "retry", inboundId: existing?.id ?? null, committed: false, queued: 0 };
-    return recordFailure(db, message, key, hash, hints, attemptsBefore + 1, error, options.maxAttempts);
+    // The transaction itself failed (the database, not a handler). Before any message: the caller
+    // leaves them all for the next scan. Else nothing of it was committed: every message it held
+    // is left in place and counted as an attempt, so that a failure that repeats ends in `Failed`.
+    if (next === from) throw error;
+    for (const { candidate } of committed) failures.push({ candidate, error });
+    committed.length = 0;
   }
+  for (const { candidate, inboundId, queued, status } of committed)
+    results[candidate.index] = { disposition: TERMINAL[status]!, inboundId, committed: true, queued };
+  for (const { candidate, error } of failures) {
+    // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
+    if (error instanceof ClaimLost || isUniqueViolation(error)) {
+      results[candidate.index] = {
+        disposition: "retry",
+        inboundId: candidate.existing?.id ?? null,
+        committed: false,
+        queued: 0,
+      };
+      continue;
+    }
+    results[candidate.index] = await recordFailure(
+      db,
+      candidate,
+      (candidate.existing?.attempts ?? 0) + 1,
+      error,
+      options.maxAttempts,
+    );
+  }
+  return next;
+}
+
+/** The claim row, the handler's work and its outgoing emails, inside the caller's savepoint. */
+async function claimOne(
+  sql: Sql,
+  tx: Tx,
+  handler: MessageHandler,
+  { message, key, hash, existing }: Candidate,
+): Promise<{ inboundId: number; queued: number; status: string }> {
+  let inboundId: number;
+  if (existing) {
+    // Conditional update: a second daemon racing on the same row finds nothing to claim.
+    const claimed = await sql.execute(
+      `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+      [existing.attempts + 1, existing.id, existing.attempts],
+    );
+    if (claimed !== 1) throw new ClaimLost();
+    inboundId = existing.id;
+  } else {
+    const hints = headerHints(message.raw);
+    const [row] = await sql.query<{ id: number }>(
+      `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "messageId", "fromAddress", "subject", "status", "attempts", "raw", "receivedAt") VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 1, ?, ?) RETURNING "id"`,
+      [
+        key.mailbox,
+        key.uidValidity,
+        key.uid,
+        hash,
+        hints.messageId,
+        hints.from,
+        hints.subject,
+        message.raw,
+        new Date(),
+      ],
+    );
+    inboundId = row!.id;
+  }
+  const outcome = await handler({ ...message, inboundId }, tx);
+  await enqueueEmails(tx, outcome.outgoing, inboundId);
+  await sql.execute(
+    `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "processedAt" = ? WHERE "id" = ?`,
+    [
+      outcome.status,
+      outcome.decision,
+      outcome.summary ? JSON.stringify(outcome.summary) : null,
+      new Date(),
+      inboundId,
+    ],
+  );
+  return { inboundId, queued: outcome.outgoing.length, status: outcome.status };
 }
 
 class ClaimLost extends Error {}
 
-/** The handler threw: the transaction rolled back; count the attempt and park after the last one. */
+/** The handler threw: its savepoint rolled back; count the attempt and park after the last one. */
 async function recordFailure(
   db: Db,
-  message: InboundMessageRef,
-  key: { mailbox: string; uidValidity: string; uid: string },
-  hash: string,
-  hints: ReturnType<typeof headerHints>,
+  { message, key, hash }: Candidate,
   attempts: number,
   error: unknown,
   maxAttempts: number,
 ): Promise<ClaimResult> {
+  const hints = headerHints(message.raw);
   const lastError = String((error as Error)?.message ?? error).slice(0, 2000);
   const status = attempts >= maxAttempts ? "failed" : "claimed";
   const row = await db.inboundMessage.upsert({

@@ -6,8 +6,11 @@ import type { Db } from "../db/client.ts";
 import type { Disposition, MailboxSource, SourceStatus } from "../mailbox/source.ts";
 import { type OutboxWorker, outboxCounts } from "../outbox/worker.ts";
 import { scheduleRetention } from "../retention/purge.ts";
-import { claimAndProcess } from "./claim.ts";
+import { claimAndProcessAll } from "./claim.ts";
 import type { InboundMessageRef, MessageHandler } from "./handler.ts";
+
+/** Messages handed over together that one transaction may hold (see claimAndProcessAll). */
+const MAX_BATCH = 50;
 
 export interface DaemonOptions {
   db: Db;
@@ -31,7 +34,8 @@ export interface DaemonOptions {
  */
 export class Daemon {
   private readonly states = new Map<string, SourceStatus>();
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly queue: { message: InboundMessageRef; done: (d: Disposition) => void }[] = [];
+  private draining: Promise<void> | null = null;
   private stateWrites: Promise<unknown> = Promise.resolve();
   private cronTask: ScheduledTask | null = null;
   private purgeTask: ScheduledTask | null = null;
@@ -76,7 +80,7 @@ export class Daemon {
     this.cronTask?.stop();
     this.purgeTask?.stop();
     await Promise.all(this.options.sources.map((source) => source.stop()));
-    await this.serial;
+    while (this.draining) await this.draining;
     await this.options.outbox.stop();
     await this.stateWrites;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -93,39 +97,71 @@ export class Daemon {
     return address ? `http://${address.address}:${address.port}` : null;
   }
 
+  /**
+   * Messages from every source are handled in arrival order, one transaction at a time (an embedded
+   * SQLite has one writer); the messages a source hands over together (an IMAP batch) share one.
+   */
   private consume(message: InboundMessageRef): Promise<Disposition> {
-    const run = this.serial.then(() => this.process(message));
-    this.serial = run.catch(() => {});
-    return run;
+    return new Promise((done) => {
+      this.queue.push({ message, done });
+      this.startDraining();
+    });
   }
 
-  private async process(message: InboundMessageRef): Promise<Disposition> {
+  private startDraining(): void {
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+      // A message may have been handed over between the last batch and this callback.
+      if (this.queue.length) this.startDraining();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Let a source finish handing over its batch before the first transaction starts.
+    await Promise.resolve();
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      const dispositions = await this.process(batch.map((entry) => entry.message));
+      batch.forEach((entry, i) => entry.done(dispositions[i]!));
+    }
+  }
+
+  private async process(messages: InboundMessageRef[]): Promise<Disposition[]> {
     const { db, handler, logger, maxAttempts } = this.options;
-    const ref = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
     try {
-      const result = await claimAndProcess(db, handler, message, { maxAttempts });
-      if (result.committed && result.queued > 0) this.options.outbox.notify();
-      if (result.error) {
-        logger.warn(
-          { ...ref, inboundId: result.inboundId, error: result.error, disposition: result.disposition },
-          "message failed",
-        );
-      } else if (result.committed) {
-        logger.info(
-          { ...ref, inboundId: result.inboundId, disposition: result.disposition, queued: result.queued },
-          "message handled",
-        );
-      } else {
-        logger.info(
-          { ...ref, inboundId: result.inboundId, disposition: result.disposition },
-          "message already handled: filed only",
+      const results = await claimAndProcessAll(db, handler, messages, { maxAttempts });
+      if (results.some((r) => r.committed && r.queued > 0)) this.options.outbox.notify();
+      return results.map((result, i) => {
+        const message = messages[i]!;
+        const ref = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
+        if (result.error) {
+          logger.warn(
+            { ...ref, inboundId: result.inboundId, error: result.error, disposition: result.disposition },
+            "message failed",
+          );
+        } else if (result.committed) {
+          logger.info(
+            { ...ref, inboundId: result.inboundId, disposition: result.disposition, queued: result.queued },
+            "message handled",
+          );
+        } else {
+          logger.info(
+            { ...ref, inboundId: result.inboundId, disposition: result.disposition },
+            "message already handled: filed only",
+          );
+        }
+        return result.disposition;
+      });
+    } catch (error) {
+      // The database itself failed: leave the messages where they are for the next scan.
+      for (const message of messages) {
+        logger.error(
+          { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid, err: error },
+          "message not claimed",
         );
       }
-      return result.disposition;
-    } catch (error) {
-      // The database itself failed: leave the message where it is for the next scan.
-      logger.error({ ...ref, err: error }, "message not claimed");
-      return "retry";
+      return messages.map(() => "retry");
     }
   }
 

@@ -271,18 +271,22 @@ export class ImapSource implements MailboxSource {
       next?.catch(() => {});
       const filed: Record<string, number[]> = {};
       try {
-        for (const message of messages) {
-          if (this.stopping) break;
-          if (!message.source) continue;
-          const disposition = await this.consume!({
-            mailbox: this.mailbox,
-            uidValidity: this.uidValidity!,
-            uid: String(message.uid),
-            raw: message.source,
-          });
+        // Handed over together: the daemon commits them in one transaction.
+        const handled = messages.filter((m) => m.source);
+        const dispositions = await Promise.all(
+          handled.map((message) =>
+            this.consume!({
+              mailbox: this.mailbox,
+              uidValidity: this.uidValidity!,
+              uid: String(message.uid),
+              raw: message.source!,
+            }),
+          ),
+        );
+        for (const [i, disposition] of dispositions.entries()) {
           if (disposition === "retry") continue;
           const folder = FOLDERS[disposition];
-          filed[folder] = [...(filed[folder] ?? []), message.uid];
+          (filed[folder] ??= []).push(handled[i]!.uid);
         }
       } finally {
         // Committed messages are filed even when stopping; a failed MOVE only means a harmless re-claim.

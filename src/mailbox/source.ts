@@ -7,7 +7,10 @@ import type { InboundMessageRef, MailboxName } from "../daemon/handler.ts";
  */
 export type Disposition = "processed" | "quarantined" | "failed" | "retry";
 
-/** Handles one message; the source files it according to the answer. Called one at a time per source. */
+/**
+ * Handles one message; the source files it according to the answer. A source may hand over several
+ * at once without waiting (they are handled in order, and may share a transaction).
+ */
 export type MessageConsumer = (message: InboundMessageRef) => Promise<Disposition>;
 
 /** connecting | connected | idle | backoff | stopped (MailboxState.state). */
