@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimAndProcess } from "../../src/daemon/claim.ts";
-import type { InboundMessageRef } from "../../src/daemon/handler.ts";
+import { claimAndProcess, claimAndProcessAll } from "../../src/daemon/claim.ts";
+import type { InboundMessageRef, MessageHandler } from "../../src/daemon/handler.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
+import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { replyHandler, requestEmail } from "../helpers/reply-handler.ts";
 import { type PostgresServer, startPostgres } from "../servers/postgres.ts";
@@ -50,6 +51,39 @@ describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
     // Parked: never handled again.
     const later = await claimAndProcess(db, replyHandler(), message("2"), { maxAttempts: 3 });
     expect([later.committed, later.disposition]).toEqual([false, "failed"]);
+  });
+
+  it("commits a batch together, rolling back only the message whose handler fails halfway", async () => {
+    const db = await open();
+    const reply = replyHandler();
+    // Writes its reply to the outbox, then fails: the write must not survive.
+    const handler: MessageHandler = async (m, tx) => {
+      const outcome = await reply(m, tx);
+      if (m.uid === "b2") {
+        await enqueueEmails(tx, outcome.outgoing, m.inboundId);
+        throw new Error("handler failure after writing");
+      }
+      return outcome;
+    };
+    const results = await claimAndProcessAll(db, handler, [message("b1"), message("b2"), message("b3")], {
+      maxAttempts: 3,
+    });
+    expect(results.map((r) => [r.committed, r.disposition])).toEqual([
+      [true, "processed"],
+      [false, "retry"],
+      [true, "processed"],
+    ]);
+    const rows = await db.inboundMessage.findMany({
+      where: { uid: { in: ["b1", "b2", "b3"] } },
+      orderBy: { uid: "asc" },
+      include: { _count: { select: { outbox: true } } },
+    });
+    expect(rows.map((r) => [r.uid, r.status, r.attempts, r._count.outbox])).toEqual([
+      ["b1", "processed", 1, 1],
+      ["b2", "claimed", 1, 0],
+      ["b3", "processed", 1, 1],
+    ]);
+    expect(rows[1]!.lastError).toContain("handler failure after writing");
   });
 
   it("recognises a message handled under an older UIDVALIDITY by its content, and only files it", async () => {
