@@ -85,6 +85,15 @@ export class PreparedSqliteClient {
       open = false;
       try {
         this.run(sql, []);
+      } catch (error) {
+        // SQLite keeps a transaction open when its COMMIT fails: roll it back, or every later
+        // statement on this connection would run inside it, reading its old snapshot.
+        if (this.db.inTransaction) {
+          try {
+            this.db.exec("ROLLBACK");
+          } catch {}
+        }
+        throw error;
       } finally {
         this.transactionEnded = null;
         ended();
@@ -136,9 +145,14 @@ export class PreparedSqliteClient {
     return this.db.inTransaction;
   }
 
-  /** Resolves when the open transaction ends (or soon, for one opened by plain SQL). */
+  /** Resolves when the open transaction ends. */
   async outsideTransaction(): Promise<void> {
-    await (this.transactionEnded ?? new Promise((resolve) => setTimeout(resolve, 1)));
+    if (!this.transactionEnded) {
+      // Only `transaction()` opens transactions on this connection; anything else is a bug that
+      // would otherwise make every caller wait forever.
+      throw new Error("the SQLite connection is inside a transaction that was not opened through it");
+    }
+    await this.transactionEnded;
   }
 
   /** Rows as objects keyed by column name, integers as numbers, blobs as Buffers. */

@@ -60,6 +60,8 @@ export class OutboxWorker {
   private woken = false;
   lastErrorAt: Date | null = null;
   private reconciled = false;
+  /** Sends the relay accepted that the database does not say yet (they are in the journal). */
+  private readonly accepted: { id: number; attempts: number; sentAt: Date; response: string }[] = [];
   private readonly sql: Sql;
 
   constructor(
@@ -113,6 +115,10 @@ export class OutboxWorker {
     this.stopping = true;
     this.wake?.();
     await this.loop;
+    // What a last full pass accepted; should this fail, the journal has it for the next start.
+    await this.markAccepted(this.sql).catch((error) =>
+      this.options.logger.error({ err: error }, "accepted sends not recorded: the journal keeps them"),
+    );
     this.options.transport.close();
     this.options.journal?.close();
   }
@@ -120,35 +126,72 @@ export class OutboxWorker {
   /** One pass over the rows due now; returns how many were attempted. */
   async sendDue(): Promise<number> {
     await this.reconcile();
-    // The worker's statements run for every email sent: plain SQL (src/db/sql.ts). The due rows
-    // are leased in the statement that picks them: another worker (a second daemon on PostgreSQL, a
-    // rolling deploy) skips them, and if this process dies mid-send they are due again once the
-    // lease expires. The outer conditions are checked again on each row a concurrent lease changed.
-    const now = new Date();
-    const due = (
-      await this.sql.query<DueRow>(
-        `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "raw", "attempts"`,
-        [new Date(now.getTime() + this.leaseMs), now, now, this.batchSize],
-      )
-    ).sort((a, b) => a.id - b.id);
-    // Few sends in flight, each marked sent before the next starts: a crash between the relay's 250
-    // and the row update (the only way to send a reply twice) can then catch at most that many.
+    const due = await this.markAcceptedAndLease();
+    // Few sends in flight. A crash between the relay's 250 and the row update (the only way to send
+    // a reply twice) is covered by the journal; without one, each row is marked at once.
     let next = 0;
     const lane = async () => {
       while (next < due.length) await this.sendOne(due[next++]!);
     };
     try {
       await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
+      // A full pass is followed at once by the next, which records these first; else record now.
+      if (due.length < this.batchSize) await this.markAccepted(this.sql);
     } catch (error) {
       this.reconciled = false;
       throw error;
     }
-    // Every send of this pass is in the database now (sendOne awaits its update): the journal's
-    // entries are no longer needed. Truncated only once it has grown, not after every pass:
-    // entries naming rows already marked sent are harmless.
-    if (this.options.journal && this.options.journal.bytes > JOURNAL_TRUNCATE_BYTES)
-      this.options.journal.clear();
+    // Once every accepted send is in the database the journal's entries are no longer needed.
+    // Truncated only once it has grown, not after every pass: entries naming rows already marked
+    // sent are harmless.
+    const journal = this.options.journal;
+    if (journal && this.accepted.length === 0 && journal.bytes > JOURNAL_TRUNCATE_BYTES) journal.clear();
     return due.length;
+  }
+
+  /**
+   * One transaction between the daemon's claims: marks the sends accepted so far, and leases the
+   * next due rows in the statement that picks them (another worker, a second daemon on PostgreSQL
+   * or a rolling deploy, skips them; if this process dies mid-send they are due again once the
+   * lease expires; the outer conditions are checked again on each row a concurrent lease changed).
+   * The worker's statements run for every email sent: plain SQL (src/db/sql.ts).
+   */
+  private async markAcceptedAndLease(): Promise<DueRow[]> {
+    // Nothing to mark (the usual wake-up): the lease alone, a statement of its own.
+    if (this.accepted.length === 0) return this.lease(this.sql);
+    return this.db.$transaction(
+      async (tx) => {
+        const sql = sqlOf(tx);
+        await this.markAccepted(sql);
+        return this.lease(sql);
+      },
+      { maxWait: 30_000, timeout: 30_000 },
+    );
+  }
+
+  private async lease(sql: Sql): Promise<DueRow[]> {
+    const now = new Date();
+    const due = await sql.query<DueRow>(
+      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "raw", "attempts"`,
+      [new Date(now.getTime() + this.leaseMs), now, now, this.batchSize],
+    );
+    return due.sort((a, b) => a.id - b.id);
+  }
+
+  /** Records the accepted sends not yet in the database (kept for the next try if this fails). */
+  private async markAccepted(sql: Sql): Promise<void> {
+    const accepted = this.accepted.splice(0);
+    try {
+      for (const row of accepted) {
+        await sql.execute(
+          `UPDATE "OutboxMessage" SET "status" = 'sent', "attempts" = ?, "sentAt" = ?, "lastResponse" = ? WHERE "id" = ?`,
+          [row.attempts, row.sentAt, row.response.slice(0, 1000), row.id],
+        );
+      }
+    } catch (error) {
+      this.accepted.unshift(...accepted);
+      throw error;
+    }
   }
 
   /** Sends one leased row (`attempts` counts this attempt already). */
@@ -167,14 +210,17 @@ export class OutboxWorker {
       await this.recordFailure(row, attempts, error);
       return;
     }
-    // Accepted: journal first (no lock, ~1 ms), then the row; a failing update leaves the journal
-    // entry for the next start instead of sending again.
-    await this.options.journal?.record(row.messageId);
-    await this.sql.execute(
-      `UPDATE "OutboxMessage" SET "status" = 'sent', "attempts" = ?, "sentAt" = ?, "lastResponse" = ? WHERE "id" = ?`,
-      [attempts, new Date(), response.slice(0, 1000), row.id],
-    );
     this.options.logger.info({ outboxId: row.id, messageId: row.messageId, response }, "email sent");
+    const accepted = { id: row.id, attempts, sentAt: new Date(), response };
+    if (this.options.journal) {
+      // Journal first (no database lock, which a claim transaction may hold): the row is then
+      // marked with the next ones, between two claims; until then a restart reads the journal.
+      await this.options.journal.record(row.messageId);
+      this.accepted.push(accepted);
+    } else {
+      this.accepted.push(accepted);
+      await this.markAccepted(this.sql);
+    }
   }
 
   private async recordFailure(
