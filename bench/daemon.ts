@@ -120,7 +120,7 @@ async function floor(dovecot: DovecotServer, sink: SmtpSink): Promise<number> {
 function startDaemon(dovecot: DovecotServer, sink: SmtpSink, databaseUrl: string, dir: string) {
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), "bin/tranche.js", "daemon"],
+    [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "bin/tranche.js", "daemon"],
     {
       cwd: root,
       env: {
