@@ -1,9 +1,10 @@
-// The real daemon (`node bin/tranche.js daemon`, a child process configured by environment) against
-// the real test servers (private Dovecot, in-process SMTP sink), with real calculation requests from
-// authorised, authenticated senders naming identifiers of the demo dataset: each one goes through
-// intake → engine → a recorded calculation → the rendered result email. Measured in one run:
-// end-to-end latency append → reply accepted with IDLE, backlog throughput against the floor (the
-// same messages only fetched and re-sent, no processing), peak RSS of the daemon process (VmHWM).
+// The real daemon (the Dockerfile's CMD: `node --max-semi-space-size=4 bin/tranche.js daemon`, a child
+// process configured by environment) against the real test servers (private Dovecot, in-process SMTP
+// sink), with real calculation requests from authorised, authenticated senders naming identifiers of
+// the demo dataset: each one goes through intake → engine → a recorded calculation → the rendered
+// result email. Measured in one run: end-to-end latency append → reply accepted with IDLE, backlog
+// throughput against the floor (the same messages only fetched and re-sent, no processing), peak RSS
+// of the daemon process (VmHWM).
 // Standalone: node bin/run-ts.js bench/daemon.ts
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -116,11 +117,23 @@ async function floor(dovecot: DovecotServer, sink: SmtpSink): Promise<number> {
   return elapsed;
 }
 
+/**
+ * The production image's command (the Dockerfile's CMD, `node <flags> bin/tranche.js daemon`, the same
+ * flags as `npm start` and `npx tranche`), read from the Dockerfile so that the two cannot drift apart.
+ */
+function daemonCommand(): string[] {
+  const cmd = readFileSync(join(root, "Dockerfile"), "utf8").match(/^CMD\s+(\[.*\])\s*$/m)?.[1];
+  const argv = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (argv[0] !== "node" || !argv.includes("bin/tranche.js"))
+    throw new Error(`unexpected Dockerfile CMD ${cmd}`);
+  return argv.slice(1);
+}
+
 /** `tranche daemon` as operators run it, configured by environment. */
 function startDaemon(dovecot: DovecotServer, sink: SmtpSink, databaseUrl: string, dir: string) {
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), "bin/tranche.js", "daemon"],
+    [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), ...daemonCommand()],
     {
       cwd: root,
       env: {

@@ -1,4 +1,5 @@
 import { promises as dns } from "node:dns";
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import pino from "pino";
 import { loadAccessPolicy } from "../access/policy.ts";
@@ -10,6 +11,24 @@ import type { Db } from "../db/client.ts";
 import { createRenderer, type Renderer } from "../render/renderer.ts";
 import { withConfig, withDatabase } from "./context.ts";
 
+/**
+ * V8 settings of the long-running daemon, applied in-process so that they hold however it is started
+ * (`npm start`, `npx tranche daemon`, the image), before the database client exists. Both trade a
+ * little CPU for resident memory (measured in bench/daemon.ts, README "Running the daemon"):
+ *
+ * - Prisma's query compiler is a 3 MB WebAssembly module. V8 compiles it with its baseline
+ *   compiler (Liftoff), then recompiles the functions that get hot with its optimising one
+ *   (TurboFan) on background threads, whose memory (~50 MB here) the process keeps. The compiler
+ *   only runs for query shapes not yet in Prisma's plan cache, so the optimised code buys no
+ *   measurable throughput: a budget this large keeps it on Liftoff (it still tiers up, if ever, a
+ *   function that has run for ~2 GB of code).
+ * - The old generation is allowed to grow to 1.5× the live heap after a full collection instead of
+ *   up to 4×: without it, the promoted garbage of a backlog (messages alive across a few I/O waits)
+ *   takes the heap from ~45 MB live to ~165 MB before the next full collection. No hard limit:
+ *   the heap still grows as far as the live data needs.
+ */
+const DAEMON_V8_FLAGS = ["--wasm-tiering-budget=2147483647", "--heap-growing-percent=50"];
+
 export function registerDaemonCommand(program: Command): void {
   program
     .command("daemon")
@@ -18,6 +37,7 @@ export function registerDaemonCommand(program: Command): void {
     )
     .action(() =>
       withConfig(async () => {
+        for (const flag of DAEMON_V8_FLAGS) setFlagsFromString(flag);
         // Templates first: the MJML compiler's worker thread peaks before the database client is
         // loaded, so the start-up peak of memory stays below the running daemon's.
         const renderer = await createRenderer();

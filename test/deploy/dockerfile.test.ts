@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +20,8 @@ const copied = instructions(finalStage, "COPY")
   .filter((line) => !line.startsWith("--from"))
   .flatMap((line) => line.split(/\s+/).slice(0, -1));
 const install = instructions(dockerfile, "RUN").find((line) => line.startsWith("npm ci"))!;
+// The final stage's own build steps (the bundle bin/tranche.js runs); mkdir/chown are the image's.
+const builds = instructions(finalStage, "RUN").filter((line) => line.startsWith("node "));
 const env = Object.fromEntries(
   instructions(finalStage, "ENV").flatMap((line) =>
     [...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!] as const),
@@ -36,6 +38,7 @@ beforeAll(() => {
   for (const path of copied) cpSync(join(ROOT, path), join(app, path), { recursive: true });
   // `npm ci --omit=dev …` && `npm cache clean --force`: the install only (the cache is the machine's).
   execFileSync("sh", ["-c", install.split("&&")[0]!], { cwd: app, stdio: "ignore" });
+  for (const build of builds) execFileSync("sh", ["-c", build], { cwd: app, stdio: "ignore" });
 }, 180_000);
 
 afterAll(async () => {
@@ -49,11 +52,14 @@ describe("the production image's steps", () => {
     expect(install).toContain("--omit=dev");
     expect(existsSync(join(app, "node_modules", "vitest"))).toBe(false);
     expect(existsSync(join(app, "node_modules", "tsx"))).toBe(true);
+    expect(existsSync(join(app, "dist", "cli", "main.js"))).toBe(true);
   });
 
   it("starts the daemon with its command, passes its health check, answers, and stops on SIGTERM", async () => {
     const port = await freePort();
     const varDir = join(app, "var");
+    const bundle = join(app, "dist", "cli", "main.js");
+    const bundleMtime = statSync(bundle).mtimeMs;
     daemon = spawn(command[0]!, command.slice(1), {
       cwd: app,
       env: {
@@ -94,5 +100,8 @@ describe("the production image's steps", () => {
     daemon.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(stderr).toBe("");
+    // It ran the bundle the image built, as it was: not rebuilt (in the image /app is not writable by
+    // its user), and not the sources through tsx (bin/tranche.js says so on stderr).
+    expect(statSync(bundle).mtimeMs).toBe(bundleMtime);
   });
 });
