@@ -78,6 +78,15 @@ export async function compileMjml(source: string, filePath: string): Promise<str
   return html!;
 }
 
+/**
+ * MJML's output without the indentation and blank lines between its tags (~15 % of a reply's HTML,
+ * stored, base64-encoded and sent with every email). Text never starts a line there (the templates'
+ * quoted examples stay on one line), so nothing a reader sees changes.
+ */
+export function withoutIndentation(html: string): string {
+  return html.replace(/\n[ \t]+/g, "\n").replace(/\n{2,}/g, "\n");
+}
+
 /** The MJML and plain-text sources of one email. */
 export async function readTemplateSources(
   name: TemplateName,
@@ -143,7 +152,7 @@ export async function createRenderer(options: { templatesDir?: string } = {}): P
   const htmls = await compileMjmlAll(sources.map((s) => ({ source: s.mjml, filePath: s.mjmlPath })));
   TEMPLATE_NAMES.forEach((name, i) => {
     compiled.set(name, {
-      html: htmlHb.compile(htmls[i]!, { strict: true }),
+      html: htmlHb.compile(withoutIndentation(htmls[i]!), { strict: true }),
       text: textHb.compile(sources[i]!.text, { strict: true, noEscape: true }),
     });
   });

@@ -59,6 +59,13 @@ describe("the outgoing message", () => {
     expect(mine.headers.get("x-loop")).toBe("no-reply@example.test");
   });
 
+  it("carries the HTML without MJML's indentation, the quoted example still on its own lines", () => {
+    const { html } = renderer.render("help", SAMPLE_DATA.help);
+    expect(html).not.toMatch(/\n[ \t]/);
+    expect(html).not.toMatch(/\n\n/);
+    expect(html).toMatch(/<div class="quote"[^>]*>[^\n]*<br>[^\n]*<br>/);
+  });
+
   it("keeps every line of a long thread's message within SMTP's limits", async () => {
     const references = Array.from({ length: 40 }, (_, i) => `<message-${i}-${"x".repeat(60)}@editeur.fr>`);
     const { raw } = await composeMessage({
