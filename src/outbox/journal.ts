@@ -3,7 +3,7 @@ import {
   existsSync,
   fstatSync,
   fsync,
-  ftruncateSync,
+  ftruncate,
   mkdirSync,
   openSync,
   readFileSync,
@@ -21,6 +21,7 @@ export class SentJournal {
   private fd: number;
   /** Size of the file: what was there at open, plus what was appended since. */
   bytes: number;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -37,27 +38,40 @@ export class SentJournal {
   }
 
   /** Appends and fsyncs off the main thread: other messages are processed meanwhile. */
-  async record(messageId: string): Promise<void> {
+  record(messageId: string): Promise<void> {
     const line = Buffer.from(`${messageId}\n`);
     this.bytes += line.length;
-    await new Promise<void>((resolve, reject) =>
-      write(this.fd, line, 0, line.length, null, (error) => (error ? reject(error) : resolve())),
-    );
-    await new Promise<void>((resolve, reject) =>
-      fsync(this.fd, (error) => (error ? reject(error) : resolve())),
-    );
+    return this.inOrder(async () => {
+      await new Promise<void>((resolve, reject) =>
+        write(this.fd, line, 0, line.length, null, (error) => (error ? reject(error) : resolve())),
+      );
+      await new Promise<void>((resolve, reject) =>
+        fsync(this.fd, (error) => (error ? reject(error) : resolve())),
+      );
+    });
   }
 
   /**
    * Everything recorded is now in the database. Not fsync'd: should a power loss undo the truncation,
-   * the entries that come back name rows already marked sent, which reconciling leaves alone.
+   * the entries that come back name rows already marked sent, which reconciling leaves alone. Off the
+   * main thread too: a truncation can wait hundreds of ms behind the file system's journal.
    */
-  clear(): void {
-    ftruncateSync(this.fd, 0);
+  clear(): Promise<void> {
     this.bytes = 0;
+    return this.inOrder(
+      () => new Promise<void>((resolve, reject) => ftruncate(this.fd, 0, (e) => (e ? reject(e) : resolve()))),
+    );
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.tail;
     closeSync(this.fd);
+  }
+
+  /** Appends and truncations run one after the other, so that none can undo another. */
+  private inOrder(operation: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(operation);
+    this.tail = run.catch(() => {});
+    return run;
   }
 }

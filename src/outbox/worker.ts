@@ -100,7 +100,7 @@ export class OutboxWorker {
     });
     if (marked.count)
       this.options.logger.warn({ count: marked.count }, "accepted sends marked sent from the journal");
-    journal.clear();
+    await journal.clear();
     this.reconciled = true;
   }
 
@@ -120,7 +120,7 @@ export class OutboxWorker {
       this.options.logger.error({ err: error }, "accepted sends not recorded: the journal keeps them"),
     );
     this.options.transport.close();
-    this.options.journal?.close();
+    await this.options.journal?.close();
   }
 
   /** One pass over the rows due now; returns how many were attempted. */
@@ -145,7 +145,8 @@ export class OutboxWorker {
     // Truncated only once it has grown, not after every pass: entries naming rows already marked
     // sent are harmless.
     const journal = this.options.journal;
-    if (journal && this.accepted.length === 0 && journal.bytes > JOURNAL_TRUNCATE_BYTES) journal.clear();
+    if (journal && this.accepted.length === 0 && journal.bytes > JOURNAL_TRUNCATE_BYTES)
+      await journal.clear();
     return due.length;
   }
 

@@ -132,7 +132,7 @@ describe("the outbox", () => {
     const [accepted, waiting] = await queue(2);
     const journal = new SentJournal(join(database.dir, "journal"));
     await journal.record(accepted!);
-    journal.close();
+    await journal.close();
     worker = new OutboxWorker(db, {
       transport: smtpTransport(sink.url, { ca: [tls.cert] }),
       logger,
