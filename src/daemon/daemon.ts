@@ -123,7 +123,7 @@ export class Daemon {
     while (this.queue.length) {
       const batch = this.queue.splice(0, MAX_BATCH);
       const dispositions = await this.process(batch.map((entry) => entry.message));
-      batch.forEach((entry, i) => entry.done(dispositions[i]!));
+      for (const [i, entry] of batch.entries()) entry.done(dispositions[i]!);
     }
   }
 

@@ -286,7 +286,7 @@ export class ImapSource implements MailboxSource {
         for (const [i, disposition] of dispositions.entries()) {
           if (disposition === "retry") continue;
           const folder = FOLDERS[disposition];
-          (filed[folder] ??= []).push(handled[i]!.uid);
+          filed[folder] = [...(filed[folder] ?? []), handled[i]!.uid];
         }
       } finally {
         // Committed messages are filed even when stopping; a failed MOVE only means a harmless re-claim.
