@@ -73,7 +73,7 @@ export class Daemon {
     );
   }
 
-  /** Finishes the message in hand, flushes the outbox worker, closes connections. */
+  /** Finishes the messages in hand (one transaction at most), flushes the outbox worker, closes connections. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;

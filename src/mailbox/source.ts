@@ -30,6 +30,6 @@ export interface MailboxSource {
   start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void;
   /** Asks for a scan now (the cron safety net calls it). */
   rescan(): void;
-  /** Finishes the message in hand, then closes. */
+  /** Finishes the messages in hand, then closes. */
   stop(): Promise<void>;
 }
