@@ -70,7 +70,9 @@ export class OutboxWorker {
   ) {
     this.retryMinMs = options.retryMinMs ?? 30_000;
     this.retryMaxMs = options.retryMaxMs ?? 3_600_000;
-    this.batchSize = options.batchSize ?? 50;
+    // Rows are leased a pass at a time: after a crash, at most this many wait for their lease to
+    // expire before they are sent again.
+    this.batchSize = options.batchSize ?? 16;
     this.pollMs = options.pollMs ?? 5_000;
     this.concurrency = options.concurrency ?? 2;
     this.leaseMs = options.leaseMs ?? 120_000;

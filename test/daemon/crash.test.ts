@@ -69,11 +69,13 @@ describe("the daemon killed at random moments", () => {
     const progress: string[] = [];
     for (let kill = 0; kill < 10; kill++) {
       const child = startDaemon();
-      const claims = () => database.db.inboundMessage.count();
-      const target = Math.min(total, (await claims()) + 1 + Math.floor(Math.random() * 40));
+      // Claims are committed a batch at a time: progress counts claims and replies, so that kills
+      // land among the sends too, not only between two batches of claims.
+      const done = async () => (await database.db.inboundMessage.count()) + sink.received.length;
+      const target = Math.min(2 * total, (await done()) + 1 + Math.floor(Math.random() * 80));
       await ready(child);
-      // In the middle of the claims, moves and sends: after a random number of new claims, plus jitter.
-      await waitFor("claims progress", async () => (await claims()) >= target, 30_000);
+      // In the middle of the claims, moves and sends: after a random amount of progress, plus jitter.
+      await waitFor("progress", async () => (await done()) >= target, 30_000);
       await new Promise((r) => setTimeout(r, Math.random() * 100));
       child.kill("SIGKILL");
       await exited(child);
