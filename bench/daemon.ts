@@ -98,7 +98,8 @@ async function floor(dovecot: DovecotServer, sink: SmtpSink): Promise<number> {
     auth: { user: "daemon", pass: "sink-pw" },
     tls: { ca: [dovecot.tls.cert] },
     pool: true,
-    maxConnections: 2,
+    // The daemon's own SMTP pool size (src/outbox/transport.ts).
+    maxConnections: 4,
   });
   const target = sink.received.length + messages.length;
   await Promise.all(

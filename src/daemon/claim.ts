@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
-import { enqueueEmails } from "../outbox/outgoing.ts";
+import { enqueueEmails, type QueuedEmail } from "../outbox/outgoing.ts";
 import type { InboundMessageRef, MessageHandler, Tx } from "./handler.ts";
 
 export interface ClaimOptions {
@@ -10,6 +10,8 @@ export interface ClaimOptions {
   maxAttempts: number;
   /** Interactive-transaction timeout: the handler runs inside it. */
   transactionTimeoutMs?: number;
+  /** Queue the outgoing emails leased for this long to the caller's worker (see enqueueEmails). */
+  handOffLeaseMs?: number;
 }
 
 export interface ClaimResult {
@@ -19,6 +21,8 @@ export interface ClaimResult {
   committed: boolean;
   /** Outbox rows queued by this commit. */
   queued: number;
+  /** With `handOffLeaseMs`: those rows, leased to the caller, to hand to its outbox worker. */
+  handedOff?: QueuedEmail[];
   /** Set when the handler threw. */
   error?: string;
 }
@@ -164,7 +168,12 @@ async function claimInOneTransaction(
   options: ClaimOptions,
 ): Promise<number> {
   const failures: { candidate: Candidate; error: unknown }[] = [];
-  const committed: { candidate: Candidate; inboundId: number; queued: number; status: string }[] = [];
+  const committed: {
+    candidate: Candidate;
+    inboundId: number;
+    queued: QueuedEmail[];
+    status: string;
+  }[] = [];
   let next = from;
   try {
     await db.$transaction(
@@ -175,7 +184,7 @@ async function claimInOneTransaction(
           const candidate = candidates[next++]!;
           await sql.execute("SAVEPOINT claim");
           try {
-            const outcome = await claimOne(sql, tx, handler, candidate);
+            const outcome = await claimOne(sql, tx, handler, candidate, options.handOffLeaseMs);
             await sql.execute("RELEASE SAVEPOINT claim");
             committed.push({ candidate, ...outcome });
           } catch (error) {
@@ -195,8 +204,15 @@ async function claimInOneTransaction(
     for (const { candidate } of committed) failures.push({ candidate, error });
     committed.length = 0;
   }
-  for (const { candidate, inboundId, queued, status } of committed)
-    results[candidate.index] = { disposition: TERMINAL[status]!, inboundId, committed: true, queued };
+  for (const { candidate, inboundId, queued, status } of committed) {
+    results[candidate.index] = {
+      disposition: TERMINAL[status]!,
+      inboundId,
+      committed: true,
+      queued: queued.length,
+      ...(options.handOffLeaseMs !== undefined ? { handedOff: queued } : {}),
+    };
+  }
   for (const { candidate, error } of failures) {
     // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
     if (error instanceof ClaimLost || isUniqueViolation(error)) {
@@ -225,7 +241,8 @@ async function claimOne(
   tx: Tx,
   handler: MessageHandler,
   { message, key, hash, existing }: Candidate,
-): Promise<{ inboundId: number; queued: number; status: string }> {
+  handOffLeaseMs: number | undefined,
+): Promise<{ inboundId: number; queued: QueuedEmail[]; status: string }> {
   let inboundId: number;
   if (existing) {
     // Conditional update: a second daemon racing on the same row finds nothing to claim.
@@ -254,7 +271,12 @@ async function claimOne(
     inboundId = row!.id;
   }
   const outcome = await handler({ ...message, inboundId }, tx);
-  await enqueueEmails(tx, outcome.outgoing, inboundId);
+  const queued = await enqueueEmails(
+    tx,
+    outcome.outgoing,
+    inboundId,
+    handOffLeaseMs !== undefined ? { leaseMs: handOffLeaseMs } : {},
+  );
   await sql.execute(
     `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "processedAt" = ? WHERE "id" = ?`,
     [
@@ -265,7 +287,7 @@ async function claimOne(
       inboundId,
     ],
   );
-  return { inboundId, queued: outcome.outgoing.length, status: outcome.status };
+  return { inboundId, queued, status: outcome.status };
 }
 
 class ClaimLost extends Error {}

@@ -130,8 +130,17 @@ export class Daemon {
   private async process(messages: InboundMessageRef[]): Promise<Disposition[]> {
     const { db, handler, logger, maxAttempts } = this.options;
     try {
-      const results = await claimAndProcessAll(db, handler, messages, { maxAttempts });
-      if (results.some((r) => r.committed && r.queued > 0)) this.options.outbox.notify();
+      const { outbox } = this.options;
+      // Replies go straight to our own worker, leased to it, while it has room for them; else they
+      // are queued due, for the worker's next pass over the table.
+      const handOff = outbox.roomForHandOff() >= messages.length * 2;
+      const results = await claimAndProcessAll(db, handler, messages, {
+        maxAttempts,
+        ...(handOff ? { handOffLeaseMs: outbox.leaseMs } : {}),
+      });
+      const handed = results.flatMap((r) => (r.committed ? (r.handedOff ?? []) : []));
+      if (handed.length) outbox.handOff(handed);
+      else if (results.some((r) => r.committed && r.queued > 0)) outbox.notify();
       return results.map((result, i) => {
         const message = messages[i]!;
         const ref = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };

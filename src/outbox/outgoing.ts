@@ -12,31 +12,57 @@ export interface OutgoingEmail {
   raw: Buffer;
 }
 
+/** An outbox row as the worker sends it; `attempts` counts the attempt about to be made. */
+export interface QueuedEmail {
+  id: number;
+  messageId: string;
+  envelopeFrom: string;
+  recipients: string;
+  raw: Uint8Array;
+  attempts: number;
+}
+
 /**
  * Queues emails in the outbox, inside the caller's transaction: they are sent only if what caused
- * them is committed (the daemon's claim, a support decision).
+ * them is committed (the daemon's claim, a support decision). With `leaseMs` the rows are queued
+ * already leased to the caller, who hands them to its own outbox worker once committed (no other
+ * worker takes them before the lease expires); otherwise they are due at once, for any worker.
  */
 export async function enqueueEmails(
   db: DbOrTx,
   emails: readonly OutgoingEmail[],
   inboundMessageId: number | null,
-): Promise<void> {
+  options: { leaseMs?: number } = {},
+): Promise<QueuedEmail[]> {
   // Run for almost every message: plain SQL (src/db/sql.ts).
   const sql = sqlOf(db);
+  const queued: QueuedEmail[] = [];
   for (const email of emails) {
     const now = new Date();
-    await sql.execute(
-      `INSERT INTO "OutboxMessage" ("messageId", "inboundMessageId", "kind", "envelopeFrom", "recipients", "raw", "status", "attempts", "nextAttemptAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+    const leased = options.leaseMs !== undefined;
+    const recipients = email.recipients.join(",");
+    const [row] = await sql.query<{ id: number }>(
+      `INSERT INTO "OutboxMessage" ("messageId", "inboundMessageId", "kind", "envelopeFrom", "recipients", "raw", "status", "attempts", "nextAttemptAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING "id"`,
       [
         email.messageId,
         inboundMessageId,
         email.kind,
         email.envelopeFrom,
-        email.recipients.join(","),
+        recipients,
         email.raw,
-        now,
+        leased ? 1 : 0,
+        leased ? new Date(now.getTime() + options.leaseMs!) : now,
         now,
       ],
     );
+    queued.push({
+      id: row!.id,
+      messageId: email.messageId,
+      envelopeFrom: email.envelopeFrom,
+      recipients,
+      raw: email.raw,
+      attempts: 1,
+    });
   }
+  return queued;
 }

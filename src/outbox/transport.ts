@@ -48,7 +48,7 @@ export function smtpTransport(
       : {}),
     ...(options.ca ? { tls: { ca: options.ca } } : {}),
     pool: true,
-    maxConnections: options.maxConnections ?? 2,
+    maxConnections: options.maxConnections ?? 4,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
-import { dateOf, type Sql, sqlOf } from "../db/sql.ts";
+import { dateOf, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { SentJournal } from "./journal.ts";
+import type { QueuedEmail } from "./outgoing.ts";
 import { type OutgoingTransport, SendError } from "./transport.ts";
 
 export interface OutboxWorkerOptions {
@@ -23,15 +24,8 @@ export interface OutboxWorkerOptions {
 }
 
 const JOURNAL_TRUNCATE_BYTES = 64 * 1024;
-
-interface DueRow {
-  id: number;
-  messageId: string;
-  envelopeFrom: string;
-  recipients: string;
-  raw: Uint8Array;
-  attempts: number;
-}
+/** Rows handed over and not yet sent, at most (beyond it, replies wait in the table). */
+const HAND_OFF_CAPACITY = 100;
 
 export interface OutboxCounts {
   pending: number;
@@ -53,7 +47,14 @@ export class OutboxWorker {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly concurrency: number;
-  private readonly leaseMs: number;
+  /** How long a row being sent is reserved for this worker. */
+  readonly leaseMs: number;
+  /** Rows this process committed and leased to this worker, not yet sent. */
+  private readonly handed: QueuedEmail[] = [];
+  /** Journal appends of this pass's accepted sends, in flight. */
+  private readonly journaling: Promise<void>[] = [];
+  /** The background flush of `accepted`, while one runs. */
+  private recording: Promise<void> | null = null;
   private stopping = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -74,7 +75,7 @@ export class OutboxWorker {
     // expire before they are sent again.
     this.batchSize = options.batchSize ?? 16;
     this.pollMs = options.pollMs ?? 5_000;
-    this.concurrency = options.concurrency ?? 2;
+    this.concurrency = options.concurrency ?? 4;
     this.leaseMs = options.leaseMs ?? 120_000;
     this.sql = sqlOf(db);
   }
@@ -117,7 +118,23 @@ export class OutboxWorker {
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    // What a last full pass accepted; should this fail, the journal has it for the next start.
+    await this.recording;
+    // Rows handed over and not sent: due again now, for the next start, rather than at lease expiry.
+    const unsent = this.handed.splice(0);
+    if (unsent.length) {
+      await this.sql
+        .execute(
+          `UPDATE "OutboxMessage" SET "attempts" = "attempts" - 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "id" IN (${placeholders(unsent.length)})`,
+          [new Date(), ...unsent.map((row) => row.id)],
+        )
+        .catch((error) =>
+          this.options.logger.error(
+            { err: error },
+            "handed-over emails stay leased until their lease expires",
+          ),
+        );
+    }
+    // What a last pass accepted; should this fail, the journal has it for the next start.
     await this.markAccepted(this.sql).catch((error) =>
       this.options.logger.error({ err: error }, "accepted sends not recorded: the journal keeps them"),
     );
@@ -125,10 +142,26 @@ export class OutboxWorker {
     await this.options.journal?.close();
   }
 
-  /** One pass over the rows due now; returns how many were attempted. */
+  /** How many more rows `handOff` takes now (bounded: they are held in memory). */
+  roomForHandOff(): number {
+    return this.stopping ? 0 : Math.max(0, HAND_OFF_CAPACITY - this.handed.length);
+  }
+
+  /**
+   * Rows this process just committed, leased to this worker (enqueueEmails with `leaseMs`): sent
+   * from memory, without a pass over the table. Should this process die, they are sent by whichever
+   * worker runs once their lease has expired.
+   */
+  handOff(rows: readonly QueuedEmail[]): void {
+    this.handed.push(...rows);
+    this.notify();
+  }
+
+  /** One pass: the rows handed over, else the rows due now in the table; returns how many were attempted. */
   async sendDue(): Promise<number> {
     await this.reconcile();
-    const due = await this.markAcceptedAndLease();
+    const handed = this.handed.splice(0, this.batchSize);
+    const due = handed.length ? handed : await this.lease();
     // Few sends in flight. A crash between the relay's 250 and the row update (the only way to send
     // a reply twice) is covered by the journal; without one, each row is marked at once.
     let next = 0;
@@ -137,48 +170,57 @@ export class OutboxWorker {
     };
     try {
       await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
-      // A full pass is followed at once by the next, which records these first; else record now.
-      if (due.length < this.batchSize) await this.markAccepted(this.sql);
+      await Promise.all(this.journaling.splice(0));
     } catch (error) {
       this.reconciled = false;
       throw error;
     }
+    // Recorded in the background, between two claims: the next sends do not wait for it.
+    this.recordAccepted();
     // Once every accepted send is in the database the journal's entries are no longer needed.
     // Truncated only once it has grown, not after every pass: entries naming rows already marked
     // sent are harmless.
     const journal = this.options.journal;
-    if (journal && this.accepted.length === 0 && journal.bytes > JOURNAL_TRUNCATE_BYTES)
+    if (journal && !this.recording && this.accepted.length === 0 && journal.bytes > JOURNAL_TRUNCATE_BYTES)
       await journal.clear();
     return due.length;
   }
 
   /**
-   * One transaction between the daemon's claims: marks the sends accepted so far, and leases the
-   * next due rows in the statement that picks them (another worker, a second daemon on PostgreSQL
-   * or a rolling deploy, skips them; if this process dies mid-send they are due again once the
-   * lease expires; the outer conditions are checked again on each row a concurrent lease changed).
-   * The worker's statements run for every email sent: plain SQL (src/db/sql.ts).
+   * Leases the next due rows in the statement that picks them: another worker (a second daemon on
+   * PostgreSQL, a rolling deploy) skips them, and if this process dies mid-send they are due again
+   * once the lease expires; the outer conditions are checked again on each row a concurrent lease
+   * changed. The worker's statements run for every email sent: plain SQL (src/db/sql.ts).
    */
-  private async markAcceptedAndLease(): Promise<DueRow[]> {
-    // Nothing to mark (the usual wake-up): the lease alone, a statement of its own.
-    if (this.accepted.length === 0) return this.lease(this.sql);
-    return this.db.$transaction(
-      async (tx) => {
-        const sql = sqlOf(tx);
-        await this.markAccepted(sql);
-        return this.lease(sql);
-      },
-      { maxWait: 30_000, timeout: 30_000 },
-    );
-  }
-
-  private async lease(sql: Sql): Promise<DueRow[]> {
+  private async lease(): Promise<QueuedEmail[]> {
     const now = new Date();
-    const due = await sql.query<DueRow>(
+    const due = await this.sql.query<QueuedEmail>(
       `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "raw", "attempts"`,
       [new Date(now.getTime() + this.leaseMs), now, now, this.batchSize],
     );
     return due.sort((a, b) => a.id - b.id);
+  }
+
+  /** Marks the accepted sends in one transaction, in the background; one such flush at a time. */
+  private recordAccepted(): void {
+    if (this.recording || this.accepted.length === 0) return;
+    this.recording = (async () => {
+      while (this.accepted.length > 0) {
+        await this.db.$transaction((tx) => this.markAccepted(sqlOf(tx)), {
+          maxWait: 30_000,
+          timeout: 30_000,
+        });
+      }
+    })()
+      .catch((error) => {
+        // They stay in the journal: the next pass reads it again.
+        this.reconciled = false;
+        this.lastErrorAt = new Date();
+        this.options.logger.error({ err: error }, "accepted sends not recorded yet");
+      })
+      .finally(() => {
+        this.recording = null;
+      });
   }
 
   /** Records the accepted sends not yet in the database (kept for the next try if this fails). */
@@ -198,7 +240,7 @@ export class OutboxWorker {
   }
 
   /** Sends one leased row (`attempts` counts this attempt already). */
-  private async sendOne(row: DueRow): Promise<void> {
+  private async sendOne(row: QueuedEmail): Promise<void> {
     const attempts = row.attempts;
     let response: string;
     try {
@@ -218,8 +260,10 @@ export class OutboxWorker {
     if (this.options.journal) {
       // Journal first (no database lock, which a claim transaction may hold): the row is then
       // marked with the next ones, between two claims; until then a restart reads the journal.
-      await this.options.journal.record(row.messageId);
-      this.accepted.push(accepted);
+      // The lane goes on with its next send meanwhile; the pass waits for every append.
+      this.journaling.push(
+        this.options.journal.record(row.messageId).then(() => void this.accepted.push(accepted)),
+      );
     } else {
       this.accepted.push(accepted);
       await this.markAccepted(this.sql);
@@ -259,7 +303,7 @@ export class OutboxWorker {
         this.options.logger.error({ err: error }, "outbox pass failed");
       }
       if (this.stopping) break;
-      if (attempted === this.batchSize || this.woken) continue;
+      if (attempted === this.batchSize || this.woken || this.handed.length) continue;
       await this.sleepUntilDue();
     }
   }
