@@ -24,6 +24,7 @@ import { activeDataset } from "../../src/reference/datasets.ts";
 import { importReferenceData, type RejectedRow } from "../../src/reference/import.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
 import { buildMail, calculationBody } from "../helpers/mail.ts";
+import { recordingTransport } from "../helpers/recording-transport.ts";
 import { type PostgresServer, startPostgres } from "../servers/postgres.ts";
 
 let server: PostgresServer;
@@ -126,14 +127,7 @@ describe("PostgreSQL, through the same schema and migrations", () => {
 
     const sent: Envelope[] = [];
     const worker = new OutboxWorker(db, {
-      transport: {
-        kind: "smtp",
-        async send(envelope) {
-          sent.push(envelope);
-          return "250 2.0.0 queued";
-        },
-        close() {},
-      },
+      transport: recordingTransport(sent),
       logger: pino({ level: "silent" }),
     });
     expect(await worker.sendDue()).toBe(1);
@@ -159,18 +153,10 @@ describe("PostgreSQL, through the same schema and migrations", () => {
         })),
         null,
       );
-      const sent: string[] = [];
+      const sent: Envelope[] = [];
       const worker = (client: Db) =>
         new OutboxWorker(client, {
-          transport: {
-            kind: "smtp",
-            async send(envelope) {
-              await new Promise((resolve) => setTimeout(resolve, 2));
-              sent.push(envelope.messageId);
-              return "250 ok";
-            },
-            close() {},
-          },
+          transport: recordingTransport(sent, { delayMs: 2 }),
           logger: pino({ level: "silent" }),
           batchSize: 7,
         });
@@ -179,7 +165,7 @@ describe("PostgreSQL, through the same schema and migrations", () => {
         while ((await w.sendDue()) > 0);
       };
       await Promise.all([drain(a), drain(b)]);
-      const leaseIds = sent.filter((id) => id.startsWith("<lease-"));
+      const leaseIds = sent.map((e) => e.messageId).filter((id) => id.startsWith("<lease-"));
       expect(leaseIds).toHaveLength(40);
       expect(new Set(leaseIds).size).toBe(40);
     } finally {

@@ -5,6 +5,7 @@ import { enqueueEmails, type OutgoingEmail } from "../../src/outbox/outgoing.ts"
 import type { Envelope } from "../../src/outbox/transport.ts";
 import { OutboxWorker } from "../../src/outbox/worker.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { recordingTransport } from "../helpers/recording-transport.ts";
 import { waitFor } from "../servers/ports.ts";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -25,14 +26,7 @@ const email = (i: number): OutgoingEmail => ({
 
 function worker(sent: Envelope[]) {
   return new OutboxWorker(db, {
-    transport: {
-      kind: "smtp",
-      async send(envelope) {
-        sent.push(envelope);
-        return "250 2.0.0 queued";
-      },
-      close() {},
-    },
+    transport: recordingTransport(sent),
     logger: pino({ level: "silent" }),
   });
 }
