@@ -7,6 +7,7 @@ import {
   neutralise,
   type RenderedEmail,
   readTemplateSources,
+  withoutIndentation,
 } from "../src/render/renderer.ts";
 import { SAMPLE_DATA } from "../src/render/samples.ts";
 import {
@@ -48,9 +49,10 @@ async function compileAndRender<N extends TemplateName>(
   data: TemplateData[N],
 ): Promise<RenderedEmail> {
   const sources = await readTemplateSources(name);
-  const html = createHtmlHandlebars().compile(await compileMjmlInProcess(sources.mjml, sources.mjmlPath), {
-    strict: true,
-  });
+  const html = createHtmlHandlebars().compile(
+    withoutIndentation(await compileMjmlInProcess(sources.mjml, sources.mjmlPath)),
+    { strict: true },
+  );
   const text = (await createTextHandlebars()).compile(sources.text, { strict: true, noEscape: true });
   const safe = neutralise(data);
   const subject = subjectOf(name, safe);
