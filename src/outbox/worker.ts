@@ -92,7 +92,10 @@ export class OutboxWorker {
     const journal = this.options.journal;
     if (!journal || this.reconciled) return;
     const ids = journal.recorded();
-    if (ids.length === 0) return;
+    if (ids.length === 0) {
+      this.reconciled = true;
+      return;
+    }
     const marked = await this.db.outboxMessage.updateMany({
       where: { messageId: { in: ids }, status: "pending" },
       data: {
