@@ -112,6 +112,14 @@ export async function claimAndProcessAll(
   return results;
 }
 
+/** Nothing handled now: the message is only filed (already handled) or left for later. */
+const notHandled = (disposition: Disposition, inboundId: number | null): ClaimResult => ({
+  disposition,
+  inboundId,
+  committed: false,
+  queued: 0,
+});
+
 /** Messages still to handle; the others (already handled, or a handled twin) are answered in `results`. */
 async function findCandidates(
   db: Db,
@@ -130,12 +138,7 @@ async function findCandidates(
       [key.mailbox, key.uidValidity, key.uid],
     );
     if (existing && TERMINAL[existing.status]) {
-      results[index] = {
-        disposition: TERMINAL[existing.status]!,
-        inboundId: existing.id,
-        committed: false,
-        queued: 0,
-      };
+      results[index] = notHandled(TERMINAL[existing.status]!, existing.id);
       continue;
     }
     if (!existing) {
@@ -144,12 +147,7 @@ async function findCandidates(
         [key.mailbox, hash, key.uidValidity, ...TERMINAL_STATUSES],
       );
       if (twin) {
-        results[index] = {
-          disposition: TERMINAL[twin.status]!,
-          inboundId: twin.id,
-          committed: false,
-          queued: 0,
-        };
+        results[index] = notHandled(TERMINAL[twin.status]!, twin.id);
         continue;
       }
     }
@@ -216,12 +214,7 @@ async function claimInOneTransaction(
   for (const { candidate, error } of failures) {
     // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
     if (error instanceof ClaimLost || isUniqueViolation(error)) {
-      results[candidate.index] = {
-        disposition: "retry",
-        inboundId: candidate.existing?.id ?? null,
-        committed: false,
-        queued: 0,
-      };
+      results[candidate.index] = notHandled("retry", candidate.existing?.id ?? null);
       continue;
     }
     results[candidate.index] = await recordFailure(

@@ -131,8 +131,9 @@ export class Daemon {
     const { db, handler, logger, maxAttempts } = this.options;
     try {
       const { outbox } = this.options;
-      // Replies go straight to our own worker, leased to it, while it has room for them; else they
-      // are queued due, for the worker's next pass over the table.
+      // Replies go straight to our own worker, leased to it, while it has room for them (a message
+      // causes at most two: an access decision confirmed to two addresses); else they are queued
+      // due, for the worker's next pass over the table.
       const handOff = outbox.roomForHandOff() >= messages.length * 2;
       const results = await claimAndProcessAll(db, handler, messages, {
         maxAttempts,

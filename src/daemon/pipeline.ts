@@ -114,7 +114,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             nuclearCoefficient: config.nuclearCoefficient,
           });
           const reference = calculation.reference!;
-          // Chosen now so that the calculation row records it in the same statement as its id.
+          // Chosen now so that the calculation row records it with its public id, in one statement.
           const resultMessageId = replies.newMessageId();
           const record = await recordCalculation(
             tx,

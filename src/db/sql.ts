@@ -48,19 +48,15 @@ export function sqlOf(db: DbOrTx): Sql {
   const registered = client && clients.get(client);
   if (!registered) throw new Error("database client not opened with openDatabase()");
   if (registered.provider === "postgresql") return postgresSql(db);
-  return sqliteSql(db, registered, inTransaction);
+  return sqliteSql(registered, inTransaction);
 }
 
-function sqliteSql(db: DbOrTx, registered: Registered, inTransaction: boolean): Sql {
+function sqliteSql(registered: Registered, inTransaction: boolean): Sql {
   /** Runs `statement` on the connection: in the caller's transaction, or in none at all. */
   const run = async <T>(statement: (sqlite: PreparedSqliteClient) => T): Promise<T> => {
-    let sqlite = registered.sqlite();
-    // Prisma connects lazily: a first query through it opens the connection.
-    if (!sqlite) {
-      await (db as { $queryRawUnsafe(sql: string): Promise<unknown> }).$queryRawUnsafe("SELECT 1");
-      sqlite = registered.sqlite();
-      if (!sqlite) throw new Error("the SQLite adapter did not open its connection");
-    }
+    // openDatabase's PRAGMAs have made Prisma open it.
+    const sqlite = registered.sqlite();
+    if (!sqlite) throw new Error("the SQLite connection is not open");
     if (inTransaction) {
       // The caller's transaction holds Prisma's lock: it is the one open on the connection.
       if (!sqlite.inTransaction) throw new Error("transaction already closed");
