@@ -263,39 +263,53 @@ export class ImapSource implements MailboxSource {
     const fetchBatch = (batch: number[]) =>
       client.fetchAll(batch.join(","), { uid: true, source: true }, { uid: true });
     let next = batches.length ? fetchBatch(batches[0]!) : null;
-    for (let b = 0; next && !this.stopping; b++) {
-      const messages = await next;
-      if (!client.usable) throw new Error("connection lost during FETCH");
-      next = b + 1 < batches.length ? fetchBatch(batches[b + 1]!) : null;
-      // A prefetch left behind (stopping, or an error below) must not surface as unhandled.
-      next?.catch(() => {});
-      const filed: Record<string, number[]> = {};
-      try {
-        // Handed over together: the daemon commits them in one transaction.
-        const handled = messages.filter((m) => m.source);
-        const dispositions = await Promise.all(
-          handled.map((message) =>
-            this.consume!({
-              mailbox: this.mailbox,
-              uidValidity: this.uidValidity!,
-              uid: String(message.uid),
-              raw: message.source!,
-            }),
-          ),
-        );
-        for (const [i, disposition] of dispositions.entries()) {
-          if (disposition === "retry") continue;
-          const folder = FOLDERS[disposition];
-          filed[folder] = [...(filed[folder] ?? []), handled[i]!.uid];
-        }
-      } finally {
-        // Committed messages are filed even when stopping; a failed MOVE only means a harmless re-claim.
-        for (const [folder, moved] of Object.entries(filed)) {
-          if (!client.usable) break;
-          await client.messageMove(moved.join(","), folder, { uid: true });
-          this.lastUid = Math.max(this.lastUid, ...moved);
+    // A batch's MOVE runs on the server while the next batch is handled (it waits on the connection
+    // behind the prefetch, not behind the claim); at most one is outstanding.
+    let filing: Promise<void> | null = null;
+    try {
+      for (let b = 0; next && !this.stopping; b++) {
+        const messages = await next;
+        if (!client.usable) throw new Error("connection lost during FETCH");
+        next = b + 1 < batches.length ? fetchBatch(batches[b + 1]!) : null;
+        // A prefetch left behind (stopping, or an error below) must not surface as unhandled.
+        next?.catch(() => {});
+        const filed: Record<string, number[]> = {};
+        try {
+          // Handed over together: the daemon commits them in one transaction.
+          const handled = messages.filter((m) => m.source);
+          const dispositions = await Promise.all(
+            handled.map((message) =>
+              this.consume!({
+                mailbox: this.mailbox,
+                uidValidity: this.uidValidity!,
+                uid: String(message.uid),
+                raw: message.source!,
+              }),
+            ),
+          );
+          for (const [i, disposition] of dispositions.entries()) {
+            if (disposition === "retry") continue;
+            const folder = FOLDERS[disposition];
+            filed[folder] = [...(filed[folder] ?? []), handled[i]!.uid];
+          }
+        } finally {
+          // Committed messages are filed even when stopping; a failed MOVE only means a harmless
+          // re-claim. The previous batch's failure surfaces here, before this one is filed.
+          if (filing) await filing;
+          filing = this.file(client, filed);
+          filing.catch(() => {});
         }
       }
+    } finally {
+      if (filing) await filing;
+    }
+  }
+
+  private async file(client: ImapFlow, filed: Record<string, number[]>): Promise<void> {
+    for (const [folder, moved] of Object.entries(filed)) {
+      if (!client.usable) return;
+      await client.messageMove(moved.join(","), folder, { uid: true });
+      this.lastUid = Math.max(this.lastUid, ...moved);
     }
   }
 }
