@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { domainToUnicode } from "node:url";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
@@ -92,6 +93,35 @@ describe("the outbox", () => {
     expect(row.attempts).toBe(3);
     expect(row.lastResponse).toMatch(/^250/);
     expect(sink.received.map((m) => m.messageId)).toEqual([id]);
+  });
+
+  it("delivers the stored bytes unchanged, on the envelope of the row", async () => {
+    sink = await startSmtpSink({ tls });
+    const [id] = await queue(1, "jeanne.martin@editeur.example.test,direction@editeur.example.test");
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(1);
+    const row = await db.outboxMessage.findFirstOrThrow({ where: { messageId: id! } });
+    const [mail] = sink.received;
+    expect(mail!.raw.equals(Buffer.from(row.raw))).toBe(true);
+    expect(mail!.envelopeFrom).toBe("no-reply@example.test");
+    expect(mail!.recipients).toEqual([
+      "jeanne.martin@editeur.example.test",
+      "direction@editeur.example.test",
+    ]);
+    expect(mail!.messageId).toBe(id);
+  });
+
+  it("delivers to an address at an internationalised domain (normalised as nodemailer does)", async () => {
+    sink = await startSmtpSink({ tls });
+    await queue(1, "jeanne@éditeur-radiologie.fr");
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(1);
+    // The relay reads the punycode or SMTPUTF8 form back as the same address.
+    expect(
+      sink.received[0]!.recipients.map((a) => a.replace(/@(.*)$/, (_, d) => `@${domainToUnicode(d)}`)),
+    ).toEqual(["jeanne@éditeur-radiologie.fr"]);
   });
 
   it("makes a refused email (550) a dead letter with the server's answer, and sends the others", async () => {
