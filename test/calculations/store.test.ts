@@ -11,6 +11,7 @@ import {
   findBySenderAndReference,
   findPublicIds,
   formatPublicId,
+  parisYear,
   recordCalculation,
   setResultMessageId,
 } from "../../src/calculations/store.ts";
@@ -164,5 +165,25 @@ describe("the rate check the daemon calls", () => {
   it("defaults to 60 per sender and 300 per organisation", () => {
     const config = loadConfig({}, "/nonexistent");
     expect(rateLimitsOf(config)).toEqual({ senderPerHour: 60, organisationPerHour: 300 });
+  });
+});
+
+describe("the year of a public id", () => {
+  it("is the year in Paris: New Year's Eve after 23:00 UTC in winter is already the next year", () => {
+    expect(parisYear(new Date("2026-12-31T22:59:59Z"))).toBe(2026);
+    expect(parisYear(new Date("2026-12-31T23:00:00Z"))).toBe(2027);
+    expect(parisYear(new Date("2027-01-01T00:30:00Z"))).toBe(2027);
+  });
+
+  it("agrees with the Paris calendar at every hour of the year's edges and the rest of the year", () => {
+    const paris = new Intl.DateTimeFormat("en", { timeZone: "Europe/Paris", year: "numeric" });
+    const hours = [
+      ...Array.from({ length: 48 }, (_, h) => Date.UTC(2026, 11, 30, h)),
+      ...Array.from({ length: 365 }, (_, d) => Date.UTC(2026, 0, 1 + d, d % 24)),
+    ];
+    for (const time of hours) {
+      const date = new Date(time);
+      expect(parisYear(date), date.toISOString()).toBe(Number(paris.format(date)));
+    }
   });
 });
