@@ -12,10 +12,17 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import nodemailer from "nodemailer";
+import pino from "pino";
+import { loadAccessPolicy } from "../src/access/policy.ts";
 import { grantAccess } from "../src/access/store.ts";
+import { rateLimitsOf } from "../src/calculations/rate-limit.ts";
+import { loadConfig } from "../src/config/load.ts";
+import { claimAndProcessAll } from "../src/daemon/claim.ts";
+import { createPipeline } from "../src/daemon/pipeline.ts";
 import { type Db, openDatabase } from "../src/db/client.ts";
 import { writeDemoDataset } from "../src/reference/demo.ts";
 import { importReferenceData } from "../src/reference/import.ts";
+import { createRenderer } from "../src/render/renderer.ts";
 import { buildMail, calculationBody } from "../test/helpers/mail.ts";
 import { type DovecotServer, startDovecot } from "../test/servers/dovecot.ts";
 import { type SmtpSink, startSmtpSink } from "../test/servers/smtp-sink.ts";
@@ -84,6 +91,54 @@ async function appendBacklog(dovecot: DovecotServer, ids: Identifiers, prefix: s
   for (let i = 0; i < BACKLOG; i++)
     await client.append("INBOX", calculationRequest(ids, `${prefix}-${i}`, i));
   await client.logout();
+}
+
+/** The bench's database: the demo dataset, and every sender of the backlog authorised. */
+async function prepareDatabase(databaseUrl: string, dataDir: string): Promise<Db> {
+  const db = await openDatabase(databaseUrl);
+  await importReferenceData(db, dataDir, { label: "démo (benchmark)" });
+  const now = new Date();
+  for (let i = 0; i < ORGANISATIONS * SENDERS_PER_ORGANISATION; i++)
+    await grantAccess(db, senderOf(i), { decidedBy: "operator:bench", now });
+  return db;
+}
+
+/**
+ * The daemon's processing without its I/O: the same requests claimed and handled in batches of 50
+ * (claim → intake → engine → calculation → rendered reply → commit) by the daemon's own pipeline, in
+ * this process, on a database of their own. No IMAP, no SMTP: what one thread can do at best.
+ */
+async function processingAlone(ids: Identifiers, databaseUrl: string, dataDir: string): Promise<number> {
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl });
+  const db = await prepareDatabase(databaseUrl, dataDir);
+  try {
+    const handler = createPipeline({
+      config,
+      logger: pino({ level: "warn" }),
+      renderer: await createRenderer(),
+      policy: loadAccessPolicy(config),
+      rateLimits: rateLimitsOf(config),
+    });
+    const messages = Array.from({ length: BACKLOG }, (_, i) => ({
+      mailbox: "submissions" as const,
+      uidValidity: "1",
+      uid: String(i + 1),
+      raw: calculationRequest(ids, `alone-${i}`, i),
+    }));
+    const started = performance.now();
+    let queued = 0;
+    for (let i = 0; i < messages.length; i += 50) {
+      const results = await claimAndProcessAll(db, handler, messages.slice(i, i + 50), {
+        maxAttempts: config.maxAttempts,
+      });
+      queued += results.reduce((sum, result) => sum + result.queued, 0);
+    }
+    const elapsed = performance.now() - started;
+    if (queued !== BACKLOG) throw new Error(`processing alone queued ${queued} replies, ${BACKLOG} expected`);
+    return elapsed;
+  } finally {
+    await db.$disconnect();
+  }
 }
 
 /** The floor: fetch every message of the backlog and send each one on unchanged. */
@@ -214,16 +269,13 @@ export async function benchDaemon(): Promise<void> {
   const sink = await startSmtpSink({ tls: dovecot.tls });
   const dir = mkdtempSync(join(tmpdir(), "tranche-bench-daemon-"));
   const databaseUrl = `file:${join(dir, "bench.db")}`;
-  const db = await openDatabase(databaseUrl);
+  let db: Db | null = null;
   let child: ChildProcess | null = null;
   try {
     const dataDir = join(dir, "demo");
     writeDemoDataset(dataDir);
-    await importReferenceData(db, dataDir, { label: "démo (benchmark)" });
     const ids = identifiersOf(dataDir);
-    const now = new Date();
-    for (let i = 0; i < ORGANISATIONS * SENDERS_PER_ORGANISATION; i++)
-      await grantAccess(db, senderOf(i), { decidedBy: "operator:bench", now });
+    db = await prepareDatabase(databaseUrl, dataDir);
 
     // Latency: one request at a time into an idle mailbox.
     let daemon = startDaemon(dovecot, sink, databaseUrl, dir);
@@ -264,6 +316,7 @@ export async function benchDaemon(): Promise<void> {
     const calculations = await db.calculation.count();
     if (calculations !== LATENCY_SAMPLES + BACKLOG)
       throw new Error(`${calculations} calculations recorded, ${LATENCY_SAMPLES + BACKLOG} expected`);
+    const aloneMs = await processingAlone(ids, `file:${join(dir, "alone.db")}`, dataDir);
     const warnings = daemon.output().trim();
     if (warnings) console.log(`daemon warnings:\n${warnings.slice(0, 2000)}`);
 
@@ -284,13 +337,17 @@ export async function benchDaemon(): Promise<void> {
     console.log(
       `  daemon CPU per message during the backlog: main thread ${((1000 * (cpuAfter.main - cpuBefore.main)) / BACKLOG).toFixed(2)} ms, all threads ${((1000 * (cpuAfter.all - cpuBefore.all)) / BACKLOG).toFixed(2)} ms`,
     );
+    const aloneRate = (BACKLOG * 1000) / aloneMs;
+    console.log(
+      `  processing alone (the daemon's pipeline in this process, batches of 50, no IMAP or SMTP): ${(aloneMs / BACKLOG).toFixed(2)} ms per message, at most ${aloneRate.toFixed(0)}/s on one thread (${(aloneRate / floorRate).toFixed(2)} × the floor)`,
+    );
     console.log(
       `  peak RSS of the daemon process (VmHWM) ${rssMb.toFixed(0)} MB (target ≤ ${TARGETS.rssMb}: ${verdict(rssMb <= TARGETS.rssMb)}); after start-up ${startupRssMb.toFixed(0)} MB`,
     );
   } finally {
     if (child) await stopDaemon(child);
     await sink.close();
-    await db.$disconnect();
+    await db?.$disconnect();
     rmSync(dir, { recursive: true, force: true });
     await dovecot.destroy();
   }
