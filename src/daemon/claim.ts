@@ -10,8 +10,11 @@ export interface ClaimOptions {
   maxAttempts: number;
   /** Interactive-transaction timeout: the handler runs inside it. */
   transactionTimeoutMs?: number;
-  /** Queue the outgoing emails leased for this long to the caller's worker (see enqueueEmails). */
-  handOffLeaseMs?: number;
+  /**
+   * Queue the outgoing emails of up to `room` rows leased for `leaseMs` to the caller's worker (see
+   * enqueueEmails), a message's emails all or none; the others are due at once, for any worker.
+   */
+  handOff?: { leaseMs: number; room: number };
 }
 
 export interface ClaimResult {
@@ -21,7 +24,7 @@ export interface ClaimResult {
   committed: boolean;
   /** Outbox rows queued by this commit. */
   queued: number;
-  /** With `handOffLeaseMs`: those rows, leased to the caller, to hand to its outbox worker. */
+  /** With `handOff`: the rows leased to the caller, to hand to its outbox worker. */
   handedOff?: QueuedEmail[];
   /** Set when the handler threw. */
   error?: string;
@@ -106,10 +109,26 @@ export async function claimAndProcessAll(
 ): Promise<ClaimResult[]> {
   const results: ClaimResult[] = new Array(messages.length);
   const candidates = await findCandidates(db, messages, results);
+  const handOff = new HandOffBudget(options.handOff);
   for (let next = 0; next < candidates.length; ) {
-    next = await claimInOneTransaction(db, handler, candidates, next, results, options);
+    next = await claimInOneTransaction(db, handler, candidates, next, results, options, handOff);
   }
   return results;
+}
+
+/** How many more rows may be leased to the caller's worker, across the transactions of one call. */
+class HandOffBudget {
+  room: number;
+  constructor(private readonly options: ClaimOptions["handOff"]) {
+    this.room = options?.room ?? 0;
+  }
+
+  /** The lease for a message's `count` emails, taken from the budget; undefined: queue them due. */
+  take(count: number): number | undefined {
+    if (!this.options || count === 0 || count > this.room) return undefined;
+    this.room -= count;
+    return this.options.leaseMs;
+  }
 }
 
 /** Nothing handled now: the message is only filed (already handled) or left for later. */
@@ -164,12 +183,14 @@ async function claimInOneTransaction(
   from: number,
   results: ClaimResult[],
   options: ClaimOptions,
+  handOff: HandOffBudget,
 ): Promise<number> {
   const failures: { candidate: Candidate; error: unknown }[] = [];
   const committed: {
     candidate: Candidate;
     inboundId: number;
     queued: QueuedEmail[];
+    leased: boolean;
     status: string;
   }[] = [];
   let next = from;
@@ -180,16 +201,22 @@ async function claimInOneTransaction(
         const started = Date.now();
         while (next < candidates.length && (next === from || Date.now() - started < BATCH_BUDGET_MS)) {
           const candidate = candidates[next++]!;
+          const roomBefore = handOff.room;
           await sql.execute("SAVEPOINT claim");
           try {
-            const outcome = await claimOne(sql, tx, handler, candidate, options.handOffLeaseMs);
+            const outcome = await claimOne(sql, tx, handler, candidate, handOff);
             await sql.execute("RELEASE SAVEPOINT claim");
             committed.push({ candidate, ...outcome });
           } catch (error) {
+            handOff.room = roomBefore;
             failures.push({ candidate, error });
             await sql.execute("ROLLBACK TO SAVEPOINT claim");
             await sql.execute("RELEASE SAVEPOINT claim");
           }
+          // Between two messages, the event loop serves the SMTP sessions sending the replies
+          // already committed, and the IMAP prefetch. Without this turn a transaction kept them
+          // waiting for its whole length, and replies piled up until the end of a backlog.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
       },
       { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: 30_000 },
@@ -202,13 +229,13 @@ async function claimInOneTransaction(
     for (const { candidate } of committed) failures.push({ candidate, error });
     committed.length = 0;
   }
-  for (const { candidate, inboundId, queued, status } of committed) {
+  for (const { candidate, inboundId, queued, leased, status } of committed) {
     results[candidate.index] = {
       disposition: TERMINAL[status]!,
       inboundId,
       committed: true,
       queued: queued.length,
-      ...(options.handOffLeaseMs !== undefined ? { handedOff: queued } : {}),
+      ...(leased ? { handedOff: queued } : {}),
     };
   }
   for (const { candidate, error } of failures) {
@@ -234,8 +261,8 @@ async function claimOne(
   tx: Tx,
   handler: MessageHandler,
   { message, key, hash, existing }: Candidate,
-  handOffLeaseMs: number | undefined,
-): Promise<{ inboundId: number; queued: QueuedEmail[]; status: string }> {
+  handOff: HandOffBudget,
+): Promise<{ inboundId: number; queued: QueuedEmail[]; leased: boolean; status: string }> {
   let inboundId: number;
   if (existing) {
     // Conditional update: a second daemon racing on the same row finds nothing to claim.
@@ -264,11 +291,12 @@ async function claimOne(
     inboundId = row!.id;
   }
   const outcome = await handler({ ...message, inboundId }, tx);
+  const leaseMs = handOff.take(outcome.outgoing.length);
   const queued = await enqueueEmails(
     tx,
     outcome.outgoing,
     inboundId,
-    handOffLeaseMs !== undefined ? { leaseMs: handOffLeaseMs } : {},
+    leaseMs !== undefined ? { leaseMs } : {},
   );
   await sql.execute(
     `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "processedAt" = ? WHERE "id" = ?`,
@@ -280,7 +308,7 @@ async function claimOne(
       inboundId,
     ],
   );
-  return { inboundId, queued, status: outcome.status };
+  return { inboundId, queued, leased: leaseMs !== undefined, status: outcome.status };
 }
 
 class ClaimLost extends Error {}

@@ -131,17 +131,15 @@ export class Daemon {
     const { db, handler, logger, maxAttempts } = this.options;
     try {
       const { outbox } = this.options;
-      // Replies go straight to our own worker, leased to it, while it has room for them (a message
-      // causes at most two: an access decision confirmed to two addresses); else they are queued
-      // due, for the worker's next pass over the table.
-      const handOff = outbox.roomForHandOff() >= messages.length * 2;
+      // Replies go straight to our own worker, leased to it, while it has room for them; the
+      // others are queued due, for the worker's next pass over the table.
       const results = await claimAndProcessAll(db, handler, messages, {
         maxAttempts,
-        ...(handOff ? { handOffLeaseMs: outbox.leaseMs } : {}),
+        handOff: { leaseMs: outbox.leaseMs, room: outbox.roomForHandOff() },
       });
       const handed = results.flatMap((r) => (r.committed ? (r.handedOff ?? []) : []));
       if (handed.length) outbox.handOff(handed);
-      else if (results.some((r) => r.committed && r.queued > 0)) outbox.notify();
+      if (results.some((r) => r.committed && r.queued > (r.handedOff?.length ?? 0))) outbox.notify();
       return results.map((result, i) => {
         const message = messages[i]!;
         const ref = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };

@@ -86,6 +86,38 @@ describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
     expect(rows[1]!.lastError).toContain("handler failure after writing");
   });
 
+  it("leases to the caller's worker the replies it has room for, whole messages only, and queues the rest due", async () => {
+    const db = await open();
+    const reply = replyHandler();
+    // h2 fails: it takes no room, which goes to h3.
+    const handler: MessageHandler = async (m, tx) => {
+      if (m.uid === "h2") throw new Error("handler failure");
+      return reply(m, tx);
+    };
+    const batch = ["h1", "h2", "h3", "h4"].map((uid) => message(uid));
+    const results = await claimAndProcessAll(db, handler, batch, {
+      maxAttempts: 3,
+      handOff: { leaseMs: 60_000, room: 2 },
+    });
+    expect(results.map((r) => [r.committed, r.queued, r.handedOff?.length ?? 0])).toEqual([
+      [true, 1, 1],
+      [false, 0, 0],
+      [true, 1, 1],
+      [true, 1, 0],
+    ]);
+    const rows = await db.outboxMessage.findMany({
+      where: { inboundMessageId: { in: results.map((r) => r.inboundId!) } },
+      orderBy: { id: "asc" },
+    });
+    // Leased ones wait for the caller; the other is due for any worker now.
+    expect(rows.map((r) => [r.attempts, r.nextAttemptAt > new Date()])).toEqual([
+      [1, true],
+      [1, true],
+      [0, false],
+    ]);
+    expect(results[0]!.handedOff![0]!.id).toBe(rows[0]!.id);
+  });
+
   it("recognises a message handled under an older UIDVALIDITY by its content, and only files it", async () => {
     const db = await open();
     await claimAndProcess(db, replyHandler(), message("3"), { maxAttempts: 3 });
