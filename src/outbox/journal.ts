@@ -28,10 +28,12 @@ async function writeAll(fd: number, data: Buffer): Promise<void> {
 }
 
 /**
- * A local, fsync'd list of the Message-IDs the relay accepted and the database does not yet say are
- * sent. SMTP has no two-phase commit: a crash between the relay's 250 and the row update would send
- * the reply again on restart. Appending one line here takes about a millisecond and needs no database
- * lock (a claim transaction may hold it for tens of ms), so that window shrinks to the append itself.
+ * A local list of the Message-IDs the relay accepted and the database does not yet say are sent.
+ * SMTP has no two-phase commit: a crash between the relay's 250 and the row update would send the
+ * reply again on restart. Appending a line needs no database lock (a claim transaction may hold it
+ * for tens of ms), so that window shrinks to the append itself. A written line survives a crash of
+ * the process; the fsync follows in the background, so that the window does not include the disk's
+ * latency (after a power loss, the last lines may be gone, as may SQLite's last commits).
  */
 export class SentJournal {
   private fd: number;
@@ -40,6 +42,11 @@ export class SentJournal {
   private tail: Promise<void> = Promise.resolve();
   /** Lines waiting for the next write, while one is in flight. */
   private group: PendingGroup | null = null;
+  /** The background fsync loop, while it runs; `syncWanted`: data was written since it started. */
+  private syncing: Promise<void> | null = null;
+  private syncWanted = false;
+  /** A background fsync failed: the next append reports it. */
+  private syncError: Error | null = null;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -56,9 +63,8 @@ export class SentJournal {
   }
 
   /**
-   * Appends and fsyncs off the main thread: other messages are processed meanwhile. Lines recorded
-   * while a write is in flight are written together by the next one, under one fsync (group commit:
-   * one per burst of sends, not one per send).
+   * Appends off the main thread: other messages are processed meanwhile. Lines recorded while a
+   * write is in flight are written together by the next one. Resolves once the line is written.
    */
   record(messageId: string): Promise<void> {
     const line = Buffer.from(`${messageId}\n`);
@@ -68,15 +74,35 @@ export class SentJournal {
       group.written = this.inOrder(async () => {
         // From here on, new lines go in the next group.
         if (this.group === group) this.group = null;
+        const failed = this.syncError;
+        this.syncError = null;
+        if (failed) throw failed;
         await writeAll(this.fd, Buffer.concat(group.lines));
-        await new Promise<void>((resolve, reject) =>
-          fsync(this.fd, (error) => (error ? reject(error) : resolve())),
-        );
+        this.syncSoon();
       });
       this.group = group;
     }
     this.group.lines.push(line);
     return this.group.written;
+  }
+
+  /** fsyncs what was written, in the background, one fsync at a time (one for many appends). */
+  private syncSoon(): void {
+    this.syncWanted = true;
+    if (this.syncing) return;
+    this.syncing = (async () => {
+      while (this.syncWanted) {
+        this.syncWanted = false;
+        await new Promise<void>((resolve) =>
+          fsync(this.fd, (error) => {
+            if (error) this.syncError = error;
+            resolve();
+          }),
+        );
+      }
+    })().finally(() => {
+      this.syncing = null;
+    });
   }
 
   /**
@@ -95,6 +121,7 @@ export class SentJournal {
 
   async close(): Promise<void> {
     await this.tail;
+    while (this.syncing) await this.syncing;
     closeSync(this.fd);
   }
 
