@@ -42,19 +42,19 @@ export async function enqueueEmails(
     const leased = options.leaseMs !== undefined;
     const recipients = email.recipients.join(",");
     const [row] = await sql.query<{ id: number }>(
-      `INSERT INTO "OutboxMessage" ("messageId", "inboundMessageId", "kind", "envelopeFrom", "recipients", "raw", "status", "attempts", "nextAttemptAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING "id"`,
+      `INSERT INTO "OutboxMessage" ("messageId", "inboundMessageId", "kind", "envelopeFrom", "recipients", "status", "attempts", "nextAttemptAt", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING "id"`,
       [
         email.messageId,
         inboundMessageId,
         email.kind,
         email.envelopeFrom,
         recipients,
-        email.raw,
         leased ? 1 : 0,
         leased ? new Date(now.getTime() + options.leaseMs!) : now,
         now,
       ],
     );
+    await sql.execute(`INSERT INTO "OutboxContent" ("outboxId", "raw") VALUES (?, ?)`, [row!.id, email.raw]);
     queued.push({
       id: row!.id,
       messageId: email.messageId,

@@ -197,11 +197,20 @@ export class OutboxWorker {
    */
   private async lease(): Promise<QueuedEmail[]> {
     const now = new Date();
-    const due = await this.sql.query<QueuedEmail>(
-      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "raw", "attempts"`,
+    const leased = await this.sql.query<Omit<QueuedEmail, "raw">>(
+      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "attempts"`,
       [new Date(now.getTime() + this.leaseMs), now, now, this.batchSize],
     );
-    return due.sort((a, b) => a.id - b.id);
+    if (leased.length === 0) return [];
+    const contents = await this.sql.query<{ outboxId: number; raw: Uint8Array }>(
+      `SELECT "outboxId", "raw" FROM "OutboxContent" WHERE "outboxId" IN (${placeholders(leased.length)})`,
+      leased.map((row) => row.id),
+    );
+    const raws = new Map(contents.map((content) => [content.outboxId, content.raw]));
+    // A row without its content cannot be sent (only a purge removes content, of sent or dead mail).
+    return leased
+      .map((row) => ({ ...row, raw: raws.get(row.id) ?? new Uint8Array(0) }))
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Marks the accepted sends in one transaction, in the background; one such flush at a time. */
@@ -245,6 +254,11 @@ export class OutboxWorker {
   /** Sends one leased row (`attempts` counts this attempt already). */
   private async sendOne(row: QueuedEmail): Promise<void> {
     const attempts = row.attempts;
+    if (row.raw.length === 0) {
+      const error = new SendError("no content", true, "not sent: the email's content is gone (purged)");
+      await this.recordFailure(row, attempts, error);
+      return;
+    }
     let response: string;
     try {
       response = await this.options.transport.send({
@@ -252,7 +266,8 @@ export class OutboxWorker {
         messageId: row.messageId,
         envelopeFrom: row.envelopeFrom,
         recipients: row.recipients.split(",").filter(Boolean),
-        raw: Buffer.from(row.raw),
+        // A view of the bytes, not a copy.
+        raw: Buffer.from(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength),
       });
     } catch (error) {
       await this.recordFailure(row, attempts, error);

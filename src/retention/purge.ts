@@ -10,13 +10,12 @@ export interface PurgeSummary {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
-const EMPTY = new Uint8Array(0);
 
 /**
  * SPEC §9: raw message content (the inbound email, and outgoing emails already sent or given up)
  * is removed after `retentionDays`. What the service needs is kept: message metadata, calculations
  * (inputs, results, dataset versions), access decisions and their audit trail, tickets. Outgoing
- * mail still waiting to be sent is never touched. OutboxMessage.raw is required, so it is emptied.
+ * mail still waiting to be sent is never touched. An outgoing email's content is its OutboxContent row.
  */
 export async function purgeRawContent(
   db: DbOrTx,
@@ -24,22 +23,18 @@ export async function purgeRawContent(
 ): Promise<PurgeSummary> {
   const cutoff = new Date(options.now.getTime() - options.retentionDays * DAY);
   const inboundWhere = { receivedAt: { lt: cutoff }, raw: { not: null } };
-  const outboxWhere = {
-    status: { in: ["sent", "dead"] },
-    createdAt: { lt: cutoff },
-    NOT: { raw: { equals: EMPTY } },
-  };
+  const outboxWhere = { outbox: { status: { in: ["sent", "dead"] }, createdAt: { lt: cutoff } } };
   const dryRun = options.dryRun ?? false;
   if (dryRun) {
     return {
       cutoff,
       dryRun,
       inbound: await db.inboundMessage.count({ where: inboundWhere }),
-      outbox: await db.outboxMessage.count({ where: outboxWhere }),
+      outbox: await db.outboxContent.count({ where: outboxWhere }),
     };
   }
   const inbound = await db.inboundMessage.updateMany({ where: inboundWhere, data: { raw: null } });
-  const outbox = await db.outboxMessage.updateMany({ where: outboxWhere, data: { raw: EMPTY } });
+  const outbox = await db.outboxContent.deleteMany({ where: outboxWhere });
   return { cutoff, dryRun, inbound: inbound.count, outbox: outbox.count };
 }
 

@@ -49,12 +49,15 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
       "En file d'envoi : courriel access-granted à jean.dupont@gmail.com, jean.dupont@editeur.fr : jean.dupont@editeur.fr est autorisée",
     );
     expect(approved.stdout).toContain("Demande A-000001 approuvée : l'adresse est autorisée.");
-    const queued = await test.db.outboxMessage.findMany({ orderBy: { id: "asc" } });
+    const queued = await test.db.outboxMessage.findMany({
+      orderBy: { id: "asc" },
+      include: { content: true },
+    });
     expect(queued.map((m) => [m.kind, m.recipients, m.status])).toEqual([
       ["access-granted", "jean.dupont@gmail.com", "pending"],
       ["access-granted", "jean.dupont@editeur.fr", "pending"],
     ]);
-    const raw = Buffer.from(queued[0]!.raw).toString();
+    const raw = Buffer.from(queued[0]!.content!.raw).toString();
     expect(raw).toMatch(/^In-Reply-To: <gmail-1@mail\.gmail\.com>$/m);
     expect(raw).toMatch(/^Auto-Submitted: auto-replied$/m);
 

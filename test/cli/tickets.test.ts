@@ -74,7 +74,7 @@ beforeAll(async () => {
       kind: "ticket-ack",
       envelopeFrom: "no-reply@example.test",
       recipients: "marie@editeur.fr",
-      raw: Buffer.from("Subject: Votre demande T-000001"),
+      content: { create: { raw: Buffer.from("Subject: Votre demande T-000001") } },
       status: "sent",
       sentAt: new Date("2026-11-20T10:00:05Z"),
     },

@@ -50,7 +50,7 @@ describe("watching the daemon", () => {
         kind: "result",
         envelopeFrom: "no-reply@example.test",
         recipients: "refused@editeur.example.test",
-        raw: new Uint8Array(Buffer.from("Subject: x\r\n\r\nx\r\n")),
+        content: { create: { raw: new Uint8Array(Buffer.from("Subject: x\r\n\r\nx\r\n")) } },
         status: "dead",
         attempts: 1,
         lastResponse: "550 5.1.1 User unknown",

@@ -59,7 +59,7 @@ async function queue(n: number, to = "jeanne.martin@editeur.example.test"): Prom
         kind: "result",
         envelopeFrom: "no-reply@example.test",
         recipients: to,
-        raw: new Uint8Array(message.raw),
+        content: { create: { raw: new Uint8Array(message.raw) } },
       },
     });
     ids.push(message.messageId);
@@ -101,9 +101,12 @@ describe("the outbox", () => {
     worker = smtpWorker(sink.url);
     worker.start();
     await sink.waitForCount(1);
-    const row = await db.outboxMessage.findFirstOrThrow({ where: { messageId: id! } });
+    const row = await db.outboxMessage.findFirstOrThrow({
+      where: { messageId: id! },
+      include: { content: true },
+    });
     const [mail] = sink.received;
-    expect(mail!.raw.equals(Buffer.from(row.raw))).toBe(true);
+    expect(mail!.raw.equals(Buffer.from(row.content!.raw))).toBe(true);
     expect(mail!.envelopeFrom).toBe("no-reply@example.test");
     expect(mail!.recipients).toEqual([
       "jeanne.martin@editeur.example.test",
@@ -122,6 +125,26 @@ describe("the outbox", () => {
     expect(
       sink.received[0]!.recipients.map((a) => a.replace(/@(.*)$/, (_, d) => `@${domainToUnicode(d)}`)),
     ).toEqual(["jeanne@éditeur-radiologie.fr"]);
+  });
+
+  it("makes an email whose content is gone a dead letter instead of sending it empty", async () => {
+    sink = await startSmtpSink({ tls });
+    await db.outboxMessage.create({
+      data: {
+        messageId: "<sans-contenu@example.test>",
+        kind: "result",
+        envelopeFrom: "no-reply@example.test",
+        recipients: "jeanne.martin@editeur.example.test",
+      },
+    });
+    worker = smtpWorker(sink.url);
+    await worker.sendDue();
+    const row = await db.outboxMessage.findFirstOrThrow();
+    expect([row.status, row.lastResponse]).toEqual([
+      "dead",
+      "not sent: the email's content is gone (purged)",
+    ]);
+    expect(sink.received).toEqual([]);
   });
 
   it("makes a refused email (550) a dead letter with the server's answer, and sends the others", async () => {

@@ -33,7 +33,9 @@ async function outbox(id: string, inboundMessageId: number, status: string, crea
       kind: "result",
       envelopeFrom: "no-reply@example.test",
       recipients: "marie@editeur.fr",
-      raw: Buffer.from("Subject: résultat\r\n\r\nLa tranche de financement calculée est = B"),
+      content: {
+        create: { raw: Buffer.from("Subject: résultat\r\n\r\nLa tranche de financement calculée est = B") },
+      },
       status,
       createdAt,
     },
@@ -60,8 +62,8 @@ describe("the retention purge", () => {
       fromAddress: "marie@editeur.fr",
     });
     expect((await db.inboundMessage.findUniqueOrThrow({ where: { id: recent } })).raw).not.toBeNull();
-    const sent = await db.outboxMessage.findMany({ orderBy: { id: "asc" } });
-    expect(sent.map((m) => [m.messageId, m.raw.length > 0])).toEqual([
+    const sent = await db.outboxMessage.findMany({ orderBy: { id: "asc" }, include: { content: true } });
+    expect(sent.map((m) => [m.messageId, m.content !== null])).toEqual([
       ["<out-sent@example.test>", false],
       ["<out-pending@example.test>", true],
       ["<out-recent@example.test>", true],

@@ -221,7 +221,7 @@ describe("support tickets", () => {
         kind: "ticket-ack",
         envelopeFrom: "no-reply@example.test",
         recipients: "marie@editeur.fr",
-        raw: Buffer.from("…"),
+        content: { create: { raw: Buffer.from("…") } },
         status: "sent",
       },
     });

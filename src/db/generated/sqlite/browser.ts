@@ -59,6 +59,12 @@ export type Calculation = Prisma.CalculationModel
  */
 export type OutboxMessage = Prisma.OutboxMessageModel
 /**
+ * Model OutboxContent
+ * The bytes of an outgoing email, apart from its OutboxMessage row: leasing a row and marking it
+ * sent then rewrite a few bytes, not the whole ~20 KB message with them.
+ */
+export type OutboxContent = Prisma.OutboxContentModel
+/**
  * Model MailboxState
  * Where the daemon stands on one mailbox: what it has seen, and its connection, for `tranche status`.
  */

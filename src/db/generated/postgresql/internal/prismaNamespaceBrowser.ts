@@ -58,6 +58,7 @@ export const ModelName = {
   InboundMessage: 'InboundMessage',
   Calculation: 'Calculation',
   OutboxMessage: 'OutboxMessage',
+  OutboxContent: 'OutboxContent',
   MailboxState: 'MailboxState',
   AccessRequest: 'AccessRequest',
   AccessEvent: 'AccessEvent',
@@ -180,7 +181,6 @@ export const OutboxMessageScalarFieldEnum = {
   kind: 'kind',
   envelopeFrom: 'envelopeFrom',
   recipients: 'recipients',
-  raw: 'raw',
   status: 'status',
   attempts: 'attempts',
   nextAttemptAt: 'nextAttemptAt',
@@ -190,6 +190,14 @@ export const OutboxMessageScalarFieldEnum = {
 } as const
 
 export type OutboxMessageScalarFieldEnum = (typeof OutboxMessageScalarFieldEnum)[keyof typeof OutboxMessageScalarFieldEnum]
+
+
+export const OutboxContentScalarFieldEnum = {
+  outboxId: 'outboxId',
+  raw: 'raw'
+} as const
+
+export type OutboxContentScalarFieldEnum = (typeof OutboxContentScalarFieldEnum)[keyof typeof OutboxContentScalarFieldEnum]
 
 
 export const MailboxStateScalarFieldEnum = {

@@ -46,7 +46,6 @@ export type OutboxMessageMinAggregateOutputType = {
   kind: string | null
   envelopeFrom: string | null
   recipients: string | null
-  raw: runtime.Bytes | null
   status: string | null
   attempts: number | null
   nextAttemptAt: Date | null
@@ -62,7 +61,6 @@ export type OutboxMessageMaxAggregateOutputType = {
   kind: string | null
   envelopeFrom: string | null
   recipients: string | null
-  raw: runtime.Bytes | null
   status: string | null
   attempts: number | null
   nextAttemptAt: Date | null
@@ -78,7 +76,6 @@ export type OutboxMessageCountAggregateOutputType = {
   kind: number
   envelopeFrom: number
   recipients: number
-  raw: number
   status: number
   attempts: number
   nextAttemptAt: number
@@ -108,7 +105,6 @@ export type OutboxMessageMinAggregateInputType = {
   kind?: true
   envelopeFrom?: true
   recipients?: true
-  raw?: true
   status?: true
   attempts?: true
   nextAttemptAt?: true
@@ -124,7 +120,6 @@ export type OutboxMessageMaxAggregateInputType = {
   kind?: true
   envelopeFrom?: true
   recipients?: true
-  raw?: true
   status?: true
   attempts?: true
   nextAttemptAt?: true
@@ -140,7 +135,6 @@ export type OutboxMessageCountAggregateInputType = {
   kind?: true
   envelopeFrom?: true
   recipients?: true
-  raw?: true
   status?: true
   attempts?: true
   nextAttemptAt?: true
@@ -243,7 +237,6 @@ export type OutboxMessageGroupByOutputType = {
   kind: string
   envelopeFrom: string
   recipients: string
-  raw: runtime.Bytes
   status: string
   attempts: number
   nextAttemptAt: Date
@@ -282,7 +275,6 @@ export type OutboxMessageWhereInput = {
   kind?: Prisma.StringFilter<"OutboxMessage"> | string
   envelopeFrom?: Prisma.StringFilter<"OutboxMessage"> | string
   recipients?: Prisma.StringFilter<"OutboxMessage"> | string
-  raw?: Prisma.BytesFilter<"OutboxMessage"> | runtime.Bytes
   status?: Prisma.StringFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
@@ -290,6 +282,7 @@ export type OutboxMessageWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
   sentAt?: Prisma.DateTimeNullableFilter<"OutboxMessage"> | Date | string | null
   inbound?: Prisma.XOR<Prisma.InboundMessageNullableScalarRelationFilter, Prisma.InboundMessageWhereInput> | null
+  content?: Prisma.XOR<Prisma.OutboxContentNullableScalarRelationFilter, Prisma.OutboxContentWhereInput> | null
 }
 
 export type OutboxMessageOrderByWithRelationInput = {
@@ -299,7 +292,6 @@ export type OutboxMessageOrderByWithRelationInput = {
   kind?: Prisma.SortOrder
   envelopeFrom?: Prisma.SortOrder
   recipients?: Prisma.SortOrder
-  raw?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
@@ -307,6 +299,7 @@ export type OutboxMessageOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   sentAt?: Prisma.SortOrderInput | Prisma.SortOrder
   inbound?: Prisma.InboundMessageOrderByWithRelationInput
+  content?: Prisma.OutboxContentOrderByWithRelationInput
 }
 
 export type OutboxMessageWhereUniqueInput = Prisma.AtLeast<{
@@ -319,7 +312,6 @@ export type OutboxMessageWhereUniqueInput = Prisma.AtLeast<{
   kind?: Prisma.StringFilter<"OutboxMessage"> | string
   envelopeFrom?: Prisma.StringFilter<"OutboxMessage"> | string
   recipients?: Prisma.StringFilter<"OutboxMessage"> | string
-  raw?: Prisma.BytesFilter<"OutboxMessage"> | runtime.Bytes
   status?: Prisma.StringFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
@@ -327,6 +319,7 @@ export type OutboxMessageWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
   sentAt?: Prisma.DateTimeNullableFilter<"OutboxMessage"> | Date | string | null
   inbound?: Prisma.XOR<Prisma.InboundMessageNullableScalarRelationFilter, Prisma.InboundMessageWhereInput> | null
+  content?: Prisma.XOR<Prisma.OutboxContentNullableScalarRelationFilter, Prisma.OutboxContentWhereInput> | null
 }, "id" | "messageId">
 
 export type OutboxMessageOrderByWithAggregationInput = {
@@ -336,7 +329,6 @@ export type OutboxMessageOrderByWithAggregationInput = {
   kind?: Prisma.SortOrder
   envelopeFrom?: Prisma.SortOrder
   recipients?: Prisma.SortOrder
-  raw?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
@@ -360,7 +352,6 @@ export type OutboxMessageScalarWhereWithAggregatesInput = {
   kind?: Prisma.StringWithAggregatesFilter<"OutboxMessage"> | string
   envelopeFrom?: Prisma.StringWithAggregatesFilter<"OutboxMessage"> | string
   recipients?: Prisma.StringWithAggregatesFilter<"OutboxMessage"> | string
-  raw?: Prisma.BytesWithAggregatesFilter<"OutboxMessage"> | runtime.Bytes
   status?: Prisma.StringWithAggregatesFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntWithAggregatesFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeWithAggregatesFilter<"OutboxMessage"> | Date | string
@@ -374,7 +365,6 @@ export type OutboxMessageCreateInput = {
   kind: string
   envelopeFrom: string
   recipients: string
-  raw: runtime.Bytes
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
@@ -382,6 +372,7 @@ export type OutboxMessageCreateInput = {
   createdAt?: Date | string
   sentAt?: Date | string | null
   inbound?: Prisma.InboundMessageCreateNestedOneWithoutOutboxInput
+  content?: Prisma.OutboxContentCreateNestedOneWithoutOutboxInput
 }
 
 export type OutboxMessageUncheckedCreateInput = {
@@ -391,13 +382,13 @@ export type OutboxMessageUncheckedCreateInput = {
   kind: string
   envelopeFrom: string
   recipients: string
-  raw: runtime.Bytes
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
+  content?: Prisma.OutboxContentUncheckedCreateNestedOneWithoutOutboxInput
 }
 
 export type OutboxMessageUpdateInput = {
@@ -405,7 +396,6 @@ export type OutboxMessageUpdateInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
   recipients?: Prisma.StringFieldUpdateOperationsInput | string
-  raw?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -413,6 +403,7 @@ export type OutboxMessageUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   inbound?: Prisma.InboundMessageUpdateOneWithoutOutboxNestedInput
+  content?: Prisma.OutboxContentUpdateOneWithoutOutboxNestedInput
 }
 
 export type OutboxMessageUncheckedUpdateInput = {
@@ -422,13 +413,13 @@ export type OutboxMessageUncheckedUpdateInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
   recipients?: Prisma.StringFieldUpdateOperationsInput | string
-  raw?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  content?: Prisma.OutboxContentUncheckedUpdateOneWithoutOutboxNestedInput
 }
 
 export type OutboxMessageCreateManyInput = {
@@ -438,7 +429,6 @@ export type OutboxMessageCreateManyInput = {
   kind: string
   envelopeFrom: string
   recipients: string
-  raw: runtime.Bytes
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
@@ -452,7 +442,6 @@ export type OutboxMessageUpdateManyMutationInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
   recipients?: Prisma.StringFieldUpdateOperationsInput | string
-  raw?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -468,7 +457,6 @@ export type OutboxMessageUncheckedUpdateManyInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
   recipients?: Prisma.StringFieldUpdateOperationsInput | string
-  raw?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -494,7 +482,6 @@ export type OutboxMessageCountOrderByAggregateInput = {
   kind?: Prisma.SortOrder
   envelopeFrom?: Prisma.SortOrder
   recipients?: Prisma.SortOrder
-  raw?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
@@ -516,7 +503,6 @@ export type OutboxMessageMaxOrderByAggregateInput = {
   kind?: Prisma.SortOrder
   envelopeFrom?: Prisma.SortOrder
   recipients?: Prisma.SortOrder
-  raw?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
@@ -532,7 +518,6 @@ export type OutboxMessageMinOrderByAggregateInput = {
   kind?: Prisma.SortOrder
   envelopeFrom?: Prisma.SortOrder
   recipients?: Prisma.SortOrder
-  raw?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
@@ -545,6 +530,11 @@ export type OutboxMessageSumOrderByAggregateInput = {
   id?: Prisma.SortOrder
   inboundMessageId?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+}
+
+export type OutboxMessageScalarRelationFilter = {
+  is?: Prisma.OutboxMessageWhereInput
+  isNot?: Prisma.OutboxMessageWhereInput
 }
 
 export type OutboxMessageCreateNestedManyWithoutInboundInput = {
@@ -589,8 +579,18 @@ export type OutboxMessageUncheckedUpdateManyWithoutInboundNestedInput = {
   deleteMany?: Prisma.OutboxMessageScalarWhereInput | Prisma.OutboxMessageScalarWhereInput[]
 }
 
-export type BytesFieldUpdateOperationsInput = {
-  set?: runtime.Bytes
+export type OutboxMessageCreateNestedOneWithoutContentInput = {
+  create?: Prisma.XOR<Prisma.OutboxMessageCreateWithoutContentInput, Prisma.OutboxMessageUncheckedCreateWithoutContentInput>
+  connectOrCreate?: Prisma.OutboxMessageCreateOrConnectWithoutContentInput
+  connect?: Prisma.OutboxMessageWhereUniqueInput
+}
+
+export type OutboxMessageUpdateOneRequiredWithoutContentNestedInput = {
+  create?: Prisma.XOR<Prisma.OutboxMessageCreateWithoutContentInput, Prisma.OutboxMessageUncheckedCreateWithoutContentInput>
+  connectOrCreate?: Prisma.OutboxMessageCreateOrConnectWithoutContentInput
+  upsert?: Prisma.OutboxMessageUpsertWithoutContentInput
+  connect?: Prisma.OutboxMessageWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OutboxMessageUpdateToOneWithWhereWithoutContentInput, Prisma.OutboxMessageUpdateWithoutContentInput>, Prisma.OutboxMessageUncheckedUpdateWithoutContentInput>
 }
 
 export type OutboxMessageCreateWithoutInboundInput = {
@@ -598,13 +598,13 @@ export type OutboxMessageCreateWithoutInboundInput = {
   kind: string
   envelopeFrom: string
   recipients: string
-  raw: runtime.Bytes
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
+  content?: Prisma.OutboxContentCreateNestedOneWithoutOutboxInput
 }
 
 export type OutboxMessageUncheckedCreateWithoutInboundInput = {
@@ -613,13 +613,13 @@ export type OutboxMessageUncheckedCreateWithoutInboundInput = {
   kind: string
   envelopeFrom: string
   recipients: string
-  raw: runtime.Bytes
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
+  content?: Prisma.OutboxContentUncheckedCreateNestedOneWithoutOutboxInput
 }
 
 export type OutboxMessageCreateOrConnectWithoutInboundInput = {
@@ -658,7 +658,6 @@ export type OutboxMessageScalarWhereInput = {
   kind?: Prisma.StringFilter<"OutboxMessage"> | string
   envelopeFrom?: Prisma.StringFilter<"OutboxMessage"> | string
   recipients?: Prisma.StringFilter<"OutboxMessage"> | string
-  raw?: Prisma.BytesFilter<"OutboxMessage"> | runtime.Bytes
   status?: Prisma.StringFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
@@ -667,13 +666,86 @@ export type OutboxMessageScalarWhereInput = {
   sentAt?: Prisma.DateTimeNullableFilter<"OutboxMessage"> | Date | string | null
 }
 
+export type OutboxMessageCreateWithoutContentInput = {
+  messageId: string
+  kind: string
+  envelopeFrom: string
+  recipients: string
+  status?: string
+  attempts?: number
+  nextAttemptAt?: Date | string
+  lastResponse?: string | null
+  createdAt?: Date | string
+  sentAt?: Date | string | null
+  inbound?: Prisma.InboundMessageCreateNestedOneWithoutOutboxInput
+}
+
+export type OutboxMessageUncheckedCreateWithoutContentInput = {
+  id?: number
+  messageId: string
+  inboundMessageId?: number | null
+  kind: string
+  envelopeFrom: string
+  recipients: string
+  status?: string
+  attempts?: number
+  nextAttemptAt?: Date | string
+  lastResponse?: string | null
+  createdAt?: Date | string
+  sentAt?: Date | string | null
+}
+
+export type OutboxMessageCreateOrConnectWithoutContentInput = {
+  where: Prisma.OutboxMessageWhereUniqueInput
+  create: Prisma.XOR<Prisma.OutboxMessageCreateWithoutContentInput, Prisma.OutboxMessageUncheckedCreateWithoutContentInput>
+}
+
+export type OutboxMessageUpsertWithoutContentInput = {
+  update: Prisma.XOR<Prisma.OutboxMessageUpdateWithoutContentInput, Prisma.OutboxMessageUncheckedUpdateWithoutContentInput>
+  create: Prisma.XOR<Prisma.OutboxMessageCreateWithoutContentInput, Prisma.OutboxMessageUncheckedCreateWithoutContentInput>
+  where?: Prisma.OutboxMessageWhereInput
+}
+
+export type OutboxMessageUpdateToOneWithWhereWithoutContentInput = {
+  where?: Prisma.OutboxMessageWhereInput
+  data: Prisma.XOR<Prisma.OutboxMessageUpdateWithoutContentInput, Prisma.OutboxMessageUncheckedUpdateWithoutContentInput>
+}
+
+export type OutboxMessageUpdateWithoutContentInput = {
+  messageId?: Prisma.StringFieldUpdateOperationsInput | string
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
+  recipients?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.StringFieldUpdateOperationsInput | string
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  inbound?: Prisma.InboundMessageUpdateOneWithoutOutboxNestedInput
+}
+
+export type OutboxMessageUncheckedUpdateWithoutContentInput = {
+  id?: Prisma.IntFieldUpdateOperationsInput | number
+  messageId?: Prisma.StringFieldUpdateOperationsInput | string
+  inboundMessageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  kind?: Prisma.StringFieldUpdateOperationsInput | string
+  envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
+  recipients?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.StringFieldUpdateOperationsInput | string
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+}
+
 export type OutboxMessageCreateManyInboundInput = {
   id?: number
   messageId: string
   kind: string
   envelopeFrom: string
   recipients: string
-  raw: runtime.Bytes
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
@@ -687,13 +759,13 @@ export type OutboxMessageUpdateWithoutInboundInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
   recipients?: Prisma.StringFieldUpdateOperationsInput | string
-  raw?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  content?: Prisma.OutboxContentUpdateOneWithoutOutboxNestedInput
 }
 
 export type OutboxMessageUncheckedUpdateWithoutInboundInput = {
@@ -702,13 +774,13 @@ export type OutboxMessageUncheckedUpdateWithoutInboundInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
   recipients?: Prisma.StringFieldUpdateOperationsInput | string
-  raw?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  content?: Prisma.OutboxContentUncheckedUpdateOneWithoutOutboxNestedInput
 }
 
 export type OutboxMessageUncheckedUpdateManyWithoutInboundInput = {
@@ -717,7 +789,6 @@ export type OutboxMessageUncheckedUpdateManyWithoutInboundInput = {
   kind?: Prisma.StringFieldUpdateOperationsInput | string
   envelopeFrom?: Prisma.StringFieldUpdateOperationsInput | string
   recipients?: Prisma.StringFieldUpdateOperationsInput | string
-  raw?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -735,7 +806,6 @@ export type OutboxMessageSelect<ExtArgs extends runtime.Types.Extensions.Interna
   kind?: boolean
   envelopeFrom?: boolean
   recipients?: boolean
-  raw?: boolean
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
@@ -743,6 +813,7 @@ export type OutboxMessageSelect<ExtArgs extends runtime.Types.Extensions.Interna
   createdAt?: boolean
   sentAt?: boolean
   inbound?: boolean | Prisma.OutboxMessage$inboundArgs<ExtArgs>
+  content?: boolean | Prisma.OutboxMessage$contentArgs<ExtArgs>
 }, ExtArgs["result"]["outboxMessage"]>
 
 export type OutboxMessageSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -752,7 +823,6 @@ export type OutboxMessageSelectCreateManyAndReturn<ExtArgs extends runtime.Types
   kind?: boolean
   envelopeFrom?: boolean
   recipients?: boolean
-  raw?: boolean
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
@@ -769,7 +839,6 @@ export type OutboxMessageSelectUpdateManyAndReturn<ExtArgs extends runtime.Types
   kind?: boolean
   envelopeFrom?: boolean
   recipients?: boolean
-  raw?: boolean
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
@@ -786,7 +855,6 @@ export type OutboxMessageSelectScalar = {
   kind?: boolean
   envelopeFrom?: boolean
   recipients?: boolean
-  raw?: boolean
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
@@ -795,9 +863,10 @@ export type OutboxMessageSelectScalar = {
   sentAt?: boolean
 }
 
-export type OutboxMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "messageId" | "inboundMessageId" | "kind" | "envelopeFrom" | "recipients" | "raw" | "status" | "attempts" | "nextAttemptAt" | "lastResponse" | "createdAt" | "sentAt", ExtArgs["result"]["outboxMessage"]>
+export type OutboxMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "messageId" | "inboundMessageId" | "kind" | "envelopeFrom" | "recipients" | "status" | "attempts" | "nextAttemptAt" | "lastResponse" | "createdAt" | "sentAt", ExtArgs["result"]["outboxMessage"]>
 export type OutboxMessageInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   inbound?: boolean | Prisma.OutboxMessage$inboundArgs<ExtArgs>
+  content?: boolean | Prisma.OutboxMessage$contentArgs<ExtArgs>
 }
 export type OutboxMessageIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   inbound?: boolean | Prisma.OutboxMessage$inboundArgs<ExtArgs>
@@ -810,6 +879,10 @@ export type $OutboxMessagePayload<ExtArgs extends runtime.Types.Extensions.Inter
   name: "OutboxMessage"
   objects: {
     inbound: Prisma.$InboundMessagePayload<ExtArgs> | null
+    /**
+     * The message itself, in a row of its own (see OutboxContent).
+     */
+    content: Prisma.$OutboxContentPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: number
@@ -824,10 +897,6 @@ export type $OutboxMessagePayload<ExtArgs extends runtime.Types.Extensions.Inter
      * Comma-separated envelope recipients.
      */
     recipients: string
-    /**
-     * The complete RFC 5322 message, exactly as it will be sent.
-     */
-    raw: runtime.Bytes
     /**
      * pending | sent | dead
      */
@@ -1235,6 +1304,7 @@ readonly fields: OutboxMessageFieldRefs;
 export interface Prisma__OutboxMessageClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   inbound<T extends Prisma.OutboxMessage$inboundArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OutboxMessage$inboundArgs<ExtArgs>>): Prisma.Prisma__InboundMessageClient<runtime.Types.Result.GetResult<Prisma.$InboundMessagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  content<T extends Prisma.OutboxMessage$contentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OutboxMessage$contentArgs<ExtArgs>>): Prisma.Prisma__OutboxContentClient<runtime.Types.Result.GetResult<Prisma.$OutboxContentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1270,7 +1340,6 @@ export interface OutboxMessageFieldRefs {
   readonly kind: Prisma.FieldRef<"OutboxMessage", 'String'>
   readonly envelopeFrom: Prisma.FieldRef<"OutboxMessage", 'String'>
   readonly recipients: Prisma.FieldRef<"OutboxMessage", 'String'>
-  readonly raw: Prisma.FieldRef<"OutboxMessage", 'Bytes'>
   readonly status: Prisma.FieldRef<"OutboxMessage", 'String'>
   readonly attempts: Prisma.FieldRef<"OutboxMessage", 'Int'>
   readonly nextAttemptAt: Prisma.FieldRef<"OutboxMessage", 'DateTime'>
@@ -1694,6 +1763,25 @@ export type OutboxMessage$inboundArgs<ExtArgs extends runtime.Types.Extensions.I
    */
   include?: Prisma.InboundMessageInclude<ExtArgs> | null
   where?: Prisma.InboundMessageWhereInput
+}
+
+/**
+ * OutboxMessage.content
+ */
+export type OutboxMessage$contentArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the OutboxContent
+   */
+  select?: Prisma.OutboxContentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the OutboxContent
+   */
+  omit?: Prisma.OutboxContentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.OutboxContentInclude<ExtArgs> | null
+  where?: Prisma.OutboxContentWhereInput
 }
 
 /**

@@ -404,6 +404,7 @@ export const ModelName = {
   InboundMessage: 'InboundMessage',
   Calculation: 'Calculation',
   OutboxMessage: 'OutboxMessage',
+  OutboxContent: 'OutboxContent',
   MailboxState: 'MailboxState',
   AccessRequest: 'AccessRequest',
   AccessEvent: 'AccessEvent',
@@ -424,7 +425,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "dataset" | "finessReference" | "amReference" | "authorisedAddress" | "inboundMessage" | "calculation" | "outboxMessage" | "mailboxState" | "accessRequest" | "accessEvent" | "ticket" | "ticketCalculation"
+    modelProps: "dataset" | "finessReference" | "amReference" | "authorisedAddress" | "inboundMessage" | "calculation" | "outboxMessage" | "outboxContent" | "mailboxState" | "accessRequest" | "accessEvent" | "ticket" | "ticketCalculation"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -946,6 +947,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    OutboxContent: {
+      payload: Prisma.$OutboxContentPayload<ExtArgs>
+      fields: Prisma.OutboxContentFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.OutboxContentFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.OutboxContentFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>
+        }
+        findFirst: {
+          args: Prisma.OutboxContentFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.OutboxContentFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>
+        }
+        findMany: {
+          args: Prisma.OutboxContentFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>[]
+        }
+        create: {
+          args: Prisma.OutboxContentCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>
+        }
+        createMany: {
+          args: Prisma.OutboxContentCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.OutboxContentCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>[]
+        }
+        delete: {
+          args: Prisma.OutboxContentDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>
+        }
+        update: {
+          args: Prisma.OutboxContentUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>
+        }
+        deleteMany: {
+          args: Prisma.OutboxContentDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.OutboxContentUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.OutboxContentUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>[]
+        }
+        upsert: {
+          args: Prisma.OutboxContentUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboxContentPayload>
+        }
+        aggregate: {
+          args: Prisma.OutboxContentAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateOutboxContent>
+        }
+        groupBy: {
+          args: Prisma.OutboxContentGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OutboxContentGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.OutboxContentCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OutboxContentCountAggregateOutputType> | number
+        }
+      }
+    }
     MailboxState: {
       payload: Prisma.$MailboxStatePayload<ExtArgs>
       fields: Prisma.MailboxStateFieldRefs
@@ -1451,7 +1526,6 @@ export const OutboxMessageScalarFieldEnum = {
   kind: 'kind',
   envelopeFrom: 'envelopeFrom',
   recipients: 'recipients',
-  raw: 'raw',
   status: 'status',
   attempts: 'attempts',
   nextAttemptAt: 'nextAttemptAt',
@@ -1461,6 +1535,14 @@ export const OutboxMessageScalarFieldEnum = {
 } as const
 
 export type OutboxMessageScalarFieldEnum = (typeof OutboxMessageScalarFieldEnum)[keyof typeof OutboxMessageScalarFieldEnum]
+
+
+export const OutboxContentScalarFieldEnum = {
+  outboxId: 'outboxId',
+  raw: 'raw'
+} as const
+
+export type OutboxContentScalarFieldEnum = (typeof OutboxContentScalarFieldEnum)[keyof typeof OutboxContentScalarFieldEnum]
 
 
 export const MailboxStateScalarFieldEnum = {
@@ -1757,6 +1839,7 @@ export type GlobalOmitConfig = {
   inboundMessage?: Prisma.InboundMessageOmit
   calculation?: Prisma.CalculationOmit
   outboxMessage?: Prisma.OutboxMessageOmit
+  outboxContent?: Prisma.OutboxContentOmit
   mailboxState?: Prisma.MailboxStateOmit
   accessRequest?: Prisma.AccessRequestOmit
   accessEvent?: Prisma.AccessEventOmit
