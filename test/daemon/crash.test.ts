@@ -72,11 +72,13 @@ describe("the daemon killed at random moments", () => {
       // Claims are committed a batch at a time: progress counts claims and replies, so that kills
       // land among the sends too, not only between two batches of claims.
       const done = async () => (await database.db.inboundMessage.count()) + sink.received.length;
-      const target = Math.min(2 * total, (await done()) + 1 + Math.floor(Math.random() * 80));
+      // Small steps (≈ 40 of the 600 claims and replies, jitter included: the daemon handles a few
+      // hundred a second), so that the ten kills spread over the whole backlog.
+      const target = Math.min(2 * total, (await done()) + 1 + Math.floor(Math.random() * 40));
       await ready(child);
       // In the middle of the claims, moves and sends: after a random amount of progress, plus jitter.
       await waitFor("progress", async () => (await done()) >= target, 30_000);
-      await new Promise((r) => setTimeout(r, Math.random() * 100));
+      await new Promise((r) => setTimeout(r, Math.random() * 20));
       child.kill("SIGKILL");
       await exited(child);
       progress.push(`${sink.received.length}/${await database.db.inboundMessage.count()}`);
