@@ -30,5 +30,5 @@ VOLUME ["/app/var"]
 EXPOSE 9465
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:9465/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# --max-semi-space-size: see bin/tranche.js (the same flag as `npm start` and `npx tranche`).
-CMD ["node", "--max-semi-space-size=4", "bin/tranche.js", "daemon"]
+# --max-semi-space-size, --v8-pool-size: see bin/tranche.js (the same flags as `npm start` and `npx tranche`).
+CMD ["node", "--max-semi-space-size=4", "--v8-pool-size=1", "bin/tranche.js", "daemon"]

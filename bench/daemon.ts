@@ -1,4 +1,4 @@
-// The real daemon (the Dockerfile's CMD: `node --max-semi-space-size=4 bin/tranche.js daemon`, a child
+// The real daemon (the Dockerfile's CMD: `node --max-semi-space-size=4 --v8-pool-size=1 bin/tranche.js daemon`, a child
 // process configured by environment) against the real test servers (private Dovecot, in-process SMTP
 // sink), with real calculation requests from authorised, authenticated senders naming identifiers of
 // the demo dataset: each one goes through intake → engine → a recorded calculation → the rendered
