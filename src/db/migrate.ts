@@ -12,11 +12,17 @@ const root = fileURLToPath(new URL("../../prisma/", import.meta.url));
  * `prisma migrate deploy` agree with it. It exists because the service must start with no Prisma
  * engine binary at hand: the runtime is the driver adapter only.
  */
-export async function applyMigrations(db: Db, provider: "sqlite" | "postgresql"): Promise<string[]> {
+export async function applyMigrations(
+  db: Db,
+  provider: "sqlite" | "postgresql",
+  options: { before?: string } = {},
+): Promise<string[]> {
   const dir = provider === "sqlite" ? join(root, "migrations") : join(root, "postgresql", "migrations");
+  // `before`: only the migrations older than that one (an upgrade starts from an older schema).
   const names = readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
+    .filter((name) => options.before === undefined || name < options.before)
     .sort();
   await db.$executeRawUnsafe(
     provider === "sqlite"
