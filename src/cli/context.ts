@@ -3,6 +3,7 @@ import { AccessRequestError } from "../access/requests.ts";
 import { InvalidAddressError } from "../access/store.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import { DaemonLockedError } from "../daemon/lock.ts";
 import { type Db, openDatabase } from "../db/client.ts";
 import { NoDatasetError } from "../reference/datasets.ts";
 import { ReferenceImportError } from "../reference/import.ts";
@@ -20,6 +21,7 @@ const EXPECTED_ERRORS = [
   InvalidAddressError,
   AccessRequestError,
   TicketNotFoundError,
+  DaemonLockedError,
 ];
 
 /**

@@ -64,7 +64,7 @@ export const settings = {
   smtpRetryMaxMs: { env: "TRANCHE_SMTP_RETRY_MAX_MS", doc: "Longest retry delay of an outgoing email." },
   smtpLeaseMs: {
     env: "TRANCHE_SMTP_LEASE_MS",
-    doc: "How long an email being sent is reserved for one worker; after a crash it is sent again once this expires.",
+    doc: "How long an email being sent is reserved for one worker; after a crash it is sent again once this expires (on SQLite, at the daemon's next start).",
   },
   httpHost: { env: "TRANCHE_HTTP_HOST", doc: "Address of the `/healthz` and `/metrics` endpoint." },
   httpPort: {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
-import { enqueueEmails, type QueuedEmail } from "../outbox/outgoing.ts";
+import { enqueueEmails, type Lease, type QueuedEmail } from "../outbox/outgoing.ts";
 import type { InboundMessageRef, MessageHandler, Tx } from "./handler.ts";
 
 export interface ClaimOptions {
@@ -11,10 +11,10 @@ export interface ClaimOptions {
   /** Interactive-transaction timeout: the handler runs inside it. */
   transactionTimeoutMs?: number;
   /**
-   * Queue the outgoing emails of up to `room` rows leased for `leaseMs` to the caller's worker (see
+   * Queue the outgoing emails of up to `room` rows leased to the caller's worker (see
    * enqueueEmails), a message's emails all or none; the others are due at once, for any worker.
    */
-  handOff?: { leaseMs: number; room: number };
+  handOff?: { lease: Lease; room: number };
 }
 
 export interface ClaimResult {
@@ -124,10 +124,10 @@ class HandOffBudget {
   }
 
   /** The lease for a message's `count` emails, taken from the budget; undefined: queue them due. */
-  take(count: number): number | undefined {
+  take(count: number): Lease | undefined {
     if (!this.options || count === 0 || count > this.room) return undefined;
     this.room -= count;
-    return this.options.leaseMs;
+    return this.options.lease;
   }
 }
 
@@ -291,13 +291,8 @@ async function claimOne(
     inboundId = row!.id;
   }
   const outcome = await handler({ ...message, inboundId }, tx);
-  const leaseMs = handOff.take(outcome.outgoing.length);
-  const queued = await enqueueEmails(
-    tx,
-    outcome.outgoing,
-    inboundId,
-    leaseMs !== undefined ? { leaseMs } : {},
-  );
+  const lease = handOff.take(outcome.outgoing.length);
+  const queued = await enqueueEmails(tx, outcome.outgoing, inboundId, lease ? { lease } : {});
   await sql.execute(
     `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "processedAt" = ? WHERE "id" = ?`,
     [
@@ -308,7 +303,7 @@ async function claimOne(
       inboundId,
     ],
   );
-  return { inboundId, queued, leased: leaseMs !== undefined, status: outcome.status };
+  return { inboundId, queued, leased: lease !== undefined, status: outcome.status };
 }
 
 class ClaimLost extends Error {}

@@ -8,6 +8,7 @@ import { type OutboxWorker, outboxCounts } from "../outbox/worker.ts";
 import { scheduleRetention } from "../retention/purge.ts";
 import { claimAndProcessAll } from "./claim.ts";
 import type { InboundMessageRef, MessageHandler } from "./handler.ts";
+import { acquireDaemonLock, type DaemonLock } from "./lock.ts";
 
 /** Messages handed over together that one transaction may hold (see claimAndProcessAll). */
 const MAX_BATCH = 50;
@@ -40,12 +41,22 @@ export class Daemon {
   private cronTask: ScheduledTask | null = null;
   private purgeTask: ScheduledTask | null = null;
   private server: Server | null = null;
+  private lock: DaemonLock | null = null;
   private stopping = false;
 
   constructor(private readonly options: DaemonOptions) {}
 
   async start(): Promise<void> {
     const { sources, outbox, logger } = this.options;
+    // One daemon per SQLite file (null on PostgreSQL), until stop() or the end of the process.
+    // Holding it, this daemon knows that any email leased by another worker was in the hands of a
+    // daemon that died: it goes now rather than when the lease expires.
+    this.lock = acquireDaemonLock(this.options.db);
+    if (this.lock) {
+      const reclaimed = await outbox.reclaimLeases();
+      if (reclaimed)
+        logger.warn({ count: reclaimed }, "emails leased by a daemon that did not stop cleanly: sent now");
+    }
     outbox.start();
     for (const source of sources) {
       source.start(
@@ -84,6 +95,7 @@ export class Daemon {
     await this.options.outbox.stop();
     await this.stateWrites;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.lock?.release();
     this.options.logger.info("daemon stopped");
   }
 
@@ -135,7 +147,7 @@ export class Daemon {
       // others are queued due, for the worker's next pass over the table.
       const results = await claimAndProcessAll(db, handler, messages, {
         maxAttempts,
-        handOff: { leaseMs: outbox.leaseMs, room: outbox.roomForHandOff() },
+        handOff: { lease: { ms: outbox.leaseMs, owner: outbox.leaseOwner }, room: outbox.roomForHandOff() },
       });
       const handed = results.flatMap((r) => (r.committed ? (r.handedOff ?? []) : []));
       if (handed.length) outbox.handOff(handed);

@@ -22,9 +22,15 @@ export interface QueuedEmail {
   attempts: number;
 }
 
+/** A lease on outbox rows: for how long, and which outbox worker holds it (OutboxWorker.leaseOwner). */
+export interface Lease {
+  ms: number;
+  owner: string;
+}
+
 /**
  * Queues emails in the outbox, inside the caller's transaction: they are sent only if what caused
- * them is committed (the daemon's claim, a support decision). With `leaseMs` the rows are queued
+ * them is committed (the daemon's claim, a support decision). With `lease` the rows are queued
  * already leased to the caller, who hands them to its own outbox worker once committed (no other
  * worker takes them before the lease expires); otherwise they are due at once, for any worker.
  */
@@ -32,25 +38,26 @@ export async function enqueueEmails(
   db: DbOrTx,
   emails: readonly OutgoingEmail[],
   inboundMessageId: number | null,
-  options: { leaseMs?: number } = {},
+  options: { lease?: Lease } = {},
 ): Promise<QueuedEmail[]> {
   // Run for almost every message: plain SQL (src/db/sql.ts).
   const sql = sqlOf(db);
   const queued: QueuedEmail[] = [];
   for (const email of emails) {
     const now = new Date();
-    const leased = options.leaseMs !== undefined;
+    const { lease } = options;
     const recipients = email.recipients.join(",");
     const [row] = await sql.query<{ id: number }>(
-      `INSERT INTO "OutboxMessage" ("messageId", "inboundMessageId", "kind", "envelopeFrom", "recipients", "status", "attempts", "nextAttemptAt", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING "id"`,
+      `INSERT INTO "OutboxMessage" ("messageId", "inboundMessageId", "kind", "envelopeFrom", "recipients", "status", "attempts", "nextAttemptAt", "leasedBy", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING "id"`,
       [
         email.messageId,
         inboundMessageId,
         email.kind,
         email.envelopeFrom,
         recipients,
-        leased ? 1 : 0,
-        leased ? new Date(now.getTime() + options.leaseMs!) : now,
+        lease ? 1 : 0,
+        lease ? new Date(now.getTime() + lease.ms) : now,
+        lease?.owner ?? null,
         now,
       ],
     );

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import { dateOf, placeholders, type Sql, sqlOf } from "../db/sql.ts";
@@ -49,6 +50,8 @@ export class OutboxWorker {
   private readonly concurrency: number;
   /** How long a row being sent is reserved for this worker. */
   readonly leaseMs: number;
+  /** This worker's name on the rows it leases (`leasedBy`): one per process. */
+  readonly leaseOwner = randomUUID();
   /** Rows this process committed and leased to this worker, not yet sent. */
   private readonly handed: QueuedEmail[] = [];
   /** Journal appends of this pass's accepted sends, in flight. */
@@ -110,6 +113,18 @@ export class OutboxWorker {
     this.reconciled = true;
   }
 
+  /**
+   * Emails leased by other workers made due now, for a caller that knows those workers are gone (it
+   * holds the database's daemon lock, src/daemon/lock.ts): what a crashed daemon had in hand then
+   * leaves at once, not when its lease expires. Its attempt still counts. Returns how many.
+   */
+  async reclaimLeases(): Promise<number> {
+    return this.sql.execute(
+      `UPDATE "OutboxMessage" SET "nextAttemptAt" = ?, "leasedBy" = NULL WHERE "status" = 'pending' AND "leasedBy" IS NOT NULL AND "leasedBy" <> ?`,
+      [new Date(), this.leaseOwner],
+    );
+  }
+
   /** New rows were committed: send them now rather than at the next poll. */
   notify(): void {
     this.woken = true;
@@ -127,7 +142,7 @@ export class OutboxWorker {
     if (unsent.length) {
       await this.sql
         .execute(
-          `UPDATE "OutboxMessage" SET "attempts" = "attempts" - 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "id" IN (${placeholders(unsent.length)})`,
+          `UPDATE "OutboxMessage" SET "attempts" = "attempts" - 1, "nextAttemptAt" = ?, "leasedBy" = NULL WHERE "status" = 'pending' AND "id" IN (${placeholders(unsent.length)})`,
           [new Date(), ...unsent.map((row) => row.id)],
         )
         .catch((error) =>
@@ -198,8 +213,8 @@ export class OutboxWorker {
   private async lease(): Promise<QueuedEmail[]> {
     const now = new Date();
     const leased = await this.sql.query<Omit<QueuedEmail, "raw">>(
-      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "attempts"`,
-      [new Date(now.getTime() + this.leaseMs), now, now, this.batchSize],
+      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ?, "leasedBy" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "attempts"`,
+      [new Date(now.getTime() + this.leaseMs), this.leaseOwner, now, now, this.batchSize],
     );
     if (leased.length === 0) return [];
     const contents = await this.sql.query<{ outboxId: number; raw: Uint8Array }>(
@@ -241,7 +256,7 @@ export class OutboxWorker {
     try {
       for (const row of accepted) {
         await sql.execute(
-          `UPDATE "OutboxMessage" SET "status" = 'sent', "attempts" = ?, "sentAt" = ?, "lastResponse" = ? WHERE "id" = ?`,
+          `UPDATE "OutboxMessage" SET "status" = 'sent', "attempts" = ?, "sentAt" = ?, "lastResponse" = ?, "leasedBy" = NULL WHERE "id" = ?`,
           [row.attempts, row.sentAt, row.response.slice(0, 1000), row.id],
         );
       }
@@ -301,8 +316,8 @@ export class OutboxWorker {
     await this.db.outboxMessage.updateMany({
       where: { id: row.id },
       data: permanent
-        ? { status: "dead", attempts, lastResponse: response }
-        : { attempts, lastResponse: response, nextAttemptAt: new Date(Date.now() + delay) },
+        ? { status: "dead", attempts, lastResponse: response, leasedBy: null }
+        : { attempts, lastResponse: response, nextAttemptAt: new Date(Date.now() + delay), leasedBy: null },
     });
     this.options.logger.warn(
       { outboxId: row.id, messageId: row.messageId, response, attempts, permanent },

@@ -97,7 +97,7 @@ describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
     const batch = ["h1", "h2", "h3", "h4"].map((uid) => message(uid));
     const results = await claimAndProcessAll(db, handler, batch, {
       maxAttempts: 3,
-      handOff: { leaseMs: 60_000, room: 2 },
+      handOff: { lease: { ms: 60_000, owner: "this-worker" }, room: 2 },
     });
     expect(results.map((r) => [r.committed, r.queued, r.handedOff?.length ?? 0])).toEqual([
       [true, 1, 1],

@@ -24,6 +24,8 @@ const email = (i: number): OutgoingEmail => ({
   raw: Buffer.from(`Subject: ${i}\r\n\r\nRésultat ${i}\r\n`),
 });
 
+const leaseOf = (outbox: OutboxWorker) => ({ ms: 60_000, owner: outbox.leaseOwner });
+
 function worker(sent: Envelope[]) {
   return new OutboxWorker(db, {
     transport: recordingTransport(sent),
@@ -33,15 +35,15 @@ function worker(sent: Envelope[]) {
 
 describe("replies handed to the daemon's own outbox worker", () => {
   it("are queued leased to it, sent from memory, then recorded as sent", async () => {
-    const rows = await enqueueEmails(db, [email(1), email(2)], null, { leaseMs: 60_000 });
-    // Leased: no pass over the table would take them.
-    const stored = await db.outboxMessage.findMany({ orderBy: { id: "asc" } });
-    expect(stored.map((r) => [r.status, r.attempts, r.nextAttemptAt > new Date()])).toEqual([
-      ["pending", 1, true],
-      ["pending", 1, true],
-    ]);
     const sent: Envelope[] = [];
     const outbox = worker(sent);
+    const rows = await enqueueEmails(db, [email(1), email(2)], null, { lease: leaseOf(outbox) });
+    // Leased: no pass over the table would take them.
+    const stored = await db.outboxMessage.findMany({ orderBy: { id: "asc" } });
+    expect(stored.map((r) => [r.status, r.attempts, r.nextAttemptAt > new Date(), r.leasedBy])).toEqual([
+      ["pending", 1, true, outbox.leaseOwner],
+      ["pending", 1, true, outbox.leaseOwner],
+    ]);
     expect(await outbox.sendDue()).toBe(0);
     outbox.handOff(rows);
     expect(await outbox.sendDue()).toBe(2);
@@ -53,16 +55,61 @@ describe("replies handed to the daemon's own outbox worker", () => {
     expect(await db.outboxMessage.findFirstOrThrow()).toMatchObject({
       attempts: 1,
       lastResponse: "250 2.0.0 queued",
+      leasedBy: null,
     });
     await outbox.stop();
   });
 
   it("are due again at once when the worker stops before sending them", async () => {
     const outbox = worker([]);
-    outbox.handOff(await enqueueEmails(db, [email(3)], null, { leaseMs: 60_000 }));
+    outbox.handOff(await enqueueEmails(db, [email(3)], null, { lease: leaseOf(outbox) }));
     await outbox.stop();
     const row = await db.outboxMessage.findFirstOrThrow();
-    expect([row.status, row.attempts, row.nextAttemptAt <= new Date()]).toEqual(["pending", 0, true]);
+    expect([row.status, row.attempts, row.nextAttemptAt <= new Date(), row.leasedBy]).toEqual([
+      "pending",
+      0,
+      true,
+      null,
+    ]);
     expect(outbox.roomForHandOff()).toBe(0);
+  });
+});
+
+describe("emails a crashed daemon had leased", () => {
+  it("are sent at once by a worker told their holder is gone, not when the lease expires", async () => {
+    const crashed = worker([]);
+    await enqueueEmails(db, [email(4), email(5)], null, { lease: leaseOf(crashed) });
+    const sent: Envelope[] = [];
+    const next = worker(sent);
+    expect(await next.sendDue()).toBe(0);
+    expect(await next.reclaimLeases()).toBe(2);
+    expect(await next.sendDue()).toBe(2);
+    expect(sent.map((e) => e.messageId)).toEqual(["<handed-4@example.test>", "<handed-5@example.test>"]);
+    await next.stop();
+    // The attempt the crashed daemon was making counts, with the one that sent them.
+    expect((await db.outboxMessage.findMany()).map((r) => [r.status, r.attempts])).toEqual([
+      ["sent", 2],
+      ["sent", 2],
+    ]);
+  });
+
+  it("leave alone the worker's own leases and the emails waiting to be retried", async () => {
+    const sent: Envelope[] = [];
+    const outbox = worker(sent);
+    await enqueueEmails(db, [email(6)], null, { lease: leaseOf(outbox) });
+    // A temporary failure earlier: due again in an hour, leased by nobody.
+    const [retry] = await enqueueEmails(db, [email(7)], null);
+    const later = new Date(Date.now() + 3_600_000);
+    await db.outboxMessage.update({
+      where: { id: retry!.id },
+      data: { attempts: 1, lastResponse: "451 4.3.0 try again later", nextAttemptAt: later },
+    });
+    expect(await outbox.reclaimLeases()).toBe(0);
+    expect(await outbox.sendDue()).toBe(0);
+    expect(sent).toEqual([]);
+    expect((await db.outboxMessage.findUniqueOrThrow({ where: { id: retry!.id } })).nextAttemptAt).toEqual(
+      later,
+    );
+    await outbox.stop();
   });
 });

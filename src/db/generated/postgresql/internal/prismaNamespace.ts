@@ -1532,6 +1532,7 @@ export const OutboxMessageScalarFieldEnum = {
   status: 'status',
   attempts: 'attempts',
   nextAttemptAt: 'nextAttemptAt',
+  leasedBy: 'leasedBy',
   lastResponse: 'lastResponse',
   createdAt: 'createdAt',
   sentAt: 'sentAt'

@@ -1529,6 +1529,7 @@ export const OutboxMessageScalarFieldEnum = {
   status: 'status',
   attempts: 'attempts',
   nextAttemptAt: 'nextAttemptAt',
+  leasedBy: 'leasedBy',
   lastResponse: 'lastResponse',
   createdAt: 'createdAt',
   sentAt: 'sentAt'

@@ -181,6 +181,7 @@ export const OutboxMessageScalarFieldEnum = {
   status: 'status',
   attempts: 'attempts',
   nextAttemptAt: 'nextAttemptAt',
+  leasedBy: 'leasedBy',
   lastResponse: 'lastResponse',
   createdAt: 'createdAt',
   sentAt: 'sentAt'

@@ -49,6 +49,7 @@ export type OutboxMessageMinAggregateOutputType = {
   status: string | null
   attempts: number | null
   nextAttemptAt: Date | null
+  leasedBy: string | null
   lastResponse: string | null
   createdAt: Date | null
   sentAt: Date | null
@@ -64,6 +65,7 @@ export type OutboxMessageMaxAggregateOutputType = {
   status: string | null
   attempts: number | null
   nextAttemptAt: Date | null
+  leasedBy: string | null
   lastResponse: string | null
   createdAt: Date | null
   sentAt: Date | null
@@ -79,6 +81,7 @@ export type OutboxMessageCountAggregateOutputType = {
   status: number
   attempts: number
   nextAttemptAt: number
+  leasedBy: number
   lastResponse: number
   createdAt: number
   sentAt: number
@@ -108,6 +111,7 @@ export type OutboxMessageMinAggregateInputType = {
   status?: true
   attempts?: true
   nextAttemptAt?: true
+  leasedBy?: true
   lastResponse?: true
   createdAt?: true
   sentAt?: true
@@ -123,6 +127,7 @@ export type OutboxMessageMaxAggregateInputType = {
   status?: true
   attempts?: true
   nextAttemptAt?: true
+  leasedBy?: true
   lastResponse?: true
   createdAt?: true
   sentAt?: true
@@ -138,6 +143,7 @@ export type OutboxMessageCountAggregateInputType = {
   status?: true
   attempts?: true
   nextAttemptAt?: true
+  leasedBy?: true
   lastResponse?: true
   createdAt?: true
   sentAt?: true
@@ -240,6 +246,7 @@ export type OutboxMessageGroupByOutputType = {
   status: string
   attempts: number
   nextAttemptAt: Date
+  leasedBy: string | null
   lastResponse: string | null
   createdAt: Date
   sentAt: Date | null
@@ -278,6 +285,7 @@ export type OutboxMessageWhereInput = {
   status?: Prisma.StringFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
+  leasedBy?: Prisma.StringNullableFilter<"OutboxMessage"> | string | null
   lastResponse?: Prisma.StringNullableFilter<"OutboxMessage"> | string | null
   createdAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
   sentAt?: Prisma.DateTimeNullableFilter<"OutboxMessage"> | Date | string | null
@@ -295,6 +303,7 @@ export type OutboxMessageOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
+  leasedBy?: Prisma.SortOrderInput | Prisma.SortOrder
   lastResponse?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   sentAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -315,6 +324,7 @@ export type OutboxMessageWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.StringFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
+  leasedBy?: Prisma.StringNullableFilter<"OutboxMessage"> | string | null
   lastResponse?: Prisma.StringNullableFilter<"OutboxMessage"> | string | null
   createdAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
   sentAt?: Prisma.DateTimeNullableFilter<"OutboxMessage"> | Date | string | null
@@ -332,6 +342,7 @@ export type OutboxMessageOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
+  leasedBy?: Prisma.SortOrderInput | Prisma.SortOrder
   lastResponse?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   sentAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -355,6 +366,7 @@ export type OutboxMessageScalarWhereWithAggregatesInput = {
   status?: Prisma.StringWithAggregatesFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntWithAggregatesFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeWithAggregatesFilter<"OutboxMessage"> | Date | string
+  leasedBy?: Prisma.StringNullableWithAggregatesFilter<"OutboxMessage"> | string | null
   lastResponse?: Prisma.StringNullableWithAggregatesFilter<"OutboxMessage"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"OutboxMessage"> | Date | string
   sentAt?: Prisma.DateTimeNullableWithAggregatesFilter<"OutboxMessage"> | Date | string | null
@@ -368,6 +380,7 @@ export type OutboxMessageCreateInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -385,6 +398,7 @@ export type OutboxMessageUncheckedCreateInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -399,6 +413,7 @@ export type OutboxMessageUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -416,6 +431,7 @@ export type OutboxMessageUncheckedUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -432,6 +448,7 @@ export type OutboxMessageCreateManyInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -445,6 +462,7 @@ export type OutboxMessageUpdateManyMutationInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -460,6 +478,7 @@ export type OutboxMessageUncheckedUpdateManyInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -485,6 +504,7 @@ export type OutboxMessageCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
+  leasedBy?: Prisma.SortOrder
   lastResponse?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   sentAt?: Prisma.SortOrder
@@ -506,6 +526,7 @@ export type OutboxMessageMaxOrderByAggregateInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
+  leasedBy?: Prisma.SortOrder
   lastResponse?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   sentAt?: Prisma.SortOrder
@@ -521,6 +542,7 @@ export type OutboxMessageMinOrderByAggregateInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   nextAttemptAt?: Prisma.SortOrder
+  leasedBy?: Prisma.SortOrder
   lastResponse?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   sentAt?: Prisma.SortOrder
@@ -601,6 +623,7 @@ export type OutboxMessageCreateWithoutInboundInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -616,6 +639,7 @@ export type OutboxMessageUncheckedCreateWithoutInboundInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -660,6 +684,7 @@ export type OutboxMessageScalarWhereInput = {
   status?: Prisma.StringFilter<"OutboxMessage"> | string
   attempts?: Prisma.IntFilter<"OutboxMessage"> | number
   nextAttemptAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
+  leasedBy?: Prisma.StringNullableFilter<"OutboxMessage"> | string | null
   lastResponse?: Prisma.StringNullableFilter<"OutboxMessage"> | string | null
   createdAt?: Prisma.DateTimeFilter<"OutboxMessage"> | Date | string
   sentAt?: Prisma.DateTimeNullableFilter<"OutboxMessage"> | Date | string | null
@@ -673,6 +698,7 @@ export type OutboxMessageCreateWithoutContentInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -689,6 +715,7 @@ export type OutboxMessageUncheckedCreateWithoutContentInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -718,6 +745,7 @@ export type OutboxMessageUpdateWithoutContentInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -734,6 +762,7 @@ export type OutboxMessageUncheckedUpdateWithoutContentInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -748,6 +777,7 @@ export type OutboxMessageCreateManyInboundInput = {
   status?: string
   attempts?: number
   nextAttemptAt?: Date | string
+  leasedBy?: string | null
   lastResponse?: string | null
   createdAt?: Date | string
   sentAt?: Date | string | null
@@ -761,6 +791,7 @@ export type OutboxMessageUpdateWithoutInboundInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -776,6 +807,7 @@ export type OutboxMessageUncheckedUpdateWithoutInboundInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -791,6 +823,7 @@ export type OutboxMessageUncheckedUpdateManyWithoutInboundInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   nextAttemptAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leasedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastResponse?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -808,6 +841,7 @@ export type OutboxMessageSelect<ExtArgs extends runtime.Types.Extensions.Interna
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
+  leasedBy?: boolean
   lastResponse?: boolean
   createdAt?: boolean
   sentAt?: boolean
@@ -825,6 +859,7 @@ export type OutboxMessageSelectCreateManyAndReturn<ExtArgs extends runtime.Types
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
+  leasedBy?: boolean
   lastResponse?: boolean
   createdAt?: boolean
   sentAt?: boolean
@@ -841,6 +876,7 @@ export type OutboxMessageSelectUpdateManyAndReturn<ExtArgs extends runtime.Types
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
+  leasedBy?: boolean
   lastResponse?: boolean
   createdAt?: boolean
   sentAt?: boolean
@@ -857,12 +893,13 @@ export type OutboxMessageSelectScalar = {
   status?: boolean
   attempts?: boolean
   nextAttemptAt?: boolean
+  leasedBy?: boolean
   lastResponse?: boolean
   createdAt?: boolean
   sentAt?: boolean
 }
 
-export type OutboxMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "messageId" | "inboundMessageId" | "kind" | "envelopeFrom" | "recipients" | "status" | "attempts" | "nextAttemptAt" | "lastResponse" | "createdAt" | "sentAt", ExtArgs["result"]["outboxMessage"]>
+export type OutboxMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "messageId" | "inboundMessageId" | "kind" | "envelopeFrom" | "recipients" | "status" | "attempts" | "nextAttemptAt" | "leasedBy" | "lastResponse" | "createdAt" | "sentAt", ExtArgs["result"]["outboxMessage"]>
 export type OutboxMessageInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   inbound?: boolean | Prisma.OutboxMessage$inboundArgs<ExtArgs>
   content?: boolean | Prisma.OutboxMessage$contentArgs<ExtArgs>
@@ -901,7 +938,14 @@ export type $OutboxMessagePayload<ExtArgs extends runtime.Types.Extensions.Inter
      */
     status: string
     attempts: number
+    /**
+     * While the row is leased for sending: until then; otherwise when it is due (again).
+     */
     nextAttemptAt: Date
+    /**
+     * The outbox worker (one per daemon process) holding the lease; null when not leased.
+     */
+    leasedBy: string | null
     /**
      * Last SMTP response (or error), kept for support.
      */
@@ -1342,6 +1386,7 @@ export interface OutboxMessageFieldRefs {
   readonly status: Prisma.FieldRef<"OutboxMessage", 'String'>
   readonly attempts: Prisma.FieldRef<"OutboxMessage", 'Int'>
   readonly nextAttemptAt: Prisma.FieldRef<"OutboxMessage", 'DateTime'>
+  readonly leasedBy: Prisma.FieldRef<"OutboxMessage", 'String'>
   readonly lastResponse: Prisma.FieldRef<"OutboxMessage", 'String'>
   readonly createdAt: Prisma.FieldRef<"OutboxMessage", 'DateTime'>
   readonly sentAt: Prisma.FieldRef<"OutboxMessage", 'DateTime'>

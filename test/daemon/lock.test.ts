@@ -1,0 +1,70 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Daemon } from "../../src/daemon/daemon.ts";
+import { DaemonLockedError } from "../../src/daemon/lock.ts";
+import { MaildirSource } from "../../src/mailbox/maildir.ts";
+import { fileTransport } from "../../src/outbox/transport.ts";
+import { OutboxWorker } from "../../src/outbox/worker.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { replyHandler } from "../helpers/reply-handler.ts";
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let root: string;
+const running: Daemon[] = [];
+
+beforeEach(async () => {
+  database = await createTestDatabase();
+  root = mkdtempSync(join(tmpdir(), "tranche-lock-"));
+});
+afterEach(async () => {
+  for (const daemon of running.splice(0)) await daemon.stop();
+  await database.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function maildirDaemon(): Daemon {
+  const { db } = database;
+  const logger = pino({ level: "silent" });
+  const daemon = new Daemon({
+    db,
+    handler: replyHandler(),
+    sources: ["contact", "submissions"].map((m) => new MaildirSource(m as "contact", join(root, m), 1_000)),
+    outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger }),
+    logger,
+    maxAttempts: 3,
+    rescanCron: "",
+  });
+  running.push(daemon);
+  return daemon;
+}
+
+describe("one daemon per SQLite database", () => {
+  it("refuses a second daemon on the same file, and lets one start once the first has stopped", async () => {
+    const first = maildirDaemon();
+    await first.start();
+    const second = maildirDaemon();
+    await expect(second.start()).rejects.toThrow(DaemonLockedError);
+    await expect(second.start()).rejects.toThrow(/un autre démon tranche tourne déjà sur .*test\.db/);
+    await first.stop();
+    const third = maildirDaemon();
+    await third.start();
+  });
+
+  it("`tranche daemon` stops with the reason when another one runs on the database", async () => {
+    await maildirDaemon().start();
+    const result = await promisify(execFile)(process.execPath, ["bin/tranche.js", "daemon"], {
+      env: { ...process.env, DATABASE_URL: database.url, TRANCHE_MAIL_ROOT: root, TRANCHE_HTTP_PORT: "0" },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("tranche : un autre démon tranche tourne déjà sur");
+    expect(result.stderr).toContain("un seul démon par base SQLite");
+  });
+});
