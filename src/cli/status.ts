@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { isDaemonRunning } from "../daemon/lock.ts";
 import { outboxCounts } from "../outbox/worker.ts";
 import { withDatabase } from "./context.ts";
 
@@ -12,6 +13,11 @@ export function registerStatusCommand(program: Command): void {
     .action(() =>
       withDatabase(async (db) => {
         const out: string[] = [];
+        // On SQLite the daemon's lock says whether one runs (PostgreSQL: ask each daemon's /healthz).
+        const running = isDaemonRunning(db);
+        if (running === true) out.push("Démon : en marche sur cette base");
+        if (running === false)
+          out.push("Démon : arrêté (les états ci-dessous sont ceux de son dernier passage)");
         const mailboxes = await db.mailboxState.findMany({ orderBy: { mailbox: "asc" } });
         out.push("Boîtes :");
         if (mailboxes.length === 0) out.push("  (aucune : le démon n'a jamais tourné)");

@@ -74,6 +74,7 @@ describe("watching the daemon", () => {
     const { stdout } = await promisify(execFile)(process.execPath, ["bin/tranche.js", "status"], {
       env: { ...process.env, DATABASE_URL: database.url },
     });
+    expect(stdout).toContain("Démon : en marche sur cette base");
     expect(stdout).toMatch(/submissions\s+maildir\s+idle/);
     expect(stdout).toContain("File d'envoi : 0 en attente, 0 envoyés, 1 refusés");
     expect(stdout).toContain("550 5.1.1 User unknown");
