@@ -3,14 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Daemon } from "../../src/daemon/daemon.ts";
-import { MaildirSource } from "../../src/mailbox/maildir.ts";
-import { fileTransport } from "../../src/outbox/transport.ts";
-import { OutboxWorker } from "../../src/outbox/worker.ts";
+import type { Daemon } from "../../src/daemon/daemon.ts";
+import { maildirTestDaemon } from "../helpers/daemon.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { replyHandler } from "../helpers/reply-handler.ts";
 import { freePort, waitFor } from "../servers/ports.ts";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -31,18 +27,8 @@ afterEach(async () => {
 describe("watching the daemon", () => {
   it("serves /healthz and Prometheus /metrics, and `tranche status` reads the same state", async () => {
     const { db } = database;
-    const logger = pino({ level: "silent" });
     const port = await freePort();
-    daemon = new Daemon({
-      db,
-      handler: replyHandler(),
-      sources: ["contact", "submissions"].map((m) => new MaildirSource(m as "contact", join(root, m), 1_000)),
-      outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger }),
-      logger,
-      maxAttempts: 3,
-      rescanCron: "*/5 * * * *",
-      http: { host: "127.0.0.1", port },
-    });
+    daemon = maildirTestDaemon(db, root, { rescanCron: "*/5 * * * *", http: { host: "127.0.0.1", port } });
     await daemon.start();
     await db.outboxMessage.create({
       data: {

@@ -3,15 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Daemon } from "../../src/daemon/daemon.ts";
+import type { Daemon } from "../../src/daemon/daemon.ts";
 import { DaemonLockedError } from "../../src/daemon/lock.ts";
-import { MaildirSource } from "../../src/mailbox/maildir.ts";
-import { fileTransport } from "../../src/outbox/transport.ts";
-import { OutboxWorker } from "../../src/outbox/worker.ts";
+import { maildirTestDaemon } from "../helpers/daemon.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { replyHandler } from "../helpers/reply-handler.ts";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let root: string;
@@ -28,17 +24,7 @@ afterEach(async () => {
 });
 
 function maildirDaemon(): Daemon {
-  const { db } = database;
-  const logger = pino({ level: "silent" });
-  const daemon = new Daemon({
-    db,
-    handler: replyHandler(),
-    sources: ["contact", "submissions"].map((m) => new MaildirSource(m as "contact", join(root, m), 1_000)),
-    outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger }),
-    logger,
-    maxAttempts: 3,
-    rescanCron: "",
-  });
+  const daemon = maildirTestDaemon(database.db, root);
   running.push(daemon);
   return daemon;
 }
