@@ -105,6 +105,7 @@ export class OutboxWorker {
         status: "sent",
         sentAt: new Date(),
         lastResponse: "250 accepted (recorded in the send journal before a restart)",
+        leasedBy: null,
       },
     });
     if (marked.count)
