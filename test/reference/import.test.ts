@@ -88,6 +88,33 @@ describe("importing reference data", () => {
     expect((await activeDataset(db)).rejectedRows).toBe(7);
   });
 
+  it("numbers rejected rows by their line in the file, past blank lines, names on two lines and CRLF", async () => {
+    const dir = dataDir(
+      [
+        "920000650;Hôpital Foch;52000;1800",
+        "",
+        '750712184;"Clinique du Parc',
+        'bâtiment B";1;2',
+        "92000065;Trop court;1;1",
+        "",
+        "",
+        "130783293;Compte négatif;-5;0",
+      ],
+      [],
+    );
+    // Written on Windows: CRLF throughout.
+    writeFileSync(
+      join(dir, "am.csv"),
+      [AM_HEADER, "751234567;radiologie;6100", "", "751234568;cardiologie;10", ""].join("\r\n"),
+    );
+    const rejected: RejectedRow[] = [];
+    const summary = await importReferenceData(db, dir, { label: "x", onRejected: (r) => rejected.push(r) });
+    expect(summary.finess).toMatchObject({ imported: 2, rejected: 2 });
+    expect(rejected.map((r) => `${r.file}:${r.line}`)).toEqual(["finess.csv:6", "finess.csv:9", "am.csv:4"]);
+    const parc = await db.finessReference.findFirstOrThrow({ where: { finess: "750712184" } });
+    expect(parc.name).toBe("Clinique du Parc\nbâtiment B");
+  });
+
   it("imports a well-shaped FINESS whose key does not check, counted in a warning", async () => {
     const dir = dataDir(["920000651;Clé fausse;100;0", "2A0000402;Ajaccio;50;0"], ["751234567;radiologie;1"]);
     const summary = await importReferenceData(db, dir, { label: "x" });
