@@ -9,6 +9,8 @@ import { type SmtpSink, startSmtpSink } from "../servers/smtp-sink.ts";
 let dovecot: DovecotServer;
 let sink: SmtpSink;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
+/** The daemon process running now, killed in afterAll should the test fail while it runs. */
+let current: ChildProcess | null = null;
 
 beforeAll(async () => {
   dovecot = await startDovecot();
@@ -16,13 +18,17 @@ beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(async () => {
+  if (current && current.exitCode === null && current.signalCode === null) {
+    current.kill("SIGKILL");
+    await exited(current);
+  }
   await sink?.close();
   await database?.close();
   await dovecot?.destroy();
 });
 
 function startDaemon(): ChildProcess {
-  return spawn(process.execPath, ["bin/run-ts.js", "test/daemon/daemon-entry.ts"], {
+  current = spawn(process.execPath, ["bin/run-ts.js", "test/daemon/daemon-entry.ts"], {
     env: {
       ...process.env,
       DATABASE_URL: database.url,
@@ -40,6 +46,7 @@ function startDaemon(): ChildProcess {
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  return current;
 }
 
 /** Resolves when the child has printed "ready" (connections being opened), rejects if it exits first. */
