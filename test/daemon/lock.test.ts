@@ -51,6 +51,9 @@ describe("one daemon per SQLite database", () => {
     await maildirDaemon().start();
     const result = await promisify(execFile)(process.execPath, ["bin/tranche.js", "daemon"], {
       env: { ...process.env, DATABASE_URL: database.url, TRANCHE_MAIL_ROOT: root, TRANCHE_HTTP_PORT: "0" },
+      // Should it start after all, it is killed rather than left running.
+      timeout: 30_000,
+      killSignal: "SIGKILL",
     }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,
