@@ -115,6 +115,26 @@ describe("importing reference data", () => {
     expect(parc.name).toBe("Clinique du Parc\nbâtiment B");
   });
 
+  it("reads the activity however it is written: accents, capitals, a space or a dash", async () => {
+    const dir = dataDir(
+      ["920000650;Hôpital Foch;52000;1800"],
+      [
+        "751234567;radiologie;1",
+        "751234568;Médecine nucléaire;2",
+        "751234569;RADIOLOGIE;3",
+        "751234570; medecine-nucleaire ;4",
+      ],
+    );
+    await importReferenceData(db, dir, { label: "x" });
+    const rows = await db.amReference.findMany({ orderBy: { am: "asc" }, select: { activity: true } });
+    expect(rows.map((r) => r.activity)).toEqual([
+      "radiologie",
+      "medecine_nucleaire",
+      "radiologie",
+      "medecine_nucleaire",
+    ]);
+  });
+
   it("imports a well-shaped FINESS whose key does not check, counted in a warning", async () => {
     const dir = dataDir(["920000651;Clé fausse;100;0", "2A0000402;Ajaccio;50;0"], ["751234567;radiologie;1"]);
     const summary = await importReferenceData(db, dir, { label: "x" });
