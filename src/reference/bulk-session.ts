@@ -40,8 +40,11 @@ async function openSqlite(url: string): Promise<BulkSession> {
     }
     return stmt;
   };
-  // SQLite stores booleans as integers.
-  const bind = (args: unknown[]) => args.map((a) => (typeof a === "boolean" ? Number(a) : a));
+  // SQLite stores booleans as integers (copied only when there is one: a batch of rows has none).
+  const bind = (args: unknown[]) =>
+    args.some((a) => typeof a === "boolean")
+      ? args.map((a) => (typeof a === "boolean" ? Number(a) : a))
+      : args;
   let open = true;
   return {
     async execute(sql, args) {

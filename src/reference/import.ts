@@ -85,7 +85,7 @@ export async function importReferenceData(
       table: string,
       key: string,
       columns: string[],
-      load: (write: (rows: unknown[][]) => Promise<unknown>) => Promise<R>,
+      load: (write: (values: unknown[], rowCount: number) => Promise<unknown>) => Promise<R>,
     ): Promise<R> => {
       const staging = `${table}Staging`;
       const list = columns.map((c) => `"${c}"`).join(", ");
@@ -93,9 +93,16 @@ export async function importReferenceData(
         `CREATE TEMP TABLE "${staging}" AS SELECT ${list} FROM "${table}" WHERE 1 = 0`,
         [],
       );
-      const loaded = await load((rows) =>
-        session.execute(insertSql(staging, columns, rows.length), rows.flat()),
-      );
+      // One statement per batch size (every batch but the last has the same): built once.
+      const statements = new Map<number, string>();
+      const loaded = await load((values, rowCount) => {
+        let sql = statements.get(rowCount);
+        if (!sql) {
+          sql = insertSql(staging, columns, rowCount);
+          statements.set(rowCount, sql);
+        }
+        return session.execute(sql, values);
+      });
       await session.execute(
         `INSERT INTO "${table}" ("datasetId", ${list}) SELECT CAST(? AS INTEGER), ${list} FROM "${staging}" ORDER BY "${key}"`,
         [datasetId],
@@ -115,8 +122,12 @@ export async function importReferenceData(
           batchSize,
           key: (row) => row.finess,
           write: (rows) => {
-            for (const row of rows) if (row.failsFormatCheck) failingFormatCheck++;
-            return write(rows.map((r) => [r.finess, r.name, r.radiology, r.nuclear]));
+            const values: unknown[] = [];
+            for (const r of rows) {
+              if (r.failsFormatCheck) failingFormatCheck++;
+              values.push(r.finess, r.name, r.radiology, r.nuclear);
+            }
+            return write(values, rows.length);
           },
         }),
     );
@@ -125,7 +136,11 @@ export async function importReferenceData(
         ...options,
         batchSize,
         key: (row) => row.am,
-        write: (rows) => write(rows.map((r) => [r.am, r.activity, r.acts])),
+        write: (rows) => {
+          const values: unknown[] = [];
+          for (const r of rows) values.push(r.am, r.activity, r.acts);
+          return write(values, rows.length);
+        },
       }),
     );
 
