@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTranche } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tranche-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = { DATABASE_URL: `file:${join(dir, "cli.db")}` };
 
 beforeAll(() => {

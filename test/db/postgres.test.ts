@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -60,6 +60,7 @@ describe("PostgreSQL, through the same schema and migrations", () => {
     writeFileSync(join(dir, "am.csv"), "numero_am;activite;actes\n751234567;radiologie;6100\n");
     const rejected: RejectedRow[] = [];
     const summary = await importReferenceData(db, dir, { label: "pg", onRejected: (r) => rejected.push(r) });
+    rmSync(dir, { recursive: true, force: true });
     expect(summary.finess).toMatchObject({ imported: 1, rejected: 1 });
     expect(rejected.map((r) => r.line)).toEqual([3]);
     expect((await activeDataset(db)).label).toBe("pg");

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -12,8 +12,16 @@ import { createTestDatabase } from "../helpers/database.ts";
 const FINESS_HEADER = "finess;raison_sociale;examens_radiologie;examens_medecine_nucleaire";
 const AM_HEADER = "numero_am;activite;actes";
 
-function dataDir(finess: string[], am: string[]): string {
+/** Folders of test files, removed after each test. */
+const folders: string[] = [];
+function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "tranche-ref-"));
+  folders.push(dir);
+  return dir;
+}
+
+function dataDir(finess: string[], am: string[]): string {
+  const dir = tempDir();
   writeFileSync(join(dir, "finess.csv"), `${[FINESS_HEADER, ...finess].join("\n")}\n`);
   writeFileSync(join(dir, "am.csv"), `${[AM_HEADER, ...am].join("\n")}\n`);
   return dir;
@@ -24,7 +32,10 @@ let close: () => Promise<void>;
 beforeEach(async () => {
   ({ db, close } = await createTestDatabase());
 });
-afterEach(async () => close());
+afterEach(async () => {
+  await close();
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("importing reference data", () => {
   it("imports both files as a new active version and the engine's lookup reads them", async () => {
@@ -168,7 +179,7 @@ describe("importing reference data", () => {
     });
     const noValidAm = dataDir(["750712184;B;1;0"], ["garbage;radiologie;1"]);
     await expect(importReferenceData(db, noValidAm, { label: "bad" })).rejects.toThrow(/aucune ligne valide/);
-    const wrongHeader = mkdtempSync(join(tmpdir(), "tranche-ref-"));
+    const wrongHeader = tempDir();
     writeFileSync(join(wrongHeader, "finess.csv"), "finess,nom,radio,mn\n920000650,A,1,0\n");
     writeFileSync(join(wrongHeader, "am.csv"), `${AM_HEADER}\n`);
     await expect(importReferenceData(db, wrongHeader, { label: "bad" })).rejects.toThrow(
@@ -185,7 +196,7 @@ describe("importing reference data", () => {
   });
 
   it("imports the synthetic demo dataset, whose FINESS all check", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tranche-demo-"));
+    const dir = tempDir();
     writeDemoDataset(dir, { establishments: 500, doctors: 1200, seed: 7 });
     const progress: number[] = [];
     const summary = await importReferenceData(db, dir, {
