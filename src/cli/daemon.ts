@@ -62,8 +62,8 @@ async function runDaemon(db: Db, config: Config, renderer: Renderer): Promise<vo
       ? { resolver: (name: string, type: string) => dns.resolve(name, type as "TXT") }
       : {}),
   });
-  await ensureReferenceData(db, config, logger);
-  const daemon = createDaemon(db, config, handler, logger);
+  // Under the daemon's lock: a second daemon started beside this one is refused before it loads anything.
+  const daemon = createDaemon(db, config, handler, logger, () => ensureReferenceData(db, config, logger));
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

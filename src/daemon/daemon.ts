@@ -26,6 +26,11 @@ export interface DaemonOptions {
   retentionDays?: number;
   /** Health and metrics endpoint; port 0 = off. */
   http?: { host: string; port: number };
+  /**
+   * Set-up that must not run twice at once, run holding the daemon's lock before any mailbox is
+   * read (loading the demo data into an empty database: two daemons started together would load it twice).
+   */
+  prepare?: () => Promise<void>;
 }
 
 /**
@@ -52,6 +57,13 @@ export class Daemon {
     // Holding it, this daemon knows that any email leased by another worker was in the hands of a
     // daemon that died: it goes now rather than when the lease expires.
     this.lock = acquireDaemonLock(this.options.db);
+    try {
+      await this.options.prepare?.();
+    } catch (error) {
+      this.lock?.release();
+      this.lock = null;
+      throw error;
+    }
     if (this.lock) {
       const reclaimed = await outbox.reclaimLeases();
       if (reclaimed)

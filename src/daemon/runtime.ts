@@ -44,7 +44,14 @@ export function outgoingTransport(config: Config): OutgoingTransport {
     : fileTransport(join(resolve(config.mailRoot), "sent"));
 }
 
-export function createDaemon(db: Db, config: Config, handler: MessageHandler, logger: Logger): Daemon {
+/** The daemon of the configuration; `prepare` runs once it holds its lock (see DaemonOptions). */
+export function createDaemon(
+  db: Db,
+  config: Config,
+  handler: MessageHandler,
+  logger: Logger,
+  prepare?: () => Promise<void>,
+): Daemon {
   const outbox = new OutboxWorker(db, {
     transport: outgoingTransport(config),
     logger: logger.child({ component: "outbox" }),
@@ -63,6 +70,7 @@ export function createDaemon(db: Db, config: Config, handler: MessageHandler, lo
     rescanCron: config.rescanCron,
     retentionDays: config.retentionDays,
     http: { host: config.httpHost, port: config.httpPort },
+    ...(prepare ? { prepare } : {}),
   });
 }
 

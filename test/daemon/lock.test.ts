@@ -47,8 +47,10 @@ describe("one daemon per SQLite database", () => {
     await maildirDaemon().start();
   });
 
-  it("`tranche daemon` stops with the reason when another one runs on the database", async () => {
+  it("`tranche daemon` stops with the reason when another one runs on the database, before loading anything into it", async () => {
     await maildirDaemon().start();
+    // The database is empty: a daemon that got past the lock would load the demo data into it.
+    expect(await database.db.dataset.count()).toBe(0);
     const result = await promisify(execFile)(process.execPath, ["bin/tranche.js", "daemon"], {
       env: { ...process.env, DATABASE_URL: database.url, TRANCHE_MAIL_ROOT: root, TRANCHE_HTTP_PORT: "0" },
       // Should it start after all, it is killed rather than left running.
@@ -61,5 +63,14 @@ describe("one daemon per SQLite database", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("tranche : un autre démon tranche tourne déjà sur");
     expect(result.stderr).toContain("un seul démon par base SQLite");
+    expect(await database.db.dataset.count()).toBe(0);
+  });
+
+  it("releases the lock when its preparation fails, so that a corrected daemon can start", async () => {
+    const failing = maildirTestDaemon(database.db, root, {
+      prepare: () => Promise.reject(new Error("aucune donnée de référence")),
+    });
+    await expect(failing.start()).rejects.toThrow("aucune donnée de référence");
+    await maildirDaemon().start();
   });
 });
