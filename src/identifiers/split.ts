@@ -1,21 +1,24 @@
+import { INVISIBLE, TYPING_MARKS } from "./normalise.ts";
+
 /** Separators between identifiers that are never part of one: `;`, `,` and line breaks. */
 const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
 
 /**
  * Splits an identifier list as a user types it into tokens, one per identifier (not normalised).
  * Rule shared by the CLI and email parsing: split on `;`, `,` and line breaks; inside a piece, if
- * removing whitespace (and the dots and dashes a number may be typed with) leaves exactly 9
- * characters it is one number typed with spaces (`920 000 650`), otherwise whitespace separates
- * identifiers.
+ * removing whitespace (and the dots, dashes and invisible characters a number may be typed with)
+ * leaves exactly 9 characters it is one number typed with spaces (`920 000 650`), otherwise
+ * whitespace separates identifiers. Pieces without a letter or digit are dropped.
  */
 export function splitIdentifierList(text: string): string[] {
   const tokens: string[] = [];
   for (const rawPiece of text.split(HARD_SEPARATORS)) {
     const piece = rawPiece.trim();
-    if (!piece) continue;
+    // A placeholder (`*********`, `_________`) is not an identifier, whatever its length.
+    if (!/[\p{L}\p{N}]/u.test(piece)) continue;
     if (
-      piece.replace(/\s+/gu, "").length === 9 ||
-      piece.replace(/[\s.\u002D\u2010-\u2015\u2212]/gu, "").length === 9
+      piece.replace(/\s+/gu, "").replace(INVISIBLE, "").length === 9 ||
+      piece.replace(TYPING_MARKS, "").length === 9
     ) {
       tokens.push(piece);
       continue;

@@ -80,6 +80,17 @@ describe("the tranche engine", () => {
     expect(result.total).toBe(40_000);
   });
 
+  it("counts a number pasted with an invisible character (zero-width space, soft hyphen)", () => {
+    const result = computeTranche(
+      request({ activity: "radiologie", finessRadio: ["920000650\u200b", "750\u00ad712\u00ad184"] }),
+      lookup,
+      options,
+    );
+    expect(result.valid.finessRadio).toEqual(["920000650", "750712184"]);
+    expect(result.invalid.finessRadio).toEqual([]);
+    expect(result.total).toBe(52_000);
+  });
+
   it("rejects a malformed number absent from the data as format", () => {
     const result = computeTranche(
       request({ finessRadio: ["12345", "920000651"], amRadio: ["961234567"] }),

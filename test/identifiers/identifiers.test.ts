@@ -23,6 +23,13 @@ describe("normalising an identifier", () => {
     expect(normaliseIdentifier("2a0000402")).toBe("2A0000402");
     expect(normaliseIdentifier("75–071–2184")).toBe("750712184");
   });
+
+  it("drops the invisible characters a copy from Word, Outlook or a web page leaves in a number", () => {
+    // Zero-width space, soft hyphen, zero-width joiner, word joiner, BOM.
+    expect(normaliseIdentifier("920000650\u200b")).toBe("920000650");
+    expect(normaliseIdentifier("920\u00ad000\u00ad650")).toBe("920000650");
+    expect(normaliseIdentifier("\ufeff75071\u200d2184\u2060")).toBe("750712184");
+  });
 });
 
 describe("FINESS", () => {
@@ -96,5 +103,14 @@ describe("splitting an identifier list as typed", () => {
     expect(splitIdentifierList("")).toEqual([]);
     expect(splitIdentifierList(" ;\n , ")).toEqual([]);
     expect(splitIdentifierList("920000650 - 750712184")).toEqual(["920000650", "750712184"]);
+  });
+  it("drops placeholders of any length: they hold no letter or digit", () => {
+    expect(splitIdentifierList("*********; _________; 920000650; ********")).toEqual(["920000650"]);
+  });
+  it("keeps a number with invisible characters as one number", () => {
+    expect(splitIdentifierList("920\u200b000\u200b650 ; 75 071\u00ad 218 4")).toEqual([
+      "920\u200b000\u200b650",
+      "75 071\u00ad 218 4",
+    ]);
   });
 });
