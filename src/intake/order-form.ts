@@ -49,11 +49,14 @@ const MAX_ROWS = 20_000;
  * Maps table rows to the four lists: a FINESS goes to the list of its row's activity (both for
  * `mixte`), N°AM likewise (a doctor is radiologist or nuclear physician; `mixte` puts them in both
  * and the engine keeps the one that applies). A row without a readable activity takes the one the
- * sender stated in the message, else it is reported.
+ * sender stated in the message, else it is reported. `eightDigitCells: "leading-zero"` (a CSV
+ * export) completes an identifier cell of 8 digits with the leading zero Excel drops from FINESS
+ * and N°AM of departments 01–09, as the XLSX reader does for cells typed as numbers.
  */
 export function readOrderFormRows(
   rows: readonly string[][],
   statedActivity: Activity | null,
+  eightDigitCells: "as-typed" | "leading-zero" = "as-typed",
 ): OrderFormTable | null {
   const headerIndex = rows.slice(0, 30).findIndex((row) => {
     const columns = row.map(classifyColumn);
@@ -73,9 +76,15 @@ export function readOrderFormRows(
   };
   const seen = new Set<Activity>();
   const data = rows.slice(headerIndex + 1, headerIndex + 1 + MAX_ROWS);
+  const identifiers = (col: number, row: readonly string[]) => {
+    if (col < 0) return [];
+    const cell = row[col] ?? "";
+    if (eightDigitCells === "leading-zero" && /^\s*\d{8}\s*$/.test(cell)) return [`0${cell.trim()}`];
+    return splitIdentifierList(cell);
+  };
   data.forEach((row, index) => {
-    const finess = finessCol >= 0 ? splitIdentifierList(row[finessCol] ?? "") : [];
-    const am = amCol >= 0 ? splitIdentifierList(row[amCol] ?? "") : [];
+    const finess = identifiers(finessCol, row);
+    const am = identifiers(amCol, row);
     if (finess.length === 0 && am.length === 0) return;
     table.rows++;
     const activity = (activityCol >= 0 ? readActivity(row[activityCol] ?? "") : null) ?? statedActivity;
@@ -164,7 +173,8 @@ export async function readOrderForm(
 ): Promise<OrderFormTable | null> {
   const sheets = format === "csv" ? [csvRows(bytes)] : await xlsxSheets(bytes);
   for (const rows of sheets) {
-    const table = readOrderFormRows(rows, statedActivity);
+    // Excel writes a number cell to CSV as its digits: 010000024 becomes 10000024.
+    const table = readOrderFormRows(rows, statedActivity, format === "csv" ? "leading-zero" : "as-typed");
     if (table && table.rows > 0) return table;
   }
   return null;

@@ -105,6 +105,31 @@ describe("csvRows", () => {
   });
 });
 
+describe("CSV order forms", () => {
+  it("restores the leading zero Excel drops from departments 01–09 when it saves the sheet as CSV", async () => {
+    // 010262509 (FINESS, Ain) and 011782349 (N°AM) as Excel writes number cells: without the zero.
+    const csv = Buffer.from(
+      "Nom;FINESS;AM;Activité\r\nCH Bourg;10262509;;radiologie\r\nDr A;;11782349;radiologie\r\nCH Y;920000650;;radiologie\r\n",
+      "latin1",
+    );
+    const table = await readOrderForm(csv, "csv", null);
+    expect(table?.lists).toEqual({
+      amRadio: ["011782349"],
+      finessRadio: ["010262509", "920000650"],
+      amMn: [],
+      finessMn: [],
+    });
+  });
+
+  it("leaves a cell holding a list, or a number of another length, as typed", async () => {
+    const csv = Buffer.from(
+      'Nom;FINESS;Activité\nCH A;"1026250; 10262509";radiologie\nCH B;1026250;radiologie\n',
+    );
+    const table = await readOrderForm(csv, "csv", null);
+    expect(table?.lists.finessRadio).toEqual(["1026250", "10262509", "1026250"]);
+  });
+});
+
 describe("XLSX order forms", () => {
   it("reads the table on whichever sheet holds it, restoring the leading zero Excel drops", async () => {
     const table = await readOrderForm(await orderFormWorkbook(), "xlsx", null);
