@@ -121,10 +121,14 @@ export function classifyLabel(label: string): LabelKind | null {
   return null;
 }
 
+// An activity named to be excluded: "radiologie (pas de médecine nucléaire)", "sans radiologie", "hors MN".
+const EXCLUDED_ACTIVITY =
+  /\b(?:pas|sans|hors|sauf|excepte|aucune?)\b[\s']*(?:(?:de|d|du|la|l|en|d'activite|activite)\b[\s']*)*(?:medecine nucleaire|nucleaire|medecine|mn|radiologie|radio)\b/g;
+
 /** Reads an activity type as users write it; null when it is not one of the three. */
 export function readActivity(value: string): Activity | null {
-  const v = fold(value);
-  if (!v) return null;
+  const v = fold(value).replace(/_/g, " ").replace(EXCLUDED_ACTIVITY, " ");
+  if (!v.trim()) return null;
   const radio = /\bradi/.test(v);
   const nuclear = /\bnuc?l|\bmn\b|\bmed(ecine)?\b/.test(v);
   if (/\bmixte?s?\b|\bles deux\b/.test(v) || (radio && nuclear)) return "mixte";

@@ -40,6 +40,18 @@ describe("readActivity", () => {
     expect(readActivity("radiologie et médecine nucléaire")).toBe("mixte");
     expect(readActivity("scanner")).toBeNull();
   });
+
+  it("does not count an activity the sender excludes", () => {
+    expect(readActivity("Radiologie uniquement (pas de médecine nucléaire)")).toBe("radiologie");
+    expect(readActivity("Médecine nucléaire, sans radiologie")).toBe("medecine-nucleaire");
+    expect(readActivity("radiologie hors MN")).toBe("radiologie");
+    expect(readActivity("pas d'activité de médecine nucléaire, radiologie seule")).toBe("radiologie");
+    expect(readActivity("Aucune radiologie")).toBeNull();
+  });
+
+  it("reads the reference data's own spelling, medecine_nucleaire", () => {
+    expect(readActivity("medecine_nucleaire")).toBe("medecine-nucleaire");
+  });
 });
 
 describe("parseLabelledCalculation", () => {
