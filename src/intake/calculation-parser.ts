@@ -159,6 +159,16 @@ interface LabelMatch {
 /** Separators between a label and its value, most explicit first. */
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
 const IDENTIFIER_LINE = /^[\s0-9A-Za-z;,.\u002D\u2010-\u2015]+$/;
+
+/**
+ * A line that continues a list of identifiers: every word holds a digit (or joins two, "et").
+ * "Tel 0123456789" or "Merci 2 fois" under a list is prose, and ends it.
+ */
+function continuesList(line: string): boolean {
+  if (!IDENTIFIER_LINE.test(line)) return false;
+  const words = line.split(/[\s;,.\u002D\u2010-\u2015]+/).filter(Boolean);
+  return words.some((w) => /\d/.test(w)) && words.every((w) => /\d/.test(w) || /^(et|and|puis)$/i.test(w));
+}
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 
@@ -265,7 +275,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
     for (; j < lines.length; j++) {
       const next = lines[j] ?? "";
-      if (!next.trim() || matchLabel(next) || !IDENTIFIER_LINE.test(next) || !/\d/.test(next)) break;
+      if (!next.trim() || matchLabel(next) || !continuesList(next)) break;
       parts.push(next);
     }
     i = j - 1;

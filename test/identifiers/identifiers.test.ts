@@ -104,6 +104,10 @@ describe("splitting an identifier list as typed", () => {
     expect(splitIdentifierList(" ;\n , ")).toEqual([]);
     expect(splitIdentifierList("920000650 - 750712184")).toEqual(["920000650", "750712184"]);
   });
+  it("drops the words of a comment beside a number, but reports a word standing alone", () => {
+    expect(splitIdentifierList("920000650 (CH de Lens); 750712184 CHU")).toEqual(["920000650", "750712184"]);
+    expect(splitIdentifierList("inconnu; 920000650")).toEqual(["inconnu", "920000650"]);
+  });
   it("drops placeholders of any length: they hold no letter or digit", () => {
     expect(splitIdentifierList("*********; _________; 920000650; ********")).toEqual(["920000650"]);
   });

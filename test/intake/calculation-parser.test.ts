@@ -74,6 +74,13 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590208179"]);
   });
 
+  it("ends a list at a line of prose, even one with digits in it", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie :\n920000650\n750712184 et 590208179\nTel 0123456789\nMerci 2 fois",
+    );
+    expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590208179"]);
+  });
+
   it("keeps tokens as typed, even wrong ones: validation is the engine's job", () => {
     const parsed = parseLabelledCalculation("AM radiologie : 12345; 75123456X");
     expect(parsed.lists.amRadio).toEqual(["12345", "75123456X"]);
