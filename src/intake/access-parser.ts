@@ -39,6 +39,13 @@ const REVOKE = new RegExp(
 );
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
+// "ne plus autoriser", "ne doit plus avoir accès", "n'a plus besoin de l'accès": the access ends.
+// Not "ne peut plus accéder" or "n'arrive plus à": those report a problem.
+const NO_LONGER =
+  /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
+// "ne pas autoriser", "n'accordez pas": not a grant, and not certain enough to revoke anything.
+const NOT_GRANTED =
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer)\b|\bn'(?:autoris|accord|ouvr|cre)\w*\s+pas\b/g;
 const SELF = /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer))\b/;
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
 
@@ -46,7 +53,11 @@ const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\
 function findChange(folded: string): { from: string; to: string } | null {
   const a = "(?<![a-z0-9._%+'-])([a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\\.[a-z]{2,})";
   const patterns = [
-    new RegExp(`${a}[^@\\n]{0,60}?\\b(par|en|remplacee? par|devient)\\s+(l'adresse\\s+)?${a}`),
+    // A bare "par" or "en" only after a change verb: "validée par b@x" names who approved, not a new address.
+    new RegExp(
+      `\\b(remplac\\w*|modifi\\w*|chang\\w*|substitu\\w*)\\b[^@\\n]{0,60}?${a}[^@\\n]{0,60}?\\b(par|en|pour)\\s+(l'adresse\\s+)?${a}`,
+    ),
+    new RegExp(`${a}[^@\\n]{0,60}?\\b(remplacee? par|devient|sera desormais)\\s+(l'adresse\\s+)?${a}`),
     new RegExp(`ancien\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?nouve\\w*[^@\\n]{0,40}?${a}`),
     new RegExp(`${a}\\s*(->|=>|→|>)\\s*${a}`),
     new RegExp(`\\bde\\s+${a}\\s+(a|vers)\\s+${a}`),
@@ -102,8 +113,11 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   if (change && !own.has(change.from) && !own.has(change.to))
     return { status: "request", request: { action: "change", email: change.from, newEmail: change.to } };
 
-  const grant = GRANT.test(folded);
-  const revoke = REVOKE.test(folded);
+  // A negated grant is no grant: "ne plus autoriser" ends an access, "ne pas autoriser" asks nothing certain.
+  const noLonger = new RegExp(NO_LONGER.source).test(folded);
+  const affirmative = folded.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
+  const grant = GRANT.test(affirmative);
+  const revoke = noLonger || REVOKE.test(folded);
   const changeWords = CHANGE.test(folded);
   if (!grant && !revoke && !changeWords) return { status: "none" };
   if (changeWords && !grant && !revoke)

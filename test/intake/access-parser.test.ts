@@ -99,6 +99,59 @@ describe("parseAccessRequest", () => {
     expect(read("Pouvez-vous modifier le calcul et me répondre par mail ?")).toEqual({ status: "none" });
   });
 
+  it("reads « ne plus autoriser » and « ne doit plus avoir accès » as a revoke, never as a grant", () => {
+    expect(read("Merci de ne plus autoriser l'accès de paul@editeur-radiologie.fr")).toMatchObject({
+      status: "request",
+      request: { action: "revoke", email: "paul@editeur-radiologie.fr" },
+    });
+    expect(read("paul@editeur-radiologie.fr ne doit plus avoir accès au service.")).toMatchObject({
+      status: "request",
+      request: { action: "revoke", email: "paul@editeur-radiologie.fr" },
+    });
+    expect(
+      read("paul@editeur-radiologie.fr a quitté la société et n'a plus besoin de son accès."),
+    ).toMatchObject({
+      request: { action: "revoke", email: "paul@editeur-radiologie.fr" },
+    });
+  });
+
+  it("grants nothing when the grant is negated, and revokes nothing when access fails", () => {
+    expect(read("Merci de ne pas autoriser paul@editeur-radiologie.fr pour l'instant.")).not.toMatchObject({
+      request: { action: "grant" },
+    });
+    expect(read("Je n'arrive pas à créer mon compte, pouvez-vous m'aider ?")).not.toMatchObject({
+      request: { action: "grant" },
+    });
+    for (const problem of [
+      "Je ne peux plus accéder au service depuis hier.",
+      "Je n'arrive plus à accéder au service.",
+    ]) {
+      expect(read(problem), problem).not.toMatchObject({ request: { action: "revoke" } });
+    }
+  });
+
+  it("reads who approved or forwarded a request as such, not as a new address", () => {
+    expect(
+      read(
+        "Merci d'autoriser l'accès pour paul.leroy@editeur-radiologie.fr, demande validée par marie.roux@editeur-radiologie.fr.",
+      ),
+    ).toMatchObject({ status: "ambiguous", action: "grant", reason: "several-addresses" });
+    expect(
+      read(
+        "Merci d'autoriser l'accès pour paul.leroy@editeur-radiologie.fr (demande transmise par jean.dupont@editeur-radiologie.fr)",
+      ),
+    ).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+    expect(read("a.b@editeur.fr est remplacée par c.d@editeur.fr")).toMatchObject({
+      request: { action: "change", email: "a.b@editeur.fr", newEmail: "c.d@editeur.fr" },
+    });
+    expect(read("Merci de changer l'adresse a.b@editeur.fr en c.d@editeur.fr")).toMatchObject({
+      request: { action: "change", email: "a.b@editeur.fr", newEmail: "c.d@editeur.fr" },
+    });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
