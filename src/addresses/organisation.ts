@@ -13,15 +13,16 @@ export function domainOf(address: string): string | null {
 
 /**
  * The organisational domain of an address or domain, public-suffix aware: `mail.editeur.fr` and
- * `editeur.fr` are one organisation, `a.co.uk` and `b.co.uk` are not. Private suffixes are not
- * used, and reserved test domains (`example.test`) resolve to themselves.
+ * `editeur.fr` are one organisation, `a.co.uk` and `b.co.uk` are not, nor `a.github.io` and
+ * `b.github.io` (private suffixes count, as they do for mailauth's DMARC checks), and reserved test
+ * domains (`example.test`) resolve to themselves.
  */
 export function organisationalDomain(addressOrDomain: string): string | null {
   const domain = addressOrDomain.includes("@")
     ? domainOf(addressOrDomain)
     : addressOrDomain.trim().toLowerCase().replace(/\.$/, "");
   if (!domain) return null;
-  return getDomain(domain, { allowPrivateDomains: false }) ?? domain;
+  return getDomain(domain, { allowPrivateDomains: true }) ?? domain;
 }
 
 /** Whether two addresses or domains belong to the same organisation. */

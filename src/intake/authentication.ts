@@ -1,3 +1,4 @@
+import { BlockList, isIP } from "node:net";
 import type { DNSResolver } from "mailauth";
 import { domainOf, sameOrganisation } from "../addresses/organisation.ts";
 
@@ -99,8 +100,9 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
 function propertyDomain(value: string | undefined): string | null {
   if (!value) return null;
   const trimmed = value.trim().replace(/^<|>$/g, "");
-  const domain = trimmed.includes("@") ? domainOf(trimmed) : trimmed.toLowerCase();
-  return domain || null;
+  // Gmail writes `header.i=@editeur.fr`: a domain after an empty local part.
+  const domain = trimmed.includes("@") ? trimmed.slice(trimmed.lastIndexOf("@") + 1) : trimmed;
+  return domain.toLowerCase().replace(/\.$/, "") || null;
 }
 
 function aligned(domain: string | null, fromDomain: string): boolean {
@@ -108,8 +110,10 @@ function aligned(domain: string | null, fromDomain: string): boolean {
 }
 
 /**
- * Decides from the results the trusted server wrote. Relaxed alignment: the DKIM `header.d` or
- * the SPF `smtp.mailfrom` must share the From address's organisational domain.
+ * Decides from the results the trusted server wrote. A DMARC pass counts when it names the From
+ * domain itself (`header.from`): it says which From it judged. Relaxed alignment for the rest: the
+ * DKIM `header.d` or the SPF `smtp.mailfrom` must share the From address's organisational domain
+ * (DMARC aligns SPF on the envelope sender only, never on the HELO name).
  */
 export function judgeResults(
   results: AuthResult[],
@@ -134,8 +138,7 @@ export function judgeResults(
   });
   for (const r of results) {
     if (r.method !== "dmarc" || r.result !== "pass") continue;
-    const headerFrom = r.properties["header.from"];
-    if (!headerFrom || aligned(propertyDomain(headerFrom), fromDomain)) return pass("dmarc", "dmarc=pass");
+    if (propertyDomain(r.properties["header.from"]) === fromDomain) return pass("dmarc", "dmarc=pass");
   }
   for (const r of results) {
     if (r.method !== "dkim" || r.result !== "pass") continue;
@@ -144,7 +147,7 @@ export function judgeResults(
   }
   for (const r of results) {
     if (r.method !== "spf" || r.result !== "pass") continue;
-    const d = propertyDomain(r.properties["smtp.mailfrom"] ?? r.properties["smtp.helo"]);
+    const d = propertyDomain(r.properties["smtp.mailfrom"]);
     if (aligned(d, fromDomain)) return pass("spf", `spf=pass smtp.mailfrom=${d}`);
   }
   const seen = results.map((r) => `${r.method}=${r.result}`).join(" ");
@@ -189,23 +192,86 @@ export function trustFrom(fromAddress: string | null): AuthenticationOutcome {
 export interface ConnectionInfo {
   ip: string | null;
   helo: string | null;
+  /** Why no client could be trusted, for the outcome's detail (null when found). */
+  problem?: string;
+}
+
+/** Addresses of a site's own network: the hops between its MX and the mailbox. */
+const INTERNAL = new BlockList();
+for (const [net, bits] of [
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["100.64.0.0", 10],
+] as const)
+  INTERNAL.addSubnet(net, bits, "ipv4");
+for (const [net, bits] of [
+  ["::1", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+] as const)
+  INTERNAL.addSubnet(net, bits, "ipv6");
+
+const isInternal = (ip: string) => INTERNAL.check(ip, isIP(ip) === 6 ? "ipv6" : "ipv4");
+
+/** The parts of a `Received` value: its `from` clause (up to `by`) and the host after `by`. */
+function receivedParts(raw: string): { from: string; by: string | null } {
+  const value = raw.replace(/\s+/g, " ");
+  const by = /\bby\s+([^\s;()]+)/i.exec(value);
+  const from = /^\s*from\s+/i.test(value) ? value.slice(0, by ? by.index : value.length) : "";
+  return { from, by: by?.[1]?.toLowerCase() ?? null };
+}
+
+/**
+ * The client address the receiving server saw, from a `from` clause. It is the one inside the
+ * server's comment: Postfix and Sendmail write `from HELO (rdns [ip])`, Exim `from rdns ([ip]
+ * helo=HELO)`, Exchange `from host (ip)`. The HELO, written first, is the client's own choice and
+ * may be an address literal (`from [198.51.100.5] (unknown [203.0.113.66])`): never taken, nor a
+ * `helo=[…]`; a bracketed address outside the comment only when the comment holds none (Exim
+ * without reverse DNS: `from [ip] (helo=HELO)`).
+ */
+function clientAddress(fromClause: string): string | null {
+  const literal = (text: string) => /\[(?:IPv6:)?([0-9a-f.:]+)\]/i.exec(text)?.[1] ?? null;
+  const comments = [...fromClause.matchAll(/\(([^()]*)\)/g)].map((m) => m[1]!);
+  for (const comment of comments) {
+    const ip = literal(comment.replace(/helo=\S*/gi, ""));
+    if (ip && isIP(ip)) return ip;
+    const bare = comment.trim();
+    if (isIP(bare)) return bare;
+  }
+  const ip = literal(fromClause.replace(/\([^()]*\)/g, ""));
+  return ip && isIP(ip) ? ip : null;
 }
 
 /**
  * The connecting client as recorded by our own receiving server: the topmost `Received` header
- * whose `by` names the authserv-id host (`from helo (… [ip])`). Headers below it are the sender's.
+ * whose `by` names the authserv-id host. Headers below it are the sender's. Every hop above it must
+ * be internal (a private or loopback client, or none, as LMTP over a socket): a hop above that
+ * received from the Internet means our MX writes another name than the authserv-id, and the
+ * matching header below is one the sender wrote. Then no client is trusted (SPF cannot pass; DKIM
+ * still can).
  */
 export function trustedConnection(receivedValues: readonly string[], authservId: string): ConnectionInfo {
   const host = authservId.toLowerCase();
   for (const raw of receivedValues) {
-    const value = raw.replace(/\s+/g, " ");
-    const by = /\bby\s+([^\s;()]+)/i.exec(value)?.[1]?.toLowerCase();
-    if (by !== host) continue;
-    const helo = /^\s*from\s+([^\s;()]+)/i.exec(value)?.[1] ?? null;
-    const ip = /\[(?:IPv6:)?([0-9a-f.:]+)\]/i.exec(value)?.[1] ?? null;
-    return { ip, helo };
+    const { from, by } = receivedParts(raw);
+    if (by !== host) {
+      const ip = clientAddress(from);
+      if (ip && !isInternal(ip))
+        return {
+          ip: null,
+          helo: null,
+          problem: `a Received header above ${host}'s names an Internet client (${ip}): is ${host} the name the MX writes?`,
+        };
+      continue;
+    }
+    const helo =
+      /\bhelo=([^\s;()]+)/i.exec(from)?.[1] ?? /^\s*from\s+([^\s;()]+)/i.exec(from)?.[1] ?? null;
+    return { ip: clientAddress(from), helo };
   }
-  return { ip: null, helo: null };
+  return { ip: null, helo: null, problem: `no Received header by ${host}` };
 }
 
 export interface VerifyOptions {
@@ -236,7 +302,9 @@ export async function verifyMessage(
     });
     const header = /Authentication-Results:\s*([\s\S]*)/i.exec(result.headers)?.[1] ?? "";
     const parsed = parseAuthenticationResults(header);
-    return judgeResults(parsed?.results ?? [], fromAddress, "verify");
+    const outcome = judgeResults(parsed?.results ?? [], fromAddress, "verify");
+    const { problem } = options.connection;
+    return outcome.authenticated || !problem ? outcome : { ...outcome, detail: `${outcome.detail}; ${problem}` };
   } catch (error) {
     return {
       authenticated: false,

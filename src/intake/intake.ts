@@ -46,7 +46,16 @@ function headerValues(parsed: ParsedMail): HeaderValues {
   return map;
 }
 
-function singleAddress(from: AddressObject | undefined): { address: string | null; name: string | null } {
+/**
+ * The one sender of a message: one From header naming one mailbox. Two From headers are invalid
+ * (RFC 5322 allows one) and mailparser keeps the last, while the receiving server may have judged
+ * the first: no sender then, so nobody is authenticated.
+ */
+function singleAddress(
+  from: AddressObject | undefined,
+  headers: HeaderValues,
+): { address: string | null; name: string | null } {
+  if ((headers.get("from")?.length ?? 0) > 1) return { address: null, name: null };
   const mailboxes = (from?.value ?? []).flatMap((v) => (v.group ? v.group : [v]));
   if (mailboxes.length !== 1) return { address: null, name: null };
   const address = mailboxes[0]?.address?.trim().toLowerCase() || null;
@@ -218,7 +227,7 @@ function baseIntake(
   context: IntakeContext,
   authentication: AuthenticationOutcome,
 ) {
-  const { address, name } = singleAddress(parsed.from);
+  const { address, name } = singleAddress(parsed.from, headers);
   return {
     mailbox: context.mailbox,
     messageId: parsed.messageId ? bracketed(parsed.messageId) : null,
@@ -256,7 +265,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   const tooLarge = raw.length > rawBudget(context);
   const parsed = await simpleParser(tooLarge ? headerOnly(raw) : raw, PARSER_OPTIONS);
   const headers = headerValues(parsed);
-  const { address: from } = singleAddress(parsed.from);
+  const { address: from } = singleAddress(parsed.from, headers);
   const authentication = await authenticate(raw, headers, from, context);
   const base = baseIntake(parsed, headers, context, authentication);
   const own = ownAddresses(context);

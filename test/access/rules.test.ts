@@ -64,6 +64,11 @@ describe("SPEC §4 access rules", () => {
       request({ email: "x@a.co.uk", sender: "y@b.co.uk" }),
       "other-organisation",
     ],
+    [
+      "two sites under a private suffix (a.github.io vs b.github.io)",
+      request({ email: "x@a.github.io", sender: "y@b.github.io" }),
+      "other-organisation",
+    ],
     ["a free-mail address named", request({ email: "jean.dupont@gmail.com" }), "free-mail"],
     [
       "a free-mail sender naming a colleague at the same provider",

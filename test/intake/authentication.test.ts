@@ -104,6 +104,32 @@ describe("authenticateFromHeaders", () => {
       false,
     );
   });
+
+  it("accepts a DKIM pass that Gmail reports as header.i=@domain", () => {
+    const outcome = authenticateFromHeaders(
+      [header("dkim=pass header.i=@editeur-radiologie.fr header.s=google header.b=Xy12")],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome).toMatchObject({ authenticated: true, method: "dkim" });
+  });
+
+  it("counts a DMARC pass only when it names the From domain it judged", () => {
+    const judged = (results: string) =>
+      authenticateFromHeaders([header(results)], FROM, "mx.example.test").authenticated;
+    expect(judged("dmarc=pass")).toBe(false);
+    expect(judged("dmarc=pass header.from=mail.editeur-radiologie.fr")).toBe(false);
+    expect(judged("dmarc=pass (p=none dis=none) header.from=Editeur-Radiologie.fr")).toBe(true);
+  });
+
+  it("never aligns SPF on the HELO name: DMARC aligns it on the envelope sender only", () => {
+    const outcome = authenticateFromHeaders(
+      [header("spf=pass smtp.helo=mail.editeur-radiologie.fr")],
+      FROM,
+      "mx.example.test",
+    );
+    expect(outcome.authenticated).toBe(false);
+  });
 });
 
 describe("trust-from demo mode", () => {
@@ -123,6 +149,49 @@ describe("trustedConnection", () => {
       "mx.example.test",
     );
     expect(connection).toEqual({ ip: "192.0.2.25", helo: "smtp.editeur-radiologie.fr" });
+  });
+
+  it("takes the address the server saw, never one the client wrote as its HELO", () => {
+    const seen = (received: string) => trustedConnection([received], "mx.example.test").ip;
+    // Postfix, a HELO address literal chosen by the client.
+    expect(
+      seen("from [198.51.100.5] (unknown [203.0.113.66]) by mx.example.test (Postfix) with ESMTP id 2"),
+    ).toBe("203.0.113.66");
+    // Exim, with and without reverse DNS.
+    expect(
+      seen("from mail.editeur.fr ([192.0.2.25] helo=mail.editeur.fr) by mx.example.test with esmtps"),
+    ).toBe("192.0.2.25");
+    expect(seen("from [203.0.113.66] (helo=[198.51.100.5]) by mx.example.test with esmtp")).toBe(
+      "203.0.113.66",
+    );
+    // Exchange.
+    expect(
+      seen("from smtp.editeur.fr (192.0.2.25) by mx.example.test (10.1.1.1) with Microsoft SMTP Server"),
+    ).toBe("192.0.2.25");
+  });
+
+  it("trusts no client when a hop above ours received from the Internet (the MX writes another name)", () => {
+    const connection = trustedConnection(
+      [
+        "from mx1.example.test (mx1.example.test [10.0.0.2]) by imap.example.test with LMTP id 3",
+        "from evil.test (unknown [203.0.113.66]) by mx1.example.test (Postfix) with ESMTP id 4",
+        "from mail.editeur.fr (mail.editeur.fr [192.0.2.25]) by mx.example.test (Postfix) with ESMTP id 5",
+      ],
+      "mx.example.test",
+    );
+    expect(connection.ip).toBeNull();
+    expect(connection.problem).toContain("203.0.113.66");
+    // Internal hops above ours (LMTP, a relay on the private network) are fine.
+    expect(
+      trustedConnection(
+        [
+          "from mx.example.test by imap.example.test (Dovecot) with LMTP id 6",
+          "from mx.example.test (mx.example.test [10.0.0.2]) by relay.example.test with ESMTP id 7",
+          "from mail.editeur.fr (mail.editeur.fr [192.0.2.25]) by mx.example.test (Postfix) with ESMTP id 8",
+        ],
+        "mx.example.test",
+      ).ip,
+    ).toBe("192.0.2.25");
   });
 });
 

@@ -172,6 +172,17 @@ describe("readInbound", () => {
     expect(intake.authentication.warning).toMatch(/trust-from/);
   });
 
+  it("authenticates nobody in a message with two From headers (the server may have judged the other)", async () => {
+    const raw = rawMessage(
+      authenticatedHeaders(JEAN),
+      "Merci d'autoriser l'accès pour paul@editeur-radiologie.fr",
+    );
+    const twoFroms = Buffer.concat([Buffer.from("From: Marc <marc@autre-editeur.fr>\r\n"), raw]);
+    const intake = await readInbound(twoFroms, intakeContext({}, "contact"));
+    expect(intake.from).toBeNull();
+    expect(intake.authentication.authenticated).toBe(false);
+  });
+
   it("in verify mode without a resolver authenticates nobody", async () => {
     const intake = await readInbound(
       mailFixture("calc-thunderbird-plain-mixte.eml"),
