@@ -267,8 +267,7 @@ export function trustedConnection(receivedValues: readonly string[], authservId:
         };
       continue;
     }
-    const helo =
-      /\bhelo=([^\s;()]+)/i.exec(from)?.[1] ?? /^\s*from\s+([^\s;()]+)/i.exec(from)?.[1] ?? null;
+    const helo = /\bhelo=([^\s;()]+)/i.exec(from)?.[1] ?? /^\s*from\s+([^\s;()]+)/i.exec(from)?.[1] ?? null;
     return { ip: clientAddress(from), helo };
   }
   return { ip: null, helo: null, problem: `no Received header by ${host}` };
@@ -304,7 +303,9 @@ export async function verifyMessage(
     const parsed = parseAuthenticationResults(header);
     const outcome = judgeResults(parsed?.results ?? [], fromAddress, "verify");
     const { problem } = options.connection;
-    return outcome.authenticated || !problem ? outcome : { ...outcome, detail: `${outcome.detail}; ${problem}` };
+    return outcome.authenticated || !problem
+      ? outcome
+      : { ...outcome, detail: `${outcome.detail}; ${problem}` };
   } catch (error) {
     return {
       authenticated: false,

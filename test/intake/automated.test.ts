@@ -69,6 +69,15 @@ describe("detectAutomated", () => {
     expect(detectAutomated(input({ "X-Auto-Response-Suppress": "All" }))?.reason).toBe("auto-submitted");
   });
 
+  it("reads every Auto-Submitted and Precedence value, and an empty Return-Path as a null one", () => {
+    const repeated = (name: string, values: string[]) =>
+      detectAutomated({ ...input(), headers: new Map([[name, values]]) })?.reason;
+    expect(repeated("auto-submitted", ["no", "auto-generated"])).toBe("auto-submitted");
+    expect(repeated("precedence", ["first-class", "bulk"])).toBe("list");
+    expect(repeated("auto-submitted", ["no", "No"])).toBeUndefined();
+    expect(detectAutomated(input({ "Return-Path": "" }))?.reason).toBe("bounce");
+  });
+
   it("never answers list traffic", () => {
     expect(detectAutomated(input({ Precedence: "bulk" }))?.reason).toBe("list");
     expect(detectAutomated(input({ Precedence: "junk" }))?.reason).toBe("list");
