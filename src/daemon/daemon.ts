@@ -24,6 +24,8 @@ export interface DaemonOptions {
   rescanCron: string;
   /** Days raw message content is kept (purged daily, src/retention); undefined: not purged here. */
   retentionDays?: number;
+  /** The embedded defaults' mail folders, whose old handled and sent copies the purge deletes too. */
+  mailRoot?: string;
   /** Health and metrics endpoint; port 0 = off. */
   http?: { host: string; port: number };
   /**
@@ -86,6 +88,7 @@ export class Daemon {
     if (this.options.retentionDays) {
       this.purgeTask = scheduleRetention(this.options.db, {
         retentionDays: this.options.retentionDays,
+        mailRoot: this.options.mailRoot,
         logger,
       });
     }

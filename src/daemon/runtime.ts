@@ -69,6 +69,7 @@ export function createDaemon(
     maxAttempts: config.maxAttempts,
     rescanCron: config.rescanCron,
     retentionDays: config.retentionDays,
+    mailRoot: resolve(config.mailRoot),
     http: { host: config.httpHost, port: config.httpPort },
     ...(prepare ? { prepare } : {}),
   });

@@ -1,4 +1,13 @@
-import { type FSWatcher, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch } from "node:fs";
+import {
+  type FSWatcher,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  utimesSync,
+  watch,
+} from "node:fs";
 import { join } from "node:path";
 import type { MailboxName } from "../daemon/handler.ts";
 import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
@@ -6,7 +15,8 @@ import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
 /**
  * Layout, under `dir` (e.g. `<mailRoot>/submissions`), Maildir++ style:
  *   new/, cur/, tmp/          incoming mail is dropped in new/ (write in tmp/, then rename);
- *                             handled mail moves to cur/ as `<name>:2,S` (seen)
+ *                             handled mail moves to cur/ as `<name>:2,S` (seen), its mtime set
+ *                             to when it was handled (the retention purge's clock)
  *   .Quarantine/{new,cur,tmp} quarantined mail, in cur/ with `:2,S`
  *   .Failed/{new,cur,tmp}     mail parked after its last failed attempt
  * The file's unique name (before any `:2,` suffix) is the message's UID; UIDVALIDITY is "maildir".
@@ -103,7 +113,16 @@ export class MaildirSource implements MailboxSource {
       if (disposition === "retry") continue;
       const folder =
         disposition === "processed" ? "" : disposition === "quarantined" ? ".Quarantine" : ".Failed";
-      renameSync(join(newDir, name), join(this.dir, folder, "cur", `${uid}:2,S`));
+      const handled = join(this.dir, folder, "cur", `${uid}:2,S`);
+      renameSync(join(newDir, name), handled);
+      // The retention purge (src/retention/purge.ts) ages handled mail by mtime, which a rename keeps
+      // (the delivery time, maybe long before for mail retried until it failed): the copy is kept
+      // `retentionDays` from when it was handled. Should this fail, the earlier delivery time stays:
+      // the copy is purged sooner, never kept longer.
+      try {
+        const now = new Date();
+        utimesSync(handled, now, now);
+      } catch {}
     }
   }
 }

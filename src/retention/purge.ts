@@ -1,4 +1,7 @@
+import { lstat, readdir, realpath, unlink } from "node:fs/promises";
+import { join } from "node:path";
 import cron, { type ScheduledTask } from "node-cron";
+import type { MailboxName } from "../daemon/handler.ts";
 import type { DbOrTx } from "../db/transaction.ts";
 
 export interface PurgeSummary {
@@ -6,36 +9,117 @@ export interface PurgeSummary {
   cutoff: Date;
   inbound: number;
   outbox: number;
+  /** Handled Maildir messages deleted under the mail root (cur/ of each mailbox and its sub-folders). */
+  receivedFiles: number;
+  /** `.eml` copies of sent mail deleted from `<mailRoot>/sent`. */
+  sentFiles: number;
+  /** Folders under the mail root left alone because a symlink leads there (relative paths). */
+  skippedFolders: string[];
   dryRun: boolean;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+
+const MAILBOXES: MailboxName[] = ["contact", "submissions"];
+
+/**
+ * Where the embedded Maildir source (src/mailbox/maildir.ts) files mail once handled: processed,
+ * quarantined, failed. new/ and tmp/ are never listed: what is there has not been processed yet.
+ */
+const HANDLED_MAIL_FOLDERS = MAILBOXES.flatMap((mailbox) =>
+  ["", ".Quarantine", ".Failed"].map((folder) => join(mailbox, folder, "cur")),
+);
+
+/** Where the file transport (src/outbox/transport.ts) writes each sent email. */
+const SENT_FOLDER = "sent";
 
 /**
  * SPEC §9: raw message content (the inbound email, and outgoing emails already sent or given up)
  * is removed after `retentionDays`. What the service needs is kept: message metadata, calculations
  * (inputs, results, dataset versions), access decisions and their audit trail, tickets. Outgoing
  * mail still waiting to be sent is never touched. An outgoing email's content is its OutboxContent row.
+ *
+ * With `mailRoot`, the copies the embedded defaults keep on disk go too (see purgeMailFiles).
  */
 export async function purgeRawContent(
   db: DbOrTx,
-  options: { retentionDays: number; now: Date; dryRun?: boolean },
+  options: { retentionDays: number; now: Date; dryRun?: boolean; mailRoot?: string },
 ): Promise<PurgeSummary> {
   const cutoff = new Date(options.now.getTime() - options.retentionDays * DAY);
   const inboundWhere = { receivedAt: { lt: cutoff }, raw: { not: null } };
   const outboxWhere = { outbox: { status: { in: ["sent", "dead"] }, createdAt: { lt: cutoff } } };
   const dryRun = options.dryRun ?? false;
+  let inbound: number;
+  let outbox: number;
   if (dryRun) {
-    return {
-      cutoff,
-      dryRun,
-      inbound: await db.inboundMessage.count({ where: inboundWhere }),
-      outbox: await db.outboxContent.count({ where: outboxWhere }),
-    };
+    inbound = await db.inboundMessage.count({ where: inboundWhere });
+    outbox = await db.outboxContent.count({ where: outboxWhere });
+  } else {
+    inbound = (await db.inboundMessage.updateMany({ where: inboundWhere, data: { raw: null } })).count;
+    outbox = (await db.outboxContent.deleteMany({ where: outboxWhere })).count;
   }
-  const inbound = await db.inboundMessage.updateMany({ where: inboundWhere, data: { raw: null } });
-  const outbox = await db.outboxContent.deleteMany({ where: outboxWhere });
-  return { cutoff, dryRun, inbound: inbound.count, outbox: outbox.count };
+  const files = options.mailRoot
+    ? await purgeMailFiles(options.mailRoot, cutoff, dryRun)
+    : { receivedFiles: 0, sentFiles: 0, skippedFolders: [] };
+  return { cutoff, dryRun, inbound, outbox, ...files };
+}
+
+/**
+ * The local mail folders of the embedded defaults (no IMAP URL: a Maildir per mailbox; no SMTP URL:
+ * `.eml` files in `<mailRoot>/sent`) hold full raw copies: those last modified before `cutoff` are
+ * deleted. They are looked at whatever the configuration says now, so that copies left from a time
+ * on the embedded defaults go as well. A handled message's mtime is when it was handled (set by
+ * maildir.ts on the move to cur/); a sent copy's is when it was written.
+ *
+ * Only regular files directly in those folders are deleted. The mail root itself may be a symlink; a
+ * folder below it reached through one is skipped (and reported): deleting there could reach
+ * unprocessed mail or files that are not the service's.
+ */
+async function purgeMailFiles(
+  mailRoot: string,
+  cutoff: Date,
+  dryRun: boolean,
+): Promise<Pick<PurgeSummary, "receivedFiles" | "sentFiles" | "skippedFolders">> {
+  const summary = { receivedFiles: 0, sentFiles: 0, skippedFolders: [] as string[] };
+  const root = await realpathIfAny(mailRoot);
+  if (root === null) return summary;
+  const purge = async (folder: string, accept: (name: string) => boolean): Promise<number> => {
+    const expected = join(root, folder);
+    const dir = await realpathIfAny(expected);
+    if (dir === null) return 0;
+    if (dir !== expected) {
+      summary.skippedFolders.push(folder);
+      return 0;
+    }
+    let count = 0;
+    for (const name of await readdir(dir)) {
+      // Dot-files are not messages (the file transport's `.<name>.tmp` while it writes, tool state).
+      if (name.startsWith(".") || !accept(name)) continue;
+      const path = join(dir, name);
+      try {
+        const stat = await lstat(path);
+        if (!stat.isFile() || stat.mtimeMs >= cutoff.getTime()) continue;
+        if (!dryRun) await unlink(path);
+        count++;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error; // gone meanwhile
+      }
+    }
+    return count;
+  };
+  for (const folder of HANDLED_MAIL_FOLDERS) summary.receivedFiles += await purge(folder, () => true);
+  summary.sentFiles = await purge(SENT_FOLDER, (name) => name.endsWith(".eml"));
+  return summary;
+}
+
+/** The path with every symlink resolved, or null when it does not exist. */
+async function realpathIfAny(path: string): Promise<string | null> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
 }
 
 /** The subset of a pino logger the job uses: counts only, never content. */
@@ -55,7 +139,14 @@ export const RETENTION_SCHEDULE = "17 3 * * *";
  */
 export function scheduleRetention(
   db: DbOrTx,
-  options: { retentionDays: number; logger: RetentionLogger; expression?: string; now?: () => Date },
+  options: {
+    retentionDays: number;
+    logger: RetentionLogger;
+    /** The local mail folders to purge too (see purgeRawContent); undefined: the database only. */
+    mailRoot?: string;
+    expression?: string;
+    now?: () => Date;
+  },
 ): ScheduledTask {
   const { logger } = options;
   const now = options.now ?? (() => new Date());
@@ -63,11 +154,27 @@ export function scheduleRetention(
     options.expression ?? RETENTION_SCHEDULE,
     async () => {
       try {
-        const summary = await purgeRawContent(db, { retentionDays: options.retentionDays, now: now() });
+        const summary = await purgeRawContent(db, {
+          retentionDays: options.retentionDays,
+          now: now(),
+          mailRoot: options.mailRoot,
+        });
         logger.info(
-          { cutoff: summary.cutoff.toISOString(), inbound: summary.inbound, outbox: summary.outbox },
+          {
+            cutoff: summary.cutoff.toISOString(),
+            inbound: summary.inbound,
+            outbox: summary.outbox,
+            receivedFiles: summary.receivedFiles,
+            sentFiles: summary.sentFiles,
+          },
           "retention: raw message content purged",
         );
+        if (summary.skippedFolders.length > 0) {
+          logger.warn(
+            { folders: summary.skippedFolders },
+            "retention: mail folders reached through a symlink were not purged",
+          );
+        }
       } catch (error) {
         logger.error({ err: error }, "retention: purge failed");
       }

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import { purgeRawContent, scheduleRetention } from "../../src/retention/purge.ts";
@@ -51,7 +54,16 @@ describe("the retention purge", () => {
     await outbox("<out-recent@example.test>", recent, "sent", daysAgo(1));
 
     const dry = await purgeRawContent(db, { retentionDays: 90, now, dryRun: true });
-    expect(dry).toEqual({ cutoff: daysAgo(90), dryRun: true, inbound: 1, outbox: 1 });
+    expect(dry).toEqual({
+      cutoff: daysAgo(90),
+      dryRun: true,
+      inbound: 1,
+      outbox: 1,
+      // No mail root given: the database only.
+      receivedFiles: 0,
+      sentFiles: 0,
+      skippedFolders: [],
+    });
     expect((await db.inboundMessage.findUniqueOrThrow({ where: { id: old } })).raw).not.toBeNull();
 
     expect(await purgeRawContent(db, { retentionDays: 90, now })).toMatchObject({ inbound: 1, outbox: 1 });
@@ -73,25 +85,69 @@ describe("the retention purge", () => {
     expect(await purgeRawContent(db, { retentionDays: 90, now })).toMatchObject({ inbound: 0, outbox: 0 });
   });
 
-  it("runs daily through node-cron, logging counts only", async () => {
+  it("runs daily through node-cron, purging the mail files too and logging counts only", async () => {
     await inbound("<old@editeur.fr>", daysAgo(200));
+    const mailRoot = mkdtempSync(join(tmpdir(), "tranche-retention-"));
     const logged: [object, string][] = [];
     const log = (object: object, message: string) => logged.push([object, message]);
-    const task = scheduleRetention(db, {
-      retentionDays: 90,
-      now: () => now,
-      logger: { info: log, warn: log, error: log, debug: () => {} },
-    });
     try {
-      expect(task.getPattern()).toBe("17 3 * * *");
-      await task.execute();
+      mkdirSync(join(mailRoot, "contact", "cur"), { recursive: true });
+      mkdirSync(join(mailRoot, "sent"), { recursive: true });
+      for (const path of [
+        join(mailRoot, "contact", "cur", "1.M1.host:2,S"),
+        join(mailRoot, "sent", "1.eml"),
+      ]) {
+        writeFileSync(path, "FINESS radiologie : 920000650");
+        utimesSync(path, daysAgo(200), daysAgo(200));
+      }
+      const task = scheduleRetention(db, {
+        retentionDays: 90,
+        mailRoot,
+        now: () => now,
+        logger: { info: log, warn: log, error: log, debug: () => {} },
+      });
+      try {
+        expect(task.getPattern()).toBe("17 3 * * *");
+        await task.execute();
+      } finally {
+        await task.destroy();
+      }
+      expect(readdirSync(join(mailRoot, "contact", "cur"))).toEqual([]);
     } finally {
-      await task.destroy();
+      rmSync(mailRoot, { recursive: true, force: true });
     }
     expect(logged).toContainEqual([
-      { cutoff: daysAgo(90).toISOString(), inbound: 1, outbox: 0 },
+      { cutoff: daysAgo(90).toISOString(), inbound: 1, outbox: 0, receivedFiles: 1, sentFiles: 1 },
       "retention: raw message content purged",
     ]);
     expect(JSON.stringify(logged)).not.toContain("920000650");
+  });
+
+  it("warns when a mail folder is reached through a symlink and so is not purged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tranche-retention-"));
+    const logged: [object, string][] = [];
+    const log = (object: object, message: string) => logged.push([object, message]);
+    try {
+      mkdirSync(join(dir, "mail"));
+      mkdirSync(join(dir, "elsewhere"));
+      symlinkSync(join(dir, "elsewhere"), join(dir, "mail", "sent"));
+      const task = scheduleRetention(db, {
+        retentionDays: 90,
+        mailRoot: join(dir, "mail"),
+        now: () => now,
+        logger: { info: log, warn: log, error: log, debug: () => {} },
+      });
+      try {
+        await task.execute();
+      } finally {
+        await task.destroy();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(logged).toContainEqual([
+      { folders: ["sent"] },
+      "retention: mail folders reached through a symlink were not purged",
+    ]);
   });
 });
