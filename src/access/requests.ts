@@ -89,6 +89,7 @@ export async function handleAccessRequest(
     }
     const { ticket } = await openOrJoinTicket(tx, { ...message, category: "access-review" }, now, {
       acknowledge: false,
+      freeMail: input.policy.freeMail,
     });
     const notifications: Notification[] = message.authenticated
       ? [

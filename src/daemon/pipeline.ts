@@ -79,6 +79,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           if (contact.sender) {
             await openOrJoinTicket(tx, { ...contact, category: ticketCategoryOf(intake) }, at, {
               acknowledge: false,
+              freeMail: policy.freeMail,
             });
           }
           return { status: "quarantined", decision: decision.action };
@@ -100,6 +101,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             // Over the limit: one ticket thread for support instead of replies.
             const ticket = await openOrJoinTicket(tx, { ...contact, category: "other" }, at, {
               joinOpenTicketOfSender: true,
+              freeMail: policy.freeMail,
             });
             await replies.notify(ticket.notification, thread);
             log.warn(
@@ -175,7 +177,9 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           };
         }
         case "ticket": {
-          const ticket = await openOrJoinTicket(tx, { ...contact, category: decision.category }, at);
+          const ticket = await openOrJoinTicket(tx, { ...contact, category: decision.category }, at, {
+            freeMail: policy.freeMail,
+          });
           await replies.notify(ticket.notification, thread);
           return { status: "processed", decision: ticket.joined ? "ticket-joined" : "ticket" };
         }

@@ -1,3 +1,4 @@
+import type { FreeMailList } from "../access/rules.ts";
 import { organisationalDomain, sameOrganisation } from "../addresses/organisation.ts";
 import { type Replay, replayCalculation } from "../calculations/replay.ts";
 import {
@@ -69,7 +70,9 @@ export function parseTicketNumber(text: string): number | null {
 /**
  * Files a contact@ message (SPEC §8). A follow-up — its In-Reply-To/References name a message
  * already attached to a ticket, or an email we sent about one (the acknowledgment) — joins that
- * ticket; a closed ticket is then reopened, since the sender is still waiting for something.
+ * ticket when it comes from the same party (see sameParty); a closed ticket is then reopened,
+ * since the sender is still waiting for something. Anyone else quoting the thread gets a ticket of
+ * their own: their message must not reopen another company's ticket nor be told its number.
  * Otherwise a new ticket is opened. Either way the calculations the message concerns are linked,
  * and the message is attached. The acknowledgment goes to authenticated senders of a new or
  * reopened ticket only: a follow-up to an open ticket needs none, a forged sender must get none.
@@ -86,12 +89,18 @@ export async function openOrJoinTicket(
      * (for messages over the rate limit: a flood makes one ticket, not hundreds).
      */
     joinOpenTicketOfSender?: boolean;
+    /**
+     * The free-mail list: colleagues of one company (same organisational domain, not free mail)
+     * share their tickets and calculations. Without it only the same address does.
+     */
+    freeMail?: FreeMailList;
   } = {},
 ): Promise<TicketOutcome> {
   const sender = message.sender.trim().toLowerCase();
   const threadIds = messageIdVariants([message.inReplyTo, ...message.references]);
   return inTransaction(db, async (tx) => {
-    let existingId = await threadTicket(tx, threadIds, message.inboundMessageId);
+    const party = (other: string | null) => sameParty(other, sender, options.freeMail);
+    let existingId = await threadTicket(tx, threadIds, message.inboundMessageId, party);
     if (existingId === null && options.joinOpenTicketOfSender) {
       const open = await tx.ticket.findFirst({
         where: { sender, category: message.category, status: { not: "closed" } },
@@ -152,10 +161,10 @@ export async function openOrJoinTicket(
           category: row.category as TicketCategory,
           sender,
           originalSubject: message.subject.trim() || null,
-          // Only the sender's organisation's own calculations are named back to them.
+          // Only the sender's own calculations, or their company's, are named back to them.
           calculations: row.calculations
             .map((link) => link.calculation)
-            .filter((c) => sameOrganisation(c.sender, sender) || sameOrganisation(c.recipient, sender))
+            .filter((c) => party(c.sender) || party(c.recipient))
             .sort((a, b) => a.id - b.id)
             .map((c) => ({ publicId: c.publicId, reference: c.reference })),
         },
@@ -177,28 +186,47 @@ function messageIdVariants(ids: (string | null)[]): string[] {
   return [...variants];
 }
 
+/**
+ * Whether two addresses are one party to a ticket: the same address, or colleagues of one company
+ * (same organisational domain, neither of them free mail: two orange.fr users are strangers).
+ */
+function sameParty(a: string | null, b: string, freeMail: FreeMailList | undefined): boolean {
+  const other = a?.trim().toLowerCase();
+  if (!other) return false;
+  if (other === b) return true;
+  return !!freeMail && !freeMail.contains(other) && !freeMail.contains(b) && sameOrganisation(other, b);
+}
+
+/** Thread messages looked at to find the ticket a follow-up belongs to (latest first). */
+const THREAD_CANDIDATES = 20;
+
+/** The latest ticket of the thread whose sender is `party`'s; null when none. */
 async function threadTicket(
   tx: Prisma.TransactionClient,
   threadIds: string[],
   selfId: number | null,
+  party: (sender: string) => boolean,
 ): Promise<number | null> {
   if (!threadIds.length) return null;
-  const inbound = await tx.inboundMessage.findFirst({
+  const inbound = await tx.inboundMessage.findMany({
     where: {
       messageId: { in: threadIds },
       ticketId: { not: null },
       ...(selfId === null ? {} : { id: { not: selfId } }),
     },
     orderBy: { id: "desc" },
-    select: { ticketId: true },
+    take: THREAD_CANDIDATES,
+    select: { ticket: { select: { id: true, sender: true } } },
   });
-  if (inbound?.ticketId != null) return inbound.ticketId;
-  const sent = await tx.outboxMessage.findFirst({
+  const own = inbound.find((m) => m.ticket && party(m.ticket.sender));
+  if (own?.ticket) return own.ticket.id;
+  const sent = await tx.outboxMessage.findMany({
     where: { messageId: { in: threadIds }, inbound: { ticketId: { not: null } } },
     orderBy: { id: "desc" },
-    select: { inbound: { select: { ticketId: true } } },
+    take: THREAD_CANDIDATES,
+    select: { inbound: { select: { ticket: { select: { id: true, sender: true } } } } },
   });
-  return sent?.inbound?.ticketId ?? null;
+  return sent.find((m) => m.inbound?.ticket && party(m.inbound.ticket.sender))?.inbound?.ticket?.id ?? null;
 }
 
 async function linkCalculations(

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseFreeMailList } from "../../src/access/rules.ts";
 import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { CalculationRequest } from "../../src/engine/types.ts";
@@ -174,6 +175,66 @@ describe("support tickets", () => {
     const outcome = await openOrJoinTicket(db, { ...message, category: "dispute" }, now);
     expect(outcome.linked).toHaveLength(1);
     expect(outcome.notification?.facts).toMatchObject({ calculations: [] });
+  });
+
+  it("never tells a free-mail user about another free-mail user's calculation; a colleague hears of it", async () => {
+    const freeMail = parseFreeMailList("orange.fr\n");
+    const martin = await calculation("cabinet.martin@orange.fr", "Cabinet du Dr Martin - Lyon");
+    const stranger = await received({
+      from: "curieux@orange.fr",
+      subject: "Réclamation",
+      messageId: "<s1@orange.fr>",
+      text: `Je conteste le calcul ${martin.publicId}.`,
+    });
+    const outcome = await openOrJoinTicket(db, { ...stranger, category: "dispute" }, now, { freeMail });
+    expect(outcome.notification?.facts).toMatchObject({ calculations: [] });
+
+    const ours = await calculation("marie@editeur.fr", "CH de Lens");
+    const colleague = await received({
+      from: "paul@editeur.fr",
+      subject: "Réclamation",
+      messageId: "<c1@editeur.fr>",
+      text: `Je conteste le calcul ${ours.publicId}.`,
+    });
+    const named = await openOrJoinTicket(db, { ...colleague, category: "dispute" }, now, { freeMail });
+    expect(named.notification?.facts).toMatchObject({
+      calculations: [{ publicId: ours.publicId, reference: "CH de Lens" }],
+    });
+  });
+
+  it("gives a stranger replying in another company's thread a ticket of their own, never reopening that one", async () => {
+    const freeMail = parseFreeMailList("orange.fr\n");
+    const first = await received({
+      from: "marie@editeur.fr",
+      subject: "Question",
+      messageId: "<q1@editeur.fr>",
+      text: "?",
+    });
+    const opened = await openOrJoinTicket(db, { ...first, category: "question" }, now, { freeMail });
+    await closeTicket(db, opened.ticket.id, { note: "répondu", now });
+    const intruder = await received({
+      from: "intrus@autre-org.fr",
+      subject: "RE: Question",
+      messageId: "<i1@autre-org.fr>",
+      inReplyTo: "<q1@editeur.fr>",
+      text: "Et pour nous ?",
+    });
+    const theirs = await openOrJoinTicket(db, { ...intruder, category: "question" }, later, { freeMail });
+    expect(theirs.joined).toBe(false);
+    expect(theirs.ticket.id).not.toBe(opened.ticket.id);
+    expect(theirs.notification?.facts).toMatchObject({ ticketNumber: theirs.ticket.number });
+    expect(await getTicket(db, opened.ticket.id)).toMatchObject({ status: "closed" });
+
+    // Marie's colleague, and then Marie herself, answering in the same thread join her ticket.
+    const colleague = await received({
+      from: "paul@editeur.fr",
+      subject: "RE: Question",
+      messageId: "<p1@editeur.fr>",
+      references: ["<q1@editeur.fr>", "<i1@autre-org.fr>"],
+      text: "Je complète la question de Marie.",
+    });
+    const joined = await openOrJoinTicket(db, { ...colleague, category: "question" }, later, { freeMail });
+    expect(joined).toMatchObject({ ticket: opened.ticket, joined: true, reopened: true });
   });
 
   it("joins a follow-up replying to the first message to the same ticket, without a second acknowledgment", async () => {
