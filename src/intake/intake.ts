@@ -324,7 +324,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
     return {
       ...withText,
       kind: "support",
-      support: { category: classifySupport(prose, true), repliesToResult: replies },
+      support: { category: classifySupport(prose, true, base.subject), repliesToResult: replies },
     };
 
   const access = parseAccessRequest(`${base.subject}\n${prose}`, { sender: from, ownAddresses: own });
@@ -335,7 +335,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
     return {
       ...withText,
       kind: "support",
-      support: { category: classifySupport(prose, false), repliesToResult: false },
+      support: { category: classifySupport(prose, false, base.subject), repliesToResult: false },
     };
 
   // The submission inbox only takes requests: anything else there gets the help reply.
@@ -344,7 +344,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   return {
     ...withText,
     kind: "support",
-    support: { category: classifySupport(prose, false), repliesToResult: false },
+    support: { category: classifySupport(prose, false, base.subject), repliesToResult: false },
   };
 }
 

@@ -37,19 +37,84 @@ export function repliesToResult(signals: ThreadSignals): boolean {
   return RESULT_MARKERS.some((marker) => marker.test(signals.fullText) && !marker.test(signals.ownText));
 }
 
-// Matched on folded text.
+// All the patterns below are matched on folded text (no accents, lower case, one space between
+// words). They are alternations of fixed words with spans bounded to a few dozen characters that
+// stop at the end of a sentence, so each one runs in linear time on any text.
+
+/** Result words: what a dispute is about. */
+const RESULT_WORD = String.raw`(tranche|calcul\w*|resultat\w*|classement)`;
+/** Wrongness, said of a result. */
+const WRONG = String.raw`(faux|fausse\w*|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|pas (correct|juste|bon|bonne|exact|coherent|normal|logique)\w*|ne correspond\w* pas|sous-(estim|evalu)\w*|surestim\w*)`;
+const DETERMINER = "(le |la |l'|ce |cette |notre |votre |nos |vos |les |ces |mon |ma )?";
+
+function anyOf(patterns: readonly string[]): RegExp {
+  return new RegExp(patterns.map((p) => `(?:${p})`).join("|"));
+}
+
+/** A result contested outright: these win over everything else. */
+const CONTEST = anyOf([
+  String.raw`\b(desaccord|pas d'accord|contest\w*|reclam\w*|recours|differend)\b`,
+  // "La tranche calculée ne me semble pas correcte", "Le résultat est faux".
+  String.raw`\b${RESULT_WORD}\b[^.?!]{0,40}\b${WRONG}`,
+  String.raw`\b(mauvais|mauvaise|faux|fausse|errone|erronee|incorrect|incorrecte) ${RESULT_WORD}\b`,
+  String.raw`\berreurs? (de|dans|sur|du|concernant|au niveau d[eu]) ${DETERMINER}${RESULT_WORD}\b`,
+  String.raw`\bne (me |nous )?(sembl|parai)\w* pas (correct|juste|bon|bonne|exact|coherent|normal|logique|conforme|realiste)`,
+  // Asked to look at it again: "pouvez-vous revoir le calcul", "réexaminer notre dossier".
+  String.raw`\b(revoir|reexaminer|reetudier|reconsiderer|reviser|verifier|controler|corriger|recalculer|refaire|reprendre)( a nouveau| de nouveau)? ${DETERMINER}${RESULT_WORD}\b`,
+  String.raw`\b(revoir|reexaminer|reetudier|reconsiderer|reviser) ${DETERMINER}(dossier|decision|position)\b`,
+  // The tranche it should be: "nous devrions être en tranche D", "la tranche devrait être D".
+  String.raw`\b(devri\w*|devrai\w*|aurions du|aurait du|aurais du|aurions droit|avons droit|aurait droit|a droit)( normalement| plutot| bien| logiquement)? (etre |obtenir |avoir |beneficier de |relever de |classe\w* )?(en |la |a la |dans la |de la )?tranche\b`,
+  String.raw`\btranche\b[^.?!]{0,30}\b(devri|devrai|aurait du|aurions du)\w*( normalement| plutot| bien| logiquement)? (etre|correspondre a)( en| la)?( tranche)? [a-h](?![\w'])`,
+  String.raw`\btranche [a-h] (et non|et pas|au lieu|plutot qu)`,
+]);
+
+/**
+ * A problem using the service: an error while sending, a request refused, a form the sender cannot
+ * fill in. A question for support, not a contested tranche, though it says "erreur" or "refusée".
+ */
+const SERVICE_PROBLEM = anyOf([
+  String.raw`\b(message|code|mail|courriel|notification|page) d'erreur`,
+  String.raw`\berreurs? (technique|informatique|serveur|systeme|d'envoi|de connexion|de transmission|d'acces|\d+)`,
+  String.raw`\b(recoi\w*|recu|recevons|obtien\w*|obtenu|obtenons|rencontr\w*|affich\w*|j'ai|nous avons|on a|j'avais|nous avions) (toujours |encore |systematiquement )?(une |un |l'|cette |des )?(message d')?erreurs?\b`,
+  String.raw`\berreurs? (quand|lorsque|lorsqu|lors|pendant|au moment|a l'envoi|a l'ouverture|a la connexion|apres l'envoi|en (envoyant|essayant|voulant|remplissant|ouvrant|joignant|ajoutant|transmettant|saisissant|cliquant))`,
+  // "Ma demande a été refusée", "notre demande d'accès est rejetée", "le fichier a été refusé".
+  String.raw`\b(demande|message|mail|courriel|envoi|formulaire|fichier|inscription|piece jointe)s?( d'acces| de calcul| d'inscription| d'autorisation| joint\w*| envoye\w*| transmis\w*)?( a| ont| est| sont| n'a| n'ont| n'est| ne sont| a-t-elle| a-t-il| est-elle| est-il| m'a| nous a)?( pas)?( encore)?( ete)? (refuse|rejete|bloque)\w*`,
+  String.raw`\b(ma|notre|mon|nos|mes) (demande|message|mail|courriel|envoi|formulaire|fichier)s?( d'acces| de calcul)?( n'a| n'ont| n'est| ne sont)? pas (encore )?(ete )?(prise?s? en compte|traite\w*|recu\w*|parvenu\w*)`,
+  String.raw`\bacces( au service)? (m'a |nous a |lui a |a |est )?(ete )?(refuse|rejete|bloque)\w*`,
+  String.raw`\b(n'arriv|ne parvien|ne parvenon)\w* (toujours )?pas a\b`,
+  String.raw`\bimpossible d(e |')(envoyer|joindre|ouvrir|remplir|me connecter|nous connecter|acceder|transmettre|soumettre)`,
+]);
+
+/** Words that, with nothing more telling, say a result is wrong. */
 const DISPUTE =
-  /\b(desaccord|contest\w*|different|reclamation|erreur|errone\w*|incorrect\w*|anormal\w*|pas (ete )?pris en compte|non pris en compte|invalide\w*|rejete\w*|refuse\w*|ne (correspond|comprend)\w* pas|pourtant|alors qu|tranche (est )?(fausse|trop basse|trop haute|inferieure|superieure))\b/;
+  /\b(erreurs?|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|invalide\w*|rejete\w*|refuse\w*|faux|fausse|different|ne correspond\w* pas|pourtant|alors qu\w*|pas (encore )?(ete )?(pris\w* |tenu\w* )?en compte|non (pris|tenu)\w* en compte|tranche (est )?(trop basse|trop haute|inferieure|superieure))\b/;
 const QUESTION =
-  /\?|\b(question|comment (faire|puis|peut|obtenir)|pourquoi|est-(il|ce) (possible|que)|savoir si|quel(le)?s? (est|sont)|pouvez-vous m'indiquer|pourriez-vous m'indiquer|renseignement)\b/;
+  /\?|\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?)\b/;
+
+/** Our own subject prefix (SPEC §7), folded: a reply keeping our subject says nothing of its own. */
+const OUR_SUBJECT_PREFIX = fold("Ségur Numérique - Imagerie - ");
+const SUBJECT_SPAN = 300;
+
+/** What the sender wrote in the subject, folded: nothing when it is the subject of one of our emails. */
+function senderSubject(subject: string): string {
+  const folded = fold(stripSubjectPrefixes(subject.slice(0, SUBJECT_SPAN)));
+  return folded.startsWith(OUR_SUBJECT_PREFIX) ? "" : folded;
+}
 
 /**
  * Category of a message for support: a dispute about a result, a question, or anything else.
- * A message about a calculation (a reply to a result, a quoted identifier) is a dispute unless it
- * only asks a question.
+ * The subject the sender wrote counts with the text ("Contestation de la tranche", "Erreur de
+ * tranche"); ours, kept in a reply, does not.
+ *
+ * A result contested outright is a dispute; a problem using the service (an error on sending, a
+ * refused request) is a question; other words of wrongness ("erreur", "invalide", "pourtant") make a
+ * dispute. A message about a calculation (a reply to a result, a quoted identifier) is a dispute
+ * unless it only asks a question: even a thank-you, so that support looks at the result it answers.
  */
-export function classifySupport(ownText: string, aboutCalculation: boolean): SupportCategory {
-  const text = fold(ownText);
+export function classifySupport(ownText: string, aboutCalculation: boolean, subject = ""): SupportCategory {
+  const text = [senderSubject(subject), fold(ownText)].filter((part) => part !== "").join(". ");
+  if (CONTEST.test(text)) return "dispute";
+  if (SERVICE_PROBLEM.test(text)) return "question";
   if (DISPUTE.test(text)) return "dispute";
   if (aboutCalculation) return QUESTION.test(text) ? "question" : "dispute";
   if (QUESTION.test(text)) return "question";

@@ -183,6 +183,19 @@ describe("readInbound", () => {
     expect(intake.authentication.authenticated).toBe(false);
   });
 
+  it("files a message by what its subject says too: « Contestation de la tranche » is a dispute", async () => {
+    const raw = rawMessage(
+      authenticatedHeaders(JEAN, {
+        To: "contact@example.test",
+        Subject: "Contestation de la tranche - Centre du Parc",
+      }),
+      "Bonjour,\n\nPouvez-vous me rappeler au 01 23 45 67 89 ?\n\nJean Dupont",
+    );
+    const intake = await readInbound(raw, intakeContext({}, "contact"));
+    expect(intake.kind).toBe("support");
+    expect(intake.support?.category).toBe("dispute");
+  });
+
   it("in verify mode without a resolver authenticates nobody", async () => {
     const intake = await readInbound(
       mailFixture("calc-thunderbird-plain-mixte.eml"),

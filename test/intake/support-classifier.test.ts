@@ -53,3 +53,148 @@ describe("classifySupport", () => {
     expect(classifySupport("Merci beaucoup.", false)).toBe("other");
   });
 });
+
+describe("classifySupport on realistic French wording", () => {
+  const category = (text: string, aboutCalculation = false, subject?: string) =>
+    classifySupport(text, aboutCalculation, subject);
+
+  it("files a result called wrong as a dispute, even when it ends with a question", () => {
+    for (const text of [
+      "La tranche calculée ne me semble pas correcte, pouvez-vous vérifier ?",
+      "La tranche calculée est fausse.",
+      "Le résultat est faux…",
+      "Le calcul est erroné : nous avons trois IRM.",
+      "Le résultat obtenu est incorrect, pourriez-vous regarder ?",
+      "La tranche ne correspond pas à notre activité réelle.",
+      "Il y a une erreur dans le calcul de notre tranche.",
+      "Cela ne nous paraît pas juste, qu'en pensez-vous ?",
+    ]) {
+      expect(category(text), text).toBe("dispute");
+      expect(category(text, true), text).toBe("dispute");
+    }
+  });
+
+  it("files a disagreement, a claim or an appeal as a dispute", () => {
+    for (const text of [
+      "Nous ne sommes pas d'accord avec la tranche B, pouvez-vous revoir le calcul ?",
+      "Nous sommes en désaccord avec ce résultat.",
+      "Nous souhaitons contester la tranche attribuée à la clinique.",
+      "Réclamation concernant le calcul TR-2026-000456.",
+      "Quel est le recours possible contre cette décision ?",
+    ])
+      expect(category(text), text).toBe("dispute");
+  });
+
+  it("files a request to look at the calculation again as a dispute", () => {
+    for (const text of [
+      "Pouvez-vous revoir le calcul ?",
+      "Merci de réexaminer notre dossier.",
+      "Pourriez-vous vérifier le calcul de la tranche ?",
+      "Est-il possible de recalculer la tranche avec les bons numéros ?",
+    ])
+      expect(category(text), text).toBe("dispute");
+  });
+
+  it("files the tranche the sender expected as a dispute", () => {
+    for (const text of [
+      "Avec 70 000 examens, nous devrions être en tranche D.",
+      "La tranche devrait être D compte tenu de notre activité ?",
+      "Nous aurions dû obtenir la tranche E.",
+      "Le centre relève de la tranche D et non C.",
+    ])
+      expect(category(text), text).toBe("dispute");
+  });
+
+  it("files data left out of the calculation as a dispute, whatever the agreement of 'pris'", () => {
+    for (const text of [
+      "Les données n'ont pas été prises en compte.",
+      "Le FINESS 750712185 n'a pas été pris en compte.",
+      "Les examens de médecine nucléaire ne sont pas pris en compte.",
+      "Le calcul ne prend pas en compte notre second site.",
+      "Le numéro AM a été rejeté alors que le médecin exerce bien chez nous.",
+    ])
+      expect(category(text), text).toBe("dispute");
+  });
+
+  it("files an error met while using the service as a question, not a dispute", () => {
+    for (const text of [
+      "Bonjour, je reçois une erreur quand j'envoie ma demande, pouvez-vous m'aider ?",
+      "J'ai un message d'erreur en joignant le fichier Excel.",
+      "Nous obtenons une erreur à l'envoi du bon de commande.",
+      "Erreur technique lors de l'envoi du formulaire",
+    ])
+      expect(category(text), text).toBe("question");
+  });
+
+  it("files a refused or rejected request as a question about the service", () => {
+    for (const text of [
+      "Ma demande a été refusée",
+      "Ma demande a été rejetée, pourquoi ?",
+      "Notre demande d'accès est refusée alors que nous sommes éditeur référencé.",
+      "Le fichier joint a été rejeté.",
+      "Ma demande n'a pas été prise en compte.",
+    ])
+      expect(category(text), text).toBe("question");
+  });
+
+  it("files not knowing how to do something as a question", () => {
+    for (const text of [
+      "Je ne comprends pas comment remplir le formulaire",
+      "Je n'arrive pas à joindre le tableau des numéros AM.",
+      "Comment déclarer un GIE",
+      "Est-ce que les cabinets libéraux sont concernés",
+      "Pouvez-vous m'expliquer le calcul de la tranche",
+      "Pouvez-vous m'indiquer la marche à suivre",
+    ])
+      expect(category(text), text).toBe("question");
+  });
+
+  it("files a question in reply to a result as a question, and a thank-you in reply as a dispute", () => {
+    expect(category("Pouvez-vous m'expliquer comment la tranche est déterminée ?", true)).toBe("question");
+    expect(category("Je n'arrive pas à retrouver le détail du total.", true)).toBe("question");
+    // A reply to a result with nothing else to say is shown to support as a dispute, by design.
+    expect(category("Merci beaucoup.", true)).toBe("dispute");
+  });
+
+  it("reads the sender's subject with the text", () => {
+    expect(
+      category(
+        "Pouvez-vous nous répondre rapidement ?",
+        false,
+        "Contestation de la tranche - Centre du Parc",
+      ),
+    ).toBe("dispute");
+    expect(
+      category("Pouvez-vous revoir le calcul ?", false, "Contestation de la tranche - Centre du Parc"),
+    ).toBe("dispute");
+    expect(category("Bonjour, voir ci-dessous.", false, "Erreur de tranche")).toBe("dispute");
+    expect(category("Merci de votre retour.", false, "RE: Erreur de calcul TR-2026-000123")).toBe("dispute");
+    expect(category("Bonjour,", false, "Question sur les GIE")).toBe("question");
+    expect(category("Le formulaire ne s'envoie pas.", false, "Erreur à l'envoi")).toBe("question");
+    expect(category("Merci beaucoup.", false, "Merci")).toBe("other");
+  });
+
+  it("does not read our own subject, kept in a reply, as the sender's", () => {
+    const result = "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";
+    expect(category("Merci beaucoup.", true, result)).toBe("dispute");
+    expect(category("Comment est calculé le total ?", true, result)).toBe("question");
+    const refused = "Re: Ségur Numérique - Imagerie - Demande d'accès refusée";
+    expect(category("Merci beaucoup.", false, refused)).toBe("other");
+    const ack = "TR: Ségur Numérique - Imagerie - Votre demande [T-001234] a bien été reçue";
+    expect(category("Bonne journée.", false, ack)).toBe("other");
+  });
+
+  it("finishes quickly on long hostile texts", () => {
+    for (const text of [
+      "tranche ".repeat(3_000),
+      `la tranche calculée ${"n".repeat(20_000)}`,
+      "erreur de ".repeat(2_000),
+      "nous devrions ".repeat(2_000),
+      "ma demande a ".repeat(2_000),
+    ]) {
+      const started = performance.now();
+      classifySupport(text, false, text);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    }
+  });
+});
