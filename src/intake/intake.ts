@@ -13,7 +13,7 @@ import { detectAutomated } from "./automated.ts";
 import { extractOwnText, htmlToText, stripSubjectPrefixes } from "./body-text.ts";
 import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
 import { type OrderFormTable, orderFormFormat, readOrderForm } from "./order-form.ts";
-import { classifySupport, repliesToResult, threadsToUs } from "./support-classifier.ts";
+import { classifySupport, ourResultStart, repliesToResult, threadsToUs } from "./support-classifier.ts";
 import type {
   CalculationIntake,
   CalculationProblem,
@@ -300,17 +300,11 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   ];
   const withText = { ...base, ownText, calculationIds };
 
-  let labelled = parseLabelledCalculation(ownText);
-  // Some clients write a poor plain-text alternative of a table: the HTML part may read better.
-  if (count(labelled.lists) === 0 && plain.trim() && htmlText) {
-    const fromHtml = parseLabelledCalculation(extractOwnText(htmlText, base.subject));
-    if (count(fromHtml.lists) > 0) labelled = fromHtml;
-  }
-  const reading = await readTables(parsed, labelled.activity, context);
-  const calculation = () => buildCalculation(labelled, reading, base.subject, context);
-  if (reading.tables.length > 0 || labelled.identifierLabelFound)
-    return { ...withText, kind: "calculation", calculation: calculation() };
-
+  // A result of ours forwarded or pasted below: only what the sender wrote above it can be a request.
+  const beforeOurResult = (text: string) => {
+    const start = ourResultStart(text);
+    return start < 0 ? text : text.slice(0, start);
+  };
   const signals = {
     inReplyTo: base.inReplyTo,
     references: base.references,
@@ -318,14 +312,31 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
     fullText,
     ownText,
   };
-  const replies = repliesToResult(signals);
+  const replies = repliesToResult(signals) || ourResultStart(ownText) >= 0;
   const prose = ownText.slice(0, PROSE_SPAN);
-  if (replies || calculationIds.length > 0)
-    return {
-      ...withText,
-      kind: "support",
-      support: { category: classifySupport(prose, true, base.subject), repliesToResult: replies },
-    };
+  const aboutCalculation = (): Intake => ({
+    ...withText,
+    kind: "support",
+    support: { category: classifySupport(prose, true, base.subject), repliesToResult: replies },
+  });
+  // On contact@, a message about one of our results (a reply, a forward, a quoted identifier) is
+  // for support even when it lists identifiers: "je conteste, il manque : FINESS radiologie : …"
+  // disputes a result, and a new calculation would answer something nobody asked. The submission
+  // inbox takes requests only: a corrected request in reply to a result is answered there.
+  if (context.mailbox === "contact" && (replies || calculationIds.length > 0)) return aboutCalculation();
+
+  let labelled = parseLabelledCalculation(beforeOurResult(ownText));
+  // Some clients write a poor plain-text alternative of a table: the HTML part may read better.
+  if (count(labelled.lists) === 0 && plain.trim() && htmlText) {
+    const fromHtml = parseLabelledCalculation(beforeOurResult(extractOwnText(htmlText, base.subject)));
+    if (count(fromHtml.lists) > 0) labelled = fromHtml;
+  }
+  const reading = await readTables(parsed, labelled.activity, context);
+  const calculation = () => buildCalculation(labelled, reading, base.subject, context);
+  if (reading.tables.length > 0 || labelled.identifierLabelFound)
+    return { ...withText, kind: "calculation", calculation: calculation() };
+
+  if (replies || calculationIds.length > 0) return aboutCalculation();
 
   const access = parseAccessRequest(`${base.subject}\n${prose}`, { sender: from, ownAddresses: own });
   if (access.status !== "none") return { ...withText, kind: "access", access };

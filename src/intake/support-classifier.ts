@@ -9,6 +9,17 @@ const RESULT_SUBJECT = fold(
 /** Lines only a result email contains. */
 const RESULT_MARKERS = [/la tranche de financement calcul[ée]e est\s*=/i, /identifiant du calcul\s*:/i];
 
+/** The first line of a result email's documented layout (SPEC §7), quoted or not. */
+const RESULT_START = /^[>\s]*vous recevez ce mail suite [àa] votre utilisation du service de calcul/im;
+
+/**
+ * Where a result email of ours starts inside the sender's own text (forwarded, or pasted), -1 when
+ * it holds none. Its tables list what we answered, valid and invalid: they are not a new request.
+ */
+export function ourResultStart(ownText: string): number {
+  return ownText.search(RESULT_START);
+}
+
 export interface ThreadSignals {
   inReplyTo: string | null;
   references: readonly string[];

@@ -183,6 +183,76 @@ describe("readInbound", () => {
     expect(intake.authentication.authenticated).toBe(false);
   });
 
+  describe("a result of ours quoted, forwarded or answered", () => {
+    const RESULT_SUBJECT = "Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";
+    const forwardedResult = [
+      "---------- Forwarded message ---------",
+      "De : <no-reply@example.test>",
+      "Date: lun. 17 nov. 2025 à 10:12",
+      `Subject: ${RESULT_SUBJECT}`,
+      "",
+      "Bonjour,",
+      "",
+      "Vous recevez ce mail suite à votre utilisation du service de calcul de tranche de financement SONS Imagerie vague2.",
+      "",
+      "Suite à votre demande pour :",
+      "La référence : CH de Lens",
+      "",
+      "Données valides :",
+      "| No AM radiologie             | 751234567 |",
+      "| No FINESS radiologie         | 920000650 |",
+      "",
+      "Données invalides, non prises en compte dans le calcul :",
+      "| No FINESS radiologie         | 920000668 |",
+      "",
+      "La tranche de financement calculée est = C",
+      "",
+      "Identifiant du calcul : TR-2026-000123",
+    ].join("\n");
+
+    it("files for support a dispute replying to a result on contact@, even one listing identifiers", async () => {
+      const raw = rawMessage(
+        authenticatedHeaders(JEAN, {
+          To: "contact@example.test",
+          Subject: `Re: ${RESULT_SUBJECT}`,
+          "In-Reply-To": "<5b1f0c8e-2f7a-4c7e-9d61-0c3a1f4e8b21@example.test>",
+        }),
+        "Bonjour,\n\nJe conteste ce calcul, il manque :\nFINESS radiologie : 750712184\n\nJean",
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.kind).toBe("support");
+      expect(intake.support).toMatchObject({ category: "dispute", repliesToResult: true });
+      expect(intake.calculation).toBeNull();
+    });
+
+    it("files for support a result forwarded to contact@ with a complaint, never recalculating its tables", async () => {
+      const raw = rawMessage(
+        authenticatedHeaders(JEAN, { To: "contact@example.test", Subject: `TR: ${RESULT_SUBJECT}` }),
+        `Bonjour,\n\nJe conteste ce calcul : le CH de Lens a bien une activité de radiologie.\n\n${forwardedResult}`,
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.kind).toBe("support");
+      expect(intake.support).toMatchObject({ category: "dispute", repliesToResult: true });
+      expect(intake.calculationIds).toEqual(["TR-2026-000123"]);
+    });
+
+    it("reads on the submission inbox only the request written above a forwarded result", async () => {
+      const raw = rawMessage(
+        authenticatedHeaders(JEAN, { Subject: "TR: demande corrigée" }),
+        `Référence : CH de Lens\nActivité : radiologie\nFINESS radiologie : 750712184\n\n${forwardedResult}`,
+      );
+      const intake = await readInbound(raw, intakeContext({}, "submissions"));
+      expect(intake.kind).toBe("calculation");
+      expect(intake.calculation?.lists).toEqual({
+        amRadio: [],
+        finessRadio: ["750712184"],
+        amMn: [],
+        finessMn: [],
+      });
+      expect(intake.calculation?.reference).toBe("CH de Lens");
+    });
+  });
+
   it("files a message by what its subject says too: « Contestation de la tranche » is a dispute", async () => {
     const raw = rawMessage(
       authenticatedHeaders(JEAN, {
