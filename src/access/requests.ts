@@ -101,6 +101,7 @@ export async function handleAccessRequest(
               email: row.email,
               requester: row.requester,
               requestReference: formatAccessRequestNumber(row.id),
+              ticketNumber: ticket.number,
               action: row.action as AccessActionName,
               newEmail: row.newEmail,
               reason: judged.reason,

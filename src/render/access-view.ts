@@ -131,7 +131,11 @@ export function accessPendingView(data: AccessPendingEmailData): AccessView {
     paragraphs: [
       "Un message confirmera la décision du support. Il est inutile de renvoyer la demande ; pour la compléter, répondez simplement à ce message.",
     ],
-    facts: addressFacts(data.action, data.email, data.newEmail).concat(requestFacts(data)),
+    facts: [
+      ...addressFacts(data.action, data.email, data.newEmail),
+      ...requestFacts(data),
+      { label: "Ticket support", value: data.ticketNumber },
+    ],
     ...NO_EXAMPLE,
   };
 }

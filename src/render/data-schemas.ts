@@ -118,6 +118,7 @@ export const TEMPLATE_DATA_SCHEMAS: { readonly [N in TemplateName]: z.ZodType<Te
     email: address,
     requester: address,
     requestReference: text.nullable(),
+    ticketNumber: text.min(1),
     action: accessAction,
     newEmail: address.nullable(),
     reason: reviewReason,

@@ -93,6 +93,7 @@ export const SAMPLE_DATA: { readonly [N in TemplateName]: TemplateData[N] } = {
     email: "julie.garnier@gmail.com",
     requester: "julie.garnier@gmail.com",
     requestReference: "A-000020",
+    ticketNumber: "T-000043",
     action: "grant",
     newEmail: null,
     reason: "free-mail",

@@ -125,6 +125,8 @@ export interface AccessRevokedEmailData extends AccessEmailCommon {
 }
 
 export interface AccessPendingEmailData extends Omit<AccessEmailCommon, "decidedBy"> {
+  /** The access-review ticket support examines it in (SPEC §8: the acknowledgment gives its number). */
+  ticketNumber: string;
   action: AccessAction;
   /** For a change: the new address. */
   newEmail: string | null;
@@ -185,7 +187,7 @@ const subjects: { [N in TemplateName]: (data: TemplateData[N]) => string } = {
   "access-changed": () => `${SUBJECT_PREFIX}Adresse d'accès au service modifiée`,
   "access-revoked": (d) =>
     `${SUBJECT_PREFIX}${d.wasNotAuthorised ? "Aucun accès au service à supprimer" : "Accès au service supprimé"}`,
-  "access-pending": () => `${SUBJECT_PREFIX}Demande d'accès en cours d'examen`,
+  "access-pending": (d) => `${SUBJECT_PREFIX}Demande d'accès en cours d'examen [${d.ticketNumber}]`,
   "access-refused": () => `${SUBJECT_PREFIX}Demande d'accès refusée`,
   "ticket-ack": (d) => `${SUBJECT_PREFIX}Votre demande [${d.ticketNumber}] a bien été reçue`,
 };

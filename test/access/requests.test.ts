@@ -135,7 +135,7 @@ describe("access requests by email", () => {
     });
   });
 
-  it("keeps a free-mail request pending, opens an access-review ticket and tells the requester", async () => {
+  it("keeps a free-mail request pending, opens an access-review ticket and tells the requester its number", async () => {
     const message = await received(
       "jean.dupont@gmail.com",
       "Demande d'accès au service",
@@ -160,6 +160,7 @@ describe("access requests by email", () => {
           email: "jean.dupont@gmail.com",
           requester: "jean.dupont@gmail.com",
           requestReference: formatAccessRequestNumber(handled.requestId),
+          ticketNumber: handled.ticket.number,
           action: "grant",
           newEmail: null,
           reason: "free-mail",

@@ -336,6 +336,13 @@ describe("the access emails", () => {
     expect(text).not.toContain("Décision :");
   });
 
+  it("give the support ticket's number when a request waits for support", () => {
+    const { subject, text, html } = render("access-pending", SAMPLE_DATA["access-pending"]);
+    expect(subject).toBe("Ségur Numérique - Imagerie - Demande d'accès en cours d'examen [T-000043]");
+    expect(text).toContain("Ticket support : T-000043");
+    expect(html).toContain("T-000043");
+  });
+
   it("give the reason of a refusal and support's note", () => {
     const { text } = render("access-refused", SAMPLE_DATA["access-refused"]);
     expect(text).toContain(
