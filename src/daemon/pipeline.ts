@@ -75,8 +75,16 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
         case "ignore-automated":
           return { status: "ignored", decision: decision.action };
         case "quarantine-unauthenticated":
-          // No reply (no backscatter to a forged address), but support sees it as a ticket.
-          if (contact.sender) {
+          // No reply (no backscatter to a forged address), but support sees it as a ticket; an
+          // access request is kept pending with it (SPEC §4), for support to approve or deny.
+          if (contact.sender && intake.kind === "access" && intake.access?.status === "request") {
+            await handleAccessRequest(tx, {
+              message: contact,
+              request: intake.access.request,
+              policy,
+              now: at,
+            });
+          } else if (contact.sender) {
             await openOrJoinTicket(tx, { ...contact, category: ticketCategoryOf(intake) }, at, {
               acknowledge: false,
               freeMail: policy.freeMail,

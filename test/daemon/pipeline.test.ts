@@ -208,6 +208,13 @@ describe("the message pipeline", () => {
       1,
     );
     expect(await db.authorisedAddress.count({ where: { email: "pirate@gmail.com" } })).toBe(0);
+    // Kept as a pending request, which support can approve (if the sender confirms) or deny.
+    expect(
+      await db.accessRequest.findMany({
+        where: { requester: `directeur@${ORG}` },
+        select: { action: true, email: true, status: true, reason: true },
+      }),
+    ).toEqual([{ action: "grant", email: "pirate@gmail.com", status: "pending", reason: "unauthenticated" }]);
   });
 
   it("turns requests beyond the sender's hourly limit into one support ticket", async () => {
