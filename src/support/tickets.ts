@@ -100,7 +100,9 @@ export async function openOrJoinTicket(
   const threadIds = messageIdVariants([message.inReplyTo, ...message.references]);
   return inTransaction(db, async (tx) => {
     const party = (other: string | null) => sameParty(other, sender, options.freeMail);
-    let existingId = await threadTicket(tx, threadIds, message.inboundMessageId, party);
+    let existingId =
+      (await threadTicket(tx, threadIds, message.inboundMessageId, party)) ??
+      (await openTicketOnRepliedResult(tx, threadIds, party));
     if (existingId === null && options.joinOpenTicketOfSender) {
       const open = await tx.ticket.findFirst({
         where: { sender, category: message.category, status: { not: "closed" } },
@@ -195,6 +197,28 @@ function sameParty(a: string | null, b: string, freeMail: FreeMailList | undefin
   if (!other) return false;
   if (other === b) return true;
   return !!freeMail && !freeMail.contains(other) && !freeMail.contains(b) && sameOrganisation(other, b);
+}
+
+/**
+ * A second reply to the same result email (answering the result again, not the first reply) joins
+ * the party's ticket still open about that calculation instead of opening another one.
+ */
+async function openTicketOnRepliedResult(
+  tx: Prisma.TransactionClient,
+  threadIds: string[],
+  party: (sender: string) => boolean,
+): Promise<number | null> {
+  if (!threadIds.length) return null;
+  const open = await tx.ticket.findMany({
+    where: {
+      status: { not: "closed" },
+      calculations: { some: { calculation: { resultMessageId: { in: threadIds } } } },
+    },
+    orderBy: { id: "desc" },
+    take: THREAD_CANDIDATES,
+    select: { id: true, sender: true },
+  });
+  return open.find((ticket) => party(ticket.sender))?.id ?? null;
 }
 
 /** Thread messages looked at to find the ticket a follow-up belongs to (latest first). */

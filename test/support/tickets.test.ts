@@ -138,6 +138,37 @@ describe("support tickets", () => {
     });
   });
 
+  it("joins a second reply to the same result to the sender's ticket still open about it", async () => {
+    await calculation("marie@editeur.fr", "CH de Nanterre", "<result-2@example.test>");
+    const reply = (messageId: string, from = "marie@editeur.fr") =>
+      received({
+        from,
+        subject: "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+        messageId,
+        inReplyTo: "<result-2@example.test>",
+        references: ["<req-2@editeur.fr>", "<result-2@example.test>"],
+        text: "La tranche nous semble erronée.",
+      });
+    const first = await openOrJoinTicket(
+      db,
+      { ...(await reply("<r1@editeur.fr>")), category: "dispute" },
+      now,
+    );
+    const second = await openOrJoinTicket(
+      db,
+      { ...(await reply("<r2@editeur.fr>")), category: "dispute" },
+      later,
+    );
+    expect(second).toMatchObject({ ticket: first.ticket, joined: true, notification: null });
+    const stranger = await openOrJoinTicket(
+      db,
+      { ...(await reply("<r3@autre.fr>", "dsi@autre.fr")), category: "dispute" },
+      later,
+    );
+    expect(stranger.joined).toBe(false);
+    expect(await listTickets(db)).toHaveLength(2);
+  });
+
   it("links a calculation by the public id quoted in the subject or text", async () => {
     const calc = await calculation("marie@editeur.fr", "CH de Nanterre");
     const message = await received({
