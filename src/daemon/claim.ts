@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import libmime from "libmime";
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
@@ -42,23 +43,38 @@ export function contentHash(raw: Buffer): string {
   return createHash("sha256").update(raw).digest("hex");
 }
 
-/** A few header values for support and status (never the body); unfolded, capped. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A few header values for support and status (never the body); unfolded, decoded as a reader sees
+ * them (RFC 2047 encoded words; raw UTF-8 per RFC 6532, else Latin-1), capped.
+ */
 export function headerHints(raw: Buffer): {
   messageId: string | null;
   from: string | null;
   subject: string | null;
 } {
-  const text = raw.toString("latin1", 0, Math.min(raw.length, 64 * 1024));
-  const end = text.search(/\r?\n\r?\n/);
-  const head = end < 0 ? text : text.slice(0, end);
+  const capped = raw.subarray(0, Math.min(raw.length, 64 * 1024));
+  const ends = [capped.indexOf("\r\n\r\n"), capped.indexOf("\n\n")].filter((i) => i >= 0);
+  const bytes = ends.length ? capped.subarray(0, Math.min(...ends)) : capped;
+  let head: string;
+  try {
+    head = UTF8.decode(bytes);
+  } catch {
+    // Not UTF-8 (or a character cut at the cap): every byte as Latin-1.
+    head = bytes.toString("latin1");
+  }
   const get = (name: string) => {
     const match = head.match(new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, "im"));
-    return match
-      ? match[1]!
-          .replace(/\r?\n[ \t]+/g, " ")
-          .trim()
-          .slice(0, 500)
-      : null;
+    if (!match) return null;
+    const value = match[1]!.replace(/\r?\n[ \t]+/g, " ").trim();
+    let decoded = value;
+    try {
+      decoded = libmime.decodeWords(value);
+    } catch {
+      // A malformed encoded word (an unknown charset) stays as written.
+    }
+    return decoded.slice(0, 500);
   };
   return { messageId: get("Message-ID"), from: get("From"), subject: get("Subject") };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimAndProcess, claimAndProcessAll } from "../../src/daemon/claim.ts";
+import { claimAndProcess, claimAndProcessAll, headerHints } from "../../src/daemon/claim.ts";
 import type { InboundMessageRef, MessageHandler } from "../../src/daemon/handler.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
@@ -133,6 +133,22 @@ describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
 });
 
 // Two daemons on one database is a PostgreSQL deployment (SQLite is one daemon per file).
+describe("the header hints kept for support", () => {
+  it("reads the subject and sender as a reader sees them: encoded words decoded, raw UTF-8 kept", () => {
+    const encoded = Buffer.from(
+      "From: =?UTF-8?Q?Ren=C3=A9e_L=C3=A9vy?= <renee@editeur.fr>\r\nSubject: =?UTF-8?Q?Demande_d=27acc=C3=A8s?=\r\nMessage-ID: <a@editeur.fr>\r\n\r\nCorps\r\n",
+    );
+    expect(headerHints(encoded)).toEqual({
+      messageId: "<a@editeur.fr>",
+      from: "Renée Lévy <renee@editeur.fr>",
+      subject: "Demande d'accès",
+    });
+    const raw8bit = Buffer.from("Subject: Demande d'accès\r\n\r\nCorps en Latin-1 : \xe9\r\n", "utf8");
+    expect(headerHints(Buffer.concat([raw8bit, Buffer.from([0xe9])])).subject).toBe("Demande d'accès");
+    expect(headerHints(Buffer.from("Subject: Re\xe7u\r\n\r\n", "latin1")).subject).toBe("Reçu");
+  });
+});
+
 describe("claims on PostgreSQL shared by two daemons", () => {
   it("lets only one of two daemons racing on the same message answer it", async () => {
     const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
