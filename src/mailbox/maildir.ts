@@ -8,6 +8,7 @@ import {
   utimesSync,
   watch,
 } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { MailboxName } from "../daemon/handler.ts";
 import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
@@ -19,7 +20,11 @@ import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
  *                             to when it was handled (the retention purge's clock)
  *   .Quarantine/{new,cur,tmp} quarantined mail, in cur/ with `:2,S`
  *   .Failed/{new,cur,tmp}     mail parked after its last failed attempt
- * The file's unique name (before any `:2,` suffix) is the message's UID; UIDVALIDITY is "maildir".
+ * The message's UID is the file's name (before any `:2,` suffix) and a digest of its content,
+ * `<name>#<12 hex>`; UIDVALIDITY is "maildir". A name alone can be reused (a file copied in twice
+ * under one name, an MTA without unique names): the second message would be taken for the first,
+ * already handled, and only filed. The same name and content again is the same message (put back
+ * in new/ by a crash before the move), filed without a second answer.
  */
 export class MaildirSource implements MailboxSource {
   readonly kind = "maildir" as const;
@@ -108,7 +113,8 @@ export class MaildirSource implements MailboxSource {
       } catch {
         continue; // taken by another reader meanwhile
       }
-      const uid = name.split(":")[0]!;
+      const digest = createHash("sha256").update(raw).digest("hex").slice(0, 12);
+      const uid = `${name.split(":")[0]!}#${digest}`;
       const disposition = await this.consume!({ mailbox: this.mailbox, uidValidity: "maildir", uid, raw });
       if (disposition === "retry") continue;
       const folder =

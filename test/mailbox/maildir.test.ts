@@ -75,12 +75,13 @@ describe("the Maildir source", () => {
     deliver("1700000000.M1P1.host", requestEmail("m1"));
     await waitFor("a reply written", () => sent().length === 1);
     await waitFor("the request filed", () => readdirSync(join(root, "submissions", "cur")).length === 1);
-    expect(readdirSync(join(root, "submissions", "cur"))).toEqual(["1700000000.M1P1.host:2,S"]);
+    const [filed] = readdirSync(join(root, "submissions", "cur"));
+    expect(filed).toMatch(/^1700000000\.M1P1\.host#[0-9a-f]{12}:2,S$/);
     expect(readdirSync(join(root, "submissions", "new"))).toEqual([]);
     const reply = readFileSync(join(root, "sent", sent()[0]!), "utf8");
     expect(reply).toMatch(/^In-Reply-To: <req-m1@editeur\.example\.test>$/m);
     const row = await db.inboundMessage.findFirstOrThrow();
-    expect([row.uidValidity, row.uid, row.status]).toEqual(["maildir", "1700000000.M1P1.host", "processed"]);
+    expect([row.uidValidity, row.uid, row.status]).toEqual(["maildir", filed!.slice(0, -4), "processed"]);
   });
 
   it("reads a request copied straight into new/ only once it is completely written", async () => {
@@ -107,12 +108,24 @@ describe("the Maildir source", () => {
     await daemon!.stop();
     // A message put back in new/ (a crash before the move) is filed again, not answered again.
     const box = join(root, "submissions");
-    renameSync(join(box, "cur", "1700000000.M3P1.host:2,S"), join(box, "new", "1700000000.M3P1.host"));
+    const third = readdirSync(join(box, "cur")).find((name) => name.startsWith("1700000000.M3P1.host#"))!;
+    renameSync(join(box, "cur", third), join(box, "new", "1700000000.M3P1.host"));
     await start().start();
     await waitFor("filed again", () => readdirSync(join(box, "new")).length === 0);
     await daemon!.stop();
     daemon = null;
     expect(sent()).toHaveLength(20);
+  });
+
+  it("answers a new request dropped under a name already used, and keeps both files", async () => {
+    await start().start();
+    deliver("demande.eml", requestEmail("first"));
+    await waitFor("the first reply", () => sent().length === 1);
+    await waitFor("the first filed", () => readdirSync(join(root, "submissions", "new")).length === 0);
+    deliver("demande.eml", requestEmail("second"));
+    await waitFor("the second reply", () => sent().length === 2);
+    await waitFor("the second filed", () => readdirSync(join(root, "submissions", "cur")).length === 2);
+    expect(await db.inboundMessage.count({ where: { status: "processed" } })).toBe(2);
   });
 
   it("keeps a quarantined message in .Quarantine/cur, without a reply", async () => {

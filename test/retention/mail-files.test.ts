@@ -162,7 +162,7 @@ describe("the retention purge of local mail files", () => {
     } finally {
       await source.stop();
     }
-    const handled = join(box, "cur", "1.M1.host:2,S");
+    const handled = join(box, "cur", readdirSync(join(box, "cur"))[0]!);
     expect(statSync(handled).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
 
     // 200 days after delivery but just handled: kept for the whole retention.
