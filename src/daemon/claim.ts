@@ -260,13 +260,7 @@ async function claimInOneTransaction(
       results[candidate.index] = notHandled("retry", candidate.existing?.id ?? null);
       continue;
     }
-    results[candidate.index] = await recordFailure(
-      db,
-      candidate,
-      (candidate.existing?.attempts ?? 0) + 1,
-      error,
-      options.maxAttempts,
-    );
+    results[candidate.index] = await recordFailure(db, candidate, error, options.maxAttempts);
   }
   return next;
 }
@@ -324,38 +318,55 @@ async function claimOne(
 
 class ClaimLost extends Error {}
 
-/** The handler threw: its savepoint rolled back; count the attempt and park after the last one. */
+/**
+ * The handler threw: its savepoint rolled back; count the attempt and park after the last one.
+ * Only on the row as this attempt found it (still claimed, the attempts it counted): meanwhile
+ * another daemon may have claimed and answered the message, and setting it back to `claimed`
+ * would have it answered again.
+ */
 async function recordFailure(
   db: Db,
-  { message, key, hash }: Candidate,
-  attempts: number,
+  { message, key, hash, existing }: Candidate,
   error: unknown,
   maxAttempts: number,
 ): Promise<ClaimResult> {
-  const hints = headerHints(message.raw);
+  const attempts = (existing?.attempts ?? 0) + 1;
   const lastError = String((error as Error)?.message ?? error).slice(0, 2000);
   const status = attempts >= maxAttempts ? "failed" : "claimed";
-  const row = await db.inboundMessage.upsert({
-    where: { mailbox_uidValidity_uid: key },
-    create: {
-      ...key,
-      contentHash: hash,
-      messageId: hints.messageId,
-      fromAddress: hints.from,
-      subject: hints.subject,
-      status,
-      attempts,
-      lastError,
-      raw: new Uint8Array(message.raw),
-    },
-    update: { status, attempts, lastError },
-    select: { id: true },
-  });
-  return {
+  const outcome = (inboundId: number): ClaimResult => ({
     disposition: status === "failed" ? "failed" : "retry",
-    inboundId: row.id,
+    inboundId,
     committed: false,
     queued: 0,
     error: lastError,
-  };
+  });
+  if (existing) {
+    const { count } = await db.inboundMessage.updateMany({
+      where: { id: existing.id, status: "claimed", attempts: existing.attempts },
+      data: { status, attempts, lastError },
+    });
+    return count === 1 ? outcome(existing.id) : notHandled("retry", existing.id);
+  }
+  const hints = headerHints(message.raw);
+  try {
+    const row = await db.inboundMessage.create({
+      data: {
+        ...key,
+        contentHash: hash,
+        messageId: hints.messageId,
+        fromAddress: hints.from,
+        subject: hints.subject,
+        status,
+        attempts,
+        lastError,
+        raw: new Uint8Array(message.raw),
+      },
+      select: { id: true },
+    });
+    return outcome(row.id);
+  } catch (createError) {
+    // Another daemon claimed it meanwhile: its outcome stands.
+    if (isUniqueViolation(createError)) return notHandled("retry", null);
+    throw createError;
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   type FSWatcher,
   mkdirSync,
@@ -8,7 +9,6 @@ import {
   utimesSync,
   watch,
 } from "node:fs";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { MailboxName } from "../daemon/handler.ts";
 import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";

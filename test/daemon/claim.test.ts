@@ -165,4 +165,36 @@ describe("claims on PostgreSQL shared by two daemons", () => {
     const again = await claimAndProcess(b, handler, message("1"), { maxAttempts: 3 });
     expect([again.committed, again.disposition]).toEqual([false, "processed"]);
   });
+
+  it("never sets back to claimed a message another daemon answered after this one's attempt failed", async () => {
+    const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
+    clients.push(a, b);
+    const failing = message("f1", "8");
+    const held = message("f2", "8");
+    // Daemon A fails on the first message, then holds its transaction open on the second until
+    // daemon B has answered the first (its savepoint rolled back, nothing stops B).
+    let answeredByB: () => void = () => {};
+    const bDone = new Promise<void>((resolve) => (answeredByB = resolve));
+    const base = replyHandler();
+    const handlerA: typeof base = async (m, tx) => {
+      if (m.uid === "f1") throw new Error("transient failure in A");
+      await bDone;
+      return base(m, tx);
+    };
+    const resultsA = claimAndProcessAll(a, handlerA, [failing, held], { maxAttempts: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const byB = await claimAndProcess(b, base, failing, { maxAttempts: 3 });
+    expect(byB.committed).toBe(true);
+    answeredByB();
+    const [first] = await resultsA;
+    expect(first!.disposition).toBe("retry");
+    const row = await a.inboundMessage.findUniqueOrThrow({
+      where: { mailbox_uidValidity_uid: { mailbox: "submissions", uidValidity: "8", uid: "f1" } },
+    });
+    expect(row.status).toBe("processed");
+    // Its next scan only files it: one reply in all.
+    const again = await claimAndProcess(a, base, failing, { maxAttempts: 3 });
+    expect(again.committed).toBe(false);
+    expect(await a.outboxMessage.count({ where: { inbound: { uid: "f1", uidValidity: "8" } } })).toBe(1);
+  });
 });
