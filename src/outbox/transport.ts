@@ -71,10 +71,18 @@ export function smtpTransport(
         );
         return String(info?.response ?? "250 accepted");
       } catch (error) {
-        const e = error as Error & { responseCode?: number; response?: string; code?: string };
+        const e = error as Error & {
+          responseCode?: number;
+          response?: string;
+          code?: string;
+          command?: string;
+        };
         const response = e.response || `${e.code ?? "ERROR"} ${e.message}`;
-        // Only an explicit 5xx is final; timeouts, refused connections and 4xx are tried again.
-        const permanent = typeof e.responseCode === "number" && e.responseCode >= 500;
+        // Only a 5xx refusing this message (its recipient, or its content) is final. A 5xx at the
+        // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every
+        // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.
+        const aboutThisMessage = e.command === "RCPT TO" || e.command === "DATA";
+        const permanent = aboutThisMessage && typeof e.responseCode === "number" && e.responseCode >= 500;
         throw new SendError(e.message, permanent, response.slice(0, 1000));
       }
     },

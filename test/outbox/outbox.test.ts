@@ -162,6 +162,23 @@ describe("the outbox", () => {
     expect(dead.attempts).toBe(1);
   });
 
+  it("keeps every email while the relay refuses our login (535), and sends them once it is fixed", async () => {
+    sink = await startSmtpSink({ tls });
+    await queue(3);
+    worker = smtpWorker(sink.url.replace(":sink-pw@", ":stale-password@"));
+    worker.start();
+    await waitFor("refused twice", async () =>
+      (await db.outboxMessage.findMany()).every((row) => row.attempts >= 2),
+    );
+    expect(await outboxCounts(db)).toEqual({ pending: 3, sent: 0, dead: 0 });
+    expect((await db.outboxMessage.findFirstOrThrow()).lastResponse).toMatch(/^535/);
+    await worker.stop();
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(3);
+    await waitFor("all sent", async () => (await outboxCounts(db)).sent === 3);
+  });
+
   it("loses nothing while the SMTP server is down and drains the queue when it comes back", async () => {
     const port = await freePort();
     const ids = await queue(30);
