@@ -3,6 +3,7 @@ import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
 import { registerDaemonCommand } from "./daemon.ts";
 import { registerInspectCommand } from "./inspect.ts";
+import { registerOutboxCommands } from "./outbox.ts";
 import { registerPreviewCommand } from "./preview.ts";
 import { registerPurgeCommand } from "./purge.ts";
 import { registerReferenceCommands } from "./reference.ts";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDaemonCommand(program);
   registerStatusCommand(program);
   registerTicketCommands(program);
+  registerOutboxCommands(program);
   registerPurgeCommand(program);
   registerPreviewCommand(program);
   registerInspectCommand(program);

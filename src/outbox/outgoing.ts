@@ -73,3 +73,41 @@ export async function enqueueEmails(
   }
   return queued;
 }
+
+export interface RequeueOutcome {
+  /** Dead letters due again now. */
+  requeued: number[];
+  /** Dead letters whose content the retention purge already removed: nothing left to send. */
+  withoutContent: number[];
+  /** Ids asked for that are not dead letters (sent, pending, or unknown). */
+  notDead: number[];
+}
+
+/**
+ * Makes dead letters due again (after the cause was fixed: a relay that refused them by mistake, a
+ * recipient's mailbox restored). They keep their attempts and last answer, for the record; the
+ * daemon's outbox worker sends them on its next pass.
+ */
+export async function requeueDeadLetters(
+  db: DbOrTx,
+  which: readonly number[] | "all",
+  now: Date,
+): Promise<RequeueOutcome> {
+  const dead = await db.outboxMessage.findMany({
+    where: { status: "dead", ...(which === "all" ? {} : { id: { in: [...which] } }) },
+    select: { id: true, content: { select: { outboxId: true } } },
+    orderBy: { id: "asc" },
+  });
+  const sendable = dead.filter((row) => row.content).map((row) => row.id);
+  if (sendable.length)
+    await db.outboxMessage.updateMany({
+      where: { id: { in: sendable }, status: "dead" },
+      data: { status: "pending", nextAttemptAt: now, leasedBy: null },
+    });
+  const found = new Set(dead.map((row) => row.id));
+  return {
+    requeued: sendable,
+    withoutContent: dead.filter((row) => !row.content).map((row) => row.id),
+    notDead: which === "all" ? [] : which.filter((id) => !found.has(id)),
+  };
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runTranche } from "../helpers/cli.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+
+let test: Awaited<ReturnType<typeof createTestDatabase>>;
+const ids: Record<string, number> = {};
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  const row = async (name: string, status: string, content: boolean) => {
+    const created = await test.db.outboxMessage.create({
+      data: {
+        messageId: `<${name}@example.test>`,
+        kind: "result",
+        envelopeFrom: "no-reply@example.test",
+        recipients: "jeanne.martin@editeur.fr",
+        status,
+        attempts: 1,
+        lastResponse: status === "dead" ? "550 5.1.1 mailbox unavailable" : null,
+        ...(content ? { content: { create: { raw: Buffer.from("Subject: x\r\n\r\nx\r\n") } } } : {}),
+      },
+    });
+    ids[name] = created.id;
+  };
+  await row("refused", "dead", true);
+  await row("purged", "dead", false);
+  await row("sent", "sent", true);
+});
+afterAll(() => test.close());
+
+describe("tranche outbox retry", () => {
+  it("puts dead letters back in the queue once the cause is fixed, keeping their last answer", async () => {
+    const run = runTranche(["outbox", "retry", `#${ids.refused}`, String(ids.purged), String(ids.sent)], {
+      DATABASE_URL: test.url,
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`1 envoi(s) remis en file : #${ids.refused}`);
+    expect(run.stdout).toContain(`rien à renvoyer : #${ids.purged}`);
+    expect(run.stdout).toContain(`inconnus) : #${ids.sent}`);
+    const refused = await test.db.outboxMessage.findUniqueOrThrow({ where: { id: ids.refused } });
+    expect(refused).toMatchObject({
+      status: "pending",
+      leasedBy: null,
+      lastResponse: "550 5.1.1 mailbox unavailable",
+    });
+    expect(refused.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await test.db.outboxMessage.findUniqueOrThrow({ where: { id: ids.purged } })).status).toBe(
+      "dead",
+    );
+  });
+
+  it("asks for the ids or --all, never both nor neither", () => {
+    for (const args of [
+      ["outbox", "retry"],
+      ["outbox", "retry", "--all", "3"],
+    ]) {
+      const run = runTranche(args, { DATABASE_URL: test.url });
+      expect(run.status, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain("indiquez les numéros des envois");
+    }
+  });
+});
