@@ -308,7 +308,15 @@ export class ImapSource implements MailboxSource {
   private async file(client: ImapFlow, filed: Record<string, number[]>): Promise<void> {
     for (const [folder, moved] of Object.entries(filed)) {
       if (!client.usable) return;
-      await client.messageMove(moved.join(","), folder, { uid: true });
+      // imapflow answers a refused MOVE (NO: the folder was deleted by another client) with false,
+      // not an error: the messages would stay here, fetched again by every scan. Create the folder
+      // and move again; should that fail too, the session ends with the reason and the next one
+      // starts by creating the filing folders.
+      if ((await client.messageMove(moved.join(","), folder, { uid: true })) === false) {
+        await client.mailboxCreate(folder).catch(() => {});
+        if ((await client.messageMove(moved.join(","), folder, { uid: true })) === false)
+          throw new Error(`MOVE to ${folder} refused by the server`);
+      }
       this.lastUid = Math.max(this.lastUid, ...moved);
     }
   }

@@ -153,6 +153,23 @@ describe("the IMAP daemon", () => {
     expect(await db.inboundMessage.count({ where: { mailbox: "contact" } })).toBe(2);
   });
 
+  it("recreates a filing folder another client deleted, and files the message there", async () => {
+    daemon = testDaemon(db, dovecot, sink, replyHandler());
+    await daemon.start();
+    await waitFor(
+      "both mailboxes idle",
+      async () => (await db.mailboxState.count({ where: { state: "idle" } })) === 2,
+    );
+    const other = await dovecot.client("calcul");
+    await other.mailboxDelete("Processed");
+    await other.logout();
+    await dovecot.append("calcul", requestEmail(`refiled${run}`));
+    await sink.waitForCount(1);
+    await waitFor("moved to the recreated Processed", async () => (await inboxCount("calcul")) === 0);
+    expect(await inboxCount("calcul", "Processed")).toBe(1);
+    expect(repliesPerRequest().get(`<req-refiled${run}@editeur.example.test>`)).toBe(1);
+  });
+
   it("parks a message whose processing keeps failing in Failed, with its error, after the last attempt", async () => {
     daemon = testDaemon(db, dovecot, sink, replyHandler({ fail: (s) => s.includes("poison") }), 3);
     await daemon.start();
