@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { Db } from "../db/client.ts";
+import { type Db, databaseProvider } from "../db/client.ts";
 import { dateOf, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { SentJournal } from "./journal.ts";
 import type { QueuedEmail } from "./outgoing.ts";
@@ -67,6 +67,13 @@ export class OutboxWorker {
   /** Sends the relay accepted that the database does not say yet (they are in the journal). */
   private readonly accepted: { id: number; attempts: number; sentAt: Date; response: string }[] = [];
   private readonly sql: Sql;
+  /**
+   * Each row's lease is taken again just before it is sent, on PostgreSQL, where several daemons
+   * may share the outbox: a row handed over in memory, or leased with a pass, may wait behind slow
+   * sends past its lease, and another daemon may have taken it meanwhile. On SQLite one daemon holds
+   * the file (src/daemon/lock.ts), and within one process a row is never sent twice.
+   */
+  private readonly renewLeases: boolean;
 
   constructor(
     private readonly db: Db,
@@ -81,6 +88,7 @@ export class OutboxWorker {
     this.concurrency = options.concurrency ?? 4;
     this.leaseMs = options.leaseMs ?? 120_000;
     this.sql = sqlOf(db);
+    this.renewLeases = databaseProvider(db) === "postgresql";
   }
 
   start(): void {
@@ -267,12 +275,29 @@ export class OutboxWorker {
     }
   }
 
+  /** Whether the row is still pending and leased to this worker; its lease then runs from now. */
+  private async renewLease(row: QueuedEmail): Promise<boolean> {
+    const now = Date.now();
+    const renewed = await this.sql.execute(
+      `UPDATE "OutboxMessage" SET "nextAttemptAt" = ? WHERE "id" = ? AND "status" = 'pending' AND "leasedBy" = ?`,
+      [new Date(now + this.leaseMs), row.id, this.leaseOwner],
+    );
+    return renewed === 1;
+  }
+
   /** Sends one leased row (`attempts` counts this attempt already). */
   private async sendOne(row: QueuedEmail): Promise<void> {
     const attempts = row.attempts;
     if (row.raw.length === 0) {
       const error = new SendError("no content", true, "not sent: the email's content is gone (purged)");
       await this.recordFailure(row, attempts, error);
+      return;
+    }
+    if (this.renewLeases && !(await this.renewLease(row))) {
+      this.options.logger.info(
+        { outboxId: row.id, messageId: row.messageId },
+        "email taken by another worker since it was leased: not sent here",
+      );
       return;
     }
     let response: string;
