@@ -27,6 +27,8 @@ interface Registered {
 }
 
 const clients = new WeakMap<object, Registered>();
+/** The SQL runner of each transaction client, made at its first use (see sqliteSql). */
+const transactionRunners = new WeakMap<object, Sql>();
 
 /**
  * A Prisma 7 client, and every transaction client of it, name the same `_originalClient` (the
@@ -41,25 +43,40 @@ export function registerSqlClient(db: object, registered: Registered): void {
   clients.set(original, registered);
 }
 
-/** The SQL runner for a client, or for a transaction of one (inside it). */
+/**
+ * The SQL runner for a client, or for a transaction of one (inside it). A transaction's runner is
+ * made once, at its first use, and stays bound to that transaction.
+ */
 export function sqlOf(db: DbOrTx): Sql {
   const inTransaction = !("$disconnect" in db);
   const client = originalOf(db);
   const registered = client && clients.get(client);
   if (!registered) throw new Error("database client not opened with openDatabase()");
   if (registered.provider === "postgresql") return postgresSql(db);
-  return sqliteSql(registered, inTransaction);
+  if (!inTransaction) return sqliteSql(registered, null);
+  let runner = transactionRunners.get(db);
+  if (!runner) {
+    runner = sqliteSql(registered, registered.sqlite()?.openTransaction ?? -1);
+    transactionRunners.set(db, runner);
+  }
+  return runner;
 }
 
-function sqliteSql(registered: Registered, inTransaction: boolean): Sql {
+/**
+ * `transaction`: the one the runner belongs to (PreparedSqliteClient.openTransaction when it was made),
+ * null for statements outside any transaction.
+ */
+function sqliteSql(registered: Registered, transaction: number | null): Sql {
   /** Runs `statement` on the connection: in the caller's transaction, or in none at all. */
   const run = async <T>(statement: (sqlite: PreparedSqliteClient) => T): Promise<T> => {
     // openDatabase's PRAGMAs have made Prisma open it.
     const sqlite = registered.sqlite();
     if (!sqlite) throw new Error("the SQLite connection is not open");
-    if (inTransaction) {
-      // The caller's transaction holds Prisma's lock: it is the one open on the connection.
-      if (!sqlite.inTransaction) throw new Error("transaction already closed");
+    if (transaction !== null) {
+      // The caller's transaction holds Prisma's lock while it is open. Once Prisma has ended it (a
+      // timeout while the caller still works), the connection may be in another one, whose commit
+      // would carry the caller's rows: refuse.
+      if (sqlite.openTransaction !== transaction) throw new Error("transaction already closed");
       return statement(sqlite);
     }
     // Never inside someone else's transaction (its rollback would undo our change): the check and

@@ -55,6 +55,8 @@ export class PreparedSqliteClient {
   private readonly statements = new Map<string, Prepared>();
   /** Settles when the open transaction ends (null: none open). */
   private transactionEnded: Promise<void> | null = null;
+  /** Counts the transactions begun on the connection: which one is open (see openTransaction). */
+  private transactions = 0;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -77,6 +79,7 @@ export class PreparedSqliteClient {
 
   async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
     this.run(BEGIN[mode], []);
+    this.transactions++;
     let open = true;
     let ended = () => {};
     this.transactionEnded = new Promise<void>((resolve) => (ended = resolve));
@@ -143,6 +146,14 @@ export class PreparedSqliteClient {
   /** Whether a transaction is open on the connection (statements run now would be part of it). */
   get inTransaction(): boolean {
     return this.db.inTransaction;
+  }
+
+  /**
+   * Which transaction is open now (a number no other transaction of this connection has), null when
+   * none is: a caller's statements must run in the transaction they belong to, not in a later one.
+   */
+  get openTransaction(): number | null {
+    return this.db.inTransaction ? this.transactions : null;
   }
 
   /** Resolves when the open transaction ends. */

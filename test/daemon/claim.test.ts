@@ -133,6 +133,44 @@ describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
 });
 
 // Two daemons on one database is a PostgreSQL deployment (SQLite is one daemon per file).
+describe("claims on SQLite whose transaction times out", () => {
+  it("never lets a handler that outlives its transaction write into the next one", async () => {
+    const db = await openDatabase(sqlite.url);
+    clients.push(db);
+    const base = replyHandler();
+    const slow: MessageHandler = async (m, tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return base(m, tx);
+    };
+    const late = message("t1", "9");
+    // A first attempt failed: the message's row exists, and the second attempt updates it.
+    const failing: MessageHandler = async () => {
+      throw new Error("DNS timeout");
+    };
+    await claimAndProcessAll(db, failing, [late], { maxAttempts: 3 });
+    const attempt = claimAndProcessAll(db, slow, [late], { maxAttempts: 3, transactionTimeoutMs: 300 });
+    // Another transaction (the outbox worker recording sends, say) opens after the timeout and is
+    // still open when the slow handler's outbox rows are written.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await db.$transaction(async (tx) => {
+      await tx.mailboxState.upsert({
+        where: { mailbox: "contact" },
+        create: { mailbox: "contact", source: "test", state: "idle" },
+        update: { state: "idle" },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    });
+    const [first] = await attempt;
+    expect(first!.committed).toBe(false);
+    const outboxOf = () => db.outboxMessage.count({ where: { inbound: { uid: "t1", uidValidity: "9" } } });
+    expect(await outboxOf()).toBe(0);
+    // Its next attempt answers it, once.
+    const [second] = await claimAndProcessAll(db, base, [late], { maxAttempts: 3 });
+    expect(second!.committed).toBe(true);
+    expect(await outboxOf()).toBe(1);
+  });
+});
+
 describe("the header hints kept for support", () => {
   it("reads the subject and sender as a reader sees them: encoded words decoded, raw UTF-8 kept", () => {
     const encoded = Buffer.from(
