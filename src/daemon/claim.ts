@@ -107,7 +107,10 @@ interface Candidate {
   message: InboundMessageRef;
   key: { mailbox: string; uidValidity: string; uid: string };
   hash: string;
+  /** Its row as found: an earlier attempt began and did not finish (it failed, or the process stopped). */
   existing?: { id: number; attempts: number };
+  /** Its row once this attempt is recorded (markAttempts): the attempts counting this one. */
+  claim?: { id: number; attempts: number };
 }
 
 /**
@@ -116,6 +119,14 @@ interface Candidate {
  * A message whose handler throws is rolled back to its savepoint alone and counted as a failed
  * attempt after the commit; the others are unaffected. Messages are taken while the transaction is
  * younger than a second; the rest go in the next one.
+ *
+ * Each attempt is recorded before it begins, in a transaction of its own: a message that stops the
+ * process (out of memory on a hostile attachment, a crash of a native library) has counted its
+ * attempts when the daemon starts again. Messages an earlier attempt left unfinished then go one
+ * per transaction, so that such a message is parked in `Failed` after the last attempt, alone,
+ * instead of taking its whole batch down with it every time, forever. (The others of the batch it
+ * stopped have one attempt counted, untried, and are then tried alone: with two attempts or more
+ * allowed they are always answered.)
  */
 export async function claimAndProcessAll(
   db: Db,
@@ -124,12 +135,71 @@ export async function claimAndProcessAll(
   options: ClaimOptions,
 ): Promise<ClaimResult[]> {
   const results: ClaimResult[] = new Array(messages.length);
-  const candidates = await findCandidates(db, messages, results);
+  const found = await findCandidates(db, messages, results, options.maxAttempts);
   const handOff = new HandOffBudget(options.handOff);
-  for (let next = 0; next < candidates.length; ) {
-    next = await claimInOneTransaction(db, handler, candidates, next, results, options, handOff);
+  // Each one's attempt is counted just before it is tried: the others wait untouched.
+  for (const suspect of found.filter((c) => c.existing)) {
+    const [marked] = await markAttempts(db, [suspect], results);
+    if (marked) await claimInOneTransaction(db, handler, [marked], 0, results, options, handOff);
+  }
+  const fresh = await markAttempts(
+    db,
+    found.filter((c) => !c.existing),
+    results,
+  );
+  for (let next = 0; next < fresh.length; ) {
+    next = await claimInOneTransaction(db, handler, fresh, next, results, options, handOff);
   }
   return results;
+}
+
+/**
+ * Records the attempt about to begin for each candidate, committed before any of them is handled:
+ * a new message gets its row, claimed, with its first attempt; one an earlier attempt left
+ * unfinished counts one more. A candidate another daemon holds meanwhile is left to it (retry).
+ */
+async function markAttempts(db: Db, candidates: Candidate[], results: ClaimResult[]): Promise<Candidate[]> {
+  if (candidates.length === 0) return [];
+  const marked: Candidate[] = [];
+  await db.$transaction(
+    async (tx) => {
+      const sql = sqlOf(tx);
+      for (const candidate of candidates) {
+        const { message, key, hash, existing } = candidate;
+        if (existing) {
+          const attempts = existing.attempts + 1;
+          const updated = await sql.execute(
+            `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+            [attempts, existing.id, existing.attempts],
+          );
+          if (updated === 1) marked.push({ ...candidate, claim: { id: existing.id, attempts } });
+          else results[candidate.index] = notHandled("retry", existing.id);
+          continue;
+        }
+        const hints = headerHints(message.raw);
+        // ON CONFLICT: another daemon inserted it first (a unique violation would abort a
+        // PostgreSQL transaction); it is left to that daemon.
+        const [row] = await sql.query<{ id: number }>(
+          `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "messageId", "fromAddress", "subject", "status", "attempts", "raw", "receivedAt") VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 1, ?, ?) ON CONFLICT ("mailbox", "uidValidity", "uid") DO NOTHING RETURNING "id"`,
+          [
+            key.mailbox,
+            key.uidValidity,
+            key.uid,
+            hash,
+            hints.messageId,
+            hints.from,
+            hints.subject,
+            message.raw,
+            new Date(),
+          ],
+        );
+        if (row) marked.push({ ...candidate, claim: { id: row.id, attempts: 1 } });
+        else results[candidate.index] = notHandled("retry", null);
+      }
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+  return marked;
 }
 
 /** How many more rows may be leased to the caller's worker, across the transactions of one call. */
@@ -155,25 +225,41 @@ const notHandled = (disposition: Disposition, inboundId: number | null): ClaimRe
   queued: 0,
 });
 
-/** Messages still to handle; the others (already handled, or a handled twin) are answered in `results`. */
+/**
+ * Messages still to handle; the others (already handled, a handled twin, or one whose attempts are
+ * spent) are answered in `results`.
+ */
 async function findCandidates(
   db: Db,
   messages: readonly InboundMessageRef[],
   results: ClaimResult[],
+  maxAttempts: number,
 ): Promise<Candidate[]> {
   const sql = sqlOf(db);
   const candidates: Candidate[] = [];
   for (const [index, message] of messages.entries()) {
     const key = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
+    // (One SELECT by key per message: the batch's lookups are a small share of its cost.)
     const hash = contentHash(message.raw);
     // This message's row, else a handled twin under another UIDVALIDITY: two lookups by index (one
     // query with an OR across both keys scanned the whole mailbox's rows).
-    const [existing] = await sql.query<{ id: number; status: string; attempts: number }>(
-      `SELECT "id", "status", "attempts" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
+    const [existing] = await sql.query<{
+      id: number;
+      status: string;
+      attempts: number;
+      lastError: string | null;
+    }>(
+      `SELECT "id", "status", "attempts", "lastError" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
       [key.mailbox, key.uidValidity, key.uid],
     );
     if (existing && TERMINAL[existing.status]) {
       results[index] = notHandled(TERMINAL[existing.status]!, existing.id);
+      continue;
+    }
+    if (existing && existing.attempts >= maxAttempts) {
+      // Its last attempt never finished (a failure is recorded as it happens): the process stopped
+      // while handling it, every time. Parked without trying again.
+      results[index] = await parkInterrupted(db, existing);
       continue;
     }
     if (!existing) {
@@ -186,9 +272,31 @@ async function findCandidates(
         continue;
       }
     }
-    candidates.push({ index, message, key, hash, ...(existing ? { existing } : {}) });
+    candidates.push({
+      index,
+      message,
+      key,
+      hash,
+      ...(existing ? { existing: { id: existing.id, attempts: existing.attempts } } : {}),
+    });
   }
   return candidates;
+}
+
+/** A message whose attempts all stopped the process before they ended: `failed`, with why. */
+async function parkInterrupted(
+  db: Db,
+  row: { id: number; attempts: number; lastError: string | null },
+): Promise<ClaimResult> {
+  const lastError =
+    row.lastError ??
+    `the daemon stopped while handling it, ${row.attempts} times (out of memory? killed?): parked untried`;
+  const parked = await sqlOf(db).execute(
+    `UPDATE "InboundMessage" SET "status" = 'failed', "lastError" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+    [lastError, row.id, row.attempts],
+  );
+  if (parked !== 1) return notHandled("retry", row.id);
+  return { disposition: "failed", inboundId: row.id, committed: false, queued: 0, error: lastError };
 }
 
 /** Claims candidates from `from` on in one transaction; returns the index of the first one left. */
@@ -257,7 +365,7 @@ async function claimInOneTransaction(
   for (const { candidate, error } of failures) {
     // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
     if (error instanceof ClaimLost || isUniqueViolation(error)) {
-      results[candidate.index] = notHandled("retry", candidate.existing?.id ?? null);
+      results[candidate.index] = notHandled("retry", candidate.claim?.id ?? null);
       continue;
     }
     results[candidate.index] = await recordFailure(db, candidate, error, options.maxAttempts);
@@ -265,41 +373,22 @@ async function claimInOneTransaction(
   return next;
 }
 
-/** The claim row, the handler's work and its outgoing emails, inside the caller's savepoint. */
+/** The claim, the handler's work and its outgoing emails, inside the caller's savepoint. */
 async function claimOne(
   sql: Sql,
   tx: Tx,
   handler: MessageHandler,
-  { message, key, hash, existing }: Candidate,
+  { message, claim }: Candidate,
   handOff: HandOffBudget,
 ): Promise<{ inboundId: number; queued: QueuedEmail[]; leased: boolean; status: string }> {
-  let inboundId: number;
-  if (existing) {
-    // Conditional update: a second daemon racing on the same row finds nothing to claim.
-    const claimed = await sql.execute(
-      `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
-      [existing.attempts + 1, existing.id, existing.attempts],
-    );
-    if (claimed !== 1) throw new ClaimLost();
-    inboundId = existing.id;
-  } else {
-    const hints = headerHints(message.raw);
-    const [row] = await sql.query<{ id: number }>(
-      `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "messageId", "fromAddress", "subject", "status", "attempts", "raw", "receivedAt") VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 1, ?, ?) RETURNING "id"`,
-      [
-        key.mailbox,
-        key.uidValidity,
-        key.uid,
-        hash,
-        hints.messageId,
-        hints.from,
-        hints.subject,
-        message.raw,
-        new Date(),
-      ],
-    );
-    inboundId = row!.id;
-  }
+  // The attempt was recorded (markAttempts). Taking the row here, conditionally, holds it for this
+  // transaction: a second daemon that counted an attempt since finds nothing to claim.
+  const inboundId = claim!.id;
+  const claimed = await sql.execute(
+    `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+    [claim!.attempts, inboundId, claim!.attempts],
+  );
+  if (claimed !== 1) throw new ClaimLost();
   const outcome = await handler({ ...message, inboundId }, tx);
   const lease = handOff.take(outcome.outgoing.length);
   const queued = await enqueueEmails(tx, outcome.outgoing, inboundId, lease ? { lease } : {});
@@ -319,54 +408,30 @@ async function claimOne(
 class ClaimLost extends Error {}
 
 /**
- * The handler threw: its savepoint rolled back; count the attempt and park after the last one.
- * Only on the row as this attempt found it (still claimed, the attempts it counted): meanwhile
- * another daemon may have claimed and answered the message, and setting it back to `claimed`
- * would have it answered again.
+ * The handler threw: its savepoint rolled back; the attempt, recorded before it began, stays
+ * counted, with its error, and the message is parked after the last one. Only on the row as this
+ * attempt left it (still claimed, its attempts): meanwhile another daemon may have claimed and
+ * answered the message, and setting it back would have it answered again.
  */
 async function recordFailure(
   db: Db,
-  { message, key, hash, existing }: Candidate,
+  { claim }: Candidate,
   error: unknown,
   maxAttempts: number,
 ): Promise<ClaimResult> {
-  const attempts = (existing?.attempts ?? 0) + 1;
+  const { id, attempts } = claim!;
   const lastError = String((error as Error)?.message ?? error).slice(0, 2000);
   const status = attempts >= maxAttempts ? "failed" : "claimed";
-  const outcome = (inboundId: number): ClaimResult => ({
+  const recorded = await db.inboundMessage.updateMany({
+    where: { id, status: "claimed", attempts },
+    data: { status, lastError },
+  });
+  if (recorded.count !== 1) return notHandled("retry", id);
+  return {
     disposition: status === "failed" ? "failed" : "retry",
-    inboundId,
+    inboundId: id,
     committed: false,
     queued: 0,
     error: lastError,
-  });
-  if (existing) {
-    const { count } = await db.inboundMessage.updateMany({
-      where: { id: existing.id, status: "claimed", attempts: existing.attempts },
-      data: { status, attempts, lastError },
-    });
-    return count === 1 ? outcome(existing.id) : notHandled("retry", existing.id);
-  }
-  const hints = headerHints(message.raw);
-  try {
-    const row = await db.inboundMessage.create({
-      data: {
-        ...key,
-        contentHash: hash,
-        messageId: hints.messageId,
-        fromAddress: hints.from,
-        subject: hints.subject,
-        status,
-        attempts,
-        lastError,
-        raw: new Uint8Array(message.raw),
-      },
-      select: { id: true },
-    });
-    return outcome(row.id);
-  } catch (createError) {
-    // Another daemon claimed it meanwhile: its outcome stands.
-    if (isUniqueViolation(createError)) return notHandled("retry", null);
-    throw createError;
-  }
+  };
 }

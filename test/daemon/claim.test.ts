@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimAndProcess, claimAndProcessAll, headerHints } from "../../src/daemon/claim.ts";
 import type { InboundMessageRef, MessageHandler } from "../../src/daemon/handler.ts";
@@ -169,6 +170,35 @@ describe("claims on SQLite whose transaction times out", () => {
     expect(second!.committed).toBe(true);
     expect(await outboxOf()).toBe(1);
   });
+});
+
+describe("a message that stops the process while it is handled", () => {
+  it("is parked in Failed after the last attempt, alone; the others of its batch are answered", async () => {
+    const db = await createTestDatabase();
+    try {
+      const runs: (string | null)[] = [];
+      for (let run = 0; run < 4; run++) {
+        const child = spawnSync(process.execPath, ["bin/run-ts.js", "test/daemon/poison-entry.ts"], {
+          env: { ...process.env, DATABASE_URL: db.url },
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        runs.push(child.signal ?? child.stdout.trim());
+      }
+      // Killed in its batch, then alone twice (the first message answered meanwhile), then parked.
+      expect(runs).toEqual(["SIGKILL", "SIGKILL", "SIGKILL", '["processed","failed","processed"]']);
+      const rows = await db.db.inboundMessage.findMany({ orderBy: { uid: "asc" } });
+      expect(rows.map((r) => [r.uid, r.status, r.attempts])).toEqual([
+        ["1", "processed", 2],
+        ["2", "failed", 3],
+        ["3", "processed", 2],
+      ]);
+      expect(rows[1]!.lastError).toContain("stopped while handling it, 3 times");
+      expect(await db.db.outboxMessage.count()).toBe(2);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 });
 
 describe("the header hints kept for support", () => {

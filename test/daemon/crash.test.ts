@@ -40,6 +40,9 @@ function startDaemon(): ChildProcess {
       TRANCHE_HTTP_PORT: "0",
       TRANCHE_RECONNECT_MIN_MS: "100",
       TRANCHE_SMTP_RETRY_MIN_MS: "100",
+      // Each kill counts an attempt for the messages it interrupted; ten kills could spend a
+      // message's three. This test is about exactly once; parking is claim.test.ts's poison test.
+      TRANCHE_MAX_ATTEMPTS: "100",
       // The default lease (2 min), longer than the test allows: what a killed daemon had leased must
       // go at the next start (it holds the database's daemon lock), not when the lease expires.
       TRANCHE_LOG_LEVEL: "warn",
