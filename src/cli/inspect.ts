@@ -1,9 +1,8 @@
 import { promises as dns } from "node:dns";
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parseFreeMailList } from "../access/rules.ts";
+import { loadAccessPolicy } from "../access/policy.ts";
 import { isAuthorised } from "../access/store.ts";
-import type { Config } from "../config/schema.ts";
 import { type Decision, decide } from "../decide/decision.ts";
 import { FIELDS } from "../engine/types.ts";
 import { intakeContextFromConfig } from "../intake/context.ts";
@@ -33,12 +32,6 @@ const DECISION_LABELS: Record<Decision["action"], string> = {
   "access-pending": "demande d'accès en attente du support",
   ticket: "ticket pour le support",
 };
-
-function readPolicyList(config: Config) {
-  const file = config.freeMailDomainsFile;
-  if (!existsSync(file)) throw new UsageError(`liste des messageries gratuites introuvable : ${file}`);
-  return parseFreeMailList(readFileSync(file, "utf8"));
-}
 
 function describeDecision(decision: Decision): string {
   const label = DECISION_LABELS[decision.action];
@@ -126,7 +119,7 @@ export function registerInspectCommand(program: Command): void {
             senderAuthorised: intake.from ? await isAuthorised(db, intake.from) : false,
             recipientAuthorised: recipient ? await isAuthorised(db, recipient) : null,
           },
-          { autoApprove: config.accessAutoApprove, freeMail: readPolicyList(config) },
+          loadAccessPolicy(config),
         );
         if (options.json)
           process.stdout.write(`${JSON.stringify(summariseIntake(intake, decision.action))}\n`);
