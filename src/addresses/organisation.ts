@@ -14,16 +14,24 @@ export function domainOf(address: string): string | null {
 /**
  * The organisational domain of an address or domain, public-suffix aware: `mail.editeur.fr` and
  * `editeur.fr` are one organisation, `a.co.uk` and `b.co.uk` are not, nor `a.github.io` and
- * `b.github.io` (private suffixes count, as they do for mailauth's DMARC checks), and reserved test
- * domains (`example.test`) resolve to themselves.
+ * `b.github.io` (private suffixes count, as they do for mailauth's DMARC checks). Under the
+ * reserved test domains (RFC 2606: `example.test`, `example.com`…) each company has its own
+ * name, as it would under a real suffix: `editeur.example.test` and `distrib.example.test` are two
+ * organisations (the demo and the tests rely on it), `mail.editeur.example.test` is the first.
  */
 export function organisationalDomain(addressOrDomain: string): string | null {
   const domain = addressOrDomain.includes("@")
     ? domainOf(addressOrDomain)
     : addressOrDomain.trim().toLowerCase().replace(/\.$/, "");
   if (!domain) return null;
+  const example = RESERVED_EXAMPLE.exec(domain);
+  if (example) return example[1]!;
   return getDomain(domain, { allowPrivateDomains: true }) ?? domain;
 }
+
+/** A name under an RFC 2606 example domain: the company's part and the example domain. */
+const RESERVED_EXAMPLE =
+  /(?:^|\.)([^.]+\.example\.(?:test|com|net|org)|[^.]+\.(?:test|example|invalid|localhost))$/;
 
 /** Whether two addresses or domains belong to the same organisation. */
 export function sameOrganisation(a: string, b: string): boolean {

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
 import { registerDaemonCommand } from "./daemon.ts";
@@ -15,7 +15,10 @@ export function buildProgram(): Command {
   const program = new Command("tranche")
     .description("Service de calcul de tranche de financement — Ségur numérique Imagerie vague 2")
     .showHelpAfterError()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    // Commander's own exits (inherited by every command registered below) are thrown instead,
+    // to end a usage mistake with the code of the project's other usage errors (below).
+    .exitOverride();
   registerReferenceCommands(program);
   registerAccessCommands(program);
   registerCalcCommand(program);
@@ -29,4 +32,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // Commander has said what is wrong. Help and version end well; a usage mistake (an unknown
+  // command or option, a missing argument or required option) ends with 2, as UsageError does.
+  process.exitCode = error.exitCode === 0 ? 0 : 2;
+}

@@ -65,6 +65,11 @@ describe("SPEC §4 access rules", () => {
       "other-organisation",
     ],
     [
+      "two companies under the reserved example.test (the demo's editeur-ris and distrib-imagerie)",
+      request({ email: "marc@editeur-ris.example.test", sender: "paul@distrib-imagerie.example.test" }),
+      "other-organisation",
+    ],
+    [
       "two sites under a private suffix (a.github.io vs b.github.io)",
       request({ email: "x@a.github.io", sender: "y@b.github.io" }),
       "other-organisation",

@@ -98,6 +98,15 @@ describe("tranche calc", () => {
     expect(run.stderr).toContain("radiologie, medecine-nucleaire ou mixte");
   });
 
+  it("ends every usage mistake with exit code 2: a missing option, an unknown option or command", () => {
+    for (const args of [["calc", "--finess-radio", "920000650"], ["calc", "--bogus"], ["calcul"]]) {
+      const run = runTranche(args, env);
+      expect(run.status, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toMatch(/error: /);
+    }
+    expect(runTranche(["--help"], env).status).toBe(0);
+  });
+
   it("says how to load data when none is loaded", () => {
     const empty = { DATABASE_URL: `file:${join(dir, "empty.db")}` };
     const run = runTranche(["calc", "--activity", "mixte", "--finess-radio", "920000650", "--json"], empty);
