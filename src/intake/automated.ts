@@ -42,7 +42,7 @@ export function detectAutomated(input: AutomatedInput): AutomatedVerdict | null 
   if (contentType.startsWith("multipart/report")) return { reason: "bounce", detail: "multipart/report" };
   const returnPath = input.headers.get("return-path");
   // `<>`, or empty as some delivery agents write it.
-  if (returnPath?.some((v) => /^\s*(<\s*>)?\s*$/.test(v)))
+  if (returnPath?.some((v) => /^\s*(?:<\s*>\s*)?$/.test(v)))
     return { reason: "bounce", detail: "null return path" };
   if (has(input, "x-failed-recipients")) return { reason: "bounce", detail: "x-failed-recipients" };
   const localPart = input.from?.split("@")[0] ?? "";

@@ -1,4 +1,5 @@
 import type { Activity, Field, FieldLists } from "../engine/types.ts";
+import { normaliseIdentifier } from "../identifiers/normalise.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
 import type { CalculationProblem } from "./types.ts";
 
@@ -122,8 +123,10 @@ export function classifyLabel(label: string): LabelKind | null {
 }
 
 // An activity named to be excluded: "radiologie (pas de médecine nucléaire)", "sans radiologie", "hors MN".
+// One separator before each word, at most four words between: linear on any input (the words can
+// be read one way only, and the repetition is bounded).
 const EXCLUDED_ACTIVITY =
-  /\b(?:pas|sans|hors|sauf|excepte|aucune?)\b[\s']*(?:(?:de|d|du|la|l|en|d'activite|activite)\b[\s']*)*(?:medecine nucleaire|nucleaire|medecine|mn|radiologie|radio)\b/g;
+  /\b(?:pas|sans|hors|sauf|excepte|aucune?)\b(?:[\s']+(?:de|d|du|la|l|en|activite)\b){0,4}[\s']*(?:medecine nucleaire|nucleaire|medecine|mn|radiologie|radio)\b/g;
 
 /** Reads an activity type as users write it; null when it is not one of the three. */
 export function readActivity(value: string): Activity | null {
@@ -158,16 +161,18 @@ interface LabelMatch {
 
 /** Separators between a label and its value, most explicit first. */
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
-const IDENTIFIER_LINE = /^[\s0-9A-Za-z;,.\u002D\u2010-\u2015]+$/;
+/** Letters, digits, separators, brackets and invisible marks: nothing a sentence needs beyond a list. */
+const IDENTIFIER_LINE = /^[\s\p{L}\p{N};,.()\u002D\u2010-\u2015\p{Cf}]+$/u;
 
 /**
- * A line that continues a list of identifiers: every word holds a digit (or joins two, "et").
- * "Tel 0123456789" or "Merci 2 fois" under a list is prose, and ends it.
+ * A line that continues a list of identifiers: it holds at least one number of an identifier's
+ * length (9 characters once typed spaces and dots are gone), whatever comment is beside it
+ * ("750712184 CH Paris": the comment is dropped by splitIdentifierList). "Tel 0123456789" or
+ * "Merci 2 fois" under a list holds none: it is prose, and ends the list.
  */
 function continuesList(line: string): boolean {
   if (!IDENTIFIER_LINE.test(line)) return false;
-  const words = line.split(/[\s;,.\u002D\u2010-\u2015]+/).filter(Boolean);
-  return words.some((w) => /\d/.test(w)) && words.every((w) => /\d/.test(w) || /^(et|and|puis)$/i.test(w));
+  return splitValues(line).some((token) => normaliseIdentifier(token).length === 9);
 }
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;

@@ -10,7 +10,9 @@ const RESULT_SUBJECT = fold(
 const RESULT_MARKERS = [/la tranche de financement calcul[ée]e est\s*=/i, /identifiant du calcul\s*:/i];
 
 /** The first line of a result email's documented layout (SPEC §7), quoted or not. */
-const RESULT_START = /^[>\s]*vous recevez ce mail suite [àa] votre utilisation du service de calcul/im;
+// Spaces and tabs only before it: `\s` would cross line breaks, and with `m` every line start would
+// rescan the run after it (quadratic on a body of line breaks).
+const RESULT_START = /^[> \t]*vous recevez ce mail suite [àa] votre utilisation du service de calcul/im;
 
 /**
  * Where a result email of ours starts inside the sender's own text (forwarded, or pasted), -1 when

@@ -74,6 +74,13 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590208179"]);
   });
 
+  it("keeps reading a list whose lines carry a comment beside each number", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie :\n920000650 CH Lens\n750712184 (Clinique des Pins)\n590\u200b208179\n\nMerci",
+    );
+    expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590\u200b208179"]);
+  });
+
   it("ends a list at a line of prose, even one with digits in it", () => {
     const parsed = parseLabelledCalculation(
       "FINESS radiologie :\n920000650\n750712184 et 590208179\nTel 0123456789\nMerci 2 fois",
