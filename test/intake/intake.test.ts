@@ -281,6 +281,8 @@ describe("readInbound on hostile bodies", () => {
     ["one long word with no @", `Merci d'autoriser l'accès ${"a.b".repeat(300_000)}`],
     ["a long run of table bars", `FINESS radiologie : 920000650${"| ".repeat(400_000)}x`],
     ["many label-like lines", "FINESS radiologie :\n".repeat(40_000)],
+    ["an activity of repeated negated words", `Type d'activité : pas ${"d'activité ".repeat(60)}x`],
+    ["a run of Unicode line separators", `a${"\u2028".repeat(100_000)}b`],
   ];
   for (const [name, body] of cases) {
     it(`finishes with a result on ${name}`, async () => {
