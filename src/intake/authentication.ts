@@ -228,20 +228,28 @@ function receivedParts(raw: string): { from: string; by: string | null } {
  * The client address the receiving server saw, from a `from` clause. It is the one inside the
  * server's comment: Postfix and Sendmail write `from HELO (rdns [ip])`, Exim `from rdns ([ip]
  * helo=HELO)`, Exchange `from host (ip)`. The HELO, written first, is the client's own choice and
- * may be an address literal (`from [198.51.100.5] (unknown [203.0.113.66])`): never taken, nor a
- * `helo=[…]`; a bracketed address outside the comment only when the comment holds none (Exim
- * without reverse DNS: `from [ip] (helo=HELO)`).
+ * may be an address literal, and hold brackets and parentheses of its own (`from [198.51.100.5]
+ * (unknown [203.0.113.66])`, `from ([198.51.100.5]) (…)`): the first word after `from` is never
+ * read for a comment, nor anything after `helo=`. The first word is taken only when the comments
+ * hold no address: Exim's own `[ip]` without reverse DNS (`from [ip] (helo=HELO)`); Postfix and
+ * Sendmail always write the address in their comment.
  */
 function clientAddress(fromClause: string): string | null {
   const literal = (text: string) => /\[(?:IPv6:)?([0-9a-f.:]+)\]/i.exec(text)?.[1] ?? null;
-  const comments = [...fromClause.matchAll(/\(([^()]*)\)/g)].map((m) => m[1]!);
-  for (const comment of comments) {
-    const ip = literal(comment.replace(/helo=\S*/gi, ""));
+  const clause = fromClause.replace(/^\s*from\s+/i, "");
+  const space = clause.search(/\s/);
+  const first = space < 0 ? clause : clause.slice(0, space);
+  // Exim ends its comment with `helo=HELO`: everything from there on is the client's.
+  const after = space < 0 ? "" : clause.slice(space);
+  const helo = after.search(/helo=/i);
+  const rest = helo < 0 ? after : after.slice(0, helo);
+  for (const [, comment] of rest.matchAll(/\(([^()]*)(?:\)|$)/g)) {
+    const ip = literal(comment!);
     if (ip && isIP(ip)) return ip;
-    const bare = comment.trim();
+    const bare = comment!.trim();
     if (isIP(bare)) return bare;
   }
-  const ip = literal(fromClause.replace(/\([^()]*\)/g, ""));
+  const ip = literal(first);
   return ip && isIP(ip) ? ip : null;
 }
 

@@ -164,6 +164,16 @@ describe("trustedConnection", () => {
     expect(seen("from [203.0.113.66] (helo=[198.51.100.5]) by mx.example.test with esmtp")).toBe(
       "203.0.113.66",
     );
+    // A HELO holding brackets or parentheses of its own is still the client's word.
+    expect(
+      seen("from ([198.51.100.5]) (unknown [203.0.113.66]) by mx.example.test (Postfix) with ESMTP id 9"),
+    ).toBe("203.0.113.66");
+    expect(
+      seen("from (198.51.100.5) (unknown [203.0.113.66]) by mx.example.test (Postfix) with ESMTP id 10"),
+    ).toBe("203.0.113.66");
+    expect(seen("from [203.0.113.66] (helo=([198.51.100.5])) by mx.example.test with esmtp")).toBe(
+      "203.0.113.66",
+    );
     // Exchange.
     expect(
       seen("from smtp.editeur.fr (192.0.2.25) by mx.example.test (10.1.1.1) with Microsoft SMTP Server"),
