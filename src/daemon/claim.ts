@@ -74,7 +74,10 @@ export function headerHints(raw: Buffer): {
     } catch {
       // A malformed encoded word (an unknown charset) stays as written.
     }
-    return decoded.slice(0, 500);
+    // Decoded words may hold control characters (an escape sequence for the support terminal, a
+    // line break forging a line of `tranche status`): each run becomes one space.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+    return decoded.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").slice(0, 500);
   };
   return { messageId: get("Message-ID"), from: get("From"), subject: get("Subject") };
 }

@@ -214,6 +214,11 @@ describe("the header hints kept for support", () => {
     const raw8bit = Buffer.from("Subject: Demande d'accès\r\n\r\nCorps en Latin-1 : \xe9\r\n", "utf8");
     expect(headerHints(Buffer.concat([raw8bit, Buffer.from([0xe9])])).subject).toBe("Demande d'accès");
     expect(headerHints(Buffer.from("Subject: Re\xe7u\r\n\r\n", "latin1")).subject).toBe("Reçu");
+    // Control characters hidden in encoded words never reach a terminal.
+    const hostile = Buffer.from(
+      "From: =?UTF-8?Q?=1B]0;owned=07=1B[2J?= <a@b.fr>\r\nSubject: =?UTF-8?Q?a=0Ab?=\r\n\r\n",
+    );
+    expect(headerHints(hostile)).toMatchObject({ from: " ]0;owned [2J <a@b.fr>", subject: "a b" });
   });
 });
 
