@@ -50,7 +50,7 @@ const SELF = /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habili
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
 
 /** "remplacer a@x par b@x", "ancien : a@x … nouveau : b@x", "a@x → b@x", "de a@x à/vers b@x". */
-function findChange(folded: string): { from: string; to: string } | null {
+function findChange(folded: string, changeElsewhere: boolean): { from: string; to: string } | null {
   const a = "(?<![a-z0-9._%+'-])([a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\\.[a-z]{2,})";
   const patterns = [
     // A bare "par" or "en" only after a change verb: "validée par b@x" names who approved, not a new address.
@@ -58,6 +58,15 @@ function findChange(folded: string): { from: string; to: string } | null {
       `\\b(remplac\\w*|modifi\\w*|chang\\w*|substitu\\w*)\\b[^@\\n]{0,60}?${a}[^@\\n]{0,60}?\\b(par|en|pour)\\s+(l'adresse\\s+)?${a}`,
     ),
     new RegExp(`${a}[^@\\n]{0,60}?\\b(remplacee? par|devient|sera desormais)\\s+(l'adresse\\s+)?${a}`),
+    // A bare "a@x par b@x" or "a@x en b@x" when the message speaks of a change elsewhere (its
+    // subject "Changement d'adresse"), but not "… validée par b@x", "transmise par b@x".
+    ...(changeElsewhere
+      ? [
+          new RegExp(
+            `${a}(?![^@\\n]{0,60}?\\b(valid|approuv|sign|envoy|transmi|demand|propos|autoris|accord)\\w*\\s+(par|en)\\b)[^@\\n]{0,60}?\\b(par|en)\\s+(l'adresse\\s+)?${a}`,
+          ),
+        ]
+      : []),
     new RegExp(`ancien\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?nouve\\w*[^@\\n]{0,40}?${a}`),
     new RegExp(`${a}\\s*(->|=>|→|>)\\s*${a}`),
     new RegExp(`\\bde\\s+${a}\\s+(a|vers)\\s+${a}`),
@@ -109,7 +118,7 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
     (a) => !own.has(a),
   );
 
-  const change = findChange(folded);
+  const change = findChange(folded, CHANGE.test(folded));
   if (change && !own.has(change.from) && !own.has(change.to))
     return { status: "request", request: { action: "change", email: change.from, newEmail: change.to } };
 

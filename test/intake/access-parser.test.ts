@@ -150,6 +150,15 @@ describe("parseAccessRequest", () => {
     expect(read("Merci de changer l'adresse a.b@editeur.fr en c.d@editeur.fr")).toMatchObject({
       request: { action: "change", email: "a.b@editeur.fr", newEmail: "c.d@editeur.fr" },
     });
+    // The change said in the subject, the addresses alone in the body.
+    expect(read("Changement d'adresse\njean@editeur.fr par jean.dupont@editeur.fr")).toMatchObject({
+      request: { action: "change", email: "jean@editeur.fr", newEmail: "jean.dupont@editeur.fr" },
+    });
+    expect(
+      read("Changement d'adresse\nmerci de passer jean@editeur.fr en jean.dupont@editeur.fr"),
+    ).toMatchObject({
+      request: { action: "change", email: "jean@editeur.fr", newEmail: "jean.dupont@editeur.fr" },
+    });
   });
 
   it("never names one of the service's own addresses", () => {
