@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import libmime from "libmime";
 import type { Db } from "../db/client.ts";
-import { isUniqueViolation, placeholders, type Sql, sqlOf } from "../db/sql.ts";
+import { placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
 import { enqueueEmails, type Lease, type QueuedEmail } from "../outbox/outgoing.ts";
 import type { InboundMessageRef, MessageHandler, Tx } from "./handler.ts";
@@ -83,10 +83,11 @@ export function headerHints(raw: Buffer): {
 }
 
 /**
- * Processes one message exactly once. The claim (the InboundMessage row keyed by mailbox,
- * UIDVALIDITY and UID), the handler's own rows and the outbox rows are committed in one
- * transaction; the caller moves the message in the mailbox only afterwards. So a crash anywhere
- * repeats at most uncommitted work: a committed message is recognised by its key and only moved.
+ * Processes one message exactly once. Its row (the InboundMessage keyed by mailbox, UIDVALIDITY and
+ * UID) records the attempt first, in a transaction of its own; then the claim of that row, the
+ * handler's own rows and the outbox rows are committed in one transaction, with the row's final
+ * status; the caller moves the message in the mailbox only afterwards. So a crash anywhere repeats
+ * at most uncommitted work: a finished message is recognised by its key and only moved.
  *
  * A message whose content was already handled in the same mailbox under another UIDVALIDITY (the
  * mailbox was recreated) is only moved, never answered again. The Message-ID is not a key: senders
@@ -119,7 +120,7 @@ interface Candidate {
 /**
  * `claimAndProcess` for several messages, in order, committed together: one transaction (with a
  * savepoint per message) instead of one each, which was the largest database cost of a message.
- * A message whose handler throws is rolled back to its savepoint alone and counted as a failed
+ * A message whose handler throws is rolled back to its savepoint alone, its error recorded on its
  * attempt after the commit; the others are unaffected. Messages are taken while the transaction is
  * younger than a second; the rest go in the next one.
  *
@@ -350,9 +351,13 @@ async function claimInOneTransaction(
     );
   } catch (error) {
     // The transaction itself failed (the database, not a handler). Before any message: the caller
-    // leaves them all for the next scan. Else nothing of it was committed: every message it held
-    // is left in place and counted as an attempt, so that a failure that repeats ends in `Failed`.
-    if (next === from) throw error;
+    // leaves them all for the next scan, and the attempts counted for them are given back (none
+    // was tried). Else nothing of it was committed: every message it held is left in place, its
+    // attempt counted, so that a failure that repeats ends in `Failed`.
+    if (next === from) {
+      await giveBackAttempts(db, candidates.slice(from));
+      throw error;
+    }
     for (const { candidate } of committed) failures.push({ candidate, error });
     committed.length = 0;
   }
@@ -366,8 +371,8 @@ async function claimInOneTransaction(
     };
   }
   for (const { candidate, error } of failures) {
-    // Another daemon claimed it first (row lock lost, or the unique key taken): nothing to do here.
-    if (error instanceof ClaimLost || isUniqueViolation(error)) {
+    // Another daemon claimed it first (it counted an attempt since ours): nothing to do here.
+    if (error instanceof ClaimLost) {
       results[candidate.index] = notHandled("retry", candidate.claim?.id ?? null);
       continue;
     }
@@ -409,6 +414,20 @@ async function claimOne(
 }
 
 class ClaimLost extends Error {}
+
+/** Attempts counted for messages that were not tried after all (best effort: the database is failing). */
+async function giveBackAttempts(db: Db, candidates: readonly Candidate[]): Promise<void> {
+  const sql = sqlOf(db);
+  for (const { claim } of candidates) {
+    if (!claim) continue;
+    await sql
+      .execute(
+        `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+        [claim.attempts - 1, claim.id, claim.attempts],
+      )
+      .catch(() => {});
+  }
+}
 
 /**
  * The handler threw: its savepoint rolled back; the attempt, recorded before it began, stays
