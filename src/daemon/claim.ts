@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import libmime from "libmime";
-import type { Db } from "../db/client.ts";
-import { placeholders, type Sql, sqlOf } from "../db/sql.ts";
+import { type Db, databaseProvider } from "../db/client.ts";
+import { dateOf, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
 import { enqueueEmails, type Lease, type QueuedEmail } from "../outbox/outgoing.ts";
 import type { InboundMessageRef, MessageHandler, Tx } from "./handler.ts";
@@ -103,6 +103,8 @@ export async function claimAndProcess(
   return result!;
 }
 
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+
 /** How long one transaction may keep taking messages (a slow handler, e.g. DNS in `verify` mode). */
 const BATCH_BUDGET_MS = 1_000;
 
@@ -139,7 +141,7 @@ export async function claimAndProcessAll(
   options: ClaimOptions,
 ): Promise<ClaimResult[]> {
   const results: ClaimResult[] = new Array(messages.length);
-  const found = await findCandidates(db, messages, results, options.maxAttempts);
+  const found = await findCandidates(db, messages, results, options);
   const handOff = new HandOffBudget(options.handOff);
   // Each one's attempt is counted just before it is tried: the others wait untouched.
   for (const suspect of found.filter((c) => c.existing)) {
@@ -173,8 +175,8 @@ async function markAttempts(db: Db, candidates: Candidate[], results: ClaimResul
         if (existing) {
           const attempts = existing.attempts + 1;
           const updated = await sql.execute(
-            `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
-            [attempts, existing.id, existing.attempts],
+            `UPDATE "InboundMessage" SET "attempts" = ?, "attemptedAt" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+            [attempts, new Date(), existing.id, existing.attempts],
           );
           if (updated === 1) marked.push({ ...candidate, claim: { id: existing.id, attempts } });
           else results[candidate.index] = notHandled("retry", existing.id);
@@ -184,7 +186,7 @@ async function markAttempts(db: Db, candidates: Candidate[], results: ClaimResul
         // ON CONFLICT: another daemon inserted it first (a unique violation would abort a
         // PostgreSQL transaction); it is left to that daemon.
         const [row] = await sql.query<{ id: number }>(
-          `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "messageId", "fromAddress", "subject", "status", "attempts", "raw", "receivedAt") VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 1, ?, ?) ON CONFLICT ("mailbox", "uidValidity", "uid") DO NOTHING RETURNING "id"`,
+          `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "messageId", "fromAddress", "subject", "status", "attempts", "attemptedAt", "raw", "receivedAt") VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 1, ?, ?, ?) ON CONFLICT ("mailbox", "uidValidity", "uid") DO NOTHING RETURNING "id"`,
           [
             key.mailbox,
             key.uidValidity,
@@ -193,6 +195,7 @@ async function markAttempts(db: Db, candidates: Candidate[], results: ClaimResul
             hints.messageId,
             hints.from,
             hints.subject,
+            new Date(),
             message.raw,
             new Date(),
           ],
@@ -237,9 +240,14 @@ async function findCandidates(
   db: Db,
   messages: readonly InboundMessageRef[],
   results: ClaimResult[],
-  maxAttempts: number,
+  options: ClaimOptions,
 ): Promise<Candidate[]> {
   const sql = sqlOf(db);
+  // On SQLite this daemon holds the file (src/daemon/lock.ts): an attempt under way that it did
+  // not start was interrupted. On PostgreSQL another daemon may be working on it: left to it until
+  // well past a claim transaction's time (then its daemon is taken as gone).
+  const othersMayWork = databaseProvider(db) === "postgresql";
+  const inProgressMs = 2 * (options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS);
   const candidates: Candidate[] = [];
   for (const [index, message] of messages.entries()) {
     const key = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
@@ -251,16 +259,25 @@ async function findCandidates(
       id: number;
       status: string;
       attempts: number;
+      attemptedAt: unknown;
       lastError: string | null;
     }>(
-      `SELECT "id", "status", "attempts", "lastError" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
+      `SELECT "id", "status", "attempts", "attemptedAt", "lastError" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
       [key.mailbox, key.uidValidity, key.uid],
     );
     if (existing && TERMINAL[existing.status]) {
       results[index] = notHandled(TERMINAL[existing.status]!, existing.id);
       continue;
     }
-    if (existing && existing.attempts >= maxAttempts) {
+    if (
+      existing?.attemptedAt &&
+      othersMayWork &&
+      Date.now() - dateOf(existing.attemptedAt).getTime() < inProgressMs
+    ) {
+      results[index] = notHandled("retry", existing.id);
+      continue;
+    }
+    if (existing && existing.attempts >= options.maxAttempts) {
       // Its last attempt never finished (a failure is recorded as it happens): the process stopped
       // while handling it, every time. Parked without trying again.
       results[index] = await parkInterrupted(db, existing);
@@ -296,7 +313,7 @@ async function parkInterrupted(
     row.lastError ??
     `the daemon stopped while handling it, ${row.attempts} times (out of memory? killed?): parked untried`;
   const parked = await sqlOf(db).execute(
-    `UPDATE "InboundMessage" SET "status" = 'failed', "lastError" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+    `UPDATE "InboundMessage" SET "status" = 'failed', "lastError" = ?, "attemptedAt" = NULL WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
     [lastError, row.id, row.attempts],
   );
   if (parked !== 1) return notHandled("retry", row.id);
@@ -347,7 +364,7 @@ async function claimInOneTransaction(
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
       },
-      { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: 30_000 },
+      { timeout: options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS, maxWait: 30_000 },
     );
   } catch (error) {
     // The transaction itself failed (the database, not a handler). Before any message: the caller
@@ -401,7 +418,7 @@ async function claimOne(
   const lease = handOff.take(outcome.outgoing.length);
   const queued = await enqueueEmails(tx, outcome.outgoing, inboundId, lease ? { lease } : {});
   await sql.execute(
-    `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "processedAt" = ? WHERE "id" = ?`,
+    `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "attemptedAt" = NULL, "processedAt" = ? WHERE "id" = ?`,
     [
       outcome.status,
       outcome.decision,
@@ -422,7 +439,7 @@ async function giveBackAttempts(db: Db, candidates: readonly Candidate[]): Promi
     if (!claim) continue;
     await sql
       .execute(
-        `UPDATE "InboundMessage" SET "attempts" = ? WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
+        `UPDATE "InboundMessage" SET "attempts" = ?, "attemptedAt" = NULL WHERE "id" = ? AND "status" = 'claimed' AND "attempts" = ?`,
         [claim.attempts - 1, claim.id, claim.attempts],
       )
       .catch(() => {});
@@ -446,7 +463,8 @@ async function recordFailure(
   const status = attempts >= maxAttempts ? "failed" : "claimed";
   const recorded = await db.inboundMessage.updateMany({
     where: { id, status: "claimed", attempts },
-    data: { status, lastError },
+    // The attempt is over: the next scan may try again (on PostgreSQL too).
+    data: { status, lastError, attemptedAt: null },
   });
   if (recorded.count !== 1) return notHandled("retry", id);
   return {

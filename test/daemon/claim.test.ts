@@ -239,13 +239,43 @@ describe("claims on PostgreSQL shared by two daemons", () => {
     expect([again.committed, again.disposition]).toEqual([false, "processed"]);
   });
 
+  it("leaves to the other daemon a message it is working on, then answers it once its attempt failed", async () => {
+    const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
+    clients.push(a, b);
+    const failing = message("w1", "10");
+    const held = message("w2", "10");
+    let bTried: () => void = () => {};
+    const bDone = new Promise<void>((resolve) => (bTried = resolve));
+    const base = replyHandler();
+    const handlerA: typeof base = async (m, tx) => {
+      if (m.uid === "w1") throw new Error("transient failure in A");
+      await bDone;
+      return base(m, tx);
+    };
+    const resultsA = claimAndProcessAll(a, handlerA, [failing, held], { maxAttempts: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A's attempt is under way (its transaction is open): B does not take the message.
+    const byB = await claimAndProcess(b, base, failing, { maxAttempts: 3 });
+    expect([byB.committed, byB.disposition]).toEqual([false, "retry"]);
+    bTried();
+    await resultsA;
+    const row = await a.inboundMessage.findUniqueOrThrow({
+      where: { mailbox_uidValidity_uid: { mailbox: "submissions", uidValidity: "10", uid: "w1" } },
+    });
+    expect([row.status, row.attempts, row.attemptedAt]).toEqual(["claimed", 1, null]);
+    // A's attempt is over: B's next scan answers it, once.
+    expect((await claimAndProcess(b, base, failing, { maxAttempts: 3 })).committed).toBe(true);
+    expect(await a.outboxMessage.count({ where: { inbound: { uid: "w1", uidValidity: "10" } } })).toBe(1);
+  });
+
   it("never sets back to claimed a message another daemon answered after this one's attempt failed", async () => {
     const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
     clients.push(a, b);
     const failing = message("f1", "8");
     const held = message("f2", "8");
     // Daemon A fails on the first message, then holds its transaction open on the second until
-    // daemon B has answered the first (its savepoint rolled back, nothing stops B).
+    // daemon B has answered the first: B takes A for gone (its claim transactions time out after
+    // 100 ms, so an attempt older than 200 ms is a dead daemon's) and A's savepoint rolled back.
     let answeredByB: () => void = () => {};
     const bDone = new Promise<void>((resolve) => (answeredByB = resolve));
     const base = replyHandler();
@@ -256,7 +286,7 @@ describe("claims on PostgreSQL shared by two daemons", () => {
     };
     const resultsA = claimAndProcessAll(a, handlerA, [failing, held], { maxAttempts: 3 });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const byB = await claimAndProcess(b, base, failing, { maxAttempts: 3 });
+    const byB = await claimAndProcess(b, base, failing, { maxAttempts: 3, transactionTimeoutMs: 100 });
     expect(byB.committed).toBe(true);
     answeredByB();
     const [first] = await resultsA;

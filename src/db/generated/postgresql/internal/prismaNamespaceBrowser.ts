@@ -141,6 +141,7 @@ export const InboundMessageScalarFieldEnum = {
   status: 'status',
   decision: 'decision',
   attempts: 'attempts',
+  attemptedAt: 'attemptedAt',
   lastError: 'lastError',
   summary: 'summary',
   raw: 'raw',

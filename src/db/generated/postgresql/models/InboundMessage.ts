@@ -52,6 +52,7 @@ export type InboundMessageMinAggregateOutputType = {
   status: string | null
   decision: string | null
   attempts: number | null
+  attemptedAt: Date | null
   lastError: string | null
   summary: string | null
   raw: runtime.Bytes | null
@@ -72,6 +73,7 @@ export type InboundMessageMaxAggregateOutputType = {
   status: string | null
   decision: string | null
   attempts: number | null
+  attemptedAt: Date | null
   lastError: string | null
   summary: string | null
   raw: runtime.Bytes | null
@@ -92,6 +94,7 @@ export type InboundMessageCountAggregateOutputType = {
   status: number
   decision: number
   attempts: number
+  attemptedAt: number
   lastError: number
   summary: number
   raw: number
@@ -126,6 +129,7 @@ export type InboundMessageMinAggregateInputType = {
   status?: true
   decision?: true
   attempts?: true
+  attemptedAt?: true
   lastError?: true
   summary?: true
   raw?: true
@@ -146,6 +150,7 @@ export type InboundMessageMaxAggregateInputType = {
   status?: true
   decision?: true
   attempts?: true
+  attemptedAt?: true
   lastError?: true
   summary?: true
   raw?: true
@@ -166,6 +171,7 @@ export type InboundMessageCountAggregateInputType = {
   status?: true
   decision?: true
   attempts?: true
+  attemptedAt?: true
   lastError?: true
   summary?: true
   raw?: true
@@ -273,6 +279,7 @@ export type InboundMessageGroupByOutputType = {
   status: string
   decision: string | null
   attempts: number
+  attemptedAt: Date | null
   lastError: string | null
   summary: string | null
   raw: runtime.Bytes | null
@@ -316,6 +323,7 @@ export type InboundMessageWhereInput = {
   status?: Prisma.StringFilter<"InboundMessage"> | string
   decision?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   attempts?: Prisma.IntFilter<"InboundMessage"> | number
+  attemptedAt?: Prisma.DateTimeNullableFilter<"InboundMessage"> | Date | string | null
   lastError?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   summary?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   raw?: Prisma.BytesNullableFilter<"InboundMessage"> | runtime.Bytes | null
@@ -340,6 +348,7 @@ export type InboundMessageOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   decision?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   summary?: Prisma.SortOrderInput | Prisma.SortOrder
   raw?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -368,6 +377,7 @@ export type InboundMessageWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.StringFilter<"InboundMessage"> | string
   decision?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   attempts?: Prisma.IntFilter<"InboundMessage"> | number
+  attemptedAt?: Prisma.DateTimeNullableFilter<"InboundMessage"> | Date | string | null
   lastError?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   summary?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   raw?: Prisma.BytesNullableFilter<"InboundMessage"> | runtime.Bytes | null
@@ -392,6 +402,7 @@ export type InboundMessageOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   decision?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   summary?: Prisma.SortOrderInput | Prisma.SortOrder
   raw?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -420,6 +431,7 @@ export type InboundMessageScalarWhereWithAggregatesInput = {
   status?: Prisma.StringWithAggregatesFilter<"InboundMessage"> | string
   decision?: Prisma.StringNullableWithAggregatesFilter<"InboundMessage"> | string | null
   attempts?: Prisma.IntWithAggregatesFilter<"InboundMessage"> | number
+  attemptedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"InboundMessage"> | Date | string | null
   lastError?: Prisma.StringNullableWithAggregatesFilter<"InboundMessage"> | string | null
   summary?: Prisma.StringNullableWithAggregatesFilter<"InboundMessage"> | string | null
   raw?: Prisma.BytesNullableWithAggregatesFilter<"InboundMessage"> | runtime.Bytes | null
@@ -439,6 +451,7 @@ export type InboundMessageCreateInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -462,6 +475,7 @@ export type InboundMessageUncheckedCreateInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -484,6 +498,7 @@ export type InboundMessageUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -507,6 +522,7 @@ export type InboundMessageUncheckedUpdateInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -530,6 +546,7 @@ export type InboundMessageCreateManyInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -549,6 +566,7 @@ export type InboundMessageUpdateManyMutationInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -568,6 +586,7 @@ export type InboundMessageUncheckedUpdateManyInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -594,6 +613,7 @@ export type InboundMessageCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   decision?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptedAt?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   summary?: Prisma.SortOrder
   raw?: Prisma.SortOrder
@@ -620,6 +640,7 @@ export type InboundMessageMaxOrderByAggregateInput = {
   status?: Prisma.SortOrder
   decision?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptedAt?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   summary?: Prisma.SortOrder
   raw?: Prisma.SortOrder
@@ -640,6 +661,7 @@ export type InboundMessageMinOrderByAggregateInput = {
   status?: Prisma.SortOrder
   decision?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptedAt?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   summary?: Prisma.SortOrder
   raw?: Prisma.SortOrder
@@ -782,6 +804,7 @@ export type InboundMessageCreateWithoutCalculationsInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -804,6 +827,7 @@ export type InboundMessageUncheckedCreateWithoutCalculationsInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -841,6 +865,7 @@ export type InboundMessageUpdateWithoutCalculationsInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -863,6 +888,7 @@ export type InboundMessageUncheckedUpdateWithoutCalculationsInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -884,6 +910,7 @@ export type InboundMessageCreateWithoutOutboxInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -906,6 +933,7 @@ export type InboundMessageUncheckedCreateWithoutOutboxInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -943,6 +971,7 @@ export type InboundMessageUpdateWithoutOutboxInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -965,6 +994,7 @@ export type InboundMessageUncheckedUpdateWithoutOutboxInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -986,6 +1016,7 @@ export type InboundMessageCreateWithoutAccessRequestsInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -1008,6 +1039,7 @@ export type InboundMessageUncheckedCreateWithoutAccessRequestsInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -1045,6 +1077,7 @@ export type InboundMessageUpdateWithoutAccessRequestsInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -1067,6 +1100,7 @@ export type InboundMessageUncheckedUpdateWithoutAccessRequestsInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -1088,6 +1122,7 @@ export type InboundMessageCreateWithoutTicketInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -1110,6 +1145,7 @@ export type InboundMessageUncheckedCreateWithoutTicketInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -1161,6 +1197,7 @@ export type InboundMessageScalarWhereInput = {
   status?: Prisma.StringFilter<"InboundMessage"> | string
   decision?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   attempts?: Prisma.IntFilter<"InboundMessage"> | number
+  attemptedAt?: Prisma.DateTimeNullableFilter<"InboundMessage"> | Date | string | null
   lastError?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   summary?: Prisma.StringNullableFilter<"InboundMessage"> | string | null
   raw?: Prisma.BytesNullableFilter<"InboundMessage"> | runtime.Bytes | null
@@ -1181,6 +1218,7 @@ export type InboundMessageCreateManyTicketInput = {
   status: string
   decision?: string | null
   attempts?: number
+  attemptedAt?: Date | string | null
   lastError?: string | null
   summary?: string | null
   raw?: runtime.Bytes | null
@@ -1199,6 +1237,7 @@ export type InboundMessageUpdateWithoutTicketInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -1221,6 +1260,7 @@ export type InboundMessageUncheckedUpdateWithoutTicketInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -1243,6 +1283,7 @@ export type InboundMessageUncheckedUpdateManyWithoutTicketInput = {
   status?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  attemptedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   summary?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   raw?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
@@ -1311,6 +1352,7 @@ export type InboundMessageSelect<ExtArgs extends runtime.Types.Extensions.Intern
   status?: boolean
   decision?: boolean
   attempts?: boolean
+  attemptedAt?: boolean
   lastError?: boolean
   summary?: boolean
   raw?: boolean
@@ -1336,6 +1378,7 @@ export type InboundMessageSelectCreateManyAndReturn<ExtArgs extends runtime.Type
   status?: boolean
   decision?: boolean
   attempts?: boolean
+  attemptedAt?: boolean
   lastError?: boolean
   summary?: boolean
   raw?: boolean
@@ -1357,6 +1400,7 @@ export type InboundMessageSelectUpdateManyAndReturn<ExtArgs extends runtime.Type
   status?: boolean
   decision?: boolean
   attempts?: boolean
+  attemptedAt?: boolean
   lastError?: boolean
   summary?: boolean
   raw?: boolean
@@ -1378,6 +1422,7 @@ export type InboundMessageSelectScalar = {
   status?: boolean
   decision?: boolean
   attempts?: boolean
+  attemptedAt?: boolean
   lastError?: boolean
   summary?: boolean
   raw?: boolean
@@ -1386,7 +1431,7 @@ export type InboundMessageSelectScalar = {
   ticketId?: boolean
 }
 
-export type InboundMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "mailbox" | "uidValidity" | "uid" | "contentHash" | "messageId" | "fromAddress" | "subject" | "status" | "decision" | "attempts" | "lastError" | "summary" | "raw" | "receivedAt" | "processedAt" | "ticketId", ExtArgs["result"]["inboundMessage"]>
+export type InboundMessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "mailbox" | "uidValidity" | "uid" | "contentHash" | "messageId" | "fromAddress" | "subject" | "status" | "decision" | "attempts" | "attemptedAt" | "lastError" | "summary" | "raw" | "receivedAt" | "processedAt" | "ticketId", ExtArgs["result"]["inboundMessage"]>
 export type InboundMessageInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   calculations?: boolean | Prisma.InboundMessage$calculationsArgs<ExtArgs>
   outbox?: boolean | Prisma.InboundMessage$outboxArgs<ExtArgs>
@@ -1420,7 +1465,7 @@ export type $InboundMessagePayload<ExtArgs extends runtime.Types.Extensions.Inte
      */
     uidValidity: string
     /**
-     * IMAP UID, or the Maildir file's unique name.
+     * IMAP UID, or the Maildir file's unique name and a digest of its content (`name#digest`).
      */
     uid: string
     contentHash: string
@@ -1436,6 +1481,11 @@ export type $InboundMessagePayload<ExtArgs extends runtime.Types.Extensions.Inte
      */
     decision: string | null
     attempts: number
+    /**
+     * When the attempt under way began (counted before it, src/daemon/claim.ts); null once it ended.
+     * On PostgreSQL a recent one is another daemon's, still working.
+     */
+    attemptedAt: Date | null
     lastError: string | null
     /**
      * JSON summary of what intake read (never the body), for support and `tranche status`.
@@ -1889,6 +1939,7 @@ export interface InboundMessageFieldRefs {
   readonly status: Prisma.FieldRef<"InboundMessage", 'String'>
   readonly decision: Prisma.FieldRef<"InboundMessage", 'String'>
   readonly attempts: Prisma.FieldRef<"InboundMessage", 'Int'>
+  readonly attemptedAt: Prisma.FieldRef<"InboundMessage", 'DateTime'>
   readonly lastError: Prisma.FieldRef<"InboundMessage", 'String'>
   readonly summary: Prisma.FieldRef<"InboundMessage", 'String'>
   readonly raw: Prisma.FieldRef<"InboundMessage", 'Bytes'>

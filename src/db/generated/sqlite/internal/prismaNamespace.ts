@@ -1486,6 +1486,7 @@ export const InboundMessageScalarFieldEnum = {
   status: 'status',
   decision: 'decision',
   attempts: 'attempts',
+  attemptedAt: 'attemptedAt',
   lastError: 'lastError',
   summary: 'summary',
   raw: 'raw',
