@@ -222,6 +222,22 @@ describe("the header hints kept for support", () => {
   });
 });
 
+/**
+ * Daemon A's claims of `failing` then `held`: its handler fails on the first, then holds the
+ * transaction open on the second until `release()`.
+ */
+function failingThenHolding(a: Db, failing: InboundMessageRef, held: InboundMessageRef) {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const base = replyHandler();
+  const handler: MessageHandler = async (m, tx) => {
+    if (m.uid === failing.uid) throw new Error("transient failure in A");
+    await released;
+    return base(m, tx);
+  };
+  return { results: claimAndProcessAll(a, handler, [failing, held], { maxAttempts: 3 }), release };
+}
+
 describe("claims on PostgreSQL shared by two daemons", () => {
   it("lets only one of two daemons racing on the same message answer it", async () => {
     const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
@@ -243,22 +259,14 @@ describe("claims on PostgreSQL shared by two daemons", () => {
     const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
     clients.push(a, b);
     const failing = message("w1", "10");
-    const held = message("w2", "10");
-    let bTried: () => void = () => {};
-    const bDone = new Promise<void>((resolve) => (bTried = resolve));
     const base = replyHandler();
-    const handlerA: typeof base = async (m, tx) => {
-      if (m.uid === "w1") throw new Error("transient failure in A");
-      await bDone;
-      return base(m, tx);
-    };
-    const resultsA = claimAndProcessAll(a, handlerA, [failing, held], { maxAttempts: 3 });
+    const daemonA = failingThenHolding(a, failing, message("w2", "10"));
     await new Promise((resolve) => setTimeout(resolve, 300));
     // A's attempt is under way (its transaction is open): B does not take the message.
     const byB = await claimAndProcess(b, base, failing, { maxAttempts: 3 });
     expect([byB.committed, byB.disposition]).toEqual([false, "retry"]);
-    bTried();
-    await resultsA;
+    daemonA.release();
+    await daemonA.results;
     const row = await a.inboundMessage.findUniqueOrThrow({
       where: { mailbox_uidValidity_uid: { mailbox: "submissions", uidValidity: "10", uid: "w1" } },
     });
@@ -272,24 +280,16 @@ describe("claims on PostgreSQL shared by two daemons", () => {
     const [a, b] = [await openDatabase(postgres.url), await openDatabase(postgres.url)];
     clients.push(a, b);
     const failing = message("f1", "8");
-    const held = message("f2", "8");
-    // Daemon A fails on the first message, then holds its transaction open on the second until
-    // daemon B has answered the first: B takes A for gone (its claim transactions time out after
-    // 100 ms, so an attempt older than 200 ms is a dead daemon's) and A's savepoint rolled back.
-    let answeredByB: () => void = () => {};
-    const bDone = new Promise<void>((resolve) => (answeredByB = resolve));
     const base = replyHandler();
-    const handlerA: typeof base = async (m, tx) => {
-      if (m.uid === "f1") throw new Error("transient failure in A");
-      await bDone;
-      return base(m, tx);
-    };
-    const resultsA = claimAndProcessAll(a, handlerA, [failing, held], { maxAttempts: 3 });
+    // Daemon B answers the first message meanwhile: it takes A for gone (its claim transactions
+    // time out after 100 ms, so an attempt older than 200 ms is a dead daemon's), and A's savepoint
+    // has rolled back.
+    const daemonA = failingThenHolding(a, failing, message("f2", "8"));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const byB = await claimAndProcess(b, base, failing, { maxAttempts: 3, transactionTimeoutMs: 100 });
     expect(byB.committed).toBe(true);
-    answeredByB();
-    const [first] = await resultsA;
+    daemonA.release();
+    const [first] = await daemonA.results;
     expect(first!.disposition).toBe("retry");
     const row = await a.inboundMessage.findUniqueOrThrow({
       where: { mailbox_uidValidity_uid: { mailbox: "submissions", uidValidity: "8", uid: "f1" } },
