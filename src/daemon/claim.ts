@@ -204,7 +204,7 @@ async function markAttempts(db: Db, candidates: Candidate[], results: ClaimResul
         else results[candidate.index] = notHandled("retry", null);
       }
     },
-    { timeout: 60_000, maxWait: 30_000 },
+    { timeout: DEFAULT_TRANSACTION_TIMEOUT_MS, maxWait: 30_000 },
   );
   return marked;
 }
