@@ -1,4 +1,9 @@
-import { canonicalAddress, domainOf, organisationalDomain } from "../addresses/organisation.ts";
+import {
+  canonicalAddress,
+  domainOf,
+  organisationalDomain,
+  sameOrganisation,
+} from "../addresses/organisation.ts";
 import type { AccessAction } from "../intake/access-parser.ts";
 
 /** Why an access request goes to support instead of being decided by rule (SPEC §4). */
@@ -47,6 +52,19 @@ export function judgeAccessRequest(input: AccessRuleInput, policy: AccessPolicy)
     return { decision: "review", reason: "other-organisation" };
   if (!policy.autoApprove) return { decision: "review", reason: "review-policy" };
   return { decision: "automatic", rule: "same-organisation" };
+}
+
+/**
+ * Whether two addresses are of one company: the same address, or the same organisational domain
+ * with neither at a free-mail provider (two orange.fr users are strangers). Without the free-mail
+ * list, only the same address.
+ */
+export function sameCompany(a: string | null, b: string | null, freeMail: FreeMailList | undefined): boolean {
+  const left = a?.trim().toLowerCase();
+  const right = b?.trim().toLowerCase();
+  if (!left || !right) return false;
+  if (left === right) return true;
+  return !!freeMail && !freeMail.contains(left) && !freeMail.contains(right) && sameOrganisation(left, right);
 }
 
 export interface FreeMailList {

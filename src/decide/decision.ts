@@ -1,5 +1,9 @@
-import { type AccessReviewReason, type FreeMailList, judgeAccessRequest } from "../access/rules.ts";
-import { sameOrganisation } from "../addresses/organisation.ts";
+import {
+  type AccessReviewReason,
+  type FreeMailList,
+  judgeAccessRequest,
+  sameCompany,
+} from "../access/rules.ts";
 import type {
   AccessRequest,
   AutomatedReason,
@@ -73,7 +77,8 @@ export function decide(intake: Intake, facts: DecisionFacts, policy: DecisionPol
       const named = calculation.recipient;
       if (!named || named === sender)
         return { action: "reply-result", recipient: sender, recipientNote: null };
-      if (!sameOrganisation(named, sender))
+      // Another company's, or another free-mail user's (two gmail.com users are strangers).
+      if (!sameCompany(named, sender, policy.freeMail))
         return { action: "reply-result", recipient: sender, recipientNote: "recipient-other-organisation" };
       if (facts.recipientAuthorised !== true)
         return { action: "reply-result", recipient: sender, recipientNote: "recipient-not-authorised" };

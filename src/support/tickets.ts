@@ -1,5 +1,5 @@
-import type { FreeMailList } from "../access/rules.ts";
-import { organisationalDomain, sameOrganisation } from "../addresses/organisation.ts";
+import { type FreeMailList, sameCompany } from "../access/rules.ts";
+import { organisationalDomain } from "../addresses/organisation.ts";
 import { type Replay, replayCalculation } from "../calculations/replay.ts";
 import {
   findPublicIds,
@@ -70,7 +70,7 @@ export function parseTicketNumber(text: string): number | null {
 /**
  * Files a contact@ message (SPEC §8). A follow-up — its In-Reply-To/References name a message
  * already attached to a ticket, or an email we sent about one (the acknowledgment) — joins that
- * ticket when it comes from the same party (see sameParty); a closed ticket is then reopened,
+ * ticket when it comes from the same party (the sender, or a colleague: sameCompany); a closed ticket is then reopened,
  * since the sender is still waiting for something. Anyone else quoting the thread gets a ticket of
  * their own: their message must not reopen another company's ticket nor be told its number.
  * Otherwise a new ticket is opened. Either way the calculations the message concerns are linked,
@@ -99,7 +99,8 @@ export async function openOrJoinTicket(
   const sender = message.sender.trim().toLowerCase();
   const threadIds = messageIdVariants([message.inReplyTo, ...message.references]);
   return inTransaction(db, async (tx) => {
-    const party = (other: string | null) => sameParty(other, sender, options.freeMail);
+    // One party to a ticket: the sender, or a colleague of the same company.
+    const party = (other: string | null) => sameCompany(other, sender, options.freeMail);
     let existingId =
       (await threadTicket(tx, threadIds, message.inboundMessageId, party)) ??
       (await openTicketOnRepliedResult(tx, threadIds, party));
@@ -186,17 +187,6 @@ function messageIdVariants(ids: (string | null)[]): string[] {
     variants.add(`<${id}>`);
   }
   return [...variants];
-}
-
-/**
- * Whether two addresses are one party to a ticket: the same address, or colleagues of one company
- * (same organisational domain, neither of them free mail: two orange.fr users are strangers).
- */
-function sameParty(a: string | null, b: string, freeMail: FreeMailList | undefined): boolean {
-  const other = a?.trim().toLowerCase();
-  if (!other) return false;
-  if (other === b) return true;
-  return !!freeMail && !freeMail.contains(other) && !freeMail.contains(b) && sameOrganisation(other, b);
 }
 
 /**

@@ -123,6 +123,17 @@ describe("decide", () => {
     ).toMatchObject({ recipient: SENDER, recipientNote: "recipient-other-organisation" });
   });
 
+  it("never sends a free-mail user's result to another user of the same provider, authorised or not", () => {
+    const fromGmail = intake({ ...calculation(), from: "cabinet.martin@gmail.com" });
+    expect(
+      decide(
+        { ...fromGmail, calculation: { ...fromGmail.calculation!, recipient: "dr.durand@gmail.com" } },
+        { senderAuthorised: true, recipientAuthorised: true },
+        policy,
+      ),
+    ).toMatchObject({ recipient: "cabinet.martin@gmail.com", recipientNote: "recipient-other-organisation" });
+  });
+
   it("tells an authenticated but unauthorised sender how to ask for access", () => {
     expect(decide(calculation(), { senderAuthorised: false, recipientAuthorised: null }, policy)).toEqual({
       action: "reply-unauthorised",
