@@ -49,14 +49,13 @@ const MAX_ROWS = 20_000;
  * Maps table rows to the four lists: a FINESS goes to the list of its row's activity (both for
  * `mixte`), N°AM likewise (a doctor is radiologist or nuclear physician; `mixte` puts them in both
  * and the engine keeps the one that applies). A row without a readable activity takes the one the
- * sender stated in the message, else it is reported. `eightDigitCells: "leading-zero"` (a CSV
- * export) completes an identifier cell of 8 digits with the leading zero Excel drops from FINESS
- * and N°AM of departments 01–09, as the XLSX reader does for cells typed as numbers.
+ * sender stated in the message, else it is reported. An identifier cell of 8 digits gets back the
+ * leading zero Excel drops from FINESS and N°AM of departments 01–09 typed as numbers (in the
+ * sheet, and in its CSV export, which writes such a cell as its digits).
  */
 export function readOrderFormRows(
   rows: readonly string[][],
   statedActivity: Activity | null,
-  eightDigitCells: "as-typed" | "leading-zero" = "as-typed",
 ): OrderFormTable | null {
   const headerIndex = rows.slice(0, 30).findIndex((row) => {
     const columns = row.map(classifyColumn);
@@ -79,7 +78,7 @@ export function readOrderFormRows(
   const identifiers = (col: number, row: readonly string[]) => {
     if (col < 0) return [];
     const cell = row[col] ?? "";
-    if (eightDigitCells === "leading-zero" && /^\s*\d{8}\s*$/.test(cell)) return [`0${cell.trim()}`];
+    if (/^\s*\d{8}\s*$/.test(cell)) return [`0${cell.trim()}`];
     return splitIdentifierList(cell);
   };
   data.forEach((row, index) => {
@@ -131,14 +130,10 @@ export function csvRows(bytes: Buffer): string[][] {
   }) as string[][];
 }
 
-/** Text of a cell as the sender sees it; identifiers typed as numbers keep their 9 digits. */
+/** Text of a cell as the sender sees it (a number as its digits: see readOrderFormRows for identifiers). */
 function cellText(cell: ExcelJS.Cell): string {
   const value = cell.value;
-  if (typeof value === "number") {
-    // Excel drops the leading zero of FINESS 01…09 typed as numbers: restore it.
-    const digits = String(value);
-    return Number.isInteger(value) && digits.length === 8 ? `0${digits}` : digits;
-  }
+  if (typeof value === "number") return String(value);
   if (value && typeof value === "object" && "richText" in value)
     return value.richText.map((r) => r.text).join("");
   if (value && typeof value === "object" && "result" in value) return String(value.result ?? "");
@@ -173,8 +168,7 @@ export async function readOrderForm(
 ): Promise<OrderFormTable | null> {
   const sheets = format === "csv" ? [csvRows(bytes)] : await xlsxSheets(bytes);
   for (const rows of sheets) {
-    // Excel writes a number cell to CSV as its digits: 010000024 becomes 10000024.
-    const table = readOrderFormRows(rows, statedActivity, format === "csv" ? "leading-zero" : "as-typed");
+    const table = readOrderFormRows(rows, statedActivity);
     if (table && table.rows > 0) return table;
   }
   return null;
