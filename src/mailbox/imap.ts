@@ -1,5 +1,6 @@
 import { ImapFlow } from "imapflow";
 import type { MailboxName } from "../daemon/handler.ts";
+import { planBatches, uidSet } from "./batches.ts";
 import type { Disposition, MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
 
 export interface ImapSourceOptions {
@@ -19,6 +20,8 @@ export interface ImapSourceOptions {
   maxIdleTimeMs?: number;
   /** Messages fetched per round trip during a scan. */
   batchSize?: number;
+  /** Bytes of source fetched per round trip at most (a larger message is fetched alone). */
+  batchBytes?: number;
 }
 
 export const FOLDERS: Record<Exclude<Disposition, "retry">, string> = {
@@ -66,6 +69,8 @@ export class ImapSource implements MailboxSource {
       socketTimeoutMs: 10_000,
       maxIdleTimeMs: 60_000,
       batchSize: 50,
+      // Fifty requests are ~40 KB; fifty 25 MB attachments would be more than a daemon's memory.
+      batchBytes: 8 * 1024 * 1024,
       ...options,
     };
     const url = new URL(options.url);
@@ -255,13 +260,20 @@ export class ImapSource implements MailboxSource {
     if (!client.usable) throw new Error("connection lost during SEARCH");
     if (!uids || uids.length === 0) return;
     const sorted = [...uids].sort((a, b) => a - b);
-    const batches: number[][] = [];
-    for (let i = 0; i < sorted.length; i += this.options.batchSize)
-      batches.push(sorted.slice(i, i + this.options.batchSize));
+    // Sizes first (one short round trip), so that a batch is bounded in bytes as well as in count.
+    const sizes = new Map<number, number>();
+    for (const m of await client.fetchAll(uidSet(sorted), { uid: true, size: true }, { uid: true }))
+      sizes.set(m.uid, m.size ?? 0);
+    if (!client.usable) throw new Error("connection lost during FETCH");
+    const batches = planBatches(
+      sorted.map((uid) => ({ uid, size: sizes.get(uid) ?? 0 })),
+      this.options.batchSize,
+      this.options.batchBytes,
+    );
     // Collect a batch before handling it (no other command while a FETCH iterator is open), and
     // fetch the next one while this one is handled: the server works while we do.
     const fetchBatch = (batch: number[]) =>
-      client.fetchAll(batch.join(","), { uid: true, source: true }, { uid: true });
+      client.fetchAll(uidSet(batch), { uid: true, source: true }, { uid: true });
     let next = batches.length ? fetchBatch(batches[0]!) : null;
     // A batch's MOVE runs on the server while the next batch is handled (it waits on the connection
     // behind the prefetch, not behind the claim); at most one is outstanding.
@@ -312,9 +324,10 @@ export class ImapSource implements MailboxSource {
       // not an error: the messages would stay here, fetched again by every scan. Create the folder
       // and move again; should that fail too, the session ends with the reason and the next one
       // starts by creating the filing folders.
-      if ((await client.messageMove(moved.join(","), folder, { uid: true })) === false) {
+      const set = uidSet([...moved].sort((a, b) => a - b));
+      if ((await client.messageMove(set, folder, { uid: true })) === false) {
         await client.mailboxCreate(folder).catch(() => {});
-        if ((await client.messageMove(moved.join(","), folder, { uid: true })) === false)
+        if ((await client.messageMove(set, folder, { uid: true })) === false)
           throw new Error(`MOVE to ${folder} refused by the server`);
       }
       this.lastUid = Math.max(this.lastUid, ...moved);

@@ -58,6 +58,63 @@ describe("the IMAP source", () => {
     expect(folders).toEqual(expect.arrayContaining(["Processed", "Quarantine", "Failed"]));
   });
 
+  it("fetches a message with a large attachment alone, not with the requests queued beside it", async () => {
+    const withAttachment = (n: number) =>
+      [
+        `From: Jeanne Martin <requester@editeur.example.test>`,
+        "To: calcul@example.test",
+        `Subject: Bon de commande ${n}`,
+        `Message-ID: <big-${n}@editeur.example.test>`,
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Veuillez trouver ci-joint le bon de commande.",
+        "--b",
+        'Content-Type: application/pdf; name="scan.pdf"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        ...(Buffer.alloc(300 * 1024, n)
+          .toString("base64")
+          .match(/.{1,76}/g) ?? []),
+        "--b--",
+        "",
+      ].join("\r\n");
+    for (const raw of [requestEmail("b1"), withAttachment(1), withAttachment(2), requestEmail("b2")])
+      await dovecot.append("support", raw);
+    // A consumer sees a batch as the messages handed over in one synchronous run.
+    const batches: number[][] = [];
+    let current: number[] | null = null;
+    const statuses: SourceStatus[] = [];
+    source = new ImapSource({
+      mailbox: "contact",
+      url: dovecot.imapUrl("support"),
+      ca: [dovecot.tls.cert],
+      batchBytes: 500 * 1024,
+    });
+    source.start(
+      async (message) => {
+        if (!current) {
+          current = [];
+          batches.push(current);
+          queueMicrotask(() => (current = null));
+        }
+        current.push(message.raw.length);
+        return "processed";
+      },
+      (status) => statuses.push(status),
+    );
+    await waitFor("all four handled", () => batches.flat().length === 4);
+    await waitFor("all four filed", async () => (await folderCount("support", "INBOX")) === 0);
+    const big = (n: number) => n > 400 * 1024;
+    expect(batches.map((b) => b.map((n) => (big(n) ? "big" : "small")))).toEqual([
+      ["small", "big"],
+      ["big", "small"],
+    ]);
+  });
+
   it("refuses a server whose certificate it cannot verify, and says why", async () => {
     const { seen, statuses } = watch({
       mailbox: "contact",
