@@ -2,9 +2,12 @@ import { organisationalDomain } from "../addresses/organisation.ts";
 import type { Prisma } from "../db/client.ts";
 import { sqlOf } from "../db/sql.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
-import type { Activity, CalculationRequest, CalculationResult, FieldLists } from "../engine/types.ts";
+import type { Activity, CalculationRequest, CalculationResult } from "../engine/types.ts";
 
 /** What is kept of one answered calculation (SPEC §6, §8): enough to show and replay it. */
+/** The Calculation.input column: the request's lists as typed (the activity has its own column). */
+type StoredInput = Omit<CalculationRequest, "activity">;
+
 export interface NewCalculation {
   /** The request as typed (identifier lists before normalisation) and its activity. */
   request: CalculationRequest;
@@ -67,11 +70,14 @@ export async function recordCalculation(
   calculation: NewCalculation,
   now: Date,
 ): Promise<{ id: number; publicId: string }> {
-  const input: FieldLists = {
+  const { amOfMixteRows } = calculation.request;
+  const input: StoredInput = {
     amRadio: calculation.request.amRadio,
     finessRadio: calculation.request.finessRadio,
     amMn: calculation.request.amMn,
     finessMn: calculation.request.finessMn,
+    // Kept for replays: the engine places these doctors by their activity.
+    ...(amOfMixteRows?.length ? { amOfMixteRows } : {}),
   };
   // Run for every calculation: plain SQL (src/db/sql.ts).
   return inTransaction(db, async (tx) => {
@@ -169,7 +175,7 @@ type CalculationRow = Prisma.CalculationGetPayload<object>;
 
 export function toStored(row: CalculationRow | null): StoredCalculation | null {
   if (!row) return null;
-  const input = JSON.parse(row.input) as FieldLists;
+  const input = JSON.parse(row.input) as StoredInput;
   const activity = row.activity as Activity;
   return {
     id: row.id,

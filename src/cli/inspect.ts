@@ -79,6 +79,10 @@ function describe(intake: Intake, decision: Decision): string {
     if (c.recipient) lines.push(`  Adresse email demandée : ${c.recipient}`);
     for (const field of FIELDS)
       lines.push(`  ${FIELD_LABELS[field].padEnd(29)}: ${c.lists[field].join("; ")}`);
+    if (c.amOfMixteRows.length)
+      lines.push(
+        `  N°AM de lignes « mixte » du tableau, jugés dans le champ de l'activité du médecin : ${c.amOfMixteRows.join("; ")}`,
+      );
     if (c.sources.length) lines.push(`  Lu dans : ${c.sources.join(", ")}`);
     if (c.problems.length) lines.push(`  Problèmes : ${c.problems.join(", ")}`);
   }

@@ -121,6 +121,10 @@ export function registerTicketCommands(program: Command): void {
           );
           for (const field of FIELDS)
             lines.push(`    ${FIELD_LABELS[field].padEnd(29)}: ${c.request[field].join("; ")}`);
+          if (c.request.amOfMixteRows?.length)
+            lines.push(
+              `    N°AM de lignes « mixte » du tableau, jugés dans le champ de l'activité du médecin : ${c.request.amOfMixteRows.join("; ")}`,
+            );
           lines.push("  Valides :");
           for (const field of FIELDS)
             lines.push(`    ${FIELD_LABELS[field].padEnd(29)}: ${c.result.valid[field].join("; ")}`);

@@ -119,7 +119,11 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             return { status: "processed", decision: "ticket-rate-limited" };
           }
           const calculation = intake.calculation!;
-          const request = { activity: calculation.activity!, ...calculation.lists };
+          const request = {
+            activity: calculation.activity!,
+            ...calculation.lists,
+            ...(calculation.amOfMixteRows.length ? { amOfMixteRows: calculation.amOfMixteRows } : {}),
+          };
           const { result, dataset } = await calculate(tx, request, {
             nuclearCoefficient: config.nuclearCoefficient,
           });

@@ -4,6 +4,7 @@ import { normaliseIdentifier } from "../identifiers/normalise.ts";
 import { trancheFor } from "./tranche.ts";
 import type {
   Activity,
+  AmCounts,
   CalculationRequest,
   CalculationResult,
   Field,
@@ -41,7 +42,8 @@ const APPLIES: Record<Activity, Record<Kind, boolean>> = {
  * Precedence of reasons: a field that does not apply to the activity type is ignored as a whole
  * (`not-applicable`); otherwise the reference data is consulted first, so a number it contains is
  * never rejected for its shape or key (`no-activity` if its activity of the field's kind is zero);
- * an absent number is `format` if malformed, else `unknown`.
+ * an absent number is `format` if malformed, else `unknown`. A doctor of an order-form row marked
+ * « mixte » is judged in their own activity's AM field only (`amOfMixteRows`).
  */
 export function computeTranche(
   request: CalculationRequest,
@@ -55,6 +57,7 @@ export function computeTranche(
   const invalid = emptyLists<InvalidIdentifier>();
   let radiologyExams = 0;
   let nuclearExams = 0;
+  const placedByActivity = new Set((request.amOfMixteRows ?? []).map(normaliseIdentifier));
 
   for (const field of FIELDS) {
     const kind = FIELD_KIND[field];
@@ -64,6 +67,7 @@ export function computeTranche(
       const value = normaliseIdentifier(token);
       if (!value || seen.has(value)) continue;
       seen.add(value);
+      if (placedByActivity.has(value) && !isDoctorsOwnField(field, lookup.am(value))) continue;
       const outcome = applies ? judge(field, kind, value, lookup) : { reason: "not-applicable" as const };
       if ("reason" in outcome) {
         invalid[field].push({ value, reason: outcome.reason });
@@ -104,6 +108,12 @@ function judge(
   if (!doctor) return { reason: isWellFormedAm(value) ? "unknown" : "format" };
   const activity = kind === "radiology" ? "radiologie" : "medecine_nucleaire";
   return doctor.activity === activity && doctor.acts > 0 ? { exams: doctor.acts } : { reason: "no-activity" };
+}
+
+/** False only for a known doctor in the AM field of the other activity. */
+function isDoctorsOwnField(field: Field, doctor: AmCounts | undefined): boolean {
+  if (!doctor || (field !== "amRadio" && field !== "amMn")) return true;
+  return (field === "amRadio") === (doctor.activity === "radiologie");
 }
 
 function emptyLists<T>(): Record<Field, T[]> {

@@ -15,6 +15,12 @@ export type FieldLists = Record<Field, string[]>;
 
 export interface CalculationRequest extends FieldLists {
   activity: Activity;
+  /**
+   * N°AM of order-form rows marked « mixte », which list a practice's doctors in both AM fields
+   * (the sender cannot say which field each belongs to): a doctor the reference data knows is judged
+   * only in the field of their own activity, instead of also being listed invalid in the other.
+   */
+  amOfMixteRows?: string[];
 }
 
 export interface InvalidIdentifier {

@@ -209,6 +209,7 @@ function buildCalculation(
     activityText: problems.has("unreadable-activity") ? labelled.activityText : null,
     activityInferred,
     lists,
+    amOfMixteRows: reading.tables.flatMap(({ table }) => table.amOfMixteRows),
     sources: [...(count(labelled.lists) > 0 ? ["body"] : []), ...reading.tables.map((t) => t.name)],
     problems: [...problems],
   };

@@ -10,6 +10,8 @@ type Column = "name" | "finess" | "rpps" | "am" | "activity";
 /** A table read from an attachment, mapped to the four lists of the web form. */
 export interface OrderFormTable {
   lists: FieldLists;
+  /** N°AM of the rows marked « mixte », in both AM lists (see CalculationRequest.amOfMixteRows). */
+  amOfMixteRows: string[];
   /** Activities named by the rows that carry identifiers. */
   activities: Activity[];
   /** Data rows (1-based, header excluded) that carry identifiers but no readable activity. */
@@ -48,7 +50,7 @@ const MAX_ROWS = 20_000;
 /**
  * Maps table rows to the four lists: a FINESS goes to the list of its row's activity (both for
  * `mixte`), N°AM likewise (a doctor is radiologist or nuclear physician; `mixte` puts them in both
- * and the engine keeps the one that applies). A row without a readable activity takes the one the
+ * and the engine judges each in their own activity's field only). A row without a readable activity takes the one the
  * sender stated in the message, else it is reported. An identifier cell of 8 digits gets back the
  * leading zero Excel drops from FINESS and N°AM of departments 01–09 typed as numbers (in the
  * sheet, and in its CSV export, which writes such a cell as its digits).
@@ -69,6 +71,7 @@ export function readOrderFormRows(
   const [finessCol, amCol, activityCol] = [column("finess"), column("am"), column("activity")];
   const table: OrderFormTable = {
     lists: { amRadio: [], finessRadio: [], amMn: [], finessMn: [] },
+    amOfMixteRows: [],
     activities: [],
     rowsWithoutActivity: [],
     rows: 0,
@@ -92,6 +95,7 @@ export function readOrderFormRows(
       return;
     }
     seen.add(activity);
+    if (activity === "mixte") table.amOfMixteRows.push(...am);
     if (activity !== "medecine-nucleaire") {
       table.lists.finessRadio.push(...finess);
       table.lists.amRadio.push(...am);

@@ -60,6 +60,8 @@ export interface CalculationIntake {
   activityInferred: boolean;
   /** Tokens as typed, one per identifier (validation is the engine's job). */
   lists: FieldLists;
+  /** N°AM of order-form rows marked « mixte » (also in both AM lists): see CalculationRequest. */
+  amOfMixteRows: string[];
   /** "body" (labelled fields), or the file name of the order-form table read. */
   sources: string[];
   problems: CalculationProblem[];

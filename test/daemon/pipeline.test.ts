@@ -1,8 +1,11 @@
 import { simpleParser } from "mailparser";
+import MailComposer from "nodemailer/lib/mail-composer";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAccessPolicy } from "../../src/access/policy.ts";
 import { grantAccess } from "../../src/access/store.ts";
+import { replayCalculation } from "../../src/calculations/replay.ts";
+import { recentCalculationsOf } from "../../src/calculations/store.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { HandlerOutcome, MailboxName } from "../../src/daemon/handler.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
@@ -131,6 +134,46 @@ describe("the message pipeline", () => {
     expect(calculation).toMatchObject({ tranche: "D", total: 79_100, resultMessageId: reply!.messageId });
     expect(text).toContain(calculation.publicId);
     expect(outcome.summary).toMatchObject({ kind: "calculation", decision: "reply-result" });
+  });
+
+  it("answers an order form whose mixte row lists a practice's doctors once each, in the field of their activity", async () => {
+    const sender = `luc.bernard@${ORG}`;
+    await grantAccess(db, sender, { decidedBy: "operator:test", now: new Date() });
+    const auth = `mx.example.test; spf=pass smtp.mailfrom=${ORG}; dkim=pass header.d=${ORG}; dmarc=pass header.from=${ORG}`;
+    const raw = await new MailComposer({
+      from: `Luc Bernard <${sender}>`,
+      to: "calcul@example.test",
+      subject: "Bon de commande Imagerie du Port",
+      text: "Bonjour,\n\nRéférence : Imagerie du Port\n\nLe tableau est en pièce jointe.\n",
+      attachments: [
+        {
+          filename: "bon-de-commande.csv",
+          contentType: "text/csv",
+          content:
+            "Nom;FINESS géographique;RPPS;N° AM;Activité\n" +
+            "Hôpital Foch;920000650;;;mixte\n" +
+            'Cabinet du Port;;;"751234567; 921234567";mixte\n',
+        },
+      ],
+      headers: { "Authentication-Results": auth },
+    })
+      .compile()
+      .build();
+    const outcome = await handle(raw);
+    expect(outcome.decision).toBe("reply-result");
+    const { text } = await textOf(outcome.outgoing[0]!.raw);
+    const [valid, invalid] = text.split("Données invalides");
+    expect(valid).toMatch(/\| No AM radiologie +\| 751234567 \|/);
+    expect(valid).toMatch(/\| No AM médecine nucléaire +\| 921234567 \|/);
+    expect(invalid).not.toContain("751234567");
+    expect(invalid).not.toContain("921234567");
+    // 52 000 + 6 100 + 5 × (1 800 + 2 400) = 79 100: tranche D.
+    expect(text).toContain("La tranche de financement calculée est = D");
+    // Replayed by support on the same data, the stored request gives the same answer.
+    const stored = (await recentCalculationsOf(db, sender, 1))[0]!;
+    const replay = await replayCalculation(db, stored, { nuclearCoefficient: 5 });
+    expect(replay.result).toEqual(stored.result);
+    expect(stored.result.total).toBe(79_100);
   });
 
   it("sends the result to the requester, and says why, when the Email field names an address it may not go to", async () => {

@@ -48,6 +48,7 @@ function calculation(overrides: Partial<CalculationIntake> = {}): Intake {
       activityText: null,
       activityInferred: false,
       lists: { finessRadio: ["920000650"], amRadio: [], finessMn: [], amMn: [] },
+      amOfMixteRows: [],
       sources: ["body"],
       problems: [],
       ...overrides,

@@ -149,6 +149,37 @@ describe("the tranche engine", () => {
     ]);
   });
 
+  it("judges each doctor of an order-form row marked mixte in their own activity's field only", () => {
+    // The row lists a practice's doctors in both AM fields: the sender cannot say which is which.
+    const doctors = ["751234567", "691234567", "331234567", "761234567", "12"];
+    const result = computeTranche(
+      request({ amRadio: doctors, amMn: doctors, amOfMixteRows: doctors }),
+      lookup,
+      options,
+    );
+    expect(result.valid).toMatchObject({ amRadio: ["751234567"], amMn: ["691234567"] });
+    // Known without acts: in their own field; unknown or malformed: in both, as typed.
+    expect(result.invalid.amRadio).toEqual([
+      { value: "331234567", reason: "no-activity" },
+      { value: "761234567", reason: "unknown" },
+      { value: "12", reason: "format" },
+    ]);
+    expect(result.invalid.amMn).toEqual([
+      { value: "761234567", reason: "unknown" },
+      { value: "12", reason: "format" },
+    ]);
+    expect(result.total).toBe(9_000 + 5 * 1_500);
+  });
+
+  it("still rejects a doctor typed in the other activity's field of a request", () => {
+    const result = computeTranche(
+      request({ amMn: ["751234567"], amOfMixteRows: ["691234567"] }),
+      lookup,
+      options,
+    );
+    expect(result.invalid.amMn).toEqual([{ value: "751234567", reason: "no-activity" }]);
+  });
+
   it("ignores the nuclear-medicine fields of a radiology request as not-applicable, and vice versa", () => {
     const radiology = computeTranche(
       request({ activity: "radiologie", finessRadio: ["750712184"], finessMn: ["130783293"], amMn: ["bad"] }),

@@ -68,6 +68,20 @@ describe("readOrderFormRows", () => {
     expect(table?.activities.sort()).toEqual(["medecine-nucleaire", "mixte", "radiologie"]);
   });
 
+  it("puts the doctors of a practice's mixte row in both AM lists, marked for the engine to place", () => {
+    const table = readOrderFormRows(
+      [
+        ["Nom", "FINESS", "AM", "Activité"],
+        ["Cabinet d'imagerie du Port", "", "751234567; 691234567", "mixte"],
+        ["Dr Z", "", "131234567", "radiologie"],
+      ],
+      null,
+    );
+    expect(table?.lists.amRadio).toEqual(["751234567", "691234567", "131234567"]);
+    expect(table?.lists.amMn).toEqual(["751234567", "691234567"]);
+    expect(table?.amOfMixteRows).toEqual(["751234567", "691234567"]);
+  });
+
   it("gives a row without activity the activity stated in the message, else reports it", () => {
     const rows = [
       ["Nom", "FINESS", "Activité"],
