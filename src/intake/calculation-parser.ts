@@ -46,12 +46,15 @@ const NOISE = new Set([
 ]);
 
 function labelWords(label: string): string[] {
-  return fold(label)
-    .replace(/^[\s\-*•·>|#]+/, "")
-    .replace(/[°º]/g, " ")
-    .split(/[\s'().*_/]+/)
-    .map((w) => w.replace(/[^a-z0-9-]/g, ""))
-    .filter((w) => w && !NOISE.has(w));
+  return (
+    fold(label)
+      .replace(/^[\s\-*•·>|#]+/, "")
+      .replace(/[°º]/g, " ")
+      .split(/[\s'().*_/]+/)
+      .map((w) => w.replace(/[^a-z0-9-]/g, ""))
+      // "N° FINESS - Radiologie": a dash between words is punctuation, not a word of the label.
+      .filter((w) => /[a-z0-9]/.test(w) && !NOISE.has(w))
+  );
 }
 
 const isFiness = (w: string) => /^fin+e?s+e?s*$/.test(w) || w === "finness";
@@ -161,21 +164,139 @@ interface LabelMatch {
 
 /** Separators between a label and its value, most explicit first. */
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
-/** Letters, digits, separators, brackets and invisible marks: nothing a sentence needs beyond a list. */
-const IDENTIFIER_LINE = /^[\s\p{L}\p{N};,.()\u002D\u2010-\u2015\p{Cf}]+$/u;
+/**
+ * Letters, digits, separators, brackets, quotes and invisible marks: nothing a sentence needs
+ * beyond a list, names beside numbers included ("CH Lens : 620100057", "Clinique (750712184)").
+ */
+const IDENTIFIER_LINE = /^[\s\p{L}\p{N};,.:()[\]«»"“”'’\u002D\u2010-\u2015\p{Cf}]+$/u;
+/** Company and contact numbers of a signature or letterhead, never identifiers of the request. */
+const CONTACT_NUMBER =
+  /\b(siren|siret|rcs|tva|ape|naf|rpps|adeli|tel|telephone|fax|portable|mobile|standard|capital)\b/;
 
 /**
- * A line that continues a list of identifiers: it holds at least one number of an identifier's
- * length (9 characters once typed spaces and dots are gone), whatever comment is beside it
- * ("750712184 CH Paris": the comment is dropped by splitIdentifierList). "Tel 0123456789" or
- * "Merci 2 fois" under a list holds none: it is prose, and ends the list.
+ * A line that continues a list of identifiers: it holds a number of an identifier's length (9
+ * characters once typed spaces and dots are gone), whatever comment is beside it ("750712184 CH
+ * Paris": the comment is dropped by splitIdentifierList), or it holds only numbers of about that
+ * length (a mistyped 8- or 10-digit one stays in the list, to be reported invalid, rather than
+ * ending it and losing the numbers below). "Tel 0123456789", "SIREN 552100554" or "Merci 2 fois"
+ * under a list is prose, and ends the list.
  */
 function continuesList(line: string): boolean {
-  if (!IDENTIFIER_LINE.test(line)) return false;
-  return splitValues(line).some((token) => normaliseIdentifier(token).length === 9);
+  if (!IDENTIFIER_LINE.test(line) || CONTACT_NUMBER.test(fold(line))) return false;
+  const lengths = splitValues(line).map((token) => normaliseIdentifier(token).length);
+  if (lengths.includes(9)) return true;
+  return ONLY_NUMBERS.test(line) && lengths.length > 0 && lengths.every((n) => n >= 7 && n <= 11);
 }
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
+
+/** A bullet or list number before a value: `• 920000650`, Outlook's `·    920000650`, `2) 750712184`. */
+const LIST_MARKER = /^\s*(?:[•·*▪◦‣●○■□►➢→✓✔–—-]|\d{1,2}[.)])[\s\u00a0]+/u;
+
+/** Salutations that end the sender's own words: what follows is a signature. */
+const CLOSING =
+  /^(?:(?:tres |bien )+)?(?:cordialement|cdlt|bav|a vous|bien a vous|(?:sinceres |meilleures )?salutations|merci (?:d'avance|par avance|beaucoup)|bonne (?:journee|soiree|fin de journee|reception))[\s,.!]*$/;
+/** A forwarded message starts below the sender's signature ("De : …", "---- Message transféré ----"). */
+const FORWARD_START = /^\s*\*?(?:de|from)\s*\*?\s*:\s*\S|^\s*-{2,}.*-{2,}\s*$|reexpedie|forwarded message/;
+
+const MAX_CELLS = 30;
+
+/**
+ * The cells of a table row as text: tab-separated (HTML tables, an Excel paste), `|`-separated, or
+ * columns of two or more spaces; null for a line of one cell. Empty cells keep their place.
+ */
+function splitCells(line: string): string[] | null {
+  let cells: string[];
+  if (line.includes("\t")) cells = line.split("\t");
+  else if ((line.match(/\|/g)?.length ?? 0) >= 2 || /\s\|\s/.test(line))
+    cells = line.replace(/^\s*\|/, "").split("|");
+  else cells = line.split(/\s{2,}/);
+  cells = cells.map((c) => c.trim());
+  while (cells.length && !cells.at(-1)) cells.pop();
+  // The form has seven fields: a row of more cells than this is not one of its tables.
+  return cells.length >= 2 && cells.length <= MAX_CELLS ? cells : null;
+}
+
+/**
+ * Rewrites lines that hold several fields into one line per field, so that each number goes to
+ * its own label: a table row of label/value pairs ("Référence | CH Test | Type d'activité |
+ * Mixte"), a row of labels over columns of values (an Excel paste: "FINESS radiologie | AM
+ * radiologie", then one row per establishment), and "FINESS radiologie : 920000650 AM radiologie :
+ * 751234567" typed on one line. A line with one label is left as it is.
+ */
+function oneFieldPerLine(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const cells = splitCells(line);
+    const matches = cells?.map((cell) => (cell ? matchLabel(cell) : null)) ?? [];
+    if (cells && matches.filter(Boolean).length >= 2) {
+      if (cells.every((cell, c) => !cell || matches[c]?.value === "")) {
+        // A header row: the rows below it, up to a blank line or a line with a label, are its columns.
+        const rows: string[][] = [];
+        let j = i + 1;
+        for (; j < lines.length; j++) {
+          const row = splitCells(lines[j]!) ?? [lines[j]!.trim()];
+          if (!row.some(Boolean) || row.some((cell) => cell && matchLabel(cell))) break;
+          rows.push(row);
+        }
+        for (const [c, cell] of cells.entries()) {
+          if (!cell) continue;
+          const values = rows.map((row) => row[c] ?? "").filter(Boolean);
+          out.push(`${cell.replace(/\s*[:=]\s*$/, "")} : ${values.join("; ")}`);
+        }
+        i = j - 1;
+        continue;
+      }
+      // Label/value pairs: a value cell belongs to the label before it.
+      let field: string[] | null = null;
+      for (const [c, cell] of cells.entries()) {
+        if (!cell) continue;
+        const match = matches[c];
+        if (match?.value === "") {
+          if (field) out.push(field.join(" "));
+          field = [`${cell.replace(/\s*[:=]\s*$/, "")} :`];
+        } else if (match) {
+          if (field) out.push(field.join(" "));
+          field = [cell];
+        } else if (field) field.push(cell);
+        else out.push(cell);
+      }
+      if (field) out.push(field.join(" "));
+      continue;
+    }
+    out.push(...(matchLabel(line) ? splitInlineLabels(line) : [line]));
+  }
+  return out;
+}
+
+/** "FINESS radiologie : 920000650 AM radiologie : 751234567" → one line per label. */
+function splitInlineLabels(line: string): string[] {
+  const words = line.trim().split(/\s+/);
+  const starts: number[] = [0];
+  let previousSeparator = -1;
+  for (let i = 0; i < words.length && starts.length < MAX_CELLS; i++) {
+    const word = words[i]!;
+    if (!word.endsWith(":")) continue;
+    if (previousSeparator >= 0) {
+      // The longest run of words before this colon that is a label, leaving a value to the one before.
+      const labelEnd = word === ":" ? i : i + 1;
+      for (let k = Math.min(6, labelEnd - previousSeparator - 2); k >= 1; k--) {
+        const label = words
+          .slice(labelEnd - k, labelEnd)
+          .join(" ")
+          .replace(/:$/, "");
+        if (classifyLabel(label)) {
+          starts.push(labelEnd - k);
+          break;
+        }
+      }
+    }
+    previousSeparator = i;
+  }
+  if (starts.length === 1) return [line];
+  return starts.map((start, n) => words.slice(start, starts[n + 1] ?? words.length).join(" "));
+}
 
 /** Drops trailing spaces and table bars in linear time (a `[\s|]+$` regex is quadratic on long runs). */
 function trimTrailing(line: string): string {
@@ -233,7 +354,7 @@ function splitValues(text: string): string[] {
 
 /** Reads the labelled fields of SPEC §5 from the sender's own text. Never throws. */
 export function parseLabelledCalculation(text: string): LabelledCalculation {
-  const lines = text.split("\n");
+  const lines = oneFieldPerLine(text.split("\n").map((line) => line.replace(LIST_MARKER, "")));
   const result: LabelledCalculation = {
     recipient: null,
     reference: null,
@@ -245,12 +366,20 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     problems: [],
   };
   const generic: { kind: "finess" | "am"; tokens: string[] }[] = [];
+  // Below a closing salutation, up to a forwarded message: a signature, whose "E-mail :" or
+  // "Activité : éditeur de logiciels" is not a field of the request.
+  let inSignature = false;
   for (let i = 0; i < lines.length; i++) {
+    const folded = fold(lines[i] ?? "");
+    if (CLOSING.test(folded)) inSignature = true;
+    else if (FORWARD_START.test(folded)) inSignature = false;
     const match = matchLabel(lines[i] ?? "");
     if (!match) continue;
+    const single = match.kind === "recipient" || match.kind === "reference" || match.kind === "activity";
+    if (single && inSignature) continue;
     result.labelsFound++;
     let value = match.value;
-    if (match.kind === "recipient" || match.kind === "reference" || match.kind === "activity") {
+    if (single) {
       if (!value) {
         // The value below the label, maybe after a blank line (HTML tables give one per cell).
         let j = i + 1;
@@ -263,13 +392,14 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       }
       value = value.replace(/\t/g, " ").trim();
       if (!value) continue;
+      // The first value of a field counts: a later one is more likely a signature's or a quote's.
       if (match.kind === "recipient") {
-        result.recipient =
-          /[^\s<>"'@]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value.slice(0, 320))?.[0]?.toLowerCase() ?? null;
-      } else if (match.kind === "reference") result.reference = value.slice(0, 200);
-      else {
+        result.recipient ??=
+          /[^\s<>"'@:]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value.slice(0, 320))?.[0]?.toLowerCase() ?? null;
+      } else if (match.kind === "reference") result.reference ??= value.slice(0, 200);
+      else if (!result.activity) {
         result.activity = readActivity(value);
-        result.activityText = result.activity ? null : value.slice(0, 100);
+        result.activityText = result.activity ? null : (result.activityText ?? value.slice(0, 100));
       }
       continue;
     }
@@ -286,7 +416,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     i = j - 1;
     const tokens = splitValues(parts.join("\n"));
     if (match.kind === "finess" || match.kind === "am") generic.push({ kind: match.kind, tokens });
-    else result.lists[match.kind].push(...tokens);
+    else if (match.kind !== "recipient" && match.kind !== "reference" && match.kind !== "activity")
+      result.lists[match.kind].push(...tokens);
   }
   for (const { kind, tokens } of generic) {
     if (tokens.length === 0) continue;

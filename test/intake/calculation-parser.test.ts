@@ -130,3 +130,96 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.identifierLabelFound).toBe(false);
   });
 });
+
+describe("parseLabelledCalculation, as suppliers really type", () => {
+  it("reads a bulleted or numbered list of values", () => {
+    for (const marker of ["•", "*", "·        ", "-", "1.", "2)"]) {
+      const parsed = parseLabelledCalculation(
+        `Référence : CH de Lens\nFINESS radiologie :\n${marker} 920000650\n${marker} 750712184\nAM radiologie : 751234567`,
+      );
+      expect(parsed.lists, marker).toMatchObject({
+        finessRadio: ["920000650", "750712184"],
+        amRadio: ["751234567"],
+      });
+    }
+  });
+
+  it("keeps a mistyped number in its list, to be reported, instead of losing the numbers below it", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie :\n920000650\n75071218\n130856255\n7512345678\n690515291\n\nCordialement",
+    );
+    expect(parsed.lists.finessRadio).toEqual([
+      "920000650",
+      "75071218",
+      "130856255",
+      "7512345678",
+      "690515291",
+    ]);
+  });
+
+  it("ends a list at a company number or a phone number of the signature", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie : 920000650; 750712184\nÉditeur Radiologie SA - SIREN 552100554\n01 23 45 67 89",
+    );
+    expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184"]);
+  });
+
+  it("reads numbers written beside the establishment's name, in brackets or after a colon", () => {
+    const parsed = parseLabelledCalculation(
+      "Référence : Groupe Imagerie Nord\nFINESS radiologie : CH Lens (620100057), « 590780193 »\nCH Arras : 620000026\nClinique du Parc (750712184)\nN° AM radiologie : 751234567 (Dr Durand, site 2)\n",
+    );
+    expect(parsed.lists).toMatchObject({
+      finessRadio: ["620100057", "590780193", "620000026", "750712184"],
+      amRadio: ["751234567"],
+    });
+  });
+
+  it("gives each number its own field when several fields share a line", () => {
+    const parsed = parseLabelledCalculation(
+      "Référence : CH Test\nFINESS radiologie : 920000650 AM radiologie : 751234567\nN° FINESS - Médecine nucléaire : 130783293",
+    );
+    expect(parsed.lists).toEqual({
+      finessRadio: ["920000650"],
+      amRadio: ["751234567"],
+      finessMn: ["130783293"],
+      amMn: [],
+    });
+    expect(parsed.reference).toBe("CH Test");
+  });
+
+  it("reads a table pasted from Excel, one column per field", () => {
+    const parsed = parseLabelledCalculation(
+      "Référence : GHT Artois\n\nFINESS radiologie\tFINESS médecine nucléaire\n920000650\t130783293\n750712184\t\n\nCordialement",
+    );
+    expect(parsed.lists).toMatchObject({
+      finessRadio: ["920000650", "750712184"],
+      finessMn: ["130783293"],
+    });
+  });
+
+  it("keeps the request's own Email and activity, not those of the signature below it", () => {
+    const parsed = parseLabelledCalculation(
+      "Bonjour,\n\nEmail : marie.curie@editeur-radiologie.fr\nRéférence : CH Test\nType d'activité : Médecine nucléaire\nN° FINESS : 130783293\n\nCordialement,\n\nJean Dupont\nActivité : éditeur de logiciels RIS\nE-mail : mailto:jean.dupont@editeur-radiologie.fr",
+    );
+    expect(parsed).toMatchObject({
+      recipient: "marie.curie@editeur-radiologie.fr",
+      activity: "medecine-nucleaire",
+      lists: { finessMn: ["130783293"] },
+      problems: [],
+    });
+  });
+
+  it("reads the fields of a request forwarded below the forwarder's signature", () => {
+    const parsed = parseLabelledCalculation(
+      "Bonjour, ci-dessous la demande du client.\nCordialement,\nPaul\n\n---------- Forwarded message ---------\nDe : Marie Curie <marie.curie@editeur-radiologie.fr>\nRéférence : CH Test\nType d'activité : Radiologie\nN° FINESS : 920000650",
+    );
+    expect(parsed).toMatchObject({ reference: "CH Test", activity: "radiologie" });
+    expect(parsed.lists.finessRadio).toEqual(["920000650"]);
+  });
+
+  it("strips mailto: from a labelled address", () => {
+    expect(
+      parseLabelledCalculation("Adresse email : mailto:marie.curie@editeur-radiologie.fr").recipient,
+    ).toBe("marie.curie@editeur-radiologie.fr");
+  });
+});

@@ -294,3 +294,60 @@ describe("readInbound on hostile bodies", () => {
     });
   }
 });
+
+describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
+  const html = async (body: string) => {
+    const raw = await new MailComposer({
+      from: JEAN,
+      to: "calcul@example.test",
+      subject: "Demande de calcul",
+      html: body,
+      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+    })
+      .compile()
+      .build();
+    return (await readInbound(raw, intakeContext())).calculation;
+  };
+
+  it("reads an Outlook table with two label and value pairs per row", async () => {
+    const calculation = await html(
+      "<table><tr><td>Référence</td><td>CH Test</td><td>Type d'activité</td><td>Mixte</td></tr>" +
+        "<tr><td>FINESS radiologie</td><td>920000650</td><td>AM radiologie</td><td>751234567</td></tr>" +
+        "<tr><td>FINESS médecine nucléaire</td><td>750712184</td><td>AM médecine nucléaire</td><td>921234567</td></tr></table>",
+    );
+    expect(calculation).toMatchObject({
+      reference: "CH Test",
+      activity: "mixte",
+      lists: {
+        finessRadio: ["920000650"],
+        amRadio: ["751234567"],
+        finessMn: ["750712184"],
+        amMn: ["921234567"],
+      },
+    });
+  });
+
+  it("reads a horizontal table: a row of labels over a row of values", async () => {
+    const calculation = await html(
+      "<table><tr><td>Référence</td><td>FINESS radiologie</td><td>AM radiologie</td></tr>" +
+        "<tr><td>CH Test</td><td>920000650</td><td>751234567</td></tr></table>",
+    );
+    expect(calculation).toMatchObject({
+      reference: "CH Test",
+      lists: { finessRadio: ["920000650"], amRadio: ["751234567"] },
+    });
+  });
+
+  it("reads Gmail's and Outlook's bulleted lists", async () => {
+    const outlookItem = (v: string) =>
+      `<p class=MsoListParagraph style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp; </span></span><![endif]>${v}<o:p></o:p></p>`;
+    const gmail = await html(
+      "<div>Référence : CH Test</div><div>FINESS radiologie :</div><ul><li>920000650</li><li>750712184</li></ul>",
+    );
+    const outlook = await html(
+      `<p class=MsoNormal>Référence : CH Test</p><p class=MsoNormal>FINESS radiologie :</p>${outlookItem("920000650")}${outlookItem("750712184")}<p class=MsoNormal>AM radiologie : 751234567</p>`,
+    );
+    expect(gmail?.lists.finessRadio).toEqual(["920000650", "750712184"]);
+    expect(outlook?.lists).toMatchObject({ finessRadio: ["920000650", "750712184"], amRadio: ["751234567"] });
+  });
+});
