@@ -15,6 +15,7 @@ import { calculate } from "../reference/calculate.ts";
 import type { RequestThread } from "../render/compose.ts";
 import { EmailComposer } from "../render/outgoing.ts";
 import type { Renderer } from "../render/renderer.ts";
+import { rateLimitedAck } from "../render/ticket-view.ts";
 import { type ContactMessage, openOrJoinTicket } from "../support/tickets.ts";
 import type { HandlerOutcome, MessageHandler, Tx } from "./handler.ts";
 import { helpData, type ReplySettings, unauthorisedData } from "./replies.ts";
@@ -111,7 +112,13 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
               joinOpenTicketOfSender: true,
               freeMail: policy.freeMail,
             });
-            await replies.notify(ticket.notification, thread);
+            // The acknowledgment says the request was not computed, and why.
+            const limited = {
+              scope: rate.scope,
+              limit: rate.limit,
+              submissionAddress: config.submissionAddress,
+            };
+            await replies.notify(rateLimitedAck(ticket.notification, limited), thread);
             log.warn(
               { scope: rate.scope, count: rate.count, limit: rate.limit },
               "rate limit: ticket instead of reply",

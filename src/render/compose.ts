@@ -146,8 +146,9 @@ function assemble(h: Headers, text: string, html: string): Buffer {
   return Buffer.from(lines.join("\r\n"));
 }
 
+/** Base64 of a text part, its line breaks made CRLF first (RFC 2045 §6.8, RFC 2046 §4.1.1). */
 function base64Lines(content: string): string {
-  const encoded = Buffer.from(content, "utf8").toString("base64");
+  const encoded = Buffer.from(content.replace(/\r\n|\r|\n/g, "\r\n"), "utf8").toString("base64");
   const lines: string[] = [];
   for (let i = 0; i < encoded.length; i += 76) lines.push(encoded.slice(i, i + 76));
   return lines.join("\r\n");

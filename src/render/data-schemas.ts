@@ -143,6 +143,14 @@ export const TEMPLATE_DATA_SCHEMAS: { readonly [N in TemplateName]: z.ZodType<Te
     sender: address,
     originalSubject: text.nullable(),
     calculations: z.array(z.object({ publicId: text, reference: text })),
+    rateLimited: z
+      .object({
+        scope: z.enum(["sender", "organisation"]),
+        limit: z.number().int().positive(),
+        submissionAddress: address,
+      })
+      .nullable()
+      .optional(),
   }),
 };
 

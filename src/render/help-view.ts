@@ -72,6 +72,12 @@ function explain(problem: HelpProblem, contactAddress: string): string {
 /** The help email's view: what was understood, what is missing or wrong, and the expected format. */
 export function helpView(data: HelpEmailData): HelpView {
   const { understood } = data;
+  const unreadActivity = data.problems.find((p) => p.kind === "unreadable-activity");
+  const activity = understood.activity
+    ? ACTIVITY_LABELS[understood.activity]
+    : unreadActivity
+      ? `« ${unreadActivity.text} » (non reconnu)`
+      : "non indiqué";
   return {
     contactAddress: data.contactAddress,
     sender: data.sender,
@@ -79,7 +85,7 @@ export function helpView(data: HelpEmailData): HelpView {
     originalSubject: data.originalSubject || null,
     understood: [
       `Référence : ${understood.reference ?? "non trouvée"}`,
-      `Type d'activité : ${understood.activity ? ACTIVITY_LABELS[understood.activity] : "non indiqué"}`,
+      `Type d'activité : ${activity}`,
       ...(understood.recipient ? [`Email (destinataire du résultat) : ${understood.recipient}`] : []),
       ...FORM_ORDER.map((f) => `${FORM_LABELS[f]} : ${numbers(understood.counts[f])}`),
     ],

@@ -82,15 +82,13 @@ function explain(field: Field, reason: InvalidReason, activity: Activity): strin
       return isFiness(field)
         ? "numéro FINESS absent des données de référence"
         : "numéro AM absent des données de référence";
-    case "no-activity":
-      if (isFiness(field)) {
-        return isRadio(field)
-          ? "cet établissement n'a pas d'activité de radiologie dans les données de référence"
-          : "cet établissement n'a pas d'activité de médecine nucléaire dans les données de référence";
-      }
-      return isRadio(field)
-        ? "ce numéro AM n'est pas celui d'un médecin ayant une activité de radiologie (un médecin nucléaire ne peut pas être compté en radiologie)"
-        : "ce numéro AM n'est pas celui d'un médecin ayant une activité de médecine nucléaire (un radiologue ne peut pas être compté en médecine nucléaire)";
+    case "no-activity": {
+      // One reason for "zero of the field's kind" and, for a doctor, "of the other activity".
+      const kind = isRadio(field) ? "radiologie" : "médecine nucléaire";
+      return isFiness(field)
+        ? `aucun examen de ${kind} pour cet établissement dans les données de référence`
+        : `aucune activité de ${kind} pour ce médecin dans les données de référence (aucun acte, ou médecin d'une autre activité)`;
+    }
     case "not-applicable":
       return `champ non pris en compte pour le type d'activité « ${ACTIVITY_LABELS[activity]} »`;
   }

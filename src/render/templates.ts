@@ -153,6 +153,17 @@ export interface TicketAckEmailData extends EmailCommon {
   originalSubject: string | null;
   /** The calculations the ticket was linked to. */
   calculations: { publicId: string; reference: string }[];
+  /** Set when the ticket holds a calculation request over the hourly limit: filed, not computed. */
+  rateLimited?: RateLimitedRequest | null;
+}
+
+/** A calculation request over the hourly limit (src/calculations/rate-limit.ts). */
+export interface RateLimitedRequest {
+  scope: "sender" | "organisation";
+  /** Calculations answered per hour for that scope. */
+  limit: number;
+  /** Where to send the request again. */
+  submissionAddress: string;
 }
 
 /** The data each email is rendered from: plain fields the decision stage fills; the wording is the views'. */

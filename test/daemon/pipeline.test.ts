@@ -275,6 +275,36 @@ describe("the message pipeline", () => {
     expect(await db.ticket.count({ where: { sender: JEANNE, category: "other" } })).toBe(1);
   });
 
+  it("tells a sender over the hourly limit that the request was not computed, once, with the ticket number", async () => {
+    const sophie = `sophie.leroy@${ORG}`;
+    await grantAccess(db, sophie, { decidedBy: "operator:test", now: new Date() });
+    const body = calculationBody({ reference: "CH Arras", activity: "Radiologie", finessRadio: "920000650" });
+    for (let i = 0; i < 3; i++)
+      expect((await handle(buildMail({ from: sophie, subject: "Calcul", body }))).decision).toBe(
+        "reply-result",
+      );
+    const over = await handle(buildMail({ from: sophie, subject: "Calcul", body }));
+    expect(over.decision).toBe("ticket-rate-limited");
+    expect(over.outgoing).toHaveLength(1);
+    const ticket = await db.ticket.findFirstOrThrow({ where: { sender: sophie } });
+    const number = `T-${String(ticket.id).padStart(6, "0")}`;
+    const { parsed, text } = await textOf(over.outgoing[0]!.raw);
+    expect(parsed.subject).toContain(`[${number}]`);
+    expect(text).toContain(
+      "n'a pas été traitée automatiquement : la limite de 3 calculs par heure pour votre adresse est atteinte, aucune tranche n'a donc été calculée.",
+    );
+    expect(text).toContain(
+      `transmise au support du service de calcul de tranche de financement sous le numéro ${number}.`,
+    );
+    expect(text).toContain("Aucun résultat ne sera envoyé automatiquement pour cette demande.");
+    expect(text).toContain("renvoyez-la plus tard à calcul@example.test");
+    expect(text).not.toContain("autre demande");
+    // A further request over the limit joins the ticket without another acknowledgment.
+    const again = await handle(buildMail({ from: sophie, subject: "Calcul", body }));
+    expect(again.decision).toBe("ticket-rate-limited");
+    expect(again.outgoing).toHaveLength(0);
+  });
+
   it("refuses calculations from an address once its access is revoked", async () => {
     await grantAccess(db, `paul.durand@${ORG}`, { decidedBy: "operator:test", now: new Date() });
     const revoke = await handle(

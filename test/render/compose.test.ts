@@ -33,6 +33,29 @@ async function byNodemailer(email: ReturnType<Renderer["render"]>, messageId: st
     .build();
 }
 
+/** Each part of a multipart message, its body decoded to the bytes before transfer encoding. */
+function decodedParts(raw: Buffer): { type: string; body: string }[] {
+  const message = raw.toString("latin1");
+  const boundary = /boundary="([^"]+)"/.exec(message)![1]!;
+  return message
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((part) => {
+      const end = part.indexOf("\r\n\r\n");
+      const head = part.slice(0, end);
+      const encoded = part.slice(end + 4).replace(/\r\n$/, "");
+      const bytes = /base64/i.test(head)
+        ? Buffer.from(encoded, "base64")
+        : Buffer.from(
+            encoded
+              .replace(/=\r\n/g, "")
+              .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))),
+            "latin1",
+          );
+      return { type: /Content-Type: ([^;\r\n]+)/i.exec(head)![1]!, body: bytes.toString("utf8") };
+    });
+}
+
 describe("the outgoing message", () => {
   it("reads, for a mail client, exactly as nodemailer's composition of the same result email", async () => {
     const email = renderer.render("result", SAMPLE_DATA.result);
@@ -57,6 +80,27 @@ describe("the outgoing message", () => {
     expect(mine.headers.get("auto-submitted")).toBe("auto-replied");
     expect(mine.headers.get("x-auto-response-suppress")).toBe("All");
     expect(mine.headers.get("x-loop")).toBe("no-reply@example.test");
+  });
+
+  it.each([
+    ["written directly", "jean.dupont@editeur.fr"],
+    ["composed by nodemailer", "jean@éditeur-radiologie.fr"],
+  ])("writes the text and HTML parts with CRLF line breaks before encoding them (%s)", async (_, to) => {
+    const email = renderer.render("result", SAMPLE_DATA.result);
+    const { raw } = await composeMessage({
+      email,
+      from: "no-reply@example.test",
+      to,
+      replyTo: "contact@example.test",
+      inReplyTo: thread,
+    });
+    const parts = decodedParts(raw);
+    expect(parts.map((p) => p.type)).toEqual(["text/plain", "text/html"]);
+    for (const part of parts) {
+      expect(part.body).toContain("\r\n");
+      expect(part.body).not.toMatch(/(?<!\r)\n|\r(?!\n)/);
+    }
+    expect(parts[0]!.body).toBe(email.text.replace(/\n/g, "\r\n"));
   });
 
   it("carries the HTML without MJML's indentation, the quoted example still on its own lines", () => {

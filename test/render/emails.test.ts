@@ -15,6 +15,7 @@ import {
   TEMPLATE_NAMES,
   type TemplateData,
   type TemplateName,
+  type TicketAckEmailData,
 } from "../../src/render/templates.ts";
 
 let renderer: Renderer;
@@ -167,6 +168,12 @@ describe("the help email", () => {
     const { text } = renderer.render("help", SAMPLE_DATA.help);
     expect(text).toContain("Le type d'activité «\u00a0scanner + IRM\u00a0» n'a pas été compris");
     expect(text).not.toMatch(/« | »/);
+  });
+
+  it("shows the activity as typed when it could not be read, not as missing", () => {
+    const { text } = renderer.render("help", SAMPLE_DATA.help);
+    expect(text).toContain("- Type d'activité : «\u00a0scanner + IRM\u00a0» (non reconnu)\n");
+    expect(text).not.toContain("non indiqué");
   });
 
   it("says what was understood and what is missing, one line each", () => {
@@ -377,6 +384,40 @@ describe("the ticket acknowledgment", () => {
     });
     expect(question.text).toContain("Nature de la demande : question\n");
     expect(question.text).not.toContain("Aucun calcul n'a pu être rattaché");
+  });
+
+  const overLimit = (scope: "sender" | "organisation"): TicketAckEmailData => ({
+    ...SAMPLE_DATA["ticket-ack"],
+    category: "other",
+    originalSubject: "Calcul CH Lens",
+    calculations: [],
+    rateLimited: { scope, limit: 60, submissionAddress: "calcul@example.test" },
+  });
+
+  it("tells the sender of a calculation request over the hourly limit that nothing was computed, and why", () => {
+    const { text, html } = render("ticket-ack", overLimit("sender"));
+    const lead =
+      "Votre demande de calcul « Calcul CH Lens » n'a pas été traitée automatiquement : la limite de 60 calculs par heure pour votre adresse est atteinte, aucune tranche n'a donc été calculée. La demande a été transmise au support du service de calcul de tranche de financement sous le numéro T-000042.";
+    expect(text).toContain(`${lead}\n`);
+    expect(text).toContain(
+      "Nature de la demande : demande de calcul non traitée (limite horaire atteinte)\n",
+    );
+    expect(text).toContain(
+      "La suite : Aucun résultat ne sera envoyé automatiquement pour cette demande. Pour l'obtenir, renvoyez-la plus tard à calcul@example.test, par exemple dans une heure : la limite porte sur les calculs de la dernière heure.",
+    );
+    expect(text).not.toContain("autre demande");
+    expect(text).not.toContain("vous répondra par email si nécessaire");
+    const readable = html.replaceAll("&#x27;", "'");
+    expect(readable).toContain(lead);
+    expect(readable).toContain(">demande de calcul non traitée (limite horaire atteinte)</td>");
+    expect(readable).toContain("renvoyez-la plus tard à calcul@example.test");
+  });
+
+  it("names the organisation when its hourly limit is the one reached", () => {
+    const { text } = render("ticket-ack", overLimit("organisation"));
+    expect(text).toContain(
+      "la limite de 60 calculs par heure pour l'ensemble des adresses de votre organisation (medimagerie-solutions.fr) est atteinte",
+    );
   });
 });
 

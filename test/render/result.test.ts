@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { simpleParser } from "mailparser";
 import { beforeAll, describe, expect, it } from "vitest";
+import { computeTranche } from "../../src/engine/compute.ts";
+import { memoryLookup } from "../../src/engine/memory-lookup.ts";
 import type { CalculationResult } from "../../src/engine/types.ts";
 import { composeMessage } from "../../src/render/compose.ts";
 import { createRenderer, type Renderer } from "../../src/render/renderer.ts";
@@ -157,6 +159,57 @@ describe("the result email", () => {
       "- 920000650 (No FINESS médecine nucléaire) : champ non pris en compte pour le type d'activité « Radiologie »",
     );
     expect(text).toContain("Type d'activité : Radiologie (déduit des numéros saisis");
+  });
+});
+
+describe("the reason for a known number without activity of the field's kind", () => {
+  // The engine gives one reason for "no acts / no exams" and "doctor of the other activity".
+  const lookup = memoryLookup(
+    new Map([
+      ["920000650", { radiology: 0, nuclear: 1_800 }],
+      ["750712184", { radiology: 12_000, nuclear: 0 }],
+    ]),
+    new Map([
+      ["751234567", { activity: "radiologie", acts: 0 }],
+      ["921234567", { activity: "medecine_nucleaire", acts: 0 }],
+      ["331234567", { activity: "radiologie", acts: 500 }],
+      ["691234567", { activity: "medecine_nucleaire", acts: 300 }],
+    ]),
+  );
+  const computed = computeTranche(
+    {
+      activity: "mixte",
+      amRadio: ["751234567", "691234567"],
+      finessRadio: ["920000650"],
+      amMn: ["921234567", "331234567"],
+      finessMn: ["750712184", "920000650"],
+    },
+    lookup,
+    { nuclearCoefficient: 5 },
+  );
+  const radioDoctor =
+    "aucune activité de radiologie pour ce médecin dans les données de référence (aucun acte, ou médecin d'une autre activité)";
+  const nuclearDoctor =
+    "aucune activité de médecine nucléaire pour ce médecin dans les données de référence (aucun acte, ou médecin d'une autre activité)";
+  const expected = [
+    `751234567 (No AM radiologie) : ${radioDoctor}`,
+    `691234567 (No AM radiologie) : ${radioDoctor}`,
+    "920000650 (No FINESS radiologie) : aucun examen de radiologie pour cet établissement dans les données de référence",
+    `921234567 (No AM médecine nucléaire) : ${nuclearDoctor}`,
+    `331234567 (No AM médecine nucléaire) : ${nuclearDoctor}`,
+    "750712184 (No FINESS médecine nucléaire) : aucun examen de médecine nucléaire pour cet établissement dans les données de référence",
+  ];
+
+  it("does not call a radiologist with no acts a nuclear-medicine doctor, nor the reverse (text)", () => {
+    const { text } = renderer.render("result", { ...context, result: computed });
+    for (const line of expected) expect(text).toContain(`- ${line}\n`);
+    expect(text).not.toMatch(/médecin nucléaire ne peut|radiologue ne peut|n'est pas celui d'un médecin/);
+  });
+
+  it("gives the same true reasons in HTML", () => {
+    const html = renderer.render("result", { ...context, result: computed }).html.replaceAll("&#x27;", "'");
+    for (const line of expected) expect(html).toContain(`<li>${line}</li>`);
+    expect(html).not.toMatch(/médecin nucléaire ne peut|radiologue ne peut|n'est pas celui d'un médecin/);
   });
 });
 
