@@ -46,7 +46,16 @@ const NO_LONGER =
 // "ne pas autoriser", "n'accordez pas": not a grant, and not certain enough to revoke anything.
 const NOT_GRANTED =
   /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer)\b|\bn'(?:autoris|accord|ouvr|cre)\w*\s+pas\b/g;
-const SELF = /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer))\b/;
+const SELF =
+  /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
+/** Someone other than the sender, named without an address: "ma collègue", "M. Durand", "notre collaborateur". */
+const THIRD_PARTY =
+  /\b(collegue|collaborat\w*|salarie\w*|employe\w*|stagiaire|remplacant\w*|successeur|arrivant\w*|recrue|monsieur|madame|mme|mr|dr|docteur|son (acces|compte)|leur (acces|compte))\b|\bm\. /;
+/** "l'accès de Paul Durand", "autoriser Jeanne Martin": a person's name where the address would be. */
+const NAMED =
+  /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|inscrire))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
+/** A line that asks something of an address, not a signature's: "Email concerné : …", "supprimer l'accès de …". */
+const ACTION_LINE = /acces|autoris|habilit|supprim|retir|revoqu|desactiv|compte|concerne/;
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
 
 /** "remplacer a@x par b@x", "ancien : a@x … nouveau : b@x", "a@x → b@x", "de a@x à/vers b@x". */
@@ -107,11 +116,8 @@ export interface AccessContext {
  * When the action or the address is not certain it says so instead of guessing.
  */
 export function parseAccessRequest(text: string, context: AccessContext): AccessParse {
-  const folded = text
-    .split("\n")
-    .filter((line) => !HEADER_LINE.test(fold(line)))
-    .map(fold)
-    .join("\n");
+  const ownLines = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
+  const folded = ownLines.map(fold).join("\n");
   if (!ACCESS_TOPIC.test(folded)) return { status: "none" };
   const own = new Set(context.ownAddresses.map((a) => a.toLowerCase()));
   const addresses = [...new Set((folded.match(ADDRESS) ?? []).map((a) => a.toLowerCase()))].filter(
@@ -134,12 +140,19 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   if (grant && revoke) return { status: "ambiguous", action: null, reason: "several-actions" };
   const action: AccessAction = grant ? "grant" : "revoke";
 
-  // A signature often repeats the sender's address: it names the request only when alone.
+  // A signature often repeats the sender's address: it is not the address the request names.
   const others = addresses.filter((a) => a !== context.sender);
   if (others.length > 1) return { status: "ambiguous", action, reason: "several-addresses" };
-  // "supprimer mon accès", "m'autoriser": the sender speaks of their own address.
-  const aboutSelf = action === "grant" || SELF.test(folded);
-  const email = others[0] ?? (addresses.length > 0 || aboutSelf ? context.sender : null);
-  if (!email) return { status: "ambiguous", action, reason: "no-address" };
-  return { status: "request", request: { action, email, newEmail: null } };
+  if (others[0]) return { status: "request", request: { action, email: others[0], newEmail: null } };
+  // No other address: the sender's own only when the text is about them ("supprimer mon accès",
+  // "je souhaite obtenir un accès", their address on the line that asks), never when it names
+  // someone else ("l'accès de Paul Durand", "ma collègue"). A grant asked without naming anyone is
+  // the sender's; a revoke, which takes an access away, needs them named.
+  const sender = context.sender;
+  const senderNamed =
+    !!sender && folded.split("\n").some((line) => line.includes(sender) && ACTION_LINE.test(line));
+  const third = THIRD_PARTY.test(folded) || NAMED.test(ownLines.join("\n"));
+  const aboutSender = !third && (SELF.test(folded) || senderNamed || action === "grant");
+  if (!sender || !aboutSender) return { status: "ambiguous", action, reason: "no-address" };
+  return { status: "request", request: { action, email: sender, newEmail: null } };
 }

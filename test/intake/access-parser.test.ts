@@ -44,6 +44,31 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("never takes a request naming someone else without an address for the sender's own", () => {
+    const claire = { ...context, sender: "claire.petit@editeur-radiologie.fr" };
+    for (const text of [
+      "Bonjour, merci d'autoriser l'accès pour ma collègue Jeanne Martin.",
+      "Pouvez-vous donner accès au service à notre nouveau collaborateur, Marc Petit ?",
+      "Merci de supprimer l'accès de Paul Durand, qui a quitté la société.\n\nClaire Petit\nclaire.petit@editeur-radiologie.fr",
+      "Merci de donner l'accès à Jeanne Martin.",
+      "Merci de retirer l'accès de M. Durand.",
+    ])
+      expect(parseAccessRequest(text, claire), text).toMatchObject({
+        status: "ambiguous",
+        reason: "no-address",
+      });
+  });
+
+  it("revokes the sender's own access only when they name it", () => {
+    expect(read("Merci de supprimer l'accès.")).toMatchObject({ status: "ambiguous", reason: "no-address" });
+    expect(read("Merci de supprimer l'accès de jean.dupont@editeur-radiologie.fr\n\nJean")).toMatchObject({
+      request: { action: "revoke", email: context.sender },
+    });
+    expect(read("Merci de m'ouvrir l'accès à Ségur Numérique Imagerie.")).toMatchObject({
+      request: { action: "grant", email: context.sender },
+    });
+  });
+
   it("ignores the sender's own address repeated in the signature", () => {
     const parsed = read(
       "Merci d'autoriser l'accès pour paul@editeur-radiologie.fr\n\nJean\njean.dupont@editeur-radiologie.fr",
