@@ -69,7 +69,8 @@ export function parseTicketNumber(text: string): number | null {
 
 /**
  * Files a contact@ message (SPEC §8). A follow-up — its In-Reply-To/References name a message
- * already attached to a ticket, or an email we sent about one (the acknowledgment) — joins that
+ * already attached to a ticket, or an email we sent about one (the acknowledgment), or its subject
+ * carries the ticket's number — joins that
  * ticket when it comes from the same party (the sender, or a colleague: sameCompany); a closed ticket is then reopened,
  * since the sender is still waiting for something. Anyone else quoting the thread gets a ticket of
  * their own: their message must not reopen another company's ticket nor be told its number.
@@ -103,7 +104,8 @@ export async function openOrJoinTicket(
     const party = (other: string | null) => sameCompany(other, sender, options.freeMail);
     let existingId =
       (await threadTicket(tx, threadIds, message.inboundMessageId, party)) ??
-      (await openTicketOnRepliedResult(tx, threadIds, party));
+      (await openTicketOnRepliedResult(tx, threadIds, party)) ??
+      (await numberedTicket(tx, message.subject, party));
     if (existingId === null && options.joinOpenTicketOfSender) {
       const open = await tx.ticket.findFirst({
         where: { sender, category: message.category, status: { not: "closed" } },
@@ -215,6 +217,24 @@ async function openTicketOnRepliedResult(
 const THREAD_CANDIDATES = 20;
 
 /** The latest ticket of the thread whose sender is `party`'s; null when none. */
+/**
+ * The ticket whose number the subject carries, as the acknowledgment asks ("… [T-000042]"), for a
+ * follow-up written as a new message: joined only by the same party, like a thread.
+ */
+async function numberedTicket(
+  tx: Prisma.TransactionClient,
+  subject: string,
+  party: (sender: string) => boolean,
+): Promise<number | null> {
+  const match = /(?<![\p{L}\p{N}])T-?(\d{6})(?!\p{N})/iu.exec(subject);
+  if (!match) return null;
+  const ticket = await tx.ticket.findUnique({
+    where: { id: Number(match[1]) },
+    select: { id: true, sender: true },
+  });
+  return ticket && party(ticket.sender) ? ticket.id : null;
+}
+
 async function threadTicket(
   tx: Prisma.TransactionClient,
   threadIds: string[],

@@ -268,6 +268,35 @@ describe("support tickets", () => {
     expect(joined).toMatchObject({ ticket: opened.ticket, joined: true, reopened: true });
   });
 
+  it("joins a new message carrying the ticket's number in its subject, as the acknowledgment asks", async () => {
+    const first = await received({
+      from: "marie@editeur.fr",
+      subject: "Question sur le calcul",
+      messageId: "<n1@editeur.fr>",
+      text: "?",
+    });
+    const opened = await openOrJoinTicket(db, { ...first, category: "question" }, now);
+    const followUp = await received({
+      from: "paul@editeur.fr",
+      subject: `Complément à ma demande [${opened.ticket.number}]`,
+      messageId: "<n2@editeur.fr>",
+      text: "Voici le bon de commande.",
+    });
+    const freeMail = parseFreeMailList("orange.fr\n");
+    const joined = await openOrJoinTicket(db, { ...followUp, category: "other" }, later, { freeMail });
+    expect(joined).toMatchObject({ ticket: opened.ticket, joined: true, notification: null });
+    // Another company quoting the number gets its own ticket.
+    const stranger = await received({
+      from: "intrus@autre-org.fr",
+      subject: `Re: ${opened.ticket.number}`,
+      messageId: "<n3@autre-org.fr>",
+      text: "Et nous ?",
+    });
+    const theirs = await openOrJoinTicket(db, { ...stranger, category: "other" }, later, { freeMail });
+    expect(theirs.joined).toBe(false);
+    expect(theirs.ticket.id).not.toBe(opened.ticket.id);
+  });
+
   it("joins a follow-up replying to the first message to the same ticket, without a second acknowledgment", async () => {
     const first = await received({
       from: "marie@editeur.fr",
