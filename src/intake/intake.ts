@@ -12,6 +12,7 @@ import {
 import { detectAutomated } from "./automated.ts";
 import { extractOwnText, htmlToText, stripSubjectPrefixes } from "./body-text.ts";
 import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
+import { relabelEightBitText } from "./mislabelled-charset.ts";
 import { type OrderFormTable, orderFormFormat, readOrderForm } from "./order-form.ts";
 import { classifySupport, ourResultStart, repliesToResult, threadsToUs } from "./support-classifier.ts";
 import type {
@@ -173,6 +174,7 @@ function buildCalculation(
   reading: TableReading,
   subject: string,
   context: IntakeContext,
+  bodySources: string[],
 ): CalculationIntake {
   const lists = emptyLists();
   for (const field of FIELDS) {
@@ -210,7 +212,7 @@ function buildCalculation(
     activityInferred,
     lists,
     amOfMixteRows: reading.tables.flatMap(({ table }) => table.amOfMixteRows),
-    sources: [...(count(labelled.lists) > 0 ? ["body"] : []), ...reading.tables.map((t) => t.name)],
+    sources: [...(count(labelled.lists) > 0 ? bodySources : []), ...reading.tables.map((t) => t.name)],
     problems: [...problems],
   };
 }
@@ -262,9 +264,60 @@ const PARSER_OPTIONS = {
   keepCidLinks: true,
 } as const;
 
+/** mailparser's reading, with misdeclared 8-bit text read again in its real charset. */
+async function parseMail(raw: Buffer): Promise<ParsedMail> {
+  const parsed = await simpleParser(raw, PARSER_OPTIONS);
+  const html = typeof parsed.html === "string" ? parsed.html : "";
+  if (!parsed.text?.includes("\uFFFD") && !html.includes("\uFFFD")) return parsed;
+  const relabelled = relabelEightBitText(raw);
+  if (!relabelled) return parsed;
+  const again = await simpleParser(relabelled, PARSER_OPTIONS);
+  return { ...parsed, text: again.text, html: again.html };
+}
+
+const FORWARDED_MESSAGE = "-------- Message transféré --------";
+
+interface AttachedMessage {
+  name: string;
+  from: string;
+  subject: string;
+  text: string;
+}
+
+/**
+ * Messages forwarded as attachments (message/rfc822, Outlook's "forward as attachment"): their
+ * text, one level deep, each within the attachment and body limits.
+ */
+async function attachedMessages(parsed: ParsedMail, context: IntakeContext): Promise<AttachedMessage[]> {
+  const { maxAttachments, maxAttachmentBytes, maxBodyBytes } = context.limits;
+  const messages = parsed.attachments
+    .filter((a) => a.contentType.toLowerCase() === "message/rfc822")
+    .slice(0, maxAttachments);
+  const read: AttachedMessage[] = [];
+  // All their text together is held to the body limit, as the message's own text is.
+  let room = maxBodyBytes;
+  for (const attachment of messages) {
+    if (attachment.size > maxAttachmentBytes) continue;
+    try {
+      const inner = await parseMail(attachment.content);
+      const plain = inner.text ?? "";
+      const html = typeof inner.html === "string" ? inner.html : "";
+      if (Buffer.byteLength(plain) > room || Buffer.byteLength(html) > room) continue;
+      const text = plain.trim() ? plain : html ? htmlToText(html) : "";
+      room -= Buffer.byteLength(text);
+      const subject = (inner.subject ?? "").trim();
+      const name = attachment.filename ?? `${subject || "message"}.eml`;
+      if (text.trim()) read.push({ name, from: inner.from?.text ?? "", subject, text });
+    } catch {
+      // An attachment that cannot be parsed is not read; the message itself still is.
+    }
+  }
+  return read;
+}
+
 async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   const tooLarge = raw.length > rawBudget(context);
-  const parsed = await simpleParser(tooLarge ? headerOnly(raw) : raw, PARSER_OPTIONS);
+  const parsed = await parseMail(tooLarge ? headerOnly(raw) : raw);
   const headers = headerValues(parsed);
   const { address: from } = singleAddress(parsed.from, headers);
   const authentication = await authenticate(raw, headers, from, context);
@@ -294,8 +347,12 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
   if (Buffer.byteLength(plain) > limit || Buffer.byteLength(html) > limit)
     return unreadable("body-too-large", `body over ${limit} bytes`);
   const htmlText = html ? htmlToText(html) : "";
-  const fullText = plain.trim() ? plain : htmlText;
-  const ownText = extractOwnText(fullText, base.subject);
+  const bodyText = plain.trim() ? plain : htmlText;
+  const ownText = extractOwnText(bodyText, base.subject);
+  // Messages attached as forwards are quoted text: they say what the message is about (a result
+  // forwarded as attachment is disputed like one forwarded inline).
+  const attached = await attachedMessages(parsed, context);
+  const fullText = [bodyText, ...attached.map((m) => m.text)].join("\n\n");
   const calculationIds = [
     ...new Set([...`${base.subject}\n${fullText}`.matchAll(CALCULATION_ID)].map((m) => m[0].toUpperCase())),
   ];
@@ -332,8 +389,19 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
     const fromHtml = parseLabelledCalculation(beforeOurResult(extractOwnText(htmlText, base.subject)));
     if (count(fromHtml.lists) > 0) labelled = fromHtml;
   }
+  // Forwarded as attachment: the request is in the attached message, below the sender's note.
+  let bodySources = ["body"];
+  if (count(labelled.lists) === 0 && attached.length > 0) {
+    // Written as an inline forward is, so that the note's signature ends where the message starts.
+    const forwarded = attached.map(
+      (m) =>
+        `${FORWARDED_MESSAGE}\nDe : ${m.from}\nObjet : ${m.subject}\n\n${extractOwnText(m.text, m.subject)}`,
+    );
+    const fromAttached = parseLabelledCalculation(beforeOurResult([ownText, ...forwarded].join("\n\n")));
+    if (count(fromAttached.lists) > 0) [labelled, bodySources] = [fromAttached, attached.map((m) => m.name)];
+  }
   const reading = await readTables(parsed, labelled.activity, context);
-  const calculation = () => buildCalculation(labelled, reading, base.subject, context);
+  const calculation = () => buildCalculation(labelled, reading, base.subject, context, bodySources);
   if (reading.tables.length > 0 || labelled.identifierLabelFound)
     return { ...withText, kind: "calculation", calculation: calculation() };
 
