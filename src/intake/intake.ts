@@ -193,7 +193,8 @@ function buildCalculation(
     if (activity) problems.delete("unreadable-activity");
   }
   const total = count(lists);
-  if (total === 0) problems.add("no-identifiers");
+  // Numbers under a label without activity were found: saying none were would contradict it.
+  if (total === 0 && !problems.has("field-without-activity")) problems.add("no-identifiers");
   if (total === 0 && reading.unsupported.length > 0) problems.add("attachment-unsupported");
   if (total > context.limits.maxIdentifiers) problems.add("too-many-identifiers");
   let reference = labelled.reference;

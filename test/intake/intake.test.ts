@@ -351,3 +351,15 @@ describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
     expect(outlook?.lists).toMatchObject({ finessRadio: ["920000650", "750712184"], amRadio: ["751234567"] });
   });
 });
+
+describe("readInbound, what a request that cannot be answered lacks", () => {
+  it("says numbers were found under a label without activity, not that none were found", async () => {
+    const raw = rawMessage(
+      { ...authenticatedHeaders(JEAN), To: "calcul@example.test", Subject: "Calcul" },
+      "Référence : CH Lens\nFINESS : 920000650",
+    );
+    const { calculation } = await readInbound(raw, intakeContext());
+    expect(calculation?.problems).toContain("field-without-activity");
+    expect(calculation?.problems).not.toContain("no-identifiers");
+  });
+});
