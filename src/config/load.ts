@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { z } from "zod";
 import { resolveDatabaseUrl } from "../db/database-url.ts";
 import { type Config, configSchema, type SettingKey, settings } from "./schema.ts";
 
 export class ConfigError extends Error {}
+
+const FRENCH_MESSAGES = z.locales.fr().localeError;
 
 /**
  * Defaults, then `config/tranche.json` (or TRANCHE_CONFIG), then environment variables: env wins.
@@ -16,10 +19,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     try {
       fromFile = JSON.parse(readFileSync(file, "utf8"));
     } catch (error) {
-      throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`);
+      throw new ConfigError(`${file} : JSON invalide (${(error as Error).message})`);
     }
+    if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile))
+      throw new ConfigError(`${file} : un objet JSON { "réglage": valeur, … } attendu`);
   } else if (env.TRANCHE_CONFIG) {
-    throw new ConfigError(`TRANCHE_CONFIG=${env.TRANCHE_CONFIG}: file not found`);
+    throw new ConfigError(`TRANCHE_CONFIG=${env.TRANCHE_CONFIG} : fichier introuvable`);
   }
   const fromEnv: Record<string, string> = {};
   for (const [key, { env: name }] of Object.entries(settings) as [SettingKey, { env: string }][]) {
@@ -28,15 +33,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const merged = { ...fromFile, ...fromEnv };
   const unknown = Object.keys(fromFile).filter((k) => !(k in settings) && k !== "$comment");
-  if (unknown.length) throw new ConfigError(`${file}: unknown setting(s) ${unknown.join(", ")}`);
-  const parsed = configSchema.safeParse(merged);
+  if (unknown.length) throw new ConfigError(`${file} : réglage(s) inconnu(s) ${unknown.join(", ")}`);
+  // zod's own messages in French, like the rest of the CLI; the schema's are French already.
+  const parsed = configSchema.safeParse(merged, { error: FRENCH_MESSAGES });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? "");
-      const source = key in fromEnv ? settings[key as SettingKey].env : key;
-      return `  ${source}: ${issue.message}`;
+      const source = key in fromEnv ? settings[key as SettingKey].env : `${key} (${file})`;
+      return `  ${source} : ${issue.message}`;
     });
-    throw new ConfigError(`invalid configuration:\n${problems.join("\n")}`);
+    throw new ConfigError(`configuration invalide :\n${problems.join("\n")}`);
   }
   const config = parsed.data;
   return { ...config, databaseUrl: resolveDatabaseUrl({ DATABASE_URL: config.databaseUrl }) };

@@ -1,3 +1,4 @@
+import cron from "node-cron";
 import { z } from "zod";
 
 /**
@@ -27,7 +28,7 @@ export const settings = {
   maxIdentifiers: { env: "TRANCHE_MAX_IDENTIFIERS", doc: "Most identifiers in one calculation request." },
   accessAutoApprove: {
     env: "TRANCHE_ACCESS_AUTO_APPROVE",
-    doc: "Decide qualifying access requests automatically (`true`) or send every one to review (`false`).",
+    doc: "Decide qualifying access requests automatically (`true`) or send every one to review (`false`); also `1`/`0`, `yes`/`no`, `on`/`off`, `oui`/`non`, any case.",
   },
   freeMailDomainsFile: { env: "TRANCHE_FREE_MAIL_DOMAINS_FILE", doc: "Free-mail domains, one per line." },
   mailRoot: {
@@ -38,15 +39,21 @@ export const settings = {
     env: "TRANCHE_CONTACT_IMAP_URL",
     doc: "IMAP URL of the contact mailbox (`imap://` STARTTLS or `imaps://`).",
   },
-  submissionsImapUrl: { env: "TRANCHE_SUBMISSIONS_IMAP_URL", doc: "IMAP URL of the submission mailbox." },
-  smtpUrl: { env: "TRANCHE_SMTP_URL", doc: "SMTP URL for outgoing mail; unset: written as .eml files." },
+  submissionsImapUrl: {
+    env: "TRANCHE_SUBMISSIONS_IMAP_URL",
+    doc: "IMAP URL of the submission mailbox (`imap://` or `imaps://`).",
+  },
+  smtpUrl: {
+    env: "TRANCHE_SMTP_URL",
+    doc: "SMTP URL for outgoing mail (`smtp://` STARTTLS or `smtps://`); unset: written as .eml files.",
+  },
   tlsCaFile: {
     env: "TRANCHE_TLS_CA_FILE",
     doc: "Extra CA certificate(s), PEM, trusted for IMAP and SMTP (private CA, tests); unset: system CAs.",
   },
   rescanCron: {
     env: "TRANCHE_RESCAN_CRON",
-    doc: "Cron expression of the safety-net rescan of every mailbox (IDLE / file events do the rest).",
+    doc: 'Cron expression (5 fields, or 6 with seconds first) of the safety-net rescan of every mailbox (IDLE / file events do the rest); `""` in the file: none.',
   },
   maxAttempts: {
     env: "TRANCHE_MAX_ATTEMPTS",
@@ -90,23 +97,118 @@ export type SettingKey = keyof typeof settings;
 
 const email = z.string().trim().toLowerCase().email();
 const positiveInt = z.coerce.number().int().positive();
-const bool = z
-  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
-  .transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v)));
-const optionalUrl = z
+
+const quoted = (values: readonly string[]) => values.map((v) => `« ${v} »`).join(", ");
+
+const TRUE_WORDS = ["true", "1", "yes", "on", "oui"];
+const FALSE_WORDS = ["false", "0", "no", "off", "non"];
+/** Environment values are text: the usual spellings of a yes/no, in any case. */
+const bool = z.unknown().transform((value, ctx) => {
+  if (typeof value === "boolean") return value;
+  const word = String(value).trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  ctx.addIssue({
+    code: "custom",
+    message: `« ${String(value)} » n'est pas un booléen : ${quoted(TRUE_WORDS)} ou ${quoted(FALSE_WORDS)} attendu (majuscules acceptées)`,
+  });
+  return z.NEVER;
+});
+
+/** One of a fixed list, in any case; the message lists the accepted values. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  const expected = `une valeur parmi ${quoted(values)} attendue`;
+  return z
+    .string({ error: expected })
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(values, { error: (issue) => `« ${String(issue.input)} » : ${expected}` }));
+}
+
+/**
+ * An optional URL of a mail server. The messages name the scheme found, never the URL: it usually
+ * carries a password.
+ */
+function serverUrl(schemes: readonly string[], example: string) {
+  const expected = `${schemes.map((s) => `${s}//`).join(" ou ")}… attendu (p. ex. ${example})`;
+  return z
+    .string({ error: `URL ${expected}` })
+    .trim()
+    .superRefine((value, ctx) => {
+      if (!value) return;
+      const url = parseUrl(value);
+      if (!url) ctx.addIssue({ code: "custom", message: `pas une URL : ${expected}` });
+      else if (!schemes.includes(url.protocol))
+        ctx.addIssue({ code: "custom", message: `schéma « ${url.protocol} » : ${expected}` });
+      else if (!url.hostname)
+        ctx.addIssue({ code: "custom", message: `nom du serveur absent : ${expected}` });
+    })
+    .transform((value) => value || undefined)
+    .optional();
+}
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The forms src/db/client.ts opens: a SQLite file (`file:<path>`, created if need be) or PostgreSQL.
+ * As for the mail servers, the message names the scheme found, never the URL (a password).
+ */
+const databaseUrl = z
   .string()
   .trim()
-  .transform((v) => v || undefined)
-  .pipe(z.string().url().optional())
-  .optional();
+  .superRefine((value, ctx) => {
+    if (/^file:.+/.test(value) || /^postgres(ql)?:\/\/./.test(value)) return;
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
+    const found =
+      scheme === "file"
+        ? "chemin du fichier SQLite absent"
+        : scheme
+          ? `schéma « ${scheme}: » non pris en charge`
+          : "ni un fichier SQLite ni une base PostgreSQL";
+    ctx.addIssue({
+      code: "custom",
+      message: `${found} : « file:<chemin> » (SQLite, p. ex. file:./var/tranche.db) ou « postgresql://utilisateur:mot-de-passe@serveur:5432/base » attendu`,
+    });
+  });
+
+const CRON_FIELDS: Record<string, string> = {
+  expression: "nombre de champs",
+  second: "secondes",
+  minute: "minute",
+  hour: "heure",
+  dayOfMonth: "jour du mois",
+  month: "mois",
+  dayOfWeek: "jour de la semaine",
+};
+
+/** The rescan's cron expression (node-cron: 5 fields, or 6 with seconds first); empty: no rescan. */
+const cronExpression = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    if (!value) return;
+    const { valid, errors } = cron.validateDetailed(value);
+    if (valid) return;
+    const fields = errors.map((e) => CRON_FIELDS[e.field] ?? e.field).join(", ");
+    ctx.addIssue({
+      code: "custom",
+      message: `expression cron invalide « ${value} » (${fields}) : 5 champs « minute heure jour-du-mois mois jour-de-la-semaine » attendus (p. ex. « */5 * * * * » : toutes les 5 minutes), ou 6 avec les secondes en tête`,
+    });
+  });
 
 export const configSchema = z.object({
-  databaseUrl: z.string().min(1).default("file:./var/tranche.db"),
+  databaseUrl: databaseUrl.default("file:./var/tranche.db"),
   nuclearCoefficient: z.coerce.number().int().positive().default(5),
   contactAddress: email.default("contact@example.test"),
   submissionAddress: email.default("calcul@example.test"),
   noreplyAddress: email.default("no-reply@example.test"),
-  authMode: z.enum(["authentication-results", "verify", "trust-from"]).default("authentication-results"),
+  authMode: oneOf(["authentication-results", "verify", "trust-from"]).default("authentication-results"),
   authservId: z.string().trim().toLowerCase().min(1).default("mx.example.test"),
   maxBodyBytes: positiveInt.default(1024 * 1024),
   maxAttachmentBytes: positiveInt.default(5 * 1024 * 1024),
@@ -115,15 +217,18 @@ export const configSchema = z.object({
   accessAutoApprove: bool.default(true),
   freeMailDomainsFile: z.string().min(1).default("config/free-mail-domains.txt"),
   mailRoot: z.string().min(1).default("./var/mail"),
-  contactImapUrl: optionalUrl,
-  submissionsImapUrl: optionalUrl,
-  smtpUrl: optionalUrl,
+  contactImapUrl: serverUrl(["imap:", "imaps:"], "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX"),
+  submissionsImapUrl: serverUrl(
+    ["imap:", "imaps:"],
+    "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX",
+  ),
+  smtpUrl: serverUrl(["smtp:", "smtps:"], "smtp://utilisateur:mot-de-passe@smtp.example.fr:587"),
   tlsCaFile: z
     .string()
     .trim()
     .transform((v) => v || undefined)
     .optional(),
-  rescanCron: z.string().trim().default("* * * * *"),
+  rescanCron: cronExpression.default("* * * * *"),
   maxAttempts: positiveInt.default(3),
   reconnectMinMs: positiveInt.default(1_000),
   reconnectMaxMs: positiveInt.default(60_000),
@@ -135,7 +240,7 @@ export const configSchema = z.object({
   retentionDays: positiveInt.default(90),
   rateLimitSenderPerHour: positiveInt.default(60),
   rateLimitOrganisationPerHour: positiveInt.default(300),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type Config = z.infer<typeof configSchema>;

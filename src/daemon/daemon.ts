@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
+import { ConfigError } from "../config/load.ts";
 import type { Db } from "../db/client.ts";
 import type { Disposition, MailboxSource, SourceStatus } from "../mailbox/source.ts";
 import { type OutboxWorker, outboxCounts } from "../outbox/worker.ts";
@@ -60,39 +61,44 @@ export class Daemon {
     // daemon that died: it goes now rather than when the lease expires.
     this.lock = acquireDaemonLock(this.options.db);
     try {
+      // The rescan's task first, not started: a bad expression (the configuration checks it too)
+      // fails here, before anything runs.
+      if (this.options.rescanCron) {
+        this.cronTask = cron.createTask(this.options.rescanCron, () => this.rescan(), {
+          name: "rescan",
+          noOverlap: true,
+          logger: cronLogger(logger),
+        } as Parameters<typeof cron.createTask>[2]);
+      }
       await this.options.prepare?.();
+      if (this.lock) {
+        const reclaimed = await outbox.reclaimLeases();
+        if (reclaimed)
+          logger.warn({ count: reclaimed }, "emails leased by a daemon that did not stop cleanly: sent now");
+      }
+      outbox.start();
+      for (const source of sources) {
+        source.start(
+          (message) => this.consume(message),
+          (status) => this.recordStatus(source, status),
+        );
+      }
+      await this.cronTask?.start();
+      if (this.options.retentionDays) {
+        this.purgeTask = scheduleRetention(this.options.db, {
+          retentionDays: this.options.retentionDays,
+          mailRoot: this.options.mailRoot,
+          logger,
+        });
+      }
+      if (this.options.http && this.options.http.port !== 0) await this.listen(this.options.http);
     } catch (error) {
-      this.lock?.release();
-      this.lock = null;
+      // Whatever started is stopped before the caller closes the database under it.
+      await this.stop({ quiet: true }).catch((stopError: unknown) =>
+        logger.error({ err: stopError }, "daemon not stopped cleanly after a failed start"),
+      );
       throw error;
     }
-    if (this.lock) {
-      const reclaimed = await outbox.reclaimLeases();
-      if (reclaimed)
-        logger.warn({ count: reclaimed }, "emails leased by a daemon that did not stop cleanly: sent now");
-    }
-    outbox.start();
-    for (const source of sources) {
-      source.start(
-        (message) => this.consume(message),
-        (status) => this.recordStatus(source, status),
-      );
-    }
-    if (this.options.rescanCron) {
-      this.cronTask = cron.schedule(this.options.rescanCron, () => this.rescan(), {
-        name: "rescan",
-        noOverlap: true,
-        logger: cronLogger(logger),
-      } as Parameters<typeof cron.schedule>[2]);
-    }
-    if (this.options.retentionDays) {
-      this.purgeTask = scheduleRetention(this.options.db, {
-        retentionDays: this.options.retentionDays,
-        mailRoot: this.options.mailRoot,
-        logger,
-      });
-    }
-    if (this.options.http && this.options.http.port !== 0) await this.listen(this.options.http);
     logger.info(
       { mailboxes: sources.map((s) => `${s.mailbox}:${s.kind}`), http: this.httpAddress() },
       "daemon started",
@@ -100,10 +106,10 @@ export class Daemon {
   }
 
   /** Finishes the messages in hand (one transaction at most), flushes the outbox worker, closes connections. */
-  async stop(): Promise<void> {
+  async stop(options: { quiet?: boolean } = {}): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.cronTask?.stop();
+    await this.cronTask?.destroy();
     this.purgeTask?.stop();
     await Promise.all(this.options.sources.map((source) => source.stop()));
     while (this.draining) await this.draining;
@@ -111,7 +117,8 @@ export class Daemon {
     await this.stateWrites;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.lock?.release();
-    this.options.logger.info("daemon stopped");
+    this.lock = null;
+    if (!options.quiet) this.options.logger.info("daemon stopped");
   }
 
   /** Scans every mailbox now (the cron's safety net; also for operators' tools). */
@@ -263,7 +270,13 @@ export class Daemon {
       } else reply(404, "text/plain", "not found\n");
     });
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once("error", (error: NodeJS.ErrnoException) =>
+        reject(
+          new ConfigError(
+            `/healthz et /metrics : écoute impossible sur ${http.host}:${http.port} (${error.code ?? error.message}) : changez TRANCHE_HTTP_HOST / TRANCHE_HTTP_PORT (0 : désactivé)`,
+          ),
+        ),
+      );
       server.listen(http.port, http.host, () => resolve());
     });
     this.server = server;

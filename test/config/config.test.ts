@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/load.ts";
 import { settings } from "../../src/config/schema.ts";
@@ -39,5 +41,139 @@ describe("configuration", () => {
       /TRANCHE_NUCLEAR_COEFFICIENT[\s\S]*TRANCHE_AUTH_MODE|TRANCHE_AUTH_MODE[\s\S]*TRANCHE_NUCLEAR_COEFFICIENT/,
     );
     expect(() => loadConfig({ TRANCHE_CONFIG: "/nonexistent.json" })).toThrow(ConfigError);
+  });
+});
+
+/** The problems loadConfig reports for these environment variables (no file), one per line. */
+function problemsWith(env: Record<string, string>): string {
+  try {
+    loadConfig({ ...noFile, ...env }, "/nonexistent");
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`accepted: ${JSON.stringify(env)}`);
+}
+
+describe("configuration checked before anything starts", () => {
+  it("rejects a rescan cron expression the scheduler cannot run, naming the setting", () => {
+    for (const expression of ["61 * * * *", "every minute", "* * * *"]) {
+      const message = problemsWith({ TRANCHE_RESCAN_CRON: expression });
+      expect(message).toContain(`TRANCHE_RESCAN_CRON : expression cron invalide « ${expression} »`);
+      expect(message).toContain("5 champs « minute heure jour-du-mois mois jour-de-la-semaine »");
+    }
+    expect(problemsWith({ TRANCHE_RESCAN_CRON: "61 * * * *" })).toContain("(minute)");
+    for (const expression of ["*/5 * * * *", "0 3 * * 1-5", "*/30 * * * * *"]) {
+      expect(loadConfig({ ...noFile, TRANCHE_RESCAN_CRON: expression }, "/nonexistent").rescanCron).toBe(
+        expression,
+      );
+    }
+  });
+
+  it("checks the scheme of the IMAP and SMTP URLs without repeating them (they hold passwords)", () => {
+    const contact = problemsWith({ TRANCHE_CONTACT_IMAP_URL: "smtp://contact:s3cret@mail.example.fr" });
+    expect(contact).toContain("TRANCHE_CONTACT_IMAP_URL : schéma « smtp: » : imap:// ou imaps://… attendu");
+    expect(contact).not.toContain("s3cret");
+    expect(problemsWith({ TRANCHE_SUBMISSIONS_IMAP_URL: "calcul@example.fr" })).toContain(
+      "TRANCHE_SUBMISSIONS_IMAP_URL : ",
+    );
+    expect(problemsWith({ TRANCHE_SMTP_URL: "http://127.0.0.1:1" })).toContain(
+      "TRANCHE_SMTP_URL : schéma « http: » : smtp:// ou smtps://… attendu",
+    );
+    expect(problemsWith({ TRANCHE_SMTP_URL: "smtp://" })).toContain(
+      "TRANCHE_SMTP_URL : nom du serveur absent",
+    );
+    const config = loadConfig(
+      {
+        ...noFile,
+        TRANCHE_CONTACT_IMAP_URL: "imaps://contact%40example.fr:secret@imap.example.fr/INBOX",
+        TRANCHE_SUBMISSIONS_IMAP_URL: "imap://calcul%40example.fr:secret@imap.example.fr:143/INBOX",
+        TRANCHE_SMTP_URL: "smtps://no-reply%40example.fr:secret@smtp.example.fr",
+      },
+      "/nonexistent",
+    );
+    expect(config.smtpUrl).toBe("smtps://no-reply%40example.fr:secret@smtp.example.fr");
+  });
+
+  it("takes a SQLite file: or a PostgreSQL URL as DATABASE_URL, and nothing else", () => {
+    expect(problemsWith({ DATABASE_URL: "mysql://tranche:s3cret@db/tranche" })).toMatch(
+      /DATABASE_URL : schéma « mysql: » non pris en charge : « file:<chemin> ».* ou « postgresql:\/\//,
+    );
+    expect(problemsWith({ DATABASE_URL: "mysql://tranche:s3cret@db/tranche" })).not.toContain("s3cret");
+    // Without a scheme it used to become a new SQLite file named after the value.
+    expect(problemsWith({ DATABASE_URL: "garbage" })).toContain(
+      "DATABASE_URL : ni un fichier SQLite ni une base PostgreSQL",
+    );
+    expect(problemsWith({ DATABASE_URL: "file:" })).toContain(
+      "DATABASE_URL : chemin du fichier SQLite absent",
+    );
+    const urlOf = (url: string) => loadConfig({ ...noFile, DATABASE_URL: url }, "/nonexistent").databaseUrl;
+    expect(urlOf("postgresql://tranche:secret@db:5432/tranche")).toBe(
+      "postgresql://tranche:secret@db:5432/tranche",
+    );
+    expect(urlOf("postgres://tranche@db/tranche")).toBe("postgres://tranche@db/tranche");
+    const dir = mkdtempSync(join(tmpdir(), "tranche-config-"));
+    try {
+      expect(urlOf(`file:${dir}/t.db`)).toBe(`file:${dir}/t.db`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads yes/no settings in any case, and lists the accepted values otherwise", () => {
+    const autoApprove = (value: string) =>
+      loadConfig({ ...noFile, TRANCHE_ACCESS_AUTO_APPROVE: value }, "/nonexistent").accessAutoApprove;
+    for (const value of ["FALSE", "false", "off", "Non", "no", "0"])
+      expect(autoApprove(value), value).toBe(false);
+    for (const value of ["TRUE", "On", "oui", "yes", "1"]) expect(autoApprove(value), value).toBe(true);
+    const message = problemsWith({ TRANCHE_ACCESS_AUTO_APPROVE: "peut-être" });
+    expect(message).toContain("TRANCHE_ACCESS_AUTO_APPROVE : « peut-être » n'est pas un booléen");
+    expect(message).toContain(
+      "« true », « 1 », « yes », « on », « oui » ou « false », « 0 », « no », « off », « non »",
+    );
+    expect(message).not.toContain("Invalid input");
+  });
+
+  it("names the accepted values of every fixed-choice setting, read in any case", () => {
+    expect(problemsWith({ TRANCHE_AUTH_MODE: "none" })).toContain(
+      "TRANCHE_AUTH_MODE : « none » : une valeur parmi « authentication-results », « verify », « trust-from » attendue",
+    );
+    expect(problemsWith({ TRANCHE_LOG_LEVEL: "loud" })).toContain(
+      "TRANCHE_LOG_LEVEL : « loud » : une valeur parmi « fatal », « error », « warn », « info », « debug », « trace », « silent » attendue",
+    );
+    const config = loadConfig(
+      { ...noFile, TRANCHE_AUTH_MODE: "Verify", TRANCHE_LOG_LEVEL: "WARN" },
+      "/nonexistent",
+    );
+    expect(config).toMatchObject({ authMode: "verify", logLevel: "warn" });
+  });
+
+  it("says what is wrong in French, naming a file's key by its file", () => {
+    expect(problemsWith({ TRANCHE_NUCLEAR_COEFFICIENT: "cinq" })).toMatch(
+      /^configuration invalide :\n {2}TRANCHE_NUCLEAR_COEFFICIENT : Entrée invalide : nombre attendu/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), "tranche-config-"));
+    try {
+      const file = join(dir, "tranche.json");
+      writeFileSync(file, JSON.stringify({ rescanCron: "61 * * * *", accessAutoApprove: "peut-être" }));
+      const message = (() => {
+        try {
+          loadConfig({ TRANCHE_CONFIG: file }, dir);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return "accepted";
+      })();
+      expect(message).toContain(`rescanCron (${file}) : expression cron invalide`);
+      expect(message).toContain(`accessAutoApprove (${file}) : « peut-être » n'est pas un booléen`);
+      // In the file, an empty expression turns the rescan off.
+      writeFileSync(file, JSON.stringify({ rescanCron: "" }));
+      expect(loadConfig({ TRANCHE_CONFIG: file }, dir).rescanCron).toBe("");
+      writeFileSync(file, "{ not json");
+      expect(() => loadConfig({ TRANCHE_CONFIG: file }, dir)).toThrow(/JSON invalide/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => loadConfig({ TRANCHE_CONFIG: "/nonexistent.json" })).toThrow(/fichier introuvable/);
   });
 });
