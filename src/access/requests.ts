@@ -1,7 +1,7 @@
 import type { Prisma } from "../db/client.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { AccessRequest as ParsedAccessRequest } from "../intake/access-parser.ts";
-import type { AccessActionName, Notification, Notify } from "../notifications/notification.ts";
+import type { AccessActionName, Notification, NotificationFacts } from "../notifications/notification.ts";
 import { type ContactMessage, openOrJoinTicket, type TicketRef } from "../support/tickets.ts";
 import { type AccessPolicy, type AccessReviewReason, judgeAccessRequest } from "./rules.ts";
 import {
@@ -39,6 +39,17 @@ export type AppliedOutcome =
   | "changed"
   | "unchanged";
 
+/**
+ * Receives a support decision's confirmations inside its transaction, with the received message
+ * (the request) they answer: queued with it, they show in its ticket and a reply to one of them
+ * finds that ticket (src/support/tickets.ts). A `Notify` is one too.
+ */
+export type DecisionNotify = (
+  tx: DbOrTx,
+  notifications: Notification[],
+  answering: { inboundMessageId: number | null },
+) => Promise<void>;
+
 export type AccessRequestHandling =
   | { status: "approved"; requestId: number; outcome: AppliedOutcome; notifications: Notification[] }
   | {
@@ -70,6 +81,7 @@ export async function handleAccessRequest(
     input.policy,
   );
   return inTransaction(db, async (tx) => {
+    const decidedBy = judged.decision === "automatic" ? `rule:${judged.rule}` : null;
     const row = await tx.accessRequest.create({
       data: {
         inboundMessageId: message.inboundMessageId,
@@ -77,14 +89,22 @@ export async function handleAccessRequest(
         action: request.action,
         email: request.email.trim().toLowerCase(),
         newEmail: request.newEmail?.trim().toLowerCase() ?? null,
-        status: "pending",
+        // Decided by rule: approved and applied in this transaction.
+        status: decidedBy ? "approved" : "pending",
         reason: judged.decision === "review" ? judged.reason : null,
+        decidedBy,
+        decidedAt: decidedBy ? now : null,
         createdAt: now,
       },
     });
     if (judged.decision === "automatic") {
-      const decidedBy = `rule:${judged.rule}`;
-      const { outcome, notifications } = await applyRequest(tx, row, message.messageId, decidedBy, now);
+      const { outcome, notifications } = await applyRequest(
+        tx,
+        row,
+        message.messageId,
+        `rule:${judged.rule}`,
+        now,
+      );
       return { status: "approved", requestId: row.id, outcome, notifications };
     }
     const { ticket } = await openOrJoinTicket(tx, { ...message, category: "access-review" }, now, {
@@ -126,10 +146,14 @@ export async function listPendingRequests(db: DbOrTx): Promise<AccessRequestRow[
 export async function approveAccessRequest(
   db: DbOrTx,
   id: number,
-  options: { decidedBy: string; now: Date; notify?: Notify },
+  options: { decidedBy: string; now: Date; notify?: DecisionNotify },
 ): Promise<{ request: AccessRequestRow; outcome: AppliedOutcome; notifications: Notification[] }> {
-  return inTransaction(db, async (tx) => {
-    const row = await pendingRequest(tx, id);
+  return inDecisionTransaction(db, async (tx) => {
+    const row = await claimPendingRequest(tx, id, {
+      status: "approved",
+      decidedBy: options.decidedBy,
+      decidedAt: options.now,
+    });
     const sourceMessageId = await sourceMessageIdOf(tx, row);
     const { outcome, notifications } = await applyRequest(
       tx,
@@ -141,10 +165,10 @@ export async function approveAccessRequest(
     await closeReviewTicket(
       tx,
       row,
-      `demande d'accès n°${row.id} approuvée par ${options.decidedBy}`,
+      `demande d'accès ${formatAccessRequestNumber(row.id)} approuvée par ${options.decidedBy}`,
       options.now,
     );
-    await options.notify?.(tx, notifications);
+    await options.notify?.(tx, notifications, { inboundMessageId: row.inboundMessageId });
     const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
     return { request, outcome, notifications };
   });
@@ -158,18 +182,20 @@ export async function approveAccessRequest(
 export async function denyAccessRequest(
   db: DbOrTx,
   id: number,
-  options: { decidedBy: string; reason: string; now: Date; notify?: Notify },
+  options: { decidedBy: string; reason: string; now: Date; notify?: DecisionNotify },
 ): Promise<{ request: AccessRequestRow; notifications: Notification[] }> {
   const reason = options.reason.trim();
   if (!reason) throw new AccessRequestError("un refus doit être motivé (--reason)");
-  return inTransaction(db, async (tx) => {
-    const row = await pendingRequest(tx, id);
+  return inDecisionTransaction(db, async (tx) => {
+    const row = await claimPendingRequest(tx, id, {
+      status: "denied",
+      decidedBy: options.decidedBy,
+      decidedAt: options.now,
+    });
     const sourceMessageId = await sourceMessageIdOf(tx, row);
     const unauthenticated = row.reason === "unauthenticated";
-    const request = await tx.accessRequest.update({
-      where: { id },
-      data: { status: "denied", reason, decidedBy: options.decidedBy, decidedAt: options.now },
-    });
+    // The review reason gives way to support's own (kept in the audit event below).
+    const request = await tx.accessRequest.update({ where: { id }, data: { reason } });
     await recordEvent(tx, actorFor(row, sourceMessageId, options.decidedBy, options.now), {
       action: "deny",
       email: row.email,
@@ -179,7 +205,7 @@ export async function denyAccessRequest(
     await closeReviewTicket(
       tx,
       row,
-      `demande d'accès n°${row.id} refusée par ${options.decidedBy} : ${reason}`,
+      `demande d'accès ${formatAccessRequestNumber(row.id)} refusée par ${options.decidedBy} : ${reason}`,
       options.now,
     );
     const notifications: Notification[] = unauthenticated
@@ -201,17 +227,38 @@ export async function denyAccessRequest(
             },
           },
         ];
-    await options.notify?.(tx, notifications);
+    await options.notify?.(tx, notifications, { inboundMessageId: row.inboundMessageId });
     return { request, notifications };
   });
 }
 
-async function pendingRequest(tx: Prisma.TransactionClient, id: number): Promise<AccessRequestRow> {
+/** Support decides while the daemon may hold SQLite's write lock: more than Prisma's 5 s to wait for it. */
+const DECISION_TRANSACTION = { maxWait: 30_000, timeout: 30_000 };
+
+function inDecisionTransaction<T>(
+  db: DbOrTx,
+  body: (tx: Prisma.TransactionClient) => Promise<T>,
+): Promise<T> {
+  return "$disconnect" in db ? db.$transaction(body, DECISION_TRANSACTION) : inTransaction(db, body);
+}
+
+/**
+ * Marks a pending request decided, as the decision's first statement: a conditional update, so that
+ * of two decisions at once the second waits for the first to commit (row lock on PostgreSQL, write
+ * lock on SQLite), then finds the request decided and says by whom, instead of applying it twice.
+ */
+async function claimPendingRequest(
+  tx: Prisma.TransactionClient,
+  id: number,
+  decision: { status: "approved" | "denied"; decidedBy: string; decidedAt: Date },
+): Promise<AccessRequestRow> {
+  const { count } = await tx.accessRequest.updateMany({ where: { id, status: "pending" }, data: decision });
   const row = await tx.accessRequest.findUnique({ where: { id } });
-  if (!row) throw new AccessRequestError(`demande d'accès n°${id} introuvable`);
-  if (row.status !== "pending") {
+  const number = formatAccessRequestNumber(id);
+  if (!row) throw new AccessRequestError(`demande d'accès ${number} introuvable`);
+  if (count === 0) {
     throw new AccessRequestError(
-      `demande d'accès n°${id} déjà ${row.status === "approved" ? "approuvée" : "refusée"} par ${row.decidedBy} le ${row.decidedAt?.toISOString()}`,
+      `demande d'accès ${number} déjà ${row.status === "approved" ? "approuvée" : "refusée"} par ${row.decidedBy} le ${row.decidedAt?.toISOString()}`,
     );
   }
   return row;
@@ -238,7 +285,10 @@ function actorFor(
   return { decidedBy, requestedBy: row.requester, sourceMessageId, accessRequestId: row.id, now };
 }
 
-/** Applies an access request and marks it approved; the confirmations say what actually changed. */
+/**
+ * Applies an access request (already marked approved); the confirmations say what actually
+ * changed, and reach the addresses concerned only when their access changed.
+ */
 async function applyRequest(
   tx: Prisma.TransactionClient,
   row: AccessRequestRow,
@@ -256,6 +306,7 @@ async function applyRequest(
   };
   let outcome: AppliedOutcome;
   let notification: Notification;
+  /** The addresses whose access this request changed. */
   let concerned: string[];
   if (row.action === "grant") {
     outcome = await grantAccess(tx, email, actor);
@@ -265,7 +316,7 @@ async function applyRequest(
       inReplyTo: sourceMessageId,
       facts: { ...common, alreadyAuthorised: outcome === "already-authorised" },
     };
-    concerned = [email];
+    concerned = outcome === "granted" ? [email] : [];
   } else if (row.action === "revoke") {
     outcome = await revokeAccess(tx, email, actor);
     notification = {
@@ -274,27 +325,29 @@ async function applyRequest(
       inReplyTo: sourceMessageId,
       facts: { ...common, wasNotAuthorised: outcome === "not-authorised" },
     };
-    concerned = [email];
+    concerned = outcome === "revoked" ? [email] : [];
   } else if (row.action === "change" && row.newEmail) {
     const newEmail = canonicalAddress(row.newEmail);
-    outcome = (await changeAccess(tx, email, newEmail, actor)).outcome;
-    notification = {
-      template: "access-changed",
-      to: [],
-      inReplyTo: sourceMessageId,
-      facts: { ...common, newEmail },
+    const change = await changeAccess(tx, email, newEmail, actor);
+    outcome = change.outcome;
+    const same = email === newEmail;
+    const facts: NotificationFacts<"access-changed"> = {
+      ...common,
+      newEmail,
+      // One address named twice is never revoked (src/access/store.ts): its side is the new one's.
+      oldWasAuthorised: same ? change.newWasAuthorised : change.oldWasAuthorised,
+      newWasAuthorised: change.newWasAuthorised,
     };
-    concerned = [email, newEmail];
+    notification = { template: "access-changed", to: [], inReplyTo: sourceMessageId, facts };
+    const oldRevoked = !same && change.oldWasAuthorised;
+    concerned = [...(oldRevoked ? [email] : []), ...(change.newWasAuthorised ? [] : [newEmail])];
   } else {
-    throw new AccessRequestError(`demande d'accès n°${row.id} : action « ${row.action} » inapplicable`);
+    throw new AccessRequestError(
+      `demande d'accès ${formatAccessRequestNumber(row.id)} : action « ${row.action} » inapplicable`,
+    );
   }
-  await tx.accessRequest.update({
-    where: { id: row.id },
-    data: { status: "approved", decidedBy, decidedAt: now },
-  });
-  // Nothing changed: only the requester needs to hear it; a change reaches both sides.
-  const changed = outcome === "granted" || outcome === "revoked" || outcome === "changed";
-  notification.to = unique([row.requester, ...(changed ? concerned : [])]);
+  // The requester always hears the outcome, even "nothing to change".
+  notification.to = unique([row.requester, ...concerned]);
   return { outcome, notifications: [notification] };
 }
 

@@ -1,23 +1,24 @@
 import type { Command } from "commander";
 import {
   approveAccessRequest,
+  type DecisionNotify,
   denyAccessRequest,
   formatAccessRequestNumber,
   listPendingRequests,
   parseAccessRequestNumber,
 } from "../access/requests.ts";
 import { accessHistory, grantAccess, listAuthorised, revokeAccess } from "../access/store.ts";
-import type { Notify } from "../notifications/notification.ts";
 import { operatorName, supportName, UsageError, withDatabase } from "./context.ts";
-import { queueNotifications } from "./notifications.ts";
+import { describeChange, notificationQueue } from "./notifications.ts";
 
-const ACTIONS: Record<string, string> = {
+/** Access request actions, as support reads them (here and in `tranche tickets show`). */
+export const ACTIONS: Record<string, string> = {
   grant: "autorisation",
   change: "modification",
   revoke: "suppression",
 };
 
-const REVIEW_REASONS: Record<string, string> = {
+export const REVIEW_REASONS: Record<string, string> = {
   unauthenticated: "expéditeur non authentifié",
   "invalid-address": "adresse invalide",
   "other-organisation": "adresse d'une autre organisation que l'expéditeur",
@@ -25,12 +26,18 @@ const REVIEW_REASONS: Record<string, string> = {
   "review-policy": "toute demande est revue (TRANCHE_ACCESS_AUTO_APPROVE=false)",
 };
 
+export const REQUEST_STATUS_LABELS: Record<string, string> = {
+  pending: "en attente",
+  approved: "approuvée",
+  denied: "refusée",
+};
+
 const OUTCOME_LABELS: Record<string, string> = {
   granted: "l'adresse est autorisée",
   "already-authorised": "l'adresse était déjà autorisée, rien n'a changé",
   revoked: "l'adresse n'est plus autorisée",
   "not-authorised": "l'adresse n'était pas autorisée, rien n'a changé",
-  changed: "l'ancienne adresse est remplacée par la nouvelle",
+  changed: "adresse modifiée",
   unchanged: "rien n'a changé",
 };
 
@@ -43,8 +50,9 @@ const EVENT_ACTIONS: Record<string, string> = {
 };
 
 /** `notify` receives the confirmations of approve/deny inside their transaction (default: queued in the outbox). */
-export function registerAccessCommands(program: Command, options: { notify?: Notify } = {}): void {
-  const notify = options.notify ?? queueNotifications;
+export function registerAccessCommands(program: Command, options: { notify?: DecisionNotify } = {}): void {
+  // Made before the decision's transaction, not in it (see notificationQueue).
+  const notifier = async () => options.notify ?? (await notificationQueue());
   const access = program.command("access").description("adresses autorisées à demander des calculs");
 
   access
@@ -122,14 +130,18 @@ export function registerAccessCommands(program: Command, options: { notify?: Not
     .description("approuve une demande d'accès en attente et l'applique")
     .action((id: string) =>
       withDatabase(async (db) => {
-        const { request, outcome } = await approveAccessRequest(db, requestId(id), {
+        const { request, outcome, notifications } = await approveAccessRequest(db, requestId(id), {
           decidedBy: supportName(),
           now: new Date(),
-          notify,
+          notify: await notifier(),
         });
-        console.log(
-          `Demande ${formatAccessRequestNumber(request.id)} approuvée : ${OUTCOME_LABELS[outcome] ?? outcome}.`,
-        );
+        // A change may have moved one side only: its confirmation says which.
+        const change = notifications.find((n) => n.template === "access-changed");
+        const what =
+          change?.template === "access-changed"
+            ? describeChange(change.facts)
+            : (OUTCOME_LABELS[outcome] ?? outcome);
+        console.log(`Demande ${formatAccessRequestNumber(request.id)} approuvée : ${what}.`);
       }),
     );
 
@@ -143,7 +155,7 @@ export function registerAccessCommands(program: Command, options: { notify?: Not
           decidedBy: supportName(),
           reason: options.reason,
           now: new Date(),
-          notify,
+          notify: await notifier(),
         });
         console.log(`Demande ${formatAccessRequestNumber(request.id)} refusée : ${request.reason}`);
       }),
@@ -180,7 +192,7 @@ function describeDetail(detail: string): string {
   try {
     const parsed = JSON.parse(detail) as { oldRevoked?: boolean; newGranted?: boolean; reason?: string };
     if (parsed.reason !== undefined) return `motif : ${parsed.reason}`;
-    return `ancienne adresse ${parsed.oldRevoked ? "révoquée" : "déjà non autorisée"}, nouvelle ${parsed.newGranted ? "autorisée" : "déjà autorisée"}`;
+    return `ancienne adresse ${parsed.oldRevoked ? "révoquée" : "qui n'était pas autorisée"}, nouvelle ${parsed.newGranted ? "autorisée" : "déjà autorisée"}`;
   } catch {
     return detail;
   }

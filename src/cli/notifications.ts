@@ -1,8 +1,10 @@
+import type { DecisionNotify } from "../access/requests.ts";
 import { loadConfig } from "../config/load.ts";
-import type { Notification, Notify } from "../notifications/notification.ts";
+import type { Notification } from "../notifications/notification.ts";
 import { enqueueEmails } from "../outbox/outgoing.ts";
 import { EmailComposer } from "../render/outgoing.ts";
 import { createRenderer } from "../render/renderer.ts";
+import type { AccessChangedEmailData } from "../render/templates.ts";
 
 const ACTIONS: Record<string, string> = {
   grant: "autorisation d'accès",
@@ -17,7 +19,7 @@ export function describeNotification(n: Notification): string {
     case "access-granted":
       return `courriel access-granted à ${to} : ${n.facts.email} ${n.facts.alreadyAuthorised ? "était déjà autorisée" : "est autorisée"} (${n.facts.requestReference ?? "sans demande"})`;
     case "access-changed":
-      return `courriel access-changed à ${to} : ${n.facts.email} remplacée par ${n.facts.newEmail} (${n.facts.requestReference ?? "sans demande"})`;
+      return `courriel access-changed à ${to} : ${describeChange(n.facts)} (${n.facts.requestReference ?? "sans demande"})`;
     case "access-revoked":
       return `courriel access-revoked à ${to} : ${n.facts.email} ${n.facts.wasNotAuthorised ? "n'était pas autorisée" : "n'est plus autorisée"} (${n.facts.requestReference ?? "sans demande"})`;
     case "access-pending":
@@ -29,18 +31,35 @@ export function describeNotification(n: Notification): string {
   }
 }
 
+/** What a change did, side by side. */
+export function describeChange(
+  facts: Pick<AccessChangedEmailData, "email" | "newEmail" | "oldWasAuthorised" | "newWasAuthorised">,
+): string {
+  const oldSide = (facts.oldWasAuthorised ?? true) ? "n'est plus autorisée" : "n'était pas autorisée";
+  const newSide = (facts.newWasAuthorised ?? false) ? "était déjà autorisée" : "est autorisée";
+  if (facts.email === facts.newEmail) return `${facts.newEmail} ${newSide}`;
+  return `${facts.email} ${oldSide}, ${facts.newEmail} ${newSide}`;
+}
+
 /**
- * The CLI's `notify`: renders each confirmation and queues it in the outbox in the decision's own
- * transaction (the daemon's outbox worker sends it), and tells the operator what went out.
+ * The CLI's `notify` for support decisions, made before the decision: the templates are compiled
+ * first (about a second), not in the decision's transaction, which holds SQLite's write lock. In
+ * that transaction each confirmation is then rendered and queued in the outbox with the request it
+ * answers, so that the ticket lists it and a reply to it reopens that ticket; the daemon's outbox
+ * worker sends it. Tells the operator what went out.
  */
-export const queueNotifications: Notify = async (tx, notifications) => {
-  if (!notifications.length) {
-    console.log("Aucun courriel à envoyer.");
-    return;
-  }
-  const composer = new EmailComposer(await createRenderer(), loadConfig(), new Date());
-  for (const n of notifications) await composer.notify(n);
-  await enqueueEmails(tx, composer.outgoing, null);
-  for (const n of notifications) console.log(`En file d'envoi : ${describeNotification(n)}`);
-  console.log("(envoyés par le démon : tranche daemon ; suivi : tranche status)");
-};
+export async function notificationQueue(): Promise<DecisionNotify> {
+  const renderer = await createRenderer();
+  const config = loadConfig();
+  return async (tx, notifications, answering) => {
+    if (!notifications.length) {
+      console.log("Aucun courriel à envoyer.");
+      return;
+    }
+    const composer = new EmailComposer(renderer, config, new Date());
+    for (const n of notifications) await composer.notify(n);
+    await enqueueEmails(tx, composer.outgoing, answering.inboundMessageId);
+    for (const n of notifications) console.log(`En file d'envoi : ${describeNotification(n)}`);
+    console.log("(envoyés par le démon : tranche daemon ; suivi : tranche status)");
+  };
+}

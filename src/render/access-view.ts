@@ -94,10 +94,29 @@ export function accessGrantedView(data: AccessGrantedEmailData): AccessView {
   };
 }
 
+const MAY_REQUEST = "autorisée à demander des calculs de tranche de financement";
+
+function changeLead(data: AccessChangedEmailData): string {
+  const { email: old, newEmail: next } = data;
+  const oldWas = data.oldWasAuthorised ?? true;
+  const newWas = data.newWasAuthorised ?? false;
+  if (old === next)
+    return newWas
+      ? `L'adresse ${next}, indiquée comme ancienne et comme nouvelle adresse, était déjà ${MAY_REQUEST} : rien n'a changé.`
+      : `L'adresse ${next}, indiquée comme ancienne et comme nouvelle adresse, est désormais ${MAY_REQUEST}.`;
+  if (oldWas && !newWas)
+    return `L'accès au service passe de ${old} à ${next} : ${next} est désormais autorisée à demander des calculs, ${old} ne l'est plus.`;
+  if (!oldWas && !newWas)
+    return `L'adresse ${next} est désormais ${MAY_REQUEST}. L'adresse ${old} n'était pas autorisée : aucun accès ne lui a été retiré.`;
+  if (oldWas && newWas)
+    return `L'adresse ${old} n'est plus ${MAY_REQUEST}. L'adresse ${next} l'était déjà et le reste.`;
+  return `L'adresse ${next} était déjà ${MAY_REQUEST}, et ${old} ne l'était pas : rien n'a changé.`;
+}
+
 export function accessChangedView(data: AccessChangedEmailData): AccessView {
   return {
     contactAddress: data.contactAddress,
-    lead: `L'accès au service passe de ${data.email} à ${data.newEmail} : ${data.newEmail} est désormais autorisée à demander des calculs, ${data.email} ne l'est plus.`,
+    lead: changeLead(data),
     paragraphs: [submitFrom(data.submissionAddress)],
     facts: [
       { label: "Ancienne adresse", value: data.email },

@@ -111,7 +111,13 @@ export const TEMPLATE_DATA_SCHEMAS: { readonly [N in TemplateName]: z.ZodType<Te
     submissionAddress: address,
     alreadyAuthorised: z.boolean(),
   }),
-  "access-changed": z.object({ ...accessCommon, newEmail: address, submissionAddress: address }),
+  "access-changed": z.object({
+    ...accessCommon,
+    newEmail: address,
+    submissionAddress: address,
+    oldWasAuthorised: z.boolean().optional(),
+    newWasAuthorised: z.boolean().optional(),
+  }),
   "access-revoked": z.object({ ...accessCommon, wasNotAuthorised: z.boolean() }),
   "access-pending": z.object({
     ...common,

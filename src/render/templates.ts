@@ -117,6 +117,16 @@ export interface AccessChangedEmailData extends AccessEmailCommon {
   newEmail: string;
   /** Where calculation requests go (config `submissionAddress`). */
   submissionAddress: string;
+  /** The old address was authorised, and so lost its access (absent: a plain move, true). */
+  oldWasAuthorised?: boolean;
+  /** The new address was already authorised: nothing was granted (absent: false). */
+  newWasAuthorised?: boolean;
+}
+
+/** A change that moved no access: the new address already had it, and the old one had none to lose. */
+export function changeMovedNothing(d: AccessChangedEmailData): boolean {
+  const newWas = d.newWasAuthorised ?? false;
+  return newWas && (d.email === d.newEmail || !(d.oldWasAuthorised ?? true));
 }
 
 export interface AccessRevokedEmailData extends AccessEmailCommon {
@@ -195,7 +205,8 @@ const subjects: { [N in TemplateName]: (data: TemplateData[N]) => string } = {
   unauthorised: () => `${SUBJECT_PREFIX}Adresse non autorisée à demander un calcul`,
   "access-granted": (d) =>
     `${SUBJECT_PREFIX}${d.alreadyAuthorised ? "Accès au service déjà accordé" : "Accès au service accordé"}`,
-  "access-changed": () => `${SUBJECT_PREFIX}Adresse d'accès au service modifiée`,
+  "access-changed": (d) =>
+    `${SUBJECT_PREFIX}${changeMovedNothing(d) ? "Adresse d'accès au service inchangée" : "Adresse d'accès au service modifiée"}`,
   "access-revoked": (d) =>
     `${SUBJECT_PREFIX}${d.wasNotAuthorised ? "Aucun accès au service à supprimer" : "Accès au service supprimé"}`,
   "access-pending": (d) => `${SUBJECT_PREFIX}Demande d'accès en cours d'examen [${d.ticketNumber}]`,

@@ -197,6 +197,75 @@ describe("access requests by email", () => {
   });
 });
 
+describe("a change with one side already as asked", () => {
+  async function change(oldEmail: string, newEmail: string, n: number) {
+    const message = await received(
+      "marie@editeur.fr",
+      "Changement",
+      `<change-${n}@editeur.fr>`,
+      `Merci de remplacer ${oldEmail} par ${newEmail}`,
+    );
+    return handleAccessRequest(db, {
+      message,
+      request: { action: "change", email: oldEmail, newEmail },
+      policy,
+      now,
+    });
+  }
+
+  it("says nothing changed, to the requester only, when the new address was authorised and the old never was", async () => {
+    await grantAccess(db, "j.new@editeur.fr", { decidedBy: "operator:alice", now });
+    const handled = await change("j.old@editeur.fr", "j.new@editeur.fr", 1);
+    expect(handled).toMatchObject({ status: "approved", outcome: "unchanged" });
+    expect(handled.notifications).toMatchObject([
+      {
+        template: "access-changed",
+        to: ["marie@editeur.fr"],
+        facts: {
+          email: "j.old@editeur.fr",
+          newEmail: "j.new@editeur.fr",
+          oldWasAuthorised: false,
+          newWasAuthorised: true,
+        },
+      },
+    ]);
+  });
+
+  it("grants the new address without telling an old one that never had access that it lost it", async () => {
+    const handled = await change("a.b@editeur.fr", "c.d@editeur.fr", 2);
+    expect(handled).toMatchObject({ status: "approved", outcome: "changed" });
+    expect(handled.notifications).toMatchObject([
+      {
+        to: ["marie@editeur.fr", "c.d@editeur.fr"],
+        facts: { oldWasAuthorised: false, newWasAuthorised: false },
+      },
+    ]);
+    expect(await isAuthorised(db, "c.d@editeur.fr")).toBe(true);
+  });
+
+  it("revokes the old address and tells it, leaving the new one, already authorised, out", async () => {
+    await grantAccess(db, "old@editeur.fr", { decidedBy: "operator:alice", now });
+    await grantAccess(db, "new@editeur.fr", { decidedBy: "operator:alice", now });
+    const handled = await change("old@editeur.fr", "new@editeur.fr", 3);
+    expect(handled.notifications).toMatchObject([
+      {
+        to: ["marie@editeur.fr", "old@editeur.fr"],
+        facts: { oldWasAuthorised: true, newWasAuthorised: true },
+      },
+    ]);
+    expect(await isAuthorised(db, "old@editeur.fr")).toBe(false);
+  });
+
+  it("takes one address named as old and new for itself, never as a loss of access", async () => {
+    await grantAccess(db, "same@editeur.fr", { decidedBy: "operator:alice", now });
+    const handled = await change("same@editeur.fr", "same@editeur.fr", 4);
+    expect(handled.notifications).toMatchObject([
+      { to: ["marie@editeur.fr"], facts: { oldWasAuthorised: true, newWasAuthorised: true } },
+    ]);
+    expect(await isAuthorised(db, "same@editeur.fr")).toBe(true);
+  });
+});
+
 describe("support decisions on pending requests", () => {
   async function pendingFromGmail() {
     const message = await received(
@@ -308,6 +377,60 @@ describe("support decisions on pending requests", () => {
     await expect(approveAccessRequest(db, 999, { decidedBy: "support:claire", now: later })).rejects.toThrow(
       /introuvable/,
     );
+  });
+
+  it("names the request A-000017 in its errors and in the ticket's closing note", async () => {
+    const pending = await pendingFromGmail();
+    const number = formatAccessRequestNumber(pending.requestId);
+    await approveAccessRequest(db, pending.requestId, { decidedBy: "support:claire", now: later });
+    expect((await getTicket(db, pending.ticket.id)).closeNote).toBe(
+      `demande d'accès ${number} approuvée par support:claire`,
+    );
+    await expect(
+      approveAccessRequest(db, pending.requestId, { decidedBy: "support:paul", now: later }),
+    ).rejects.toThrow(
+      `demande d'accès ${number} déjà approuvée par support:claire le ${later.toISOString()}`,
+    );
+    await expect(approveAccessRequest(db, 999, { decidedBy: "support:claire", now: later })).rejects.toThrow(
+      "demande d'accès A-000999 introuvable",
+    );
+    const denied = await pendingFromGmail();
+    await denyAccessRequest(db, denied.requestId, { decidedBy: "support:paul", reason: "non", now: later });
+    expect((await getTicket(db, denied.ticket.id)).closeNote).toBe(
+      `demande d'accès ${formatAccessRequestNumber(denied.requestId)} refusée par support:paul : non`,
+    );
+  });
+
+  it("keeps why a refused request needed review in its audit event, support's reason on the request", async () => {
+    const pending = await pendingFromGmail();
+    const denied = await denyAccessRequest(db, pending.requestId, {
+      decidedBy: "support:paul",
+      reason: "adresse personnelle",
+      now: later,
+    });
+    expect(denied.request).toMatchObject({
+      status: "denied",
+      reason: "adresse personnelle",
+      decidedAt: later,
+    });
+    const [event] = await accessHistory(db, "jean.dupont@editeur.fr");
+    expect(JSON.parse(event!.detail!)).toEqual({ reviewReason: "free-mail", reason: "adresse personnelle" });
+  });
+
+  it("hands the confirmations over with the request's received message", async () => {
+    const pending = await pendingFromGmail();
+    const inbound = await db.accessRequest.findUniqueOrThrow({ where: { id: pending.requestId } });
+    const answering: { inboundMessageId: number | null }[] = [];
+    await denyAccessRequest(db, pending.requestId, {
+      decidedBy: "support:paul",
+      reason: "non",
+      now: later,
+      notify: async (_tx, _notifications, source) => {
+        answering.push(source);
+      },
+    });
+    expect(answering).toEqual([{ inboundMessageId: inbound.inboundMessageId }]);
+    expect(inbound.inboundMessageId).not.toBeNull();
   });
 
   it("requires a reason to deny", async () => {

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleAccessRequest } from "../../src/access/requests.ts";
@@ -29,6 +30,20 @@ beforeAll(async () => {
   }
 });
 afterAll(() => test.close());
+
+/** `tranche …` run in the background, to run two at once. */
+function trancheAsync(args: string[], env: Record<string, string>) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["bin/tranche.js", ...args], {
+      env: { ...process.env, TRANCHE_LOG_LEVEL: "silent", DATABASE_URL: test.url, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 /** `tranche …` against this file's database, as support member "claire". */
 function tranche(args: string[], env: Record<string, string> = {}) {
@@ -95,5 +110,45 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
       /autorisation\tjean\.dupont@editeur\.fr\tdemandé par jean\.dupont@gmail\.com\tdécidé par support:claire demande A-000001 message <gmail-1@mail\.gmail\.com>/,
     );
     expect(all.stdout).toMatch(/refus\tinconnu@editeur\.fr\t.*motif : adresse personnelle/);
+  });
+
+  it("tells the loser of two simultaneous approvals that the request is already approved, by whom", async () => {
+    const messageId = "<gmail-3@mail.gmail.com>";
+    const sender = "marc@gmail.com";
+    const inboundMessageId = await insertInbound(test.db, { messageId, from: sender, subject: "Accès" });
+    const handled = await handleAccessRequest(test.db, {
+      message: contactMessage({
+        sender,
+        messageId,
+        inboundMessageId,
+        text: "Merci d'autoriser marc@autre.fr",
+      }),
+      request: { action: "grant", email: "marc@autre.fr", newEmail: null },
+      policy,
+      now: new Date("2026-11-20T10:00:00Z"),
+    });
+    const number = `A-${String(handled.requestId).padStart(6, "0")}`;
+    // Bundle fresh first, so that both start together.
+    tranche(["access", "pending"]);
+    const runs = await Promise.all(
+      ["alice", "bob"].map((operator) =>
+        trancheAsync(["access", "approve", number], { TRANCHE_OPERATOR: operator }),
+      ),
+    );
+    const won = runs.filter((r) => r.status === 0);
+    const lost = runs.filter((r) => r.status !== 0);
+    expect(won, JSON.stringify(runs)).toHaveLength(1);
+    expect(won[0]!.stdout).toContain(`Demande ${number} approuvée : l'adresse est autorisée.`);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.status).toBe(1);
+    expect(lost[0]!.stderr).toMatch(
+      new RegExp(`^tranche : demande d'accès ${number} déjà approuvée par support:(alice|bob) le \\S+\n$`),
+    );
+    // Applied once: one audit event, one confirmation per recipient.
+    const events = await test.db.accessEvent.count({ where: { accessRequestId: handled.requestId } });
+    expect(events).toBe(1);
+    expect(await test.db.outboxMessage.count({ where: { inboundMessageId, kind: "access-granted" } })).toBe(
+      2,
+    );
   });
 });
