@@ -1,9 +1,32 @@
 import type { Command } from "commander";
 import { requeueDeadLetters } from "../outbox/outgoing.ts";
 import { UsageError, withDatabase } from "./context.ts";
+import { describeStuckEmail, STUCK, STUCK_COLUMNS } from "./status.ts";
 
 export function registerOutboxCommands(program: Command): void {
   const outbox = program.command("outbox").description("file d'envoi des réponses");
+  outbox
+    .command("list")
+    .description(
+      "liste les envois refusés (lettres mortes) et ceux qui sont réessayés, les plus récents d'abord",
+    )
+    .option("--dead", "seulement les envois refusés")
+    .action((options: { dead?: boolean }) =>
+      withDatabase(async (db) => {
+        const rows = await db.outboxMessage.findMany({
+          where: options.dead ? { status: "dead" } : STUCK,
+          orderBy: { id: "desc" },
+          select: STUCK_COLUMNS,
+        });
+        if (!rows.length) {
+          console.log(options.dead ? "Aucun envoi refusé." : "Aucun envoi refusé ni réessayé.");
+          return;
+        }
+        for (const row of rows) console.log(describeStuckEmail(row));
+        if (rows.some((row) => row.status === "dead"))
+          console.log("Remettre en file une fois la cause corrigée : tranche outbox retry <#id…> | --all");
+      }),
+    );
   outbox
     .command("retry")
     .description(

@@ -3,8 +3,34 @@ import { isDaemonRunning } from "../daemon/lock.ts";
 import { outboxCounts } from "../outbox/worker.ts";
 import { withDatabase } from "./context.ts";
 
-const when = (date: Date | null | undefined) =>
+export const when = (date: Date | null | undefined) =>
   date ? date.toISOString().replace("T", " ").slice(0, 19) : "—";
+
+/** Emails refused (dead letters) or being retried: what `status` lists, the newest first. */
+export const STUCK = { OR: [{ status: "dead" }, { status: "pending", attempts: { gt: 0 } }] };
+export const STUCK_COLUMNS = {
+  id: true,
+  kind: true,
+  status: true,
+  attempts: true,
+  recipients: true,
+  lastResponse: true,
+  nextAttemptAt: true,
+} as const;
+/** Stuck emails `status` lists; `tranche outbox list` shows them all. */
+const LISTED = 20;
+
+export function describeStuckEmail(m: {
+  id: number;
+  kind: string;
+  status: string;
+  attempts: number;
+  recipients: string;
+  lastResponse: string | null;
+  nextAttemptAt: Date | null;
+}): string {
+  return `#${m.id} ${m.status} ${m.kind} → ${m.recipients} (${m.attempts} essai(s)${m.status === "pending" ? `, prochain ${when(m.nextAttemptAt)}` : ""}) : ${m.lastResponse ?? ""}`;
+}
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -47,22 +73,15 @@ export function registerStatusCommand(program: Command): void {
           `File d'envoi : ${outbox.pending} en attente, ${outbox.sent} envoyés, ${outbox.dead} refusés`,
         );
         const stuck = await db.outboxMessage.findMany({
-          where: { OR: [{ status: "dead" }, { status: "pending", attempts: { gt: 0 } }] },
+          where: STUCK,
           orderBy: { id: "desc" },
-          take: 20,
-          select: {
-            id: true,
-            status: true,
-            attempts: true,
-            recipients: true,
-            lastResponse: true,
-            nextAttemptAt: true,
-          },
+          take: LISTED,
+          select: STUCK_COLUMNS,
         });
-        for (const m of stuck) {
-          out.push(
-            `  #${m.id} ${m.status} → ${m.recipients} (${m.attempts} essai(s)${m.status === "pending" ? `, prochain ${when(m.nextAttemptAt)}` : ""}) : ${m.lastResponse ?? ""}`,
-          );
+        for (const m of stuck) out.push(`  ${describeStuckEmail(m)}`);
+        if (stuck.length === LISTED) {
+          const more = (await db.outboxMessage.count({ where: STUCK })) - LISTED;
+          if (more > 0) out.push(`  … et ${more} autre(s) : tranche outbox list`);
         }
         process.stdout.write(`${out.join("\n")}\n`);
       }),

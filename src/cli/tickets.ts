@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { simpleParser } from "mailparser";
+import { formatAccessRequestNumber } from "../access/requests.ts";
 import type { CalculationDiff, IdentifierChange, IdentifierStatus } from "../calculations/diff.ts";
 import type { AmCounts, FinessCounts } from "../engine/types.ts";
 import { FIELDS } from "../engine/types.ts";
@@ -13,11 +14,13 @@ import {
   parseTicketNumber,
   recomputeTicket,
 } from "../support/tickets.ts";
+import { ACTIONS, REQUEST_STATUS_LABELS, REVIEW_REASONS } from "./access.ts";
 import { REASON_LABELS } from "./calc.ts";
 import { UsageError, withDatabase } from "./context.ts";
 
-const STATUSES = ["open", "answered", "closed"];
-const STATUS_LABELS: Record<string, string> = { open: "ouvert", answered: "répondu", closed: "fermé" };
+// What src/support/tickets.ts sets: a ticket is open (new, or reopened by a follow-up) or closed.
+const STATUSES = ["open", "closed"];
+const STATUS_LABELS: Record<string, string> = { open: "ouvert", closed: "fermé" };
 const CATEGORY_LABELS: Record<string, string> = {
   "access-review": "demande d'accès à revoir",
   dispute: "contestation",
@@ -88,8 +91,13 @@ export function registerTicketCommands(program: Command): void {
         if (t.closedAt)
           lines.push(`Fermé le ${t.closedAt.toISOString()}${t.closeNote ? ` : ${t.closeNote}` : ""}`);
         for (const r of t.accessRequests) {
+          // A refusal's reason is support's own text; otherwise why the request needed review.
+          const reason =
+            r.status === "denied" && r.reason
+              ? `motif : ${r.reason}`
+              : r.reason && (REVIEW_REASONS[r.reason] ?? r.reason);
           lines.push(
-            `Demande d'accès n°${r.id} : ${r.action} ${r.email}${r.newEmail ? ` → ${r.newEmail}` : ""} — ${r.status}${r.reason ? ` (${r.reason})` : ""}`,
+            `Demande d'accès ${formatAccessRequestNumber(r.id)} : ${ACTIONS[r.action] ?? r.action} ${r.email}${r.newEmail ? ` → ${r.newEmail}` : ""} — ${REQUEST_STATUS_LABELS[r.status] ?? r.status}${reason ? ` (${reason})` : ""}`,
           );
         }
         for (const m of t.messages) {

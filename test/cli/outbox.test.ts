@@ -60,3 +60,55 @@ describe("tranche outbox retry", () => {
     }
   });
 });
+
+describe("dead letters beyond what `tranche status` lists", () => {
+  it("are counted by `status`, which names the command listing them all: `outbox list [--dead]`", async () => {
+    const many = await createTestDatabase();
+    try {
+      for (let i = 1; i <= 23; i++) {
+        await many.db.outboxMessage.create({
+          data: {
+            messageId: `<dead-${i}@example.test>`,
+            kind: "result",
+            envelopeFrom: "no-reply@example.test",
+            recipients: `refused-${i}@editeur.fr`,
+            status: "dead",
+            attempts: 1,
+            lastResponse: "550 5.1.1 User unknown",
+          },
+        });
+      }
+      await many.db.outboxMessage.create({
+        data: {
+          messageId: "<retried@example.test>",
+          kind: "ticket-ack",
+          envelopeFrom: "no-reply@example.test",
+          recipients: "later@editeur.fr",
+          status: "pending",
+          attempts: 2,
+          lastResponse: "421 4.3.2 try again later",
+        },
+      });
+      const status = runTranche(["status"], { DATABASE_URL: many.url });
+      expect(status.stdout).toContain("File d'envoi : 1 en attente, 0 envoyés, 23 refusés");
+      expect(status.stdout.match(/^ {2}#\d+ /gm)).toHaveLength(20);
+      expect(status.stdout).toContain("  … et 4 autre(s) : tranche outbox list");
+
+      const all = runTranche(["outbox", "list"], { DATABASE_URL: many.url });
+      expect(all.stdout.match(/^#\d+ /gm)).toHaveLength(24);
+      expect(all.stdout).toMatch(
+        /^#\d+ pending ticket-ack → later@editeur\.fr \(2 essai\(s\), prochain .*\) : 421 4\.3\.2/m,
+      );
+      expect(all.stdout).toContain("tranche outbox retry <#id…> | --all");
+      const dead = runTranche(["outbox", "list", "--dead"], { DATABASE_URL: many.url });
+      expect(
+        dead.stdout.match(
+          /^#\d+ dead result → refused-\d+@editeur\.fr \(1 essai\(s\)\) : 550 5\.1\.1 User unknown$/gm,
+        ),
+      ).toHaveLength(23);
+      expect(dead.stdout).not.toContain("later@editeur.fr");
+    } finally {
+      await many.close();
+    }
+  });
+});

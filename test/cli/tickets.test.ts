@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approveAccessRequest, denyAccessRequest, handleAccessRequest } from "../../src/access/requests.ts";
+import { parseFreeMailList } from "../../src/access/rules.ts";
 import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
 import type { CalculationRequest } from "../../src/engine/types.ts";
 import { calculate } from "../../src/reference/calculate.ts";
@@ -153,5 +156,48 @@ describe("tranche tickets (support)", { timeout: 120_000 }, () => {
     const closed = tranche(["tickets", "close", "1", "--note", "Tranche confirmée avec les données 2024"]);
     expect(closed.stdout).toContain("Ticket T-000001 fermé.");
     expect(tranche(["tickets", "list", "--status", "closed"]).stdout).toMatch(/^T-000001\tfermé/);
+  });
+
+  it("shows an access review's requests by their number, with action, status and reason in French", async () => {
+    const policy = {
+      autoApprove: true,
+      freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
+    };
+    const ask = async (n: number, email: string) => {
+      const messageId = `<acces-${n}@mail.gmail.com>`;
+      const sender = "jean.dupont@gmail.com";
+      const inboundMessageId = await insertInbound(test.db, { messageId, from: sender, subject: "Accès" });
+      const handled = await handleAccessRequest(test.db, {
+        message: contactMessage({ sender, subject: "Accès", messageId, inboundMessageId, text: email }),
+        request: { action: "grant", email, newEmail: null },
+        policy,
+        now,
+      });
+      if (handled.status !== "pending") throw new Error("expected pending");
+      return handled;
+    };
+    const approved = await ask(1, "jean.dupont@editeur.fr");
+    await approveAccessRequest(test.db, approved.requestId, { decidedBy: "support:claire", now });
+    const shown = tranche(["tickets", "show", approved.ticket.number]);
+    expect(shown.stdout).toContain(
+      "Demande d'accès A-000001 : autorisation jean.dupont@editeur.fr — approuvée (messagerie grand public)",
+    );
+    expect(shown.stdout).toContain(": demande d'accès A-000001 approuvée par support:claire");
+    const denied = await ask(2, "jean@autre.fr");
+    await denyAccessRequest(test.db, denied.requestId, {
+      decidedBy: "support:paul",
+      reason: "adresse personnelle",
+      now,
+    });
+    expect(tranche(["tickets", "show", denied.ticket.number]).stdout).toMatch(
+      /Demande d'accès A-000002 : autorisation jean@autre\.fr — refusée \(motif : adresse personnelle\)/,
+    );
+  });
+
+  it("offers only the statuses a ticket can have: open or closed", () => {
+    const answered = tranche(["tickets", "list", "--status", "answered"]);
+    expect(answered.status).toBe(2);
+    expect(answered.stderr).toContain("--status « answered » : open, closed attendu");
+    expect(tranche(["tickets", "list", "--help"]).stdout).toContain("filtre : open | closed");
   });
 });
