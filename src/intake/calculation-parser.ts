@@ -59,7 +59,8 @@ function labelWords(label: string): string[] {
 
 const isFiness = (w: string) => /^fin+e?s+e?s*$/.test(w) || w === "finness";
 const isAm = (w: string) => w === "am" || w === "a-m" || w === "assurance" || w === "maladie";
-const isRadio = (w: string) => /^radi/.test(w);
+// Radiotherapy (cancer treatment) is not radiology.
+const isRadio = (w: string) => /^radi(?!oth)/.test(w);
 const isNuclear = (w: string) => /^nuc?l/.test(w) || ["mn", "nuc", "med", "medecine"].includes(w);
 
 const IDENTIFIER_EXTRAS = new Set([
@@ -135,7 +136,7 @@ const EXCLUDED_ACTIVITY =
 export function readActivity(value: string): Activity | null {
   const v = fold(value).replace(/_/g, " ").replace(EXCLUDED_ACTIVITY, " ");
   if (!v.trim()) return null;
-  const radio = /\bradi/.test(v);
+  const radio = /\bradi(?!oth)/.test(v);
   const nuclear = /\bnuc?l|\bmn\b|\bmed(ecine)?\b/.test(v);
   if (/\bmixte?s?\b|\bles deux\b/.test(v) || (radio && nuclear)) return "mixte";
   if (radio) return "radiologie";

@@ -26,6 +26,7 @@ describe("classifyLabel", () => {
   it("does not take a sentence for a label", () => {
     expect(classifyLabel("Merci de calculer la tranche pour le FINESS suivant")).toBeNull();
     expect(classifyLabel("Bonjour")).toBeNull();
+    expect(classifyLabel("FINESS radiothérapie")).toBeNull();
   });
 });
 
@@ -39,6 +40,7 @@ describe("readActivity", () => {
     expect(readActivity("Mixte")).toBe("mixte");
     expect(readActivity("radiologie et médecine nucléaire")).toBe("mixte");
     expect(readActivity("scanner")).toBeNull();
+    expect(readActivity("Radiothérapie")).toBeNull();
   });
 
   it("does not count an activity the sender excludes", () => {
