@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerAccessCommands } from "./access.ts";
 import { registerCalcCommand } from "./calc.ts";
+import { registerCalculationCommands } from "./calculation.ts";
 import { registerDaemonCommand } from "./daemon.ts";
 import { registerInspectCommand } from "./inspect.ts";
 import { registerOutboxCommands } from "./outbox.ts";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerReferenceCommands(program);
   registerAccessCommands(program);
   registerCalcCommand(program);
+  registerCalculationCommands(program);
   registerDaemonCommand(program);
   registerStatusCommand(program);
   registerTicketCommands(program);

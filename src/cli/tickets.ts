@@ -1,10 +1,6 @@
 import type { Command } from "commander";
 import { simpleParser } from "mailparser";
 import { formatAccessRequestNumber } from "../access/requests.ts";
-import type { CalculationDiff, IdentifierChange, IdentifierStatus } from "../calculations/diff.ts";
-import type { AmCounts, FinessCounts } from "../engine/types.ts";
-import { FIELDS } from "../engine/types.ts";
-import { FIELD_LABELS, formatCount } from "../render/result-view.ts";
 import { TICKET_CATEGORIES } from "../support/category.ts";
 import {
   closeTicket,
@@ -15,7 +11,7 @@ import {
   recomputeTicket,
 } from "../support/tickets.ts";
 import { ACTIONS, REQUEST_STATUS_LABELS, REVIEW_REASONS } from "./access.ts";
-import { REASON_LABELS } from "./calc.ts";
+import { describeCalculation, describeDiff, printable } from "./calculation-view.ts";
 import { UsageError, withDatabase } from "./context.ts";
 
 // What src/support/tickets.ts sets: a ticket is open (new, or reopened by a follow-up) or closed.
@@ -37,14 +33,6 @@ const LINK_LABELS: Record<string, string> = {
   "public-id": "identifiant cité",
   reference: "référence citée par l'expéditeur",
 };
-const CAUSE_LABELS: Record<IdentifierChange["cause"], string> = {
-  "added-to-reference": "ajouté aux données de référence",
-  "removed-from-reference": "retiré des données de référence",
-  "reference-counts-changed": "chiffres modifiés dans les données de référence",
-  "rules-changed": "mêmes données : règles ou coefficient différents",
-  "old-data-unavailable": "ancienne version des données supprimée",
-};
-
 export function registerTicketCommands(program: Command): void {
   const tickets = program.command("tickets").description("tickets du support (messages reçus sur contact@)");
 
@@ -118,33 +106,8 @@ export function registerTicketCommands(program: Command): void {
           }
         }
         if (!t.calculations.length) lines.push("", "Aucun calcul lié.");
-        for (const c of t.calculations) {
-          lines.push(
-            "",
-            `Calcul ${c.publicId} (${LINK_LABELS[c.linkedBy] ?? c.linkedBy}) du ${c.createdAt.toISOString()}`,
-            `  Demandé par ${c.sender}, envoyé à ${c.recipient} ; référence « ${printable(c.reference)} »`,
-            `  Activité : ${c.activity}${c.activityInferred ? " (déduite des champs remplis)" : ""}`,
-            `  Données de référence : ${c.dataset ? `version n°${c.dataset.id} « ${c.dataset.label} » importée le ${c.dataset.importedAt.toISOString()}` : `version n°${c.datasetId} (supprimée)`}`,
-            "  Saisi :",
-          );
-          for (const field of FIELDS)
-            lines.push(`    ${FIELD_LABELS[field].padEnd(29)}: ${c.request[field].join("; ")}`);
-          if (c.request.amOfMixteRows?.length)
-            lines.push(
-              `    N°AM de lignes « mixte » du tableau, jugés dans le champ de l'activité du médecin : ${c.request.amOfMixteRows.join("; ")}`,
-            );
-          lines.push("  Valides :");
-          for (const field of FIELDS)
-            lines.push(`    ${FIELD_LABELS[field].padEnd(29)}: ${c.result.valid[field].join("; ")}`);
-          lines.push("  Invalides :");
-          for (const field of FIELDS) {
-            const values = c.result.invalid[field].map((i) => `${i.value} (${REASON_LABELS[i.reason]})`);
-            lines.push(`    ${FIELD_LABELS[field].padEnd(29)}: ${values.join("; ")}`);
-          }
-          lines.push(
-            `  Total : ${formatCount(c.result.radiologyExams)} + ${c.result.nuclearCoefficient} × ${formatCount(c.result.nuclearExams)} = ${formatCount(c.total)} ; tranche ${c.tranche ?? "aucune (total nul)"}`,
-          );
-        }
+        for (const c of t.calculations)
+          lines.push("", ...describeCalculation(c, LINK_LABELS[c.linkedBy] ?? c.linkedBy));
         console.log(lines.join("\n"));
       }),
     );
@@ -195,50 +158,4 @@ function ticketId(text: string): number {
 async function messageText(raw: Uint8Array): Promise<string> {
   const parsed = await simpleParser(Buffer.from(raw));
   return printable((parsed.text ?? "").trim()) || "(message sans texte)";
-}
-
-/** Senders' text reaches the support terminal: control characters (escape sequences) are neutralised. */
-function printable(text: string): string {
-  let out = "";
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    const control =
-      (code < 0x20 && char !== "\n" && char !== "\r" && char !== "\t") || (code >= 0x7f && code < 0xa0);
-    out += control ? "\ufffd" : char;
-  }
-  return out;
-}
-
-/** A recomputation, in French, for support: the figures before → after, then each identifier that moved. */
-export function describeDiff(publicId: string, reference: string, diff: CalculationDiff): string {
-  const d = diff.datasets;
-  const version = (v: { id: number; label: string } | null) =>
-    v ? `n°${v.id} « ${v.label} »` : "(supprimée)";
-  const lines = [
-    `Calcul ${publicId} — référence « ${reference} »`,
-    `  Données de référence : ${version(d.before)} → ${version(d.after)}${d.before?.id === d.after?.id ? " (même version)" : ""}`,
-    `  ${diff.changed ? "Le résultat change." : "Le résultat est inchangé."}`,
-    `  Tranche : ${diff.tranche.before ?? "aucune"} → ${diff.tranche.after ?? "aucune"}`,
-    `  Total : ${formatCount(diff.total.before)} → ${formatCount(diff.total.after)} (radiologie ${formatCount(diff.radiologyExams.before)} → ${formatCount(diff.radiologyExams.after)} ; médecine nucléaire ${formatCount(diff.nuclearExams.before)} → ${formatCount(diff.nuclearExams.after)}, coefficient ${diff.nuclearCoefficient.before} → ${diff.nuclearCoefficient.after})`,
-    `  Identifiants valides : ${diff.validCount.before} → ${diff.validCount.after} ; invalides : ${diff.invalidCount.before} → ${diff.invalidCount.after}`,
-  ];
-  if (!diff.identifiers.length) lines.push("  Aucun identifiant n'a changé de statut ni de chiffres.");
-  for (const change of diff.identifiers) {
-    lines.push(
-      `  - ${FIELD_LABELS[change.field]} ${change.value} : ${status(change.before)} → ${status(change.after)} ; ${CAUSE_LABELS[change.cause]} (${counts(change.countsBefore)} → ${counts(change.countsAfter)})`,
-    );
-  }
-  return lines.join("\n");
-}
-
-function status(s: IdentifierStatus | null): string {
-  if (s === null) return "absent";
-  return s.state === "valid" ? "valide" : `invalide (${REASON_LABELS[s.reason]})`;
-}
-
-function counts(c: FinessCounts | AmCounts | null): string {
-  if (c === null) return "absent des données";
-  if ("acts" in c)
-    return `${c.activity === "radiologie" ? "radiologie" : "médecine nucléaire"}, ${formatCount(c.acts)} actes`;
-  return `${formatCount(c.radiology)} examens de radiologie, ${formatCount(c.nuclear)} de médecine nucléaire`;
 }

@@ -158,6 +158,21 @@ describe("tranche tickets (support)", { timeout: 120_000 }, () => {
     expect(tranche(["tickets", "list", "--status", "closed"]).stdout).toMatch(/^T-000001\tfermé/);
   });
 
+  it("shows and recomputes a calculation by its identifier, for a dispute that reached support unlinked", async () => {
+    const shown = tranche(["calculation", "show", publicId.toLowerCase()]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain(`Calcul ${publicId} du 2026-11-20T10:00:00.000Z`);
+    expect(shown.stdout).toContain("Total : 14 900 + 5 × 0 = 14 900 ; tranche A");
+    expect(shown.stdout).toContain("Courriel de résultat : <result-1@example.test>");
+    expect(shown.stdout).toContain("Tickets liés : T-000001");
+    const recomputed = tranche(["calculation", "recompute", publicId]);
+    expect(recomputed.stdout).toContain("Tranche : A → B");
+    expect(tranche(["calculation", "show", "TR-2026-999999"])).toMatchObject({ status: 1 });
+    const wrong = tranche(["calculation", "show", "T-000001"]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain("identifiant de calcul attendu (TR-2026-000123)");
+  });
+
   it("shows an access review's requests by their number, with action, status and reason in French", async () => {
     const policy = {
       autoApprove: true,
