@@ -67,3 +67,27 @@ export function authenticatedHeaders(
     ...extra,
   };
 }
+
+export const RESULT_SUBJECT =
+  "Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";
+
+/** The text of a result email of ours (SPEC §7), as a mail client keeps it. */
+export const RESULT_TEXT = [
+  "Bonjour,",
+  "",
+  "Vous recevez ce mail suite à votre utilisation du service de calcul de tranche de financement SONS Imagerie vague2.",
+  "",
+  "Suite à votre demande pour :",
+  "La référence : CH de Lens",
+  "",
+  "Données valides :",
+  "| No AM radiologie             | 751234567 |",
+  "| No FINESS radiologie         | 920000650 |",
+  "",
+  "Données invalides, non prises en compte dans le calcul :",
+  "| No FINESS radiologie         | 920000668 |",
+  "",
+  "La tranche de financement calculée est = C",
+  "",
+  "Identifiant du calcul : TR-2026-000123 (à rappeler dans toute question sur ce calcul)",
+].join("\n");

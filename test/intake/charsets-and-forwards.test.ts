@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readInbound } from "../../src/intake/intake.ts";
 import type { Mailbox } from "../../src/intake/types.ts";
-import { authenticatedHeaders, intakeContext } from "../helpers/intake.ts";
+import { authenticatedHeaders, intakeContext, RESULT_SUBJECT, RESULT_TEXT } from "../helpers/intake.ts";
 
 const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
 
@@ -226,28 +226,6 @@ const REQUEST_READ = {
   problems: [],
 };
 
-/** A result email of ours (SPEC §7), as a client keeps it. */
-const RESULT = [
-  "Bonjour,",
-  "",
-  "Vous recevez ce mail suite à votre utilisation du service de calcul de tranche de financement SONS Imagerie vague2.",
-  "",
-  "Suite à votre demande pour :",
-  "La référence : CH de Lens",
-  "",
-  "Données valides :",
-  "| No AM radiologie             | 751234567 |",
-  "| No FINESS radiologie         | 920000650 |",
-  "",
-  "Données invalides, non prises en compte dans le calcul :",
-  "| No FINESS radiologie         | 920000668 |",
-  "",
-  "La tranche de financement calculée est = C",
-  "",
-  "Identifiant du calcul : TR-2026-000123 (à rappeler dans toute question sur ce calcul)",
-].join("\n");
-const RESULT_SUBJECT = "Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";
-
 /** An inner message as Outlook attaches it ("Transférer en tant que pièce jointe"). */
 function innerMessage(from: string, subject: string, contentType: string, body: string): string {
   return [
@@ -341,7 +319,7 @@ describe("a request forwarded as an attached message (message/rfc822)", () => {
       "<no-reply@example.test>",
       RESULT_SUBJECT,
       'text/plain; charset="utf-8"',
-      RESULT,
+      RESULT_TEXT,
     );
     const onSubmissions = await read(forwardedAsAttachment("Pour calcul.", [inner], `TR: ${RESULT_SUBJECT}`));
     expect(onSubmissions.kind).toBe("support");
@@ -469,7 +447,7 @@ describe("an Apple Mail HTML-only forward", () => {
   });
 
   it("never reads as a request the tables of a result of ours forwarded that way", async () => {
-    const intake = await read(html(`Fwd: ${RESULT_SUBJECT}`, "Pour info.", RESULT));
+    const intake = await read(html(`Fwd: ${RESULT_SUBJECT}`, "Pour info.", RESULT_TEXT));
     expect(intake.kind).toBe("support");
     expect(intake.calculation).toBeNull();
   });

@@ -1,7 +1,14 @@
 import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
 import { rawBudget, readInbound } from "../../src/intake/intake.ts";
-import { authenticatedHeaders, intakeContext, mailFixture, rawMessage } from "../helpers/intake.ts";
+import {
+  authenticatedHeaders,
+  intakeContext,
+  mailFixture,
+  RESULT_SUBJECT,
+  RESULT_TEXT,
+  rawMessage,
+} from "../helpers/intake.ts";
 
 const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
 
@@ -184,30 +191,13 @@ describe("readInbound", () => {
   });
 
   describe("a result of ours quoted, forwarded or answered", () => {
-    const RESULT_SUBJECT = "Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";
     const forwardedResult = [
       "---------- Forwarded message ---------",
       "De : <no-reply@example.test>",
       "Date: lun. 17 nov. 2025 à 10:12",
       `Subject: ${RESULT_SUBJECT}`,
       "",
-      "Bonjour,",
-      "",
-      "Vous recevez ce mail suite à votre utilisation du service de calcul de tranche de financement SONS Imagerie vague2.",
-      "",
-      "Suite à votre demande pour :",
-      "La référence : CH de Lens",
-      "",
-      "Données valides :",
-      "| No AM radiologie             | 751234567 |",
-      "| No FINESS radiologie         | 920000650 |",
-      "",
-      "Données invalides, non prises en compte dans le calcul :",
-      "| No FINESS radiologie         | 920000668 |",
-      "",
-      "La tranche de financement calculée est = C",
-      "",
-      "Identifiant du calcul : TR-2026-000123",
+      RESULT_TEXT,
     ].join("\n");
 
     it("files for support a dispute replying to a result on contact@, even one listing identifiers", async () => {
