@@ -29,7 +29,8 @@ export async function listDatasets(db: Db): Promise<DatasetInfo[]> {
 export async function activeDataset(db: DbOrTx): Promise<DatasetInfo> {
   // Asked for every calculation: plain SQL (src/db/sql.ts).
   const [row] = await sqlOf(db).query<Record<keyof DatasetInfo, unknown>>(
-    `SELECT "id", "label", "importedAt", "active", "finessRows", "amRows", "rejectedRows" FROM "Dataset" WHERE "active" = ? LIMIT 1`,
+    // Newest first: two imports committed at once on PostgreSQL could each leave their own active.
+    `SELECT "id", "label", "importedAt", "active", "finessRows", "amRows", "rejectedRows" FROM "Dataset" WHERE "active" = ? ORDER BY "id" DESC LIMIT 1`,
     [true],
   );
   if (!row) throw new NoDatasetError();

@@ -190,6 +190,13 @@ describe("importing reference data", () => {
     expect(await db.finessReference.count({ where: { finess: "750712184" } })).toBe(0);
   });
 
+  it("answers with the newest import should two have ended active at once", async () => {
+    const older = await db.dataset.create({ data: { label: "SAE 2023", active: true } });
+    const newer = await db.dataset.create({ data: { label: "SAE 2024", active: true } });
+    expect((await activeDataset(db)).id).toBe(newer.id);
+    await db.dataset.deleteMany({ where: { id: { in: [older.id, newer.id] } } });
+  });
+
   it("says what to do when no data is loaded", async () => {
     await expect(activeDataset(db)).rejects.toThrow(NoDatasetError);
     await expect(activeDataset(db)).rejects.toThrow(/tranche reference import/);
