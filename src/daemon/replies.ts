@@ -18,8 +18,8 @@ function attachedFileName(intake: Intake, pattern: RegExp): string {
   return file?.filename ?? "pièce jointe";
 }
 
-const TABLE = /\.(csv|txt|xlsx)$/i;
-const OTHER_DOCUMENT = /\.(pdf|xls|xlsm|ods|doc|docx|odt)$/i;
+const TABLE = /\.(csv|txt|xlsx|xlsm)$/i;
+const OTHER_DOCUMENT = /\.(pdf|xls|ods|doc|docx|odt)$/i;
 
 /** Intake's problem names, with the details the help email shows (file name, counts, limits). */
 export function helpProblems(
@@ -29,31 +29,53 @@ export function helpProblems(
 ): HelpProblem[] {
   const calculation = intake.calculation;
   const count = calculation ? FIELDS.reduce((n, f) => n + calculation.lists[f].length, 0) : 0;
-  return problems.map((problem): HelpProblem => {
+  const issues = (problem: DecidedProblem) =>
+    (calculation?.tableIssues ?? []).filter((i) => i.problem === problem);
+  /** The files a problem is about; the first table attached when intake did not say. */
+  const files = (problem: DecidedProblem) => {
+    const named = [...new Set(issues(problem).map((i) => i.filename))];
+    return named.length > 0 ? named : [attachedFileName(intake, TABLE)];
+  };
+  const perFile = (problem: DecidedProblem, cause: "too-large" | "damaged" | "no-table"): HelpProblem[] =>
+    files(problem).map((filename) => ({ kind: "attachment-unreadable", filename, cause }));
+  return problems.flatMap((problem): HelpProblem[] => {
     switch (problem) {
       case "unreadable-activity":
-        return { kind: "unreadable-activity", text: calculation?.activityText ?? "" };
+        return [{ kind: "unreadable-activity", text: calculation?.activityText ?? "" }];
       case "attachment-unreadable":
-        return { kind: "attachment-unreadable", filename: attachedFileName(intake, TABLE), cause: "damaged" };
+        return perFile(problem, "damaged");
       case "attachment-too-large":
-        return {
-          kind: "attachment-unreadable",
-          filename: attachedFileName(intake, TABLE),
-          cause: "too-large",
-        };
+        return perFile(problem, "too-large");
+      case "attachment-without-table":
+        return perFile(problem, "no-table");
       case "attachment-unsupported":
-        return {
-          kind: "attachment-unreadable",
-          filename: attachedFileName(intake, OTHER_DOCUMENT),
-          cause: "unsupported-type",
-        };
+        return [
+          {
+            kind: "attachment-unreadable",
+            filename: attachedFileName(intake, OTHER_DOCUMENT),
+            cause: "unsupported-type",
+          },
+        ];
+      case "row-without-identifier":
+        return [
+          {
+            kind: "row-without-identifier",
+            tables: issues(problem).map((i) => ({
+              filename: i.filename,
+              sheet: i.sheet ?? null,
+              rows: i.rows ?? [],
+            })),
+          },
+        ];
+      case "finess-column-ambiguous":
+        return files(problem).map((filename) => ({ kind: "finess-column-ambiguous", filename }));
       case "too-many-identifiers":
-        return { kind: "too-many-identifiers", count, limit: settings.maxIdentifiers };
+        return [{ kind: "too-many-identifiers", count, limit: settings.maxIdentifiers }];
       case "body-too-large":
       case "message-too-large":
-        return { kind: "body-too-large", limitBytes: settings.maxBodyBytes };
+        return [{ kind: "body-too-large", limitBytes: settings.maxBodyBytes }];
       default:
-        return { kind: problem };
+        return [{ kind: problem }];
     }
   });
 }

@@ -20,6 +20,7 @@ import type {
   CalculationProblem,
   Intake,
   IntakeContext,
+  TableIssue,
   UnreadableReason,
 } from "./types.ts";
 
@@ -136,15 +137,19 @@ function inferActivity(lists: FieldLists): Activity | null {
 interface TableReading {
   tables: { name: string; table: OrderFormTable }[];
   problems: CalculationProblem[];
+  /** The file each problem is about (several files may have the same problem). */
+  issues: TableIssue[];
   /** Names of attached documents that may hold the table in a format not read (PDF, XLS, ODS…). */
   unsupported: string[];
+  /** CSV/XLSX files that open but hold no order-form table (a quote beside the order). */
+  withoutTable: string[];
 }
 
 /** Documents suppliers attach that may hold the order form but are not read. */
-const UNSUPPORTED_DOCUMENT = /\.(pdf|xls|xlsm|ods|doc|docx|odt)$/i;
+const UNSUPPORTED_DOCUMENT = /\.(pdf|xls|ods|doc|docx|odt)$/i;
 
 async function readTables(parsed: ParsedMail, stated: Activity | null, context: IntakeContext) {
-  const reading: TableReading = { tables: [], problems: [], unsupported: [] };
+  const reading: TableReading = { tables: [], problems: [], issues: [], unsupported: [], withoutTable: [] };
   // Inline images (signature logos) come first in Outlook mail: count only tables against the limit.
   const candidates = parsed.attachments.flatMap((attachment) => {
     const format = orderFormFormat(attachment.contentType, attachment.filename ?? null);
@@ -152,18 +157,23 @@ async function readTables(parsed: ParsedMail, stated: Activity | null, context: 
       reading.unsupported.push(attachment.filename!);
     return format ? [{ attachment, format }] : [];
   });
+  const problem = (kind: CalculationProblem, filename: string) => {
+    reading.problems.push(kind);
+    reading.issues.push({ problem: kind, filename });
+  };
   for (const { attachment, format } of candidates.slice(0, context.limits.maxAttachments)) {
     const name = attachment.filename ?? `tableau.${format}`;
     if (attachment.size > context.limits.maxAttachmentBytes) {
-      reading.problems.push("attachment-too-large");
+      problem("attachment-too-large", name);
       continue;
     }
     try {
       const table = await readOrderForm(attachment.content, format, stated);
+      // A file that opens but holds no table matters only if nothing else gives identifiers.
       if (table) reading.tables.push({ name, table });
-      else reading.problems.push("attachment-unreadable");
+      else reading.withoutTable.push(name);
     } catch {
-      reading.problems.push("attachment-unreadable");
+      problem("attachment-unreadable", name);
     }
   }
   return reading;
@@ -182,8 +192,19 @@ function buildCalculation(
     for (const { table } of reading.tables) lists[field].push(...table.lists[field]);
   }
   const problems = new Set<CalculationProblem>([...labelled.problems, ...reading.problems]);
+  const issues: TableIssue[] = [...reading.issues];
   if (reading.tables.some(({ table }) => table.rowsWithoutActivity.length > 0))
     problems.add("row-without-activity");
+  for (const { name, table } of reading.tables) {
+    for (const { sheet, rows } of table.rowsWithoutIdentifier) {
+      problems.add("row-without-identifier");
+      issues.push({ problem: "row-without-identifier", filename: name, sheet, rows });
+    }
+    if (table.ambiguousFiness) {
+      problems.add("finess-column-ambiguous");
+      issues.push({ problem: "finess-column-ambiguous", filename: name });
+    }
+  }
   let activity = labelled.activity;
   let activityInferred = false;
   if (!activity) {
@@ -196,6 +217,11 @@ function buildCalculation(
   // Numbers under a label without activity were found: saying none were would contradict it.
   if (total === 0 && !problems.has("field-without-activity")) problems.add("no-identifiers");
   if (total === 0 && reading.unsupported.length > 0) problems.add("attachment-unsupported");
+  if (total === 0 && reading.withoutTable.length > 0) {
+    problems.add("attachment-without-table");
+    for (const filename of reading.withoutTable)
+      issues.push({ problem: "attachment-without-table", filename });
+  }
   if (total > context.limits.maxIdentifiers) problems.add("too-many-identifiers");
   let reference = labelled.reference;
   let referenceSource: CalculationIntake["referenceSource"] = reference ? "label" : null;
@@ -215,6 +241,7 @@ function buildCalculation(
     amOfMixteRows: reading.tables.flatMap(({ table }) => table.amOfMixteRows),
     sources: [...(count(labelled.lists) > 0 ? bodySources : []), ...reading.tables.map((t) => t.name)],
     problems: [...problems],
+    ...(issues.length > 0 ? { tableIssues: issues } : {}),
   };
 }
 

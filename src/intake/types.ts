@@ -44,7 +44,21 @@ export type CalculationProblem =
   /** Nothing read, and a PDF, XLS, ODS or Word document was attached: ask for CSV, XLSX or the body. */
   | "attachment-unsupported"
   | "row-without-activity"
+  /** A row of the table names an establishment or doctor without a readable FINESS or N°AM. */
+  | "row-without-identifier"
+  /** The table has several FINESS columns and none says géographique: none was read. */
+  | "finess-column-ambiguous"
+  /** Nothing read, and an attached CSV/XLSX opened fine but holds no order-form table. */
+  | "attachment-without-table"
   | "too-many-identifiers";
+
+/** The attached file a table problem is about and, for rows, their sheet and numbers as it shows them. */
+export interface TableIssue {
+  problem: CalculationProblem;
+  filename: string;
+  sheet?: string | null;
+  rows?: number[];
+}
 
 export interface CalculationIntake {
   /** The labelled Email field, lower-cased; null when absent (the sender is meant). */
@@ -65,6 +79,8 @@ export interface CalculationIntake {
   /** "body" (labelled fields), or the file name of the order-form table read. */
   sources: string[];
   problems: CalculationProblem[];
+  /** Which attachment (sheet, rows) each attachment or table problem is about, for the help reply. */
+  tableIssues?: TableIssue[];
 }
 
 export type SupportCategory = "dispute" | "question" | "other";

@@ -63,11 +63,16 @@ const helpProblem = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("unreadable-activity"), text }),
   z.object({ kind: z.literal("field-without-activity") }),
   z.object({ kind: z.literal("row-without-activity") }),
+  z.object({
+    kind: z.literal("row-without-identifier"),
+    tables: z.array(z.object({ filename: text, sheet: text.nullable(), rows: z.array(count) })),
+  }),
+  z.object({ kind: z.literal("finess-column-ambiguous"), filename: text }),
   z.object({ kind: z.literal("malformed") }),
   z.object({
     kind: z.literal("attachment-unreadable"),
     filename: text,
-    cause: z.enum(["unsupported-type", "too-large", "damaged"]),
+    cause: z.enum(["unsupported-type", "too-large", "damaged", "no-table"]),
   }),
   z.object({ kind: z.literal("too-many-attachments"), count, limit: count }),
   z.object({ kind: z.literal("too-many-identifiers"), count, limit: count }),

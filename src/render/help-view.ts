@@ -46,9 +46,16 @@ function explain(problem: HelpProblem, contactAddress: string): string {
       return "Des numéros figurent sous un libellé « FINESS » ou « AM » qui ne précise pas l'activité, et le type d'activité n'est pas indiqué : écrivez par exemple « FINESS radiologie » ou « AM médecine nucléaire », ou indiquez le type d'activité.";
     case "row-without-activity":
       return "Dans le tableau joint, au moins une ligne ne précise pas son activité : indiquez pour chaque établissement ou médecin Radiologie, Médecine nucléaire ou Mixte.";
+    case "row-without-identifier":
+      return rowsWithoutIdentifier(problem.tables);
+    case "finess-column-ambiguous":
+      return `Le tableau joint « ${problem.filename} » comporte plusieurs colonnes FINESS sans préciser laquelle contient le FINESS géographique : aucune n'a été lue. Intitulez « FINESS géographique » la colonne des FINESS des sites (le FINESS juridique n'est pas pris en compte).`;
     case "malformed":
       return "Le message n'a pas pu être lu (sa structure est invalide) : envoyez la demande dans un nouveau message, en texte simple.";
     case "attachment-unreadable": {
+      // It opened: calling it damaged would send the sender looking for the wrong fault.
+      if (problem.cause === "no-table")
+        return `La pièce jointe « ${problem.filename} » ne contient pas le tableau du bon de commande (une ligne par établissement ou médecin : nom, FINESS géographique, RPPS, numéros d'AM, activité) : aucun numéro n'y a été lu.`;
       const why = {
         "unsupported-type": "seuls les tableaux CSV et XLSX (bon de commande) sont lus",
         "too-large": "le fichier dépasse la taille maximale acceptée",
@@ -67,6 +74,37 @@ function explain(problem: HelpProblem, contactAddress: string): string {
         ? `L'adresse du champ Email (${problem.address}) n'appartient pas à la même société que l'adresse d'envoi : le résultat n'est envoyé qu'à une adresse de votre société.`
         : `L'adresse du champ Email (${problem.address}) n'est pas autorisée à recevoir des résultats : demandez son accès à ${contactAddress}, ou retirez ce champ pour recevoir le résultat à votre adresse.`;
   }
+}
+
+const ROWS_SHOWN = 10;
+
+function rowList(rows: readonly number[]): string {
+  const sorted = [...new Set(rows)].sort((a, b) => a - b);
+  if (sorted.length === 1) return `la ligne ${sorted[0]}`;
+  if (sorted.length > ROWS_SHOWN)
+    return `les lignes ${sorted.slice(0, ROWS_SHOWN).join(", ")}… (${formatCount(sorted.length)} lignes)`;
+  return `les lignes ${sorted.slice(0, -1).join(", ")} et ${sorted.at(-1)}`;
+}
+
+/** Which rows of which table name someone without a number, so that the sender can find them. */
+function rowsWithoutIdentifier(
+  tables: readonly { filename: string; sheet: string | null; rows: number[] }[],
+) {
+  const located = tables.filter((t) => t.rows.length > 0);
+  const n = located.reduce((sum, t) => sum + new Set(t.rows).size, 0);
+  const where = located
+    .map(
+      (t) => `${rowList(t.rows)} du tableau « ${t.filename} »${t.sheet ? ` (feuille « ${t.sheet} »)` : ""}`,
+    )
+    .join(" et ");
+  const subject = where
+    ? where.charAt(0).toUpperCase() + where.slice(1)
+    : "Au moins une ligne du tableau joint";
+  const what =
+    n > 1
+      ? "indiquent des établissements ou des médecins sans FINESS géographique ni numéro d'AM lisible : ils n'ont pas été comptés"
+      : "indique un établissement ou un médecin sans FINESS géographique ni numéro d'AM lisible : il n'a pas été compté";
+  return `${subject} ${what}. Indiquez le FINESS géographique de chaque établissement et les numéros d'AM de chaque médecin libéral (le RPPS seul ne suffit pas, et une formule en erreur comme #N/A ne donne aucun numéro).`;
 }
 
 /** The help email's view: what was understood, what is missing or wrong, and the expected format. */

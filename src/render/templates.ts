@@ -52,9 +52,21 @@ export type HelpProblem =
   | { kind: "field-without-activity" }
   /** A row of the attached order-form table names no activity (radiologie, médecine nucléaire, mixte). */
   | { kind: "row-without-activity" }
+  /**
+   * Rows of an attached table name an establishment or doctor without a readable FINESS or N°AM
+   * (an RPPS alone, #N/A): per file and sheet, the row numbers as the sheet shows them.
+   */
+  | { kind: "row-without-identifier"; tables: { filename: string; sheet: string | null; rows: number[] }[] }
+  /** The attached table has several FINESS columns, none of them named géographique. */
+  | { kind: "finess-column-ambiguous"; filename: string }
   /** The message itself could not be read (broken MIME structure). */
   | { kind: "malformed" }
-  | { kind: "attachment-unreadable"; filename: string; cause: "unsupported-type" | "too-large" | "damaged" }
+  /** "no-table": the file opens but holds no order-form table. */
+  | {
+      kind: "attachment-unreadable";
+      filename: string;
+      cause: "unsupported-type" | "too-large" | "damaged" | "no-table";
+    }
   | { kind: "too-many-attachments"; count: number; limit: number }
   | { kind: "too-many-identifiers"; count: number; limit: number }
   | { kind: "body-too-large"; limitBytes: number }

@@ -1,8 +1,20 @@
+import { deflateRawSync } from "node:zlib";
 import ExcelJS from "exceljs";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
+import { helpData } from "../../src/daemon/replies.ts";
 import { readInbound } from "../../src/intake/intake.ts";
-import { classifyColumn, csvRows, readOrderForm, readOrderFormRows } from "../../src/intake/order-form.ts";
+import {
+  classifyColumn,
+  csvRows,
+  orderFormFormat,
+  readOrderForm,
+  readOrderFormRows,
+} from "../../src/intake/order-form.ts";
+import type { Intake } from "../../src/intake/types.ts";
+import { xlsxSheets } from "../../src/intake/xlsx-sheets.ts";
+import { parseTemplateData } from "../../src/render/data-schemas.ts";
+import { helpView } from "../../src/render/help-view.ts";
 import { authenticatedHeaders, intakeContext } from "../helpers/intake.ts";
 
 const HEADER = [
@@ -88,7 +100,8 @@ describe("readOrderFormRows", () => {
       ["CH Y", "920000650", ""],
     ];
     expect(readOrderFormRows(rows, "radiologie")?.lists.finessRadio).toEqual(["920000650"]);
-    expect(readOrderFormRows(rows, null)?.rowsWithoutActivity).toEqual([1]);
+    // Numbered as the sheet shows the row, header included.
+    expect(readOrderFormRows(rows, null)?.rowsWithoutActivity).toEqual([2]);
   });
 
   it("finds nothing in a table that is not an order form", () => {
@@ -216,5 +229,500 @@ describe("XLSX order forms", () => {
     expect(intake.calculation?.problems).toEqual(
       expect.arrayContaining(["attachment-unreadable", "no-identifiers"]),
     );
+  });
+});
+
+const FROM = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/** A request from an authorised supplier with the given attachments. */
+async function request(
+  attachments: { filename: string; content: Buffer; contentType?: string }[],
+  text = "Bonjour,\n\nLe bon de commande est en pièce jointe.\n\nJean Dupont",
+) {
+  const raw = await new MailComposer({
+    from: FROM,
+    to: "calcul@example.test",
+    subject: "Bon de commande CH de Bourges",
+    text,
+    attachments,
+    headers: { "Authentication-Results": authenticatedHeaders(FROM)["Authentication-Results"]! },
+  })
+    .compile()
+    .build();
+  return readInbound(raw, intakeContext());
+}
+
+async function workbook(build: (workbook: ExcelJS.Workbook) => void): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  build(book);
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+const SETTINGS = {
+  contactAddress: "contact@example.test",
+  submissionAddress: "calcul@example.test",
+  maxIdentifiers: 5000,
+  maxBodyBytes: 1024 * 1024,
+};
+
+/** The help reply's problem lines, its data checked against the template's schema as the CLI does. */
+function helpLines(intake: Intake): string[] {
+  const data = helpData(intake, intake.calculation!.problems, SETTINGS);
+  parseTemplateData("help", data);
+  // Guillemets hold their text with no-break spaces: compared here as plain spaces.
+  return helpView(data).problems.map((line) => line.replace(/\u00a0/g, " "));
+}
+
+const lists = (finessRadio: string[], amRadio: string[], finessMn: string[], amMn: string[]) => ({
+  finessRadio,
+  amRadio,
+  finessMn,
+  amMn,
+});
+
+describe("FINESS géographique and FINESS juridique columns", () => {
+  it("reads the géographique column, never the juridique one, whichever comes first", () => {
+    const table = readOrderFormRows(
+      [
+        ["Nom", "FINESS juridique", "FINESS géographique", "N° AM", "Activité"],
+        ["Centre hospitalier de Lens", "620100057", "620000026", "", "Radiologie"],
+      ],
+      null,
+    );
+    expect(table?.lists).toEqual(lists(["620000026"], [], [], []));
+    expect(
+      ["FINESS EJ", "N° FINESS juridique", "FINESS ET", "FINESS géo.", "N° AM / RPPS"].map(classifyColumn),
+    ).toEqual(["finessLegal", "finessLegal", "finess", "finess", "am"]);
+  });
+
+  it("prefers the géographique column to a plain « FINESS » one", () => {
+    const table = readOrderFormRows(
+      [
+        ["Nom", "N° FINESS", "N° FINESS ET", "Activité"],
+        ["Clinique du Parc", "690000880", "690001235", "Mixte"],
+      ],
+      null,
+    );
+    expect(table?.lists).toEqual(lists(["690001235"], [], ["690001235"], []));
+  });
+
+  it("reads a two-row header where « FINESS » is merged over « Juridique » and « Géographique »", async () => {
+    // As Excel exports it to CSV: the merged cell's text in its first column only.
+    const csv = readOrderFormRows(
+      [
+        ["Nom", "FINESS", "", "N° AM", "Activité"],
+        ["", "Juridique", "Géographique", "", "(radiologie, médecine nucléaire ou mixte)"],
+        ["Centre hospitalier de Lens", "620100057", "620000026", "", "Radiologie"],
+      ],
+      null,
+    );
+    expect(csv?.lists).toEqual(lists(["620000026"], [], [], []));
+    const xlsx = await workbook((book) => {
+      const sheet = book.addWorksheet("Établissements");
+      sheet.addRow(["Nom", "FINESS", "", "N° AM", "Activité"]);
+      sheet.mergeCells("B1:C1");
+      sheet.addRow(["", "Juridique (EJ)", "Géographique (ET)", "", ""]);
+      sheet.addRow(["Centre hospitalier de Lens", 620100057, 620000026, null, "Radiologie"]);
+    });
+    expect((await readOrderForm(xlsx, "xlsx", null))?.lists).toEqual(lists(["620000026"], [], [], []));
+  });
+
+  it("reports, rather than guesses, two FINESS columns of which none says géographique", async () => {
+    const csv = Buffer.from(
+      "Nom;FINESS 1;FINESS 2;N° AM;Activité\r\nCH de Lens;620100057;620000026;;Radiologie\r\nDr Martin;;;751234567;Radiologie\r\n",
+    );
+    const table = await readOrderForm(csv, "csv", null);
+    expect(table).toMatchObject({ ambiguousFiness: true, lists: lists([], ["751234567"], [], []) });
+    const intake = await request([{ filename: "BDC Lens.csv", content: csv, contentType: "text/csv" }]);
+    expect(intake.calculation?.problems).toEqual(["finess-column-ambiguous"]);
+    expect(helpLines(intake)[0]).toMatch(
+      /^Le tableau joint « BDC Lens.csv » comporte plusieurs colonnes FINESS sans préciser laquelle contient le FINESS géographique/,
+    );
+  });
+});
+
+describe("Tables laid out like the web form's fields", () => {
+  const FOUR = [
+    "Nom",
+    "FINESS radiologie",
+    "AM radiologie",
+    "FINESS médecine nucléaire",
+    "AM médecine nucléaire",
+  ];
+
+  it("puts each column's numbers in its field, whatever the activity stated or not", () => {
+    const rows = [
+      FOUR,
+      ["CH de Bourges", "180000028", "", "180000028", ""],
+      ["Dr Dupont", "", "181234567", "", ""],
+      ["Dr Martin", "", "", "", "131234567"],
+      ["Clinique du Lac", "", "", "690001235", ""],
+    ];
+    const expected = lists(["180000028"], ["181234567"], ["180000028", "690001235"], ["131234567"]);
+    expect(readOrderFormRows(rows, null)).toMatchObject({ lists: expected, rowsWithoutActivity: [] });
+    expect(readOrderFormRows(rows, "mixte")?.lists).toEqual(expected);
+  });
+
+  it("reads field columns beside generic ones, the generic ones following the row's activity", () => {
+    const table = readOrderFormRows(
+      [
+        ["Nom", "FINESS géographique", "N° AM", "Activité", "FINESS médecine nucléaire"],
+        ["CH de Bourges", "180000028", "", "Radiologie", "180000036"],
+        ["Dr Martin", "", "131234567", "Médecine nucléaire", ""],
+      ],
+      null,
+    );
+    expect(table?.lists).toEqual(lists(["180000028"], [], ["180000036"], ["131234567"]));
+  });
+});
+
+describe("Workbooks of several sheets", () => {
+  it("reads every visible sheet, leaving out hidden, example and instruction sheets", async () => {
+    const xlsx = await workbook((book) => {
+      const example = book.addWorksheet("Exemple");
+      example.addRow(HEADER);
+      example.addRow(["CH de XXX", 750712184, null, null, "mixte"]);
+      const notice = book.addWorksheet("Mode d'emploi");
+      notice.addRow(HEADER);
+      notice.addRow(["Dr YYY", null, null, 921234567, "radiologie"]);
+      const old = book.addWorksheet("Ancien tableau", { state: "hidden" });
+      old.addRow(HEADER);
+      old.addRow(["CH de Vierzon", 180000044, null, null, "radiologie"]);
+      const hidden = book.addWorksheet("Calculs", { state: "veryHidden" });
+      hidden.addRow(HEADER);
+      hidden.addRow(["Dr ZZZ", null, null, 511782349, "radiologie"]);
+      const sites = book.addWorksheet("Établissements");
+      sites.addRow(HEADER);
+      sites.addRow(["CH de Bourges", 180000028, null, null, "Radiologie"]);
+      const doctors = book.addWorksheet("Médecins libéraux");
+      doctors.addRow(HEADER);
+      doctors.addRow(["Dr Martin", null, 10101234567, "131234567", "Médecine nucléaire"]);
+    });
+    const table = await readOrderForm(xlsx, "xlsx", null);
+    expect(table?.lists).toEqual(lists(["180000028"], [], [], ["131234567"]));
+  });
+
+  it("reads a filled-in template sheet when no other sheet holds the table", async () => {
+    const xlsx = await workbook((book) => {
+      book.addWorksheet("Bon de commande").addRow(["Bon de commande RIS"]);
+      const template = book.addWorksheet("Modèle");
+      template.addRow(HEADER);
+      template.addRow(["CH de Bourges", 180000028, null, null, "Radiologie"]);
+    });
+    expect((await readOrderForm(xlsx, "xlsx", null))?.lists.finessRadio).toEqual(["180000028"]);
+  });
+});
+
+describe("Header rows", () => {
+  it("starts a new table, with its own columns, at a later header row", () => {
+    const table = readOrderFormRows(
+      [
+        ["Établissements de santé"],
+        ["Nom", "FINESS géographique", "Activité"],
+        ["CH de Bourges", "180000028", "Radiologie"],
+        [],
+        ["Médecins libéraux"],
+        ["Nom", "RPPS", "N° AM", "Activité"],
+        ["Dr Dupont", "10101234567", "181234567", "Radiologie"],
+        ["Dr Martin", "10101234568", "131234567", "Médecine nucléaire"],
+      ],
+      "mixte",
+    );
+    // The RPPS column (and its header cell) is never read as FINESS.
+    expect(table?.lists).toEqual(lists(["180000028"], ["181234567"], [], ["131234567"]));
+    expect(table?.rowsWithoutIdentifier).toEqual([]);
+  });
+
+  it("does not take the client's information above the table for its header", () => {
+    const table = readOrderFormRows(
+      [
+        ["Bon de commande RIS"],
+        ["Raison sociale du client", "SELARL Imagerie du Parc", "N° FINESS juridique", "750000001"],
+        ["Client", "Clinique du Parc", "", "FINESS EJ", "690000880"],
+        ["Établissement : Clinique du Parc", "FINESS :", ""],
+        [],
+        HEADER,
+        ["Clinique du Parc", "690001235", "", "", "Radiologie"],
+        ["Dr Petit", "", "", "691234567", "Radiologie"],
+      ],
+      null,
+    );
+    expect(table?.lists).toEqual(lists(["690001235"], ["691234567"], [], []));
+  });
+});
+
+describe("Rows without a readable FINESS or N°AM", () => {
+  /** The order form's table with a doctor known by RPPS only and identifiers from broken formulas. */
+  const withGaps = () =>
+    workbook((book) => {
+      const sheet = book.addWorksheet("Calcul du financement");
+      sheet.addRow(["Informations pour le calcul du financement"]);
+      sheet.addRow(HEADER);
+      sheet.addRow(["Exemple : Centre hospitalier de XXX", 750712184, null, null, "mixte"]);
+      sheet.addRow(["(nom)", "(9 caractères)", "(11 chiffres)", "(séparés par ;)", "(radiologie, mixte…)"]);
+      sheet.addRow(["CH de Bourges", 180000028, null, null, "Mixte"]); // row 5
+      sheet.addRow(["Dr Dupont", null, 10101234567, null, "Radiologie"]); // 6: RPPS only
+      sheet.addRow([
+        "Clinique du Lac",
+        { formula: "RECHERCHEV(A7;Annuaire!A:B;2;0)", result: { error: "#N/A" } },
+        null,
+        null,
+        "Radiologie",
+      ]); // 7
+      sheet.addRow(["Dr Martin", null, null, { formula: "Annuaire!C8" }, "Médecine nucléaire"]); // 8
+      sheet.addRow(["Dr Petit", null, null, 181234567, "Radiologie"]); // 9
+      sheet.addRow(["Total", 1, null, 2, null]);
+      sheet.addRow([]);
+      sheet.addRow(["Bon pour accord, signature du client"]);
+    });
+
+  it("reports them by their row numbers in the sheet, leaving totals, examples and instructions out", async () => {
+    const table = await readOrderForm(await withGaps(), "xlsx", null);
+    expect(table?.lists).toEqual(lists(["180000028"], ["181234567"], ["180000028"], []));
+    expect(table?.rowsWithoutIdentifier).toEqual([{ sheet: "Calcul du financement", rows: [6, 7, 8] }]);
+  });
+
+  it("answers with the help reply naming the file, the sheet and the rows", async () => {
+    const intake = await request([
+      { filename: "BDC Bourges.xlsx", content: await withGaps(), contentType: XLSX },
+    ]);
+    expect(intake.calculation?.problems).toEqual(["row-without-identifier"]);
+    expect(helpLines(intake)).toEqual([
+      "Les lignes 6, 7 et 8 du tableau « BDC Bourges.xlsx » (feuille « Calcul du financement ») indiquent des établissements ou des médecins sans FINESS géographique ni numéro d'AM lisible : ils n'ont pas été comptés. Indiquez le FINESS géographique de chaque établissement et les numéros d'AM de chaque médecin libéral (le RPPS seul ne suffit pas, et une formule en erreur comme #N/A ne donne aucun numéro).",
+    ]);
+  });
+
+  it("reads « N° AM / RPPS » as the N°AM column and a CSV's #N/A as no number", () => {
+    const table = readOrderFormRows(
+      [
+        ["Nom", "FINESS géographique", "N° AM / RPPS", "Activité"],
+        ["CH de Bourges", "180000028", "", "Radiologie"],
+        ["Dr Dupont", "", "181234567", "Radiologie"],
+        ["Dr Martin", "", "#N/A", "Radiologie"],
+      ],
+      null,
+    );
+    expect(table?.lists).toEqual(lists(["180000028"], ["181234567"], [], []));
+    expect(table?.rowsWithoutIdentifier).toEqual([{ sheet: null, rows: [4] }]);
+  });
+});
+
+describe("Cells listing several N°AM", () => {
+  it("gives each number, whatever joins them", () => {
+    const cells = [
+      "751234567/921234567",
+      "751234567 | 921234567",
+      "751234567 & 921234567",
+      "751234567 et 921234567",
+      "751234567 ou 921234567",
+      "75 123 456 7 et 92 123 456 7",
+      "75 123 456 7 / 92 123 456 7",
+    ];
+    for (const cell of cells) {
+      const table = readOrderFormRows(
+        [
+          ["Nom", "N° AM", "Activité"],
+          ["Cabinet d'imagerie du Port", cell, "Radiologie"],
+        ],
+        null,
+      );
+      expect(
+        table?.lists.amRadio.map((am) => am.replace(/\s/g, "")),
+        cell,
+      ).toEqual(["751234567", "921234567"]);
+    }
+  });
+});
+
+describe("XLSX cell types", () => {
+  it("reads hyperlinked cells, their text rich or a number, and takes no date for an identifier", async () => {
+    const xlsx = await workbook((book) => {
+      const sheet = book.addWorksheet("Tableau");
+      sheet.addRow(HEADER);
+      const link = "https://finess.esante.gouv.fr/fininter/jsp/rechercheSimple.jsp";
+      sheet.addRow([
+        "CH de Bourges",
+        { text: { richText: [{ text: "180000028" }] }, hyperlink: link },
+        null,
+        null,
+        "Radiologie",
+      ]);
+      sheet.addRow(["CH de Lens", { text: 620000026, hyperlink: link } as never, null, null, "Radiologie"]);
+      sheet.addRow(["Clinique du Lac", new Date(Date.UTC(2024, 0, 5)), null, null, "Radiologie"]);
+      sheet.addRow(["CH de Vierzon", 180000036 + 1e-7, null, null, "Radiologie"]);
+    });
+    const table = await readOrderForm(xlsx, "xlsx", null);
+    expect(table?.lists.finessRadio).toEqual(["180000028", "620000026", "180000036"]);
+    expect(table?.rowsWithoutIdentifier).toEqual([{ sheet: "Tableau", rows: [4] }]);
+  });
+});
+
+describe("Attachments without an order-form table", () => {
+  const quote = () =>
+    workbook((book) => {
+      const sheet = book.addWorksheet("Devis");
+      sheet.addRow(["Désignation", "Quantité", "Prix unitaire HT", "Total HT"]);
+      sheet.addRow(["Licence RIS", 1, 12000, 12000]);
+      sheet.addRow(["Formation", 2, 900, 1800]);
+    });
+  const body =
+    "Bonjour,\n\nRéférence : CH de Bourges\nType d'activité : Radiologie\nFINESS radiologie : 180000028\n\nCordialement";
+
+  it("ignores a quote beside a request in the body or beside the order form", async () => {
+    const besideBody = await request([{ filename: "Devis RIS.xlsx", content: await quote() }], body);
+    expect(besideBody.calculation).toMatchObject({ problems: [], sources: ["body"] });
+    const table = await workbook((book) => {
+      const sheet = book.addWorksheet("Tableau");
+      sheet.addRow(HEADER);
+      sheet.addRow(["CH de Bourges", 180000028, null, null, "Radiologie"]);
+    });
+    const besideTable = await request([
+      { filename: "Bon de commande.xlsx", content: table },
+      { filename: "Devis RIS.xlsx", content: await quote() },
+    ]);
+    expect(besideTable.calculation).toMatchObject({ problems: [], sources: ["Bon de commande.xlsx"] });
+  });
+
+  it("says a lone file holds no order-form table, without calling it damaged", async () => {
+    const intake = await request([{ filename: "Devis RIS.xlsx", content: await quote() }]);
+    expect(intake.calculation?.problems.sort()).toEqual(["attachment-without-table", "no-identifiers"]);
+    const lines = helpLines(intake);
+    expect(lines).toContain(
+      "La pièce jointe « Devis RIS.xlsx » ne contient pas le tableau du bon de commande (une ligne par établissement ou médecin : nom, FINESS géographique, RPPS, numéros d'AM, activité) : aucun numéro n'y a été lu.",
+    );
+    expect(lines.join("\n")).not.toContain("endommagé");
+  });
+
+  it("still reports, by its name, a file that cannot be opened beside a valid request", async () => {
+    const intake = await request(
+      [
+        { filename: "Devis RIS.xlsx", content: await quote() },
+        { filename: "BDC Bourges.xlsx", content: Buffer.from("PK\u0003\u0004 pas un classeur") },
+      ],
+      body,
+    );
+    expect(intake.calculation?.problems).toEqual(["attachment-unreadable"]);
+    expect(helpLines(intake)).toEqual([
+      "La pièce jointe « BDC Bourges.xlsx » n'a pas pu être lue : le fichier est illisible ou endommagé.",
+    ]);
+  });
+});
+
+describe("CSV delimiters", () => {
+  it("finds the delimiter under which a header reads: a title line, a quoted multi-line cell, commas in `;` headers", async () => {
+    const files = [
+      "Bon de commande Ségur Imagerie\nNom,FINESS géographique,RPPS,N° AM,Activité\nCH de Bourges,180000028,,,Radiologie\n",
+      '"Nom de l\'établissement\n(ou du médecin)",FINESS géographique,N° AM,Activité\r\nCH de Bourges,180000028,,Radiologie\r\n',
+      "Nom (établissement, cabinet, médecin);FINESS géographique (ET, pas EJ);N° AM (un ou plusieurs, séparés par des virgules);Activité\nCH de Bourges;180000028;;Radiologie\n",
+    ];
+    for (const file of files)
+      expect((await readOrderForm(Buffer.from(file), "csv", null))?.lists.finessRadio, file).toEqual([
+        "180000028",
+      ]);
+  });
+});
+
+describe("Format gaps", () => {
+  it("reads Excel's « Texte Unicode » export: UTF-16 with its BOM, tab-separated", async () => {
+    const text = "Nom\tFINESS géographique\tN° AM\tActivité\r\nCH de Bourges\t180000028\t\tRadiologie\r\n";
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    const be = Buffer.from([0xfe, 0xff, ...Buffer.from(text, "utf16le").swap16()]);
+    for (const bytes of [le, be])
+      expect((await readOrderForm(bytes, "csv", null))?.lists.finessRadio).toEqual(["180000028"]);
+  });
+
+  it("reads numbers as Excel writes them into text", async () => {
+    const csv = Buffer.from(
+      "Nom;FINESS;Activité\nCH de Bourges;180000028,00;Radiologie\nCH de Bourg;10262509,00;Radiologie\nCH étroit;9,2E+08;Radiologie\n",
+    );
+    expect((await readOrderForm(csv, "csv", null))?.lists.finessRadio).toEqual([
+      "180000028",
+      "010262509",
+      "920000000",
+    ]);
+  });
+
+  it("reads a macro-enabled workbook (.xlsm) like an .xlsx", async () => {
+    expect(orderFormFormat("application/vnd.ms-excel.sheet.macroEnabled.12", "BDC.xlsm")).toBe("xlsx");
+    const intake = await request([{ filename: "Bon de commande.xlsm", content: await orderFormWorkbook() }]);
+    expect(intake.calculation).toMatchObject({ problems: [], sources: ["Bon de commande.xlsm"] });
+  });
+});
+
+/** A ZIP of one entry whose central directory declares `declared` bytes once inflated. */
+function zipOf(name: string, content: Buffer, declared = content.length): Buffer {
+  const data = deflateRawSync(content);
+  const file = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(declared, 22);
+  local.writeUInt16LE(file.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(declared, 24);
+  central.writeUInt16LE(file.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(46 + file.length, 12);
+  end.writeUInt32LE(30 + file.length + data.length, 16);
+  return Buffer.concat([local, file, data, central, file, end]);
+}
+
+describe("Hostile workbooks", () => {
+  const sheetXml = (rows: string) =>
+    Buffer.from(
+      `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`,
+    );
+
+  it("refuses a decompression bomb before loading it: too large, too compressed, or lying about its size", async () => {
+    const empty = "<row><c><v>1</v></c></row>";
+    const bombs = [
+      zipOf("xl/worksheets/sheet1.xml", sheetXml(empty.repeat(2_100_000))),
+      zipOf("xl/worksheets/sheet1.xml", sheetXml(empty.repeat(200_000))),
+      zipOf("xl/worksheets/sheet1.xml", sheetXml(empty.repeat(200_000)), 1000),
+    ];
+    for (const bomb of bombs) {
+      const started = Date.now();
+      await expect(readOrderForm(bomb, "xlsx", null)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
+    const intake = await request([{ filename: "BDC.xlsx", content: bombs[0]!, contentType: XLSX }]);
+    expect(intake.calculation?.problems).toEqual(expect.arrayContaining(["attachment-unreadable"]));
+  });
+
+  it("refuses a workbook of more rows and cells than exceljs holds in reasonable memory", async () => {
+    const cells = Array.from({ length: 320_000 }, (_, i) => `<c><v>${(i * 7919) % 1_000_003}</v></c>`).join(
+      "",
+    );
+    const xlsx = zipOf("xl/worksheets/sheet1.xml", sheetXml(`<row>${cells}</row>`));
+    await expect(readOrderForm(xlsx, "xlsx", null)).rejects.toThrow(/too many rows or cells/);
+  });
+
+  it("reads hostile CSV tables in linear time: wide rows of column names, a cell of open brackets", async () => {
+    const wide = `${Array(100).fill("FINESS géographique (ET").join(";")}\n`.repeat(1500);
+    const csv = Buffer.from(`Nom;FINESS;Activité\n${wide}CH;${"(".repeat(1_000_000)};radiologie\n`);
+    const started = Date.now();
+    expect(await readOrderForm(csv, "csv", null)).toBeNull();
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("stops reading a sheet's rows beyond the largest table read", async () => {
+    const xlsx = await workbook((book) => {
+      const sheet = book.addWorksheet("Tableau");
+      sheet.addRow(["Nom", "FINESS géographique", "Activité"]);
+      for (let i = 0; i < 20_100; i++) sheet.addRow([`CH ${i}`, 180000028, "Radiologie"]);
+    });
+    const [sheet] = await xlsxSheets(xlsx, { rows: 20_030, columns: 100 });
+    expect(sheet?.rows.length).toBe(20_030);
   });
 });
