@@ -197,6 +197,9 @@ const LIST_MARKER = /^\s*(?:[•·*▪◦‣●○■□►➢→✓✔–—-]|
 /** Salutations that end the sender's own words: what follows is a signature. */
 const CLOSING =
   /^(?:(?:tres |bien )+)?(?:cordialement|cdlt|bav|a vous|bien a vous|(?:sinceres |meilleures )?salutations|merci (?:d'avance|par avance|beaucoup)|bonne (?:journee|soiree|fin de journee|reception))[\s,.!]*$/;
+/** Words a CLOSING or FORWARD_START line holds, checked before folding the line. */
+const MAY_CLOSE_OR_FORWARD =
+  /cordial|cdlt|bav|vous|salutation|merci|bonne|-{2}|de\s*\*?\s*:|from|exp[ée]di|forward/i;
 /** A forwarded message starts below the sender's signature ("De : …", "---- Message transféré ----"). */
 const FORWARD_START = /^\s*\*?(?:de|from)\s*\*?\s*:\s*\S|^\s*-{2,}.*-{2,}\s*$|reexpedie|forwarded message/;
 
@@ -229,7 +232,7 @@ function oneFieldPerLine(lines: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const cells = splitCells(line);
+    const cells = /\t|\||\s\s/.test(line) ? splitCells(line) : null;
     const matches = cells?.map((cell) => (cell ? matchLabel(cell) : null)) ?? [];
     if (cells && matches.filter(Boolean).length >= 2) {
       if (cells.every((cell, c) => !cell || matches[c]?.value === "")) {
@@ -266,7 +269,9 @@ function oneFieldPerLine(lines: readonly string[]): string[] {
       if (field) out.push(field.join(" "));
       continue;
     }
-    out.push(...(matchLabel(line) ? splitInlineLabels(line) : [line]));
+    // Two fields on one line need two separators.
+    const twoFields = line.indexOf(":") !== line.lastIndexOf(":");
+    out.push(...(twoFields && matchLabel(line) ? splitInlineLabels(line) : [line]));
   }
   return out;
 }
@@ -371,9 +376,13 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   // "Activité : éditeur de logiciels" is not a field of the request.
   let inSignature = false;
   for (let i = 0; i < lines.length; i++) {
-    const folded = fold(lines[i] ?? "");
-    if (CLOSING.test(folded)) inSignature = true;
-    else if (FORWARD_START.test(folded)) inSignature = false;
+    // Folded only when a salutation or a forward may start here: most lines are neither.
+    const line = lines[i] ?? "";
+    if (MAY_CLOSE_OR_FORWARD.test(line)) {
+      const folded = fold(line);
+      if (CLOSING.test(folded)) inSignature = true;
+      else if (FORWARD_START.test(folded)) inSignature = false;
+    }
     const match = matchLabel(lines[i] ?? "");
     if (!match) continue;
     const single = match.kind === "recipient" || match.kind === "reference" || match.kind === "activity";
