@@ -30,16 +30,37 @@ export function splitIdentifierList(text: string): string[] {
       .split(/\s+/u)
       .map(unwrap)
       .filter((word) => /[\p{L}\p{N}]/u.test(word));
-    // Beside a comment's words or a number of an identifier's length, a short number is part of the
-    // comment too: "(site 2)", "920000650 bât. 3". Alone ("12 345"), it is a number to report.
-    const commented = words.some(
-      (word) => !/\p{N}/u.test(word) || word.replace(TYPING_MARKS, "").length === 9,
-    );
-    for (const word of words) {
-      if (words.length === 1) tokens.push(word);
-      else if (/\p{N}/u.test(word) && !(commented && word.replace(TYPING_MARKS, "").length < 5))
-        tokens.push(word);
+    tokens.push(...wordTokens(words));
+  }
+  return tokens;
+}
+
+const digits = (word: string) => word.replace(TYPING_MARKS, "").length;
+const isDigitGroup = (word: string) => /^[\p{N}.\u002D\u2010-\u2015]+$/u.test(word);
+
+/**
+ * The identifiers among a piece's words. A run of digit groups is one number typed with spaces when
+ * it makes 9 characters (`920 000 650 (CH Lens)`, the piece's rule applied to the run), else each
+ * group is a number to report. A short number alone beside a comment's words or an identifier is
+ * part of the comment: "(site 2)", "920000650 bât. 3". Alone ("12 345"), numbers are reported.
+ */
+function wordTokens(words: string[]): string[] {
+  if (words.length === 1) return words;
+  const commented = words.some((word) => !/\p{N}/u.test(word) || digits(word) === 9);
+  const tokens: string[] = [];
+  for (let i = 0; i < words.length; ) {
+    let j = i;
+    while (j < words.length && isDigitGroup(words[j]!)) j++;
+    if (j - i >= 2) {
+      const run = words.slice(i, j);
+      const length = run.reduce((n, word) => n + digits(word), 0);
+      tokens.push(...(length === 9 ? [run.join(" ")] : run));
+      i = j;
+      continue;
     }
+    const word = words[i]!;
+    if (/\p{N}/u.test(word) && !(commented && digits(word) < 5)) tokens.push(word);
+    i++;
   }
   return tokens;
 }

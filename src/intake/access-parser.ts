@@ -48,9 +48,18 @@ const NOT_GRANTED =
   /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer)\b|\bn'(?:autoris|accord|ouvr|cre)\w*\s+pas\b/g;
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
-/** Someone other than the sender, named without an address: "ma collègue", "M. Durand", "notre collaborateur". */
-const THIRD_PARTY =
-  /\b(collegue|collaborat\w*|salarie\w*|employe\w*|stagiaire|remplacant\w*|successeur|arrivant\w*|recrue|monsieur|madame|mme|mr|dr|docteur|son (acces|compte)|leur (acces|compte))\b|\bm\. /;
+/** Words for someone other than the sender, named without an address ("notre collaborateur"). */
+const PERSON = String.raw`(?:collegue|collaborat\w*|salarie\w*|employe\w*|stagiaire|remplacant\w*|successeur|arrivant\w*|recrue|monsieur|madame|mme|mr|dr|docteur|m\.)`;
+/**
+ * Someone else where the address would be: "l'accès pour ma collègue", "l'accès de M. Durand",
+ * "autoriser notre stagiaire", "son accès". Not "Madame, Monsieur," opening a letter.
+ */
+const THIRD_PARTY = new RegExp(
+  String.raw`\b(?:acces|compte|habilitation)(?: au service)?\s+(?:pour|de|d'|a)\s+(?:(?:ma|mon|notre|nos|un|une|le|la|l'|nouvel\w*|futur\w*)\s*)*${PERSON}|\b(?:autoriser|habiliter|supprimer|retirer|desactiver|ajouter|inscrire)\s+(?:(?:ma|mon|notre|nos|le|la|l')\s*)*${PERSON}|\b(?:son|leur) (?:acces|compte)\b`,
+);
+/** Such a word anywhere: a grant that names nobody but speaks of a colleague is not the sender's. */
+const THIRD_PARTY_ANYWHERE =
+  /\b(collegue|collaborat\w*|salarie\w*|employe\w*|stagiaire|remplacant\w*|successeur|arrivant\w*|recrue)\b/;
 /** "l'accès de Paul Durand", "autoriser Jeanne Martin": a person's name where the address would be. */
 const NAMED =
   /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|inscrire))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
@@ -144,15 +153,18 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   const others = addresses.filter((a) => a !== context.sender);
   if (others.length > 1) return { status: "ambiguous", action, reason: "several-addresses" };
   if (others[0]) return { status: "request", request: { action, email: others[0], newEmail: null } };
-  // No other address: the sender's own only when the text is about them ("supprimer mon accès",
-  // "je souhaite obtenir un accès", their address on the line that asks), never when it names
-  // someone else ("l'accès de Paul Durand", "ma collègue"). A grant asked without naming anyone is
-  // the sender's; a revoke, which takes an access away, needs them named.
+  // No other address: never the sender's when the request names someone else where the address
+  // would be ("l'accès de Paul Durand", "l'accès pour ma collègue"); the sender's when the text is
+  // about them ("supprimer mon accès", "je souhaite obtenir un accès", their address on the line
+  // that asks), whatever else it says (a signature's "stagiaire"); and for a grant that names
+  // nobody and no colleague. A revoke, which takes an access away, needs them named.
   const sender = context.sender;
   const senderNamed =
     !!sender && folded.split("\n").some((line) => line.includes(sender) && ACTION_LINE.test(line));
-  const third = THIRD_PARTY.test(folded) || NAMED.test(ownLines.join("\n"));
-  const aboutSender = !third && (SELF.test(folded) || senderNamed || action === "grant");
+  const someoneElse = THIRD_PARTY.test(folded) || NAMED.test(ownLines.join("\n"));
+  const aboutSender =
+    !someoneElse &&
+    (SELF.test(folded) || senderNamed || (action === "grant" && !THIRD_PARTY_ANYWHERE.test(folded)));
   if (!sender || !aboutSender) return { status: "ambiguous", action, reason: "no-address" };
   return { status: "request", request: { action, email: sender, newEmail: null } };
 }

@@ -177,17 +177,22 @@ const CONTACT_NUMBER =
 /**
  * A line that continues a list of identifiers: it holds a number of an identifier's length (9
  * characters once typed spaces and dots are gone), whatever comment is beside it ("750712184 CH
- * Paris": the comment is dropped by splitIdentifierList), or it holds only numbers of about that
- * length (a mistyped 8- or 10-digit one stays in the list, to be reported invalid, rather than
- * ending it and losing the numbers below). "Tel 0123456789", "SIREN 552100554" or "Merci 2 fois"
- * under a list is prose, and ends the list.
+ * Paris": the comment is dropped by splitIdentifierList), or it holds only mistyped numbers (8 or
+ * 10 digits: they stay in the list, to be reported invalid, rather than ending it and losing the
+ * numbers below). "Tel 0123456789", "01.23.45.67.89", "SIREN 552100554" or "Merci 2 fois" under a
+ * list is prose, and ends the list.
  */
 function continuesList(line: string): boolean {
   if (!IDENTIFIER_LINE.test(line) || CONTACT_NUMBER.test(fold(line))) return false;
-  const lengths = splitValues(line).map((token) => normaliseIdentifier(token).length);
-  if (lengths.includes(9)) return true;
-  return ONLY_NUMBERS.test(line) && lengths.length > 0 && lengths.every((n) => n >= 7 && n <= 11);
+  const numbers = splitValues(line).map(normaliseIdentifier);
+  if (numbers.some((n) => n.length === 9)) return true;
+  return ONLY_NUMBERS.test(line) && numbers.length > 0 && numbers.every(mistyped);
 }
+/**
+ * A number of 8 or 10 digits: one digit dropped or doubled. Not a French phone number (10 digits
+ * from 0, « 01 23 45 67 89 ») nor an RPPS (11 digits), which a signature writes under a list.
+ */
+const mistyped = (n: string) => /^\d{8}$/.test(n) || /^[1-9]\d{9}$/.test(n);
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 
@@ -236,12 +241,15 @@ function oneFieldPerLine(lines: readonly string[]): string[] {
     const matches = cells?.map((cell) => (cell ? matchLabel(cell) : null)) ?? [];
     if (cells && matches.filter(Boolean).length >= 2) {
       if (cells.every((cell, c) => !cell || matches[c]?.value === "")) {
-        // A header row: the rows below it, up to a blank line or a line with a label, are its columns.
+        // A header row: the rows below it are its columns, up to a blank line, a line with a label,
+        // or one whose cells under a list's label are not numbers ("Cordialement", a signature).
         const rows: string[][] = [];
         let j = i + 1;
         for (; j < lines.length; j++) {
           const row = splitCells(lines[j]!) ?? [lines[j]!.trim()];
           if (!row.some(Boolean) || row.some((cell) => cell && matchLabel(cell))) break;
+          const lists = matches.map((m, c) => (m && isListKind(m.kind) ? (row[c] ?? "") : ""));
+          if (!lists.some(Boolean) || lists.some((cell) => cell && !continuesList(cell))) break;
           rows.push(row);
         }
         for (const [c, cell] of cells.entries()) {
@@ -269,12 +277,16 @@ function oneFieldPerLine(lines: readonly string[]): string[] {
       if (field) out.push(field.join(" "));
       continue;
     }
-    // Two fields on one line need two separators.
+    // Two fields on one line need two separators, and a list first: a reference or an email's value
+    // may hold a colon ("Référence : Bon de commande : BC-2025-114").
     const twoFields = line.indexOf(":") !== line.lastIndexOf(":");
-    out.push(...(twoFields && matchLabel(line) ? splitInlineLabels(line) : [line]));
+    const first = twoFields ? matchLabel(line) : null;
+    out.push(...(first && isListKind(first.kind) ? splitInlineLabels(line) : [line]));
   }
   return out;
 }
+
+const isListKind = (kind: LabelKind) => kind !== "recipient" && kind !== "reference" && kind !== "activity";
 
 /** "FINESS radiologie : 920000650 AM radiologie : 751234567" → one line per label. */
 function splitInlineLabels(line: string): string[] {
@@ -292,7 +304,10 @@ function splitInlineLabels(line: string): string[] {
           .slice(labelEnd - k, labelEnd)
           .join(" ")
           .replace(/:$/, "");
-        if (classifyLabel(label)) {
+        const kind = classifyLabel(label);
+        // Only a list's or the activity's label, after the numbers of the field before it.
+        const before = words.slice(starts.at(-1), labelEnd - k).join(" ");
+        if (kind && (isListKind(kind) || kind === "activity") && /\d/.test(before)) {
           starts.push(labelEnd - k);
           break;
         }
@@ -380,7 +395,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     const line = lines[i] ?? "";
     if (MAY_CLOSE_OR_FORWARD.test(line)) {
       const folded = fold(line);
-      if (CLOSING.test(folded)) inSignature = true;
+      // A salutation above the request ("Merci beaucoup !", then the fields) closes nothing.
+      if (CLOSING.test(folded)) inSignature = result.labelsFound > 0;
       else if (FORWARD_START.test(folded)) inSignature = false;
     }
     const match = matchLabel(lines[i] ?? "");

@@ -216,7 +216,6 @@ async function openTicketOnRepliedResult(
 /** Thread messages looked at to find the ticket a follow-up belongs to (latest first). */
 const THREAD_CANDIDATES = 20;
 
-/** The latest ticket of the thread whose sender is `party`'s; null when none. */
 /**
  * The ticket whose number the subject carries, as the acknowledgment asks ("… [T-000042]"), for a
  * follow-up written as a new message: joined only by the same party, like a thread.
@@ -235,6 +234,7 @@ async function numberedTicket(
   return ticket && party(ticket.sender) ? ticket.id : null;
 }
 
+/** The latest ticket of the thread whose sender is `party`'s; null when none. */
 async function threadTicket(
   tx: Prisma.TransactionClient,
   threadIds: string[],

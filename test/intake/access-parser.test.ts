@@ -59,6 +59,22 @@ describe("parseAccessRequest", () => {
       });
   });
 
+  it("still reads a request about the sender as theirs, whatever the letter's greeting or signature", () => {
+    for (const text of [
+      "Madame, Monsieur,\n\nJe souhaite obtenir un accès au service.\n\nCordialement",
+      "Bonjour,\nMerci de m'autoriser l'accès au service.\nDr Jean Dupont",
+      "Bonjour, je souhaite obtenir un accès au service.\nJean Dupont (stagiaire)",
+    ])
+      expect(read(text), text).toMatchObject({ request: { action: "grant", email: context.sender } });
+    expect(read("Merci de supprimer mon accès : mon successeur vous écrira.")).toMatchObject({
+      request: { action: "revoke", email: context.sender },
+    });
+    expect(read("Je souhaite obtenir un accès pour mon collègue Jean.")).toMatchObject({
+      status: "ambiguous",
+      reason: "no-address",
+    });
+  });
+
   it("revokes the sender's own access only when they name it", () => {
     expect(read("Merci de supprimer l'accès.")).toMatchObject({ status: "ambiguous", reason: "no-address" });
     expect(read("Merci de supprimer l'accès de jean.dupont@editeur-radiologie.fr\n\nJean")).toMatchObject({

@@ -225,3 +225,56 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
     ).toBe("marie.curie@editeur-radiologie.fr");
   });
 });
+
+describe("parseLabelledCalculation, what the new reading rules must not break", () => {
+  it("keeps a number typed with spaces beside a comment or a doctor's name", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie : 920 000 650 (CH Lens)\nAM radiologie : Dr Martin 751 234 567; Dr Durand 751 234 568",
+    );
+    expect(parsed.lists).toMatchObject({
+      finessRadio: ["920 000 650"],
+      amRadio: ["751 234 567", "751 234 568"],
+    });
+  });
+
+  it("reads the fields below a greeting that looks like a closing", () => {
+    for (const greeting of ["Merci beaucoup !", "Bonne journée,", "Cordialement,"]) {
+      const parsed = parseLabelledCalculation(
+        `${greeting}\n\nRéférence : CH Lens\nType d'activité : Radiologie\nN° FINESS : 920000650`,
+      );
+      expect(parsed, greeting).toMatchObject({
+        reference: "CH Lens",
+        activity: "radiologie",
+        lists: { finessRadio: ["920000650"] },
+      });
+    }
+  });
+
+  it("keeps a reference whose value holds a colon", () => {
+    for (const reference of [
+      "N° de commande : 4500123",
+      "Bon de commande : BC-2025-114",
+      "Cabinet AM : 2025",
+      "dossier suivi par mail : a@b.fr",
+    ]) {
+      const parsed = parseLabelledCalculation(`Référence : ${reference}\nFINESS radiologie : 920000650`);
+      expect(parsed.reference).toBe(reference);
+      expect(parsed.recipient).toBeNull();
+      expect(parsed.problems).toEqual([]);
+    }
+  });
+
+  it("ends a pasted Excel table at the signature below it", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie\tAM radiologie\n920000650\t751234567\nCordialement\nJean Dupont\n0123456789",
+    );
+    expect(parsed.lists).toMatchObject({ finessRadio: ["920000650"], amRadio: ["751234567"] });
+  });
+
+  it("ends a list at a phone number or an RPPS written under it", () => {
+    for (const line of ["01.23.45.67.89", "01-23-45-67-89", "0123456789", "10003456789"]) {
+      const parsed = parseLabelledCalculation(`FINESS radiologie :\n920000650\n${line}`);
+      expect(parsed.lists.finessRadio, line).toEqual(["920000650"]);
+    }
+  });
+});
