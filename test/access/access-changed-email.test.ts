@@ -1,20 +1,15 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleAccessRequest } from "../../src/access/requests.ts";
-import { parseFreeMailList } from "../../src/access/rules.ts";
 import { grantAccess } from "../../src/access/store.ts";
 import { templateDataOf } from "../../src/notifications/notification.ts";
 import { createRenderer, type Renderer } from "../../src/render/renderer.ts";
-import { contactMessage, insertInbound } from "../helpers/contact.ts";
+import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 
 // The access-changed email says what the change did: README, "nothing to change … same
 // templates, saying so".
 
-const policy = {
-  autoApprove: true,
-  freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
-};
+const policy = testPolicy;
 const addresses = { contactAddress: "contact@example.test", submissionAddress: "calcul@example.test" };
 const now = new Date("2026-11-20T10:00:00Z");
 

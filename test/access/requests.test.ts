@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   approveAccessRequest,
@@ -8,18 +7,14 @@ import {
   listPendingRequests,
   parseAccessRequestNumber,
 } from "../../src/access/requests.ts";
-import { parseFreeMailList } from "../../src/access/rules.ts";
 import { accessHistory, grantAccess, isAuthorised } from "../../src/access/store.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { Notification } from "../../src/notifications/notification.ts";
 import { getTicket } from "../../src/support/tickets.ts";
-import { contactMessage, insertInbound, rawEmail } from "../helpers/contact.ts";
+import { contactMessage, insertInbound, rawEmail, testPolicy } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 
-const policy = {
-  autoApprove: true,
-  freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
-};
+const policy = testPolicy;
 const now = new Date("2026-11-20T10:00:00Z");
 const later = new Date("2026-11-20T14:30:00Z");
 

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   approveAccessRequest,
@@ -6,19 +5,15 @@ import {
   denyAccessRequest,
   handleAccessRequest,
 } from "../../src/access/requests.ts";
-import { parseFreeMailList } from "../../src/access/rules.ts";
 import { describeNotification, notificationQueue } from "../../src/cli/notifications.ts";
 import { getTicket, openOrJoinTicket } from "../../src/support/tickets.ts";
-import { contactMessage, insertInbound } from "../helpers/contact.ts";
+import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 
 // The confirmations `tranche access approve` / `deny` queue belong to the access-review ticket:
 // `tickets show` lists them, and a reply naming only them (as Outlook writes it) reopens it.
 
-const policy = {
-  autoApprove: true,
-  freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
-};
+const policy = testPolicy;
 const now = new Date("2026-11-20T10:00:00Z");
 const later = new Date("2026-11-20T14:00:00Z");
 

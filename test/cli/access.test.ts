@@ -1,16 +1,11 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleAccessRequest } from "../../src/access/requests.ts";
-import { parseFreeMailList } from "../../src/access/rules.ts";
 import { runTranche } from "../helpers/cli.ts";
-import { contactMessage, insertInbound } from "../helpers/contact.ts";
+import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 
-const policy = {
-  autoApprove: true,
-  freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
-};
+const policy = testPolicy;
 let test: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {

@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveAccessRequest, denyAccessRequest, handleAccessRequest } from "../../src/access/requests.ts";
-import { parseFreeMailList } from "../../src/access/rules.ts";
 import { grantAccess } from "../../src/access/store.ts";
 import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
 import type { AccessRequest } from "../../src/intake/access-parser.ts";
@@ -10,14 +8,11 @@ import { calculate } from "../../src/reference/calculate.ts";
 import { parseTemplateData } from "../../src/render/data-schemas.ts";
 import { createRenderer, type Renderer } from "../../src/render/renderer.ts";
 import { openOrJoinTicket } from "../../src/support/tickets.ts";
-import { contactMessage, insertInbound } from "../helpers/contact.ts";
+import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
 
-const policy = {
-  autoApprove: true,
-  freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
-};
+const policy = testPolicy;
 const addresses = { contactAddress: "contact@example.test", submissionAddress: "calcul@example.test" };
 const now = new Date("2026-11-20T10:00:00Z");
 
