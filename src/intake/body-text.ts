@@ -188,7 +188,8 @@ export function extractOwnText(text: string, subject: string): string {
       if (forwardSeen || !FORWARD_MARKER.test(line.slice(quoteOf(line).start))) continue;
       // A forward marker in a quote: a forward only when the subject or the note above says so.
       forwardSeen = true;
-      if (!isForward && !(mayHandOn && handsOn(kept))) continue;
+      // "Re: Fwd:" is a reply to a forward: what it quotes is old, even a forwarded request.
+      if (!(isForward && !REPLY_SUBJECT.test(subject)) && !(mayHandOn && handsOn(kept))) continue;
       unquoteRun(lines, i);
       line = lines[i] ?? "";
     }

@@ -214,8 +214,9 @@ function buildCalculation(
     if (activity) problems.delete("unreadable-activity");
   }
   const total = count(lists);
-  // Numbers under a label without activity were found: saying none were would contradict it.
-  if (total === 0 && !problems.has("field-without-activity")) problems.add("no-identifiers");
+  // Numbers under a label or in a row without activity were found: saying none were would contradict it.
+  if (total === 0 && !problems.has("field-without-activity") && !problems.has("row-without-activity"))
+    problems.add("no-identifiers");
   if (total === 0 && reading.unsupported.length > 0) problems.add("attachment-unsupported");
   if (total === 0 && reading.withoutTable.length > 0) {
     problems.add("attachment-without-table");

@@ -63,6 +63,8 @@ interface ColumnInfo {
 }
 
 function readColumn(header: string): ColumnInfo | null {
+  // A label is short; a long cell is a note (and bounded text keeps the bracket pattern linear).
+  if (header.length > MAX_LABEL) return null;
   const folded = fold(header);
   // A web-form field names an activity ("FINESS radiologie", "AM médecine nucléaire").
   const field = /radi|nuc|mn|med/.test(folded) ? classifyLabel(header) : null;
@@ -103,20 +105,29 @@ const MAX_LABEL = 200;
 
 /** Letters every column name read by readColumn holds (a cheap test before classifying a cell). */
 const COLUMN_WORD = /fin|am|a-m|rpps|activ|nom|raison|tabl|decin|praticien|structure|assurance/i;
-/** A label cell holding its value ("Établissement : CH X") is a client block's line, not a header. */
-const LABEL_WITH_VALUE = /:\s*[^\s(]/;
+/**
+ * A label cell holding a value ("Établissement : CH X", "N° FINESS juridique : 750000001") is a
+ * client block's line, not a header; a label with a note ("Type d'activité : Radiologie / MN /
+ * Mixte", "N° AM : plusieurs numéros séparés par ;") is a header, named by what is before the colon.
+ */
+function headerCell(cell: string): string | null {
+  // Digits in a note are an example ("FINESS géographique (9 chiffres, ex. 750100125)").
+  const text = cell.replace(/\([^()]*\)/g, " ");
+  if (/\d{5}/.test(text)) return null;
+  const colon = text.indexOf(":");
+  return colon < 0 ? cell : text.slice(0, colon);
+}
 
 /** The columns a row names, when it is a table header: two columns at least, one of them an identifier. */
 function headerColumns(row: readonly string[]): (ColumnInfo | null)[] | null {
-  // A number (a FINESS juridique beside its label, an identifier) makes it a data or client row.
-  if (row.some((cell) => /\d{5}/.test(cell))) return null;
   // Every row is looked at: only the cells that may name a column are classified.
   if (row.filter((cell) => COLUMN_WORD.test(cell)).length < 2) return null;
   let recognised = 0;
   let identifier = false;
   const columns = row.map((cell) => {
-    if (!COLUMN_WORD.test(cell) || cell.length > MAX_LABEL || LABEL_WITH_VALUE.test(cell)) return null;
-    const info = readColumn(cell);
+    if (!COLUMN_WORD.test(cell) || cell.length > MAX_LABEL) return null;
+    const label = headerCell(cell);
+    const info = label === null ? null : readColumn(label);
     // A FINESS juridique is the client's, shown above the table: it does not make a header.
     if (info && info.kind !== "finessLegal") {
       recognised++;
@@ -271,6 +282,22 @@ const emptyTable = (): OrderFormTable => ({
   rows: 0,
 });
 
+/**
+ * Whether row i may be the header of a second table: set apart (a blank row or a title above it)
+ * and without a digit. A data row such as « Dr Y | pas de FINESS | | AM en cours | radiologie »
+ * names columns too, but follows the rows above it.
+ */
+function startsTable(rows: readonly string[][], i: number): boolean {
+  const above = rows[i - 1] ?? [];
+  return above.filter((cell) => cell.trim()).length <= 1 && !rows[i]!.some((cell) => /\d/.test(cell));
+}
+
+function sameCells(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.max(a.length, b.length);
+  for (let c = 0; c < n; c++) if ((a[c] ?? "").trim() !== (b[c] ?? "").trim()) return false;
+  return n > 0;
+}
+
 /** Where the first header is, among the first rows that are not empty; -1 when there is none. */
 function firstHeader(rows: readonly string[][]): number {
   let filled = 0;
@@ -302,11 +329,15 @@ export function readOrderFormRows(
   const withoutIdentifier: number[] = [];
   const seen = new Set<Activity>();
   let layout: Layout | null = null;
+  let headerRow: readonly string[] | null = null;
   const end = Math.min(rows.length, first + 1 + MAX_ROWS);
   for (let i = first; i < end; i++) {
     const row = rows[i]!;
-    const header = headerColumns(row);
+    const header = i === first || startsTable(rows, i) ? headerColumns(row) : null;
+    // The header repeated (a table pasted page after page) is not a row of the table.
+    if (!header && headerRow && sameCells(row, headerRow)) continue;
     if (header) {
+      headerRow = row;
       const twoRows = twoRowHeader(row, rows[i + 1]);
       layout = layoutOf(twoRows ? twoRows.map(readColumn) : header);
       if (twoRows) i++;

@@ -4,7 +4,9 @@ import { inflateRawSync } from "node:zlib";
 // times over). Refused beyond this, or when an entry inflates suspiciously (a decompression bomb).
 const MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024;
 const MAX_RATIO = 100;
-const RATIO_FROM_BYTES = 1024 * 1024;
+// Excel's own files reach 200:1 on a megabyte or two of repeated styles: the ratio is only
+// suspicious on larger entries (the sizes and the element count bound the rest).
+const RATIO_FROM_BYTES = 10 * 1024 * 1024;
 // exceljs keeps ~600 bytes per row, cell or shared string: 300 000 of them is ~200 MB and 2 s,
 // fifteen times the largest table read (MAX_ROWS rows of five cells).
 const MAX_ELEMENTS = 300_000;

@@ -466,4 +466,19 @@ describe("an Apple Mail HTML-only forward", () => {
     const intake = await read(message(authenticatedHeaders(JEAN, { Subject: "Calcul CH de Lens" }), body));
     expect(intake.calculation?.lists).toEqual({ ...emptyLists, finessRadio: ["620100057"] });
   });
+
+  it("never answers again the forwarded request a « Re: Fwd: » thank-you quotes", async () => {
+    const body = [
+      "Bien reçu, merci.",
+      "Paul",
+      "",
+      "> ---------- Forwarded message ---------",
+      "> De : Marie Curie <marie.curie@editeur-radiologie.fr>",
+      "> Référence : CH X",
+      "> FINESS radiologie : 920000650",
+    ].join("\n");
+    const headers = authenticatedHeaders(JEAN, { Subject: "Re: Fwd: Demande de calcul" });
+    const intake = await read(message(headers, body));
+    expect(intake.calculation?.lists ?? emptyLists).toEqual(emptyLists);
+  });
 });
