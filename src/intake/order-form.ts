@@ -260,6 +260,9 @@ function identifiersOf(raw: string): string[] {
     .filter((token) => /\p{N}/u.test(token));
 }
 
+/** A cell saying there is no number (yet): « néant », « AM en cours d'attribution », « pas de FINESS ». */
+const NONE_YET =
+  /^(?:(?:n°\s*)?(?:am|finess|rpps)\s+)?(?:neant|aucun\w*|sans\b.*|pas (?:de\b|d').*|en cours\b.*|en attente\b.*|a venir|non attribue\w*|n\/?a|nc)\.?$/;
 const TOTAL_ROW = /^(?:sous[- ]?)?tota(?:l|ux)\b/;
 const EXAMPLE_ROW = /^(?:exemples?|examples?|ex\s*[:.])/;
 const IN_BRACKETS = /^\(.*\)$/s;
@@ -390,7 +393,10 @@ function namesSomeone(row: readonly string[], layout: Layout, activityCell: stri
   const filled = (col: number) =>
     cell(col) !== "" && !EXCEL_ERROR.test(cell(col)) && !cell(col).startsWith("=");
   const identifierCells = [...layout.finess, ...layout.am, ...layout.fields.map((f) => f.col)];
-  const unreadable = identifierCells.some((col) => cell(col) !== "");
+  const written = identifierCells.map(cell).filter(Boolean);
+  // The sender says there is none yet (« AM en cours d'attribution », « néant »): not an oversight.
+  if (written.length > 0 && written.every((text) => NONE_YET.test(fold(text)))) return false;
+  const unreadable = written.length > 0;
   const named = layout.names.some(filled);
   const activity = readActivity(activityCell) !== null;
   return (

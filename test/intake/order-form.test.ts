@@ -517,6 +517,21 @@ describe("What the help reply is told about a table", () => {
 });
 
 describe("Rows without a readable FINESS or N°AM", () => {
+  it("does not report a row whose number the sender says is pending or absent", () => {
+    const table = readOrderFormRows(
+      [
+        HEADER,
+        ["CH A", "920000650", "", "", "radiologie"],
+        ["Dr Y (remplaçant)", "pas de FINESS", "", "AM en cours", "radiologie"],
+        ["Dr W", "", "10003456789", "en cours d'attribution", "radiologie"],
+        ["Dr V", "", "", "néant", "médecine nucléaire"],
+        ["Dr U", "", "", "à compléter", "radiologie"],
+      ],
+      null,
+    );
+    expect(table?.rowsWithoutIdentifier).toEqual([{ sheet: null, rows: [6] }]);
+  });
+
   /** The order form's table with a doctor known by RPPS only and identifiers from broken formulas. */
   const withGaps = () =>
     workbook((book) => {
