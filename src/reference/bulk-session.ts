@@ -12,6 +12,12 @@ export interface BulkSession {
   execute(sql: string, args: unknown[]): Promise<void>;
   /** Runs a query and returns its rows. */
   query<T>(sql: string, args: unknown[]): Promise<T[]>;
+  /**
+   * Makes imports take turns, to the commit (PostgreSQL: two committed at once would each deactivate
+   * only the dataset it saw and leave two active; SQLite's BEGIN IMMEDIATE already lets one writer
+   * in at a time). Readers of the active dataset are not blocked.
+   */
+  lockActivation(): Promise<void>;
   commit(): Promise<void>;
   /** Rolls back (if still open) and closes the connection; safe to call twice. */
   close(): Promise<void>;
@@ -53,6 +59,7 @@ async function openSqlite(url: string): Promise<BulkSession> {
     async query<T>(sql: string, args: unknown[]) {
       return statement(sql).all(bind(args)) as T[];
     },
+    async lockActivation() {},
     async commit() {
       db.exec("COMMIT");
       open = false;
@@ -84,6 +91,9 @@ async function openPostgres(url: string): Promise<BulkSession> {
     async query<T>(sql: string, args: unknown[]) {
       const result = await client.query(numbered(sql), args);
       return result.rows as T[];
+    },
+    async lockActivation() {
+      await client.query('LOCK TABLE "Dataset" IN SHARE ROW EXCLUSIVE MODE');
     },
     async commit() {
       await client.query("COMMIT");

@@ -29,7 +29,8 @@ export async function listDatasets(db: Db): Promise<DatasetInfo[]> {
 export async function activeDataset(db: DbOrTx): Promise<DatasetInfo> {
   // Asked for every calculation: plain SQL (src/db/sql.ts).
   const [row] = await sqlOf(db).query<Record<keyof DatasetInfo, unknown>>(
-    // Newest first: two imports committed at once on PostgreSQL could each leave their own active.
+    // One row is active (imports take turns to switch it: BulkSession.lockActivation); newest first
+    // all the same, so that a read never depends on the table's order.
     `SELECT "id", "label", "importedAt", "active", "finessRows", "amRows", "rejectedRows" FROM "Dataset" WHERE "active" = ? ORDER BY "id" DESC LIMIT 1`,
     [true],
   );

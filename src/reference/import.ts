@@ -70,6 +70,8 @@ export async function importReferenceData(
   const batchSize = options.batchSize ?? 500;
   const session = await openBulkSession(db);
   try {
+    // Before the first write: taken later, two imports would each hold the row lock the other waits on.
+    await session.lockActivation();
     const [created] = await session.query<{ id: number | bigint }>(
       `INSERT INTO "Dataset" ("label", "importedAt", "active") VALUES (?, ?, ?) RETURNING "id"`,
       [options.label, new Date().toISOString(), false],

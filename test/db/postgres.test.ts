@@ -78,6 +78,22 @@ describe("PostgreSQL, through the same schema and migrations", () => {
     expect(result).toMatchObject({ total: 52000 + 6100 + 5 * 1800, tranche: "D" });
   });
 
+  it("leaves one dataset active when imports are committed at once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tranche-pg-data-"));
+    writeFileSync(
+      join(dir, "finess.csv"),
+      "finess;raison_sociale;examens_radiologie;examens_medecine_nucleaire\n920000650;Hôpital Foch;52000;1800\n",
+    );
+    writeFileSync(join(dir, "am.csv"), "numero_am;activite;actes\n751234567;radiologie;6100\n");
+    await Promise.all(
+      ["SAE 2024 a", "SAE 2024 b", "SAE 2024 c", "SAE 2024 d"].map((label) =>
+        importReferenceData(db, dir, { label }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(await db.dataset.count({ where: { active: true } })).toBe(1);
+  });
+
   it("grants, changes and revokes access, with the audit trail", async () => {
     const operator = { decidedBy: "operator:test", now: new Date("2026-11-20T10:00:00Z") };
     expect(await grantAccess(db, "Jean.Dupont@editeur.fr", operator)).toBe("granted");
