@@ -18,8 +18,8 @@ function attachedFileName(intake: Intake, pattern: RegExp): string {
   return file?.filename ?? "pièce jointe";
 }
 
-const TABLE = /\.(csv|txt|xlsx|xlsm)$/i;
-const OTHER_DOCUMENT = /\.(pdf|xls|ods|doc|docx|odt)$/i;
+const TABLE = /\.(csv|txt|xlsx|xlsm|docx|docm)$/i;
+const OTHER_DOCUMENT = /\.(pdf|xls|ods|doc|odt)$/i;
 
 /** Intake's problem names, with the details the help email shows (file name, counts, limits). */
 export function helpProblems(
@@ -63,6 +63,7 @@ export function helpProblems(
             tables: issues(problem).map((i) => ({
               filename: i.filename,
               sheet: i.sheet ?? null,
+              table: i.table ?? null,
               rows: i.rows ?? [],
             })),
           },

@@ -141,12 +141,12 @@ interface TableReading {
   issues: TableIssue[];
   /** Names of attached documents that may hold the table in a format not read (PDF, XLS, ODS…). */
   unsupported: string[];
-  /** CSV/XLSX files that open but hold no order-form table (a quote beside the order). */
+  /** CSV, XLSX or DOCX files that open but hold no order-form table (a quote beside the order). */
   withoutTable: string[];
 }
 
 /** Documents suppliers attach that may hold the order form but are not read. */
-const UNSUPPORTED_DOCUMENT = /\.(pdf|xls|ods|doc|docx|odt)$/i;
+const UNSUPPORTED_DOCUMENT = /\.(pdf|xls|ods|doc|odt)$/i;
 
 async function readTables(parsed: ParsedMail, stated: Activity | null, context: IntakeContext) {
   const reading: TableReading = { tables: [], problems: [], issues: [], unsupported: [], withoutTable: [] };
@@ -196,9 +196,9 @@ function buildCalculation(
   if (reading.tables.some(({ table }) => table.rowsWithoutActivity.length > 0))
     problems.add("row-without-activity");
   for (const { name, table } of reading.tables) {
-    for (const { sheet, rows } of table.rowsWithoutIdentifier) {
+    for (const place of table.rowsWithoutIdentifier) {
       problems.add("row-without-identifier");
-      issues.push({ problem: "row-without-identifier", filename: name, sheet, rows });
+      issues.push({ problem: "row-without-identifier", filename: name, ...place });
     }
     if (table.ambiguousFiness) {
       problems.add("finess-column-ambiguous");

@@ -2,7 +2,8 @@ import { parse } from "csv-parse/sync";
 import type { Activity, Field, FieldLists } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
 import { classifyLabel, fold, readActivity } from "./calculation-parser.ts";
-import { type Sheet, xlsxSheets } from "./xlsx-sheets.ts";
+import { docxTables } from "./docx-tables.ts";
+import { xlsxSheets } from "./xlsx-sheets.ts";
 
 /**
  * The columns of the order-form table ("1 ligne par établissement et par médecin"), a FINESS
@@ -11,9 +12,14 @@ import { type Sheet, xlsxSheets } from "./xlsx-sheets.ts";
  */
 export type Column = "name" | "finess" | "finessLegal" | "rpps" | "am" | "activity" | Field;
 
-/** Data rows, as the sheet numbers them, of one sheet (null for a CSV file). */
-export interface SheetRows {
+/** Where a table is in its file: a workbook's sheet (null for a CSV file), or a Word document's n-th table. */
+export interface TablePlace {
   sheet: string | null;
+  table?: number;
+}
+
+/** Data rows of one table, as its sheet numbers them (a Word table: counting from its first row). */
+export interface SheetRows extends TablePlace {
   rows: number[];
 }
 
@@ -33,7 +39,7 @@ export interface OrderFormTable {
   rows: number;
 }
 
-export type OrderFormFormat = "csv" | "xlsx";
+export type OrderFormFormat = "csv" | "xlsx" | "docx";
 
 /** The order-form format of an attachment from its type and name; null when it is not a table. */
 export function orderFormFormat(contentType: string, filename: string | null): OrderFormFormat | null {
@@ -43,6 +49,13 @@ export function orderFormFormat(contentType: string, filename: string | null): O
   if (/\.xls[xm]$/.test(name) || type.includes("spreadsheetml.sheet") || type.includes("sheet.macroenabled"))
     return "xlsx";
   if (name.endsWith(".csv") || type === "text/csv" || type === "application/csv") return "csv";
+  // The official order-form model is a Word document, its table filled in.
+  if (
+    /\.doc[xm]$/.test(name) ||
+    type.includes("wordprocessingml.document") ||
+    type.includes("word.document.macroenabled")
+  )
+    return "docx";
   return null;
 }
 
@@ -324,7 +337,7 @@ function firstHeader(rows: readonly string[][]): number {
 export function readOrderFormRows(
   rows: readonly string[][],
   statedActivity: Activity | null,
-  sheet: string | null = null,
+  place: TablePlace = { sheet: null },
 ): OrderFormTable | null {
   const first = firstHeader(rows);
   if (first < 0) return null;
@@ -378,7 +391,7 @@ export function readOrderFormRows(
     }
   }
   table.activities = [...seen];
-  if (withoutIdentifier.length > 0) table.rowsWithoutIdentifier.push({ sheet, rows: withoutIdentifier });
+  if (withoutIdentifier.length > 0) table.rowsWithoutIdentifier.push({ ...place, rows: withoutIdentifier });
   return table;
 }
 
@@ -481,24 +494,38 @@ function addTable(into: OrderFormTable, table: OrderFormTable): void {
 const holdsSomething = (t: OrderFormTable | null): t is OrderFormTable =>
   t !== null && (t.rows > 0 || t.rowsWithoutIdentifier.length > 0 || t.ambiguousFiness);
 
+/** A file's tables, each with its place in the file. */
+async function tablesOf(
+  bytes: Buffer,
+  format: OrderFormFormat,
+): Promise<{ name: string; place: TablePlace; rows: string[][] }[]> {
+  const limits = { rows: MAX_ROWS + HEADER_SPAN, columns: MAX_COLUMNS };
+  if (format === "csv") return [{ name: "", place: { sheet: null }, rows: csvRows(bytes) }];
+  if (format === "docx")
+    return docxTables(bytes, limits).map(({ number, rows }) => ({
+      name: "",
+      place: { sheet: null, table: number },
+      rows,
+    }));
+  return (await xlsxSheets(bytes, limits)).map(({ name, rows }) => ({ name, place: { sheet: name }, rows }));
+}
+
 /**
  * Reads an order-form attachment: the tables of every sheet read together (establishments on one,
- * doctors on another). Null when it opens but holds no order-form table; throws when it cannot be
- * opened (a corrupt file, a decompression bomb).
+ * doctors on another), or of every table of a Word document (one per client in the official
+ * model). Null when it opens but holds no order-form table; throws when it cannot be opened (a
+ * corrupt file, a decompression bomb).
  */
 export async function readOrderForm(
   bytes: Buffer,
   format: OrderFormFormat,
   statedActivity: Activity | null,
 ): Promise<OrderFormTable | null> {
-  const sheets: Sheet[] =
-    format === "csv"
-      ? [{ name: "", rows: csvRows(bytes) }]
-      : await xlsxSheets(bytes, { rows: MAX_ROWS + HEADER_SPAN, columns: MAX_COLUMNS });
+  const sheets = await tablesOf(bytes, format);
   const read = (template: boolean) =>
     sheets
       .filter((sheet) => TEMPLATE_SHEET.test(fold(sheet.name)) === template)
-      .map((sheet) => readOrderFormRows(sheet.rows, statedActivity, format === "csv" ? null : sheet.name))
+      .map((sheet) => readOrderFormRows(sheet.rows, statedActivity, sheet.place))
       .filter(holdsSomething);
   let tables = read(false);
   if (tables.length === 0) tables = read(true);

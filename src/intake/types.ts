@@ -41,22 +41,26 @@ export type CalculationProblem =
   | "field-without-activity"
   | "attachment-unreadable"
   | "attachment-too-large"
-  /** Nothing read, and a PDF, XLS, ODS or Word document was attached: ask for CSV, XLSX or the body. */
+  /** Nothing read, and a PDF, XLS, ODS or .doc document was attached: ask for CSV, XLSX, DOCX or the body. */
   | "attachment-unsupported"
   | "row-without-activity"
   /** A row of the table names an establishment or doctor without a readable FINESS or N°AM. */
   | "row-without-identifier"
   /** The table has several FINESS columns and none says géographique: none was read. */
   | "finess-column-ambiguous"
-  /** Nothing read, and an attached CSV/XLSX opened fine but holds no order-form table. */
+  /** Nothing read, and an attached CSV, XLSX or DOCX opened fine but holds no order-form table. */
   | "attachment-without-table"
   | "too-many-identifiers";
 
-/** The attached file a table problem is about and, for rows, their sheet and numbers as it shows them. */
+/**
+ * The attached file a table problem is about and, for rows, their sheet and numbers as it shows
+ * them (in a Word document: which table, and its rows counted from the first).
+ */
 export interface TableIssue {
   problem: CalculationProblem;
   filename: string;
   sheet?: string | null;
+  table?: number;
   rows?: number[];
 }
 

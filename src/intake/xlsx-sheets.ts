@@ -1,6 +1,6 @@
 import type ExcelJS from "exceljs";
 import { fold } from "./calculation-parser.ts";
-import { checkWorkbookSize } from "./workbook-size.ts";
+import { checkOfficeZip, WORKBOOK_PARTS } from "./office-zip.ts";
 
 /** One worksheet's rows: `rows[i]` is the sheet's row i + 1 (an empty row is an empty array). */
 export interface Sheet {
@@ -49,7 +49,7 @@ const cellText = (cell: ExcelJS.Cell | undefined): string => (cell ? valueText(c
 
 /** Rows of the visible worksheets of an XLSX workbook, in order, example and instruction sheets left out. */
 export async function xlsxSheets(bytes: Buffer, limits: { rows: number; columns: number }): Promise<Sheet[]> {
-  checkWorkbookSize(bytes);
+  checkOfficeZip(bytes, WORKBOOK_PARTS);
   // Loaded on the first XLSX attachment only: exceljs costs ~45 MB resident.
   const { default: Excel } = await import("exceljs");
   const workbook = new Excel.Workbook();

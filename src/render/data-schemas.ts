@@ -65,7 +65,9 @@ const helpProblem = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("row-without-activity") }),
   z.object({
     kind: z.literal("row-without-identifier"),
-    tables: z.array(z.object({ filename: text, sheet: text.nullable(), rows: z.array(count) })),
+    tables: z.array(
+      z.object({ filename: text, sheet: text.nullable(), table: count.nullable(), rows: z.array(count) }),
+    ),
   }),
   z.object({ kind: z.literal("finess-column-ambiguous"), filename: text }),
   z.object({ kind: z.literal("malformed") }),

@@ -1,6 +1,6 @@
 import type { Field } from "../engine/types.ts";
 import { ACTIVITY_LABELS, formatCount } from "./result-view.ts";
-import type { HelpEmailData, HelpProblem } from "./templates.ts";
+import type { HelpEmailData, HelpProblem, RowsPlace } from "./templates.ts";
 
 /** Field labels as the request form writes them (the help shows the form, not the result tables). */
 export const FORM_LABELS: Record<Field, string> = {
@@ -57,7 +57,8 @@ function explain(problem: HelpProblem, contactAddress: string): string {
       if (problem.cause === "no-table")
         return `La pièce jointe « ${problem.filename} » ne contient pas le tableau du bon de commande (une ligne par établissement ou médecin : nom, FINESS géographique, RPPS, numéros d'AM, activité) : aucun numéro n'y a été lu.`;
       const why = {
-        "unsupported-type": "seuls les tableaux CSV et XLSX (bon de commande) sont lus",
+        "unsupported-type":
+          "seuls les tableaux du bon de commande aux formats CSV, XLSX ou Word (DOCX) sont lus",
         "too-large": "le fichier dépasse la taille maximale acceptée",
         damaged: "le fichier est illisible ou endommagé",
       }[problem.cause];
@@ -86,17 +87,18 @@ function rowList(rows: readonly number[]): string {
   return `les lignes ${sorted.slice(0, -1).join(", ")} et ${sorted.at(-1)}`;
 }
 
+/** Where the rows are: a Word document has no row numbers, so they are counted from the table's first. */
+function tablePlace(t: RowsPlace): string {
+  if (t.table !== null)
+    return `du ${t.table === 1 ? "1er" : `${t.table}e`} tableau du document « ${t.filename} » (en comptant sa ligne d'en-tête)`;
+  return `du tableau « ${t.filename} »${t.sheet ? ` (feuille « ${t.sheet} »)` : ""}`;
+}
+
 /** Which rows of which table name someone without a number, so that the sender can find them. */
-function rowsWithoutIdentifier(
-  tables: readonly { filename: string; sheet: string | null; rows: number[] }[],
-) {
+function rowsWithoutIdentifier(tables: readonly RowsPlace[]) {
   const located = tables.filter((t) => t.rows.length > 0);
   const n = located.reduce((sum, t) => sum + new Set(t.rows).size, 0);
-  const where = located
-    .map(
-      (t) => `${rowList(t.rows)} du tableau « ${t.filename} »${t.sheet ? ` (feuille « ${t.sheet} »)` : ""}`,
-    )
-    .join(" et ");
+  const where = located.map((t) => `${rowList(t.rows)} ${tablePlace(t)}`).join(" et ");
   const subject = where
     ? where.charAt(0).toUpperCase() + where.slice(1)
     : "Au moins une ligne du tableau joint";
@@ -135,7 +137,7 @@ export function helpView(data: HelpEmailData): HelpView {
       "Type d'activité : Radiologie, Médecine nucléaire ou Mixte ; seuls les champs de l'activité choisie sont pris en compte.",
       "Le champ Email est facultatif : sans lui, le résultat est envoyé à l'adresse qui fait la demande.",
       `Au plus ${formatCount(data.maxIdentifiers)} numéros par demande.`,
-      "Le tableau du bon de commande peut aussi être joint au format CSV ou XLSX.",
+      "Le tableau du bon de commande peut aussi être joint au format CSV, XLSX ou Word (DOCX).",
     ],
   };
 }

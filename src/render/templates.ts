@@ -43,6 +43,14 @@ export interface ResultEmailData extends ResultContext {
 }
 
 /** Why a calculation request could not be read (the `help` email lists every one that applies). */
+/** Rows of one attached table: its sheet in a workbook, or its number among a Word document's tables. */
+export interface RowsPlace {
+  filename: string;
+  sheet: string | null;
+  table: number | null;
+  rows: number[];
+}
+
 export type HelpProblem =
   | { kind: "missing-reference" }
   | { kind: "no-identifiers" }
@@ -54,9 +62,10 @@ export type HelpProblem =
   | { kind: "row-without-activity" }
   /**
    * Rows of an attached table name an establishment or doctor without a readable FINESS or N°AM
-   * (an RPPS alone, #N/A): per file and sheet, the row numbers as the sheet shows them.
+   * (an RPPS alone, #N/A): per file and sheet, the row numbers as the sheet shows them; in a Word
+   * document, which table and its rows counted from the first.
    */
-  | { kind: "row-without-identifier"; tables: { filename: string; sheet: string | null; rows: number[] }[] }
+  | { kind: "row-without-identifier"; tables: RowsPlace[] }
   /** The attached table has several FINESS columns, none of them named géographique. */
   | { kind: "finess-column-ambiguous"; filename: string }
   /** The message itself could not be read (broken MIME structure). */

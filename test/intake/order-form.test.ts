@@ -1,9 +1,9 @@
-import { deflateRawSync } from "node:zlib";
 import ExcelJS from "exceljs";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
 import { helpData } from "../../src/daemon/replies.ts";
 import { readInbound } from "../../src/intake/intake.ts";
+import { checkOfficeZip, WORKBOOK_PARTS } from "../../src/intake/office-zip.ts";
 import {
   classifyColumn,
   csvRows,
@@ -12,11 +12,11 @@ import {
   readOrderFormRows,
 } from "../../src/intake/order-form.ts";
 import type { Intake } from "../../src/intake/types.ts";
-import { checkWorkbookSize } from "../../src/intake/workbook-size.ts";
 import { xlsxSheets } from "../../src/intake/xlsx-sheets.ts";
 import { parseTemplateData } from "../../src/render/data-schemas.ts";
 import { helpView } from "../../src/render/help-view.ts";
 import { authenticatedHeaders, intakeContext } from "../helpers/intake.ts";
+import { zipArchive } from "../helpers/zip.ts";
 
 const HEADER = [
   "Nom de l'établissement de santé ou du médecin libéral",
@@ -730,32 +730,8 @@ describe("Format gaps", () => {
 });
 
 /** A ZIP of one entry whose central directory declares `declared` bytes once inflated. */
-function zipOf(name: string, content: Buffer, declared = content.length): Buffer {
-  const data = deflateRawSync(content);
-  const file = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(declared, 22);
-  local.writeUInt16LE(file.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(declared, 24);
-  central.writeUInt16LE(file.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(46 + file.length, 12);
-  end.writeUInt32LE(30 + file.length + data.length, 16);
-  return Buffer.concat([local, file, data, central, file, end]);
-}
+const zipOf = (name: string, content: Buffer, declared = content.length): Buffer =>
+  zipArchive([{ name, content, declared }]);
 
 describe("Hostile workbooks", () => {
   const sheetXml = (rows: string) =>
@@ -767,7 +743,7 @@ describe("Hostile workbooks", () => {
     const styles = Buffer.from(
       `<styleSheet><cellXfs>${'<xf numFmtId="0" fontId="0"/>'.repeat(60_000)}</cellXfs></styleSheet>`,
     );
-    expect(() => checkWorkbookSize(zipOf("xl/styles.xml", styles))).not.toThrow();
+    expect(() => checkOfficeZip(zipOf("xl/styles.xml", styles), WORKBOOK_PARTS)).not.toThrow();
   });
 
   it("refuses a decompression bomb before loading it: too large, too compressed, or lying about its size", async () => {

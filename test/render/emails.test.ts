@@ -218,7 +218,7 @@ describe("the help email", () => {
     expect(problems[0]).toMatch(/^La référence \(nom de l&#x27;établissement ou du groupe\) est absente/);
     expect(problems[2]).toContain("« FINESS » ou « AM » qui ne précise pas l&#x27;activité");
     expect(problems[3]).toBe(
-      "La pièce jointe « bon-de-commande.pdf » n&#x27;a pas pu être lue : seuls les tableaux CSV et XLSX (bon de commande) sont lus.",
+      "La pièce jointe « bon-de-commande.pdf » n&#x27;a pas pu être lue : seuls les tableaux du bon de commande aux formats CSV, XLSX ou Word (DOCX) sont lus.",
     );
   });
 

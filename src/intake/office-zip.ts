@@ -1,7 +1,8 @@
 import { inflateRawSync } from "node:zlib";
 
-// A workbook is a ZIP: its sheets' XML, once inflated, is what exceljs holds in memory (several
-// times over). Refused beyond this, or when an entry inflates suspiciously (a decompression bomb).
+// A workbook or a Word document is a ZIP: its XML, once inflated, is what exceljs or the table
+// reader holds in memory (several times over). Refused beyond this, or when an entry inflates
+// suspiciously (a decompression bomb).
 const MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024;
 const MAX_RATIO = 100;
 // Excel's own files reach 200:1 on a megabyte or two of repeated styles: the ratio is only
@@ -10,16 +11,38 @@ const RATIO_FROM_BYTES = 10 * 1024 * 1024;
 // exceljs keeps ~600 bytes per row, cell or shared string: 300 000 of them is ~200 MB and 2 s,
 // fifteen times the largest table read (MAX_ROWS rows of five cells).
 const MAX_ELEMENTS = 300_000;
-const COUNTED_PART = /^xl\/(?:worksheets\/[^/]+|sharedStrings)\.xml$/i;
-const ELEMENT = /<(?:[A-Za-z_][\w.-]*:)?(?:row|c|si)[\s>/]/g;
+
+/** Which parts of an Office file hold its content, and which of their elements count against the limit. */
+export interface OfficeParts {
+  counted: RegExp;
+  element: RegExp;
+  /** Whether the caller reads the parts from here (exceljs reads its own). */
+  keep: boolean;
+}
+
+/** A workbook's rows, cells and shared strings. */
+export const WORKBOOK_PARTS: OfficeParts = {
+  counted: /^xl\/(?:worksheets\/[^/]+|sharedStrings)\.xml$/i,
+  element: /<(?:[A-Za-z_][\w.-]*:)?(?:row|c|si)[\s>/]/g,
+  keep: false,
+};
+
+/** A Word document's body: its table rows, cells and paragraphs. */
+export const DOCUMENT_PARTS: OfficeParts = {
+  counted: /^word\/document\.xml$/i,
+  element: /<(?:[A-Za-z_][\w.-]*:)?(?:tr|tc|p)[\s>/]/g,
+  keep: true,
+};
 
 /**
- * Checks a workbook's ZIP before exceljs loads it: the sizes its central directory declares, each
+ * Checks an Office file's ZIP before it is read: the sizes its central directory declares, each
  * entry inflated no further than its declared size (a lying size would otherwise be inflated in
- * full), and the rows, cells and strings of its sheets. Throws when the file is not a ZIP or
- * holds too much.
+ * full), and the elements of its content parts. Throws when the file is not a ZIP or holds too
+ * much; returns the content parts, inflated, when asked to keep them (a part compressed with
+ * another method is left out).
  */
-export function checkWorkbookSize(bytes: Buffer): void {
+export function checkOfficeZip(bytes: Buffer, parts: OfficeParts): Map<string, Buffer> {
+  const contents = new Map<string, Buffer>();
   const tail = Math.max(0, bytes.length - 22 - 0xffff);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= tail; i--)
@@ -60,18 +83,20 @@ export function checkWorkbookSize(bytes: Buffer): void {
         local,
       }));
     total += size;
-    if (total > MAX_UNCOMPRESSED_BYTES) throw new Error("workbook too large once uncompressed");
+    if (total > MAX_UNCOMPRESSED_BYTES) throw new Error("file too large once uncompressed");
     if (size > RATIO_FROM_BYTES && size > MAX_RATIO * compressed)
-      throw new Error("workbook compressed suspiciously");
+      throw new Error("file compressed suspiciously");
     const content = entryContent(bytes, local, compressed, size, method);
-    if (content && COUNTED_PART.test(name)) {
+    if (content && parts.counted.test(name)) {
       const xml = content.toString("latin1");
-      ELEMENT.lastIndex = 0;
-      while (ELEMENT.exec(xml))
-        if (++elements > MAX_ELEMENTS) throw new Error("workbook has too many rows or cells");
+      parts.element.lastIndex = 0;
+      while (parts.element.exec(xml))
+        if (++elements > MAX_ELEMENTS) throw new Error("file has too many rows or cells");
+      if (parts.keep) contents.set(name, content);
     }
     offset += 46 + nameLength + extraLength + commentLength;
   }
+  return contents;
 }
 
 /** The 64-bit sizes of a ZIP64 extra field, in its order: size, compressed size, local header offset. */
@@ -110,7 +135,7 @@ function entryContent(bytes: Buffer, local: number, compressed: number, size: nu
   if (start + compressed > bytes.length) throw new Error("truncated ZIP entry");
   const data = bytes.subarray(start, start + compressed);
   if (method === 0) return data;
-  // Other methods: exceljs's ZIP reader refuses them itself.
+  // Other methods: exceljs's ZIP reader refuses them itself, and a document without its body is unreadable.
   if (method !== 8) return null;
   return inflateRawSync(data, { maxOutputLength: Math.max(1, size) });
 }
