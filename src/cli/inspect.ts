@@ -2,7 +2,8 @@ import { promises as dns } from "node:dns";
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { loadAccessPolicy } from "../access/policy.ts";
-import { isAuthorised } from "../access/store.ts";
+import { checkCalculationRate, type RateDecision, rateLimitsOf } from "../calculations/rate-limit.ts";
+import { lookUpFacts } from "../daemon/pipeline.ts";
 import { type Decision, decide } from "../decide/decision.ts";
 import { FIELDS } from "../engine/types.ts";
 import { intakeContextFromConfig } from "../intake/context.ts";
@@ -55,7 +56,13 @@ function describeDecision(decision: Decision): string {
   }
 }
 
-function describe(intake: Intake, decision: Decision): string {
+/** Over the rate limit, the daemon opens a ticket instead of answering: say so, as it would. */
+function describeRateLimit(rate: RateDecision & { allowed: false }): string {
+  const who = rate.scope === "sender" ? "cet expéditeur" : "son organisation";
+  return `ticket pour le support, sans calcul : limite de ${rate.limit} calculs par heure atteinte pour ${who} (${rate.count} dans la dernière heure)`;
+}
+
+function describe(intake: Intake, decision: Decision, rate: RateDecision): string {
   const auth = intake.authentication;
   const lines = [
     `Message : ${intake.messageId ?? "(sans Message-ID)"}`,
@@ -94,7 +101,7 @@ function describe(intake: Intake, decision: Decision): string {
   if (a?.status === "ambiguous") lines.push(`  Demande ambiguë : ${a.reason} (action : ${a.action ?? "?"})`);
   if (intake.support) lines.push(`  Catégorie : ${intake.support.category}`);
   if (intake.calculationIds.length) lines.push(`Calculs cités : ${intake.calculationIds.join(", ")}`);
-  lines.push(`Décision : ${describeDecision(decision)}`);
+  lines.push(`Décision : ${rate.allowed ? describeDecision(decision) : describeRateLimit(rate)}`);
   lines.push("(aucune modification : lecture seule)");
   return `${lines.join("\n")}\n`;
 }
@@ -116,18 +123,14 @@ export function registerInspectCommand(program: Command): void {
             : undefined;
         const context = intakeContextFromConfig(config, options.mailbox as Mailbox, resolver);
         const intake = await readInbound(readFileSync(file), context);
-        const recipient = intake.calculation?.recipient ?? null;
-        const decision = decide(
-          intake,
-          {
-            senderAuthorised: intake.from ? await isAuthorised(db, intake.from) : false,
-            recipientAuthorised: recipient ? await isAuthorised(db, recipient) : null,
-          },
-          loadAccessPolicy(config),
-        );
-        if (options.json)
-          process.stdout.write(`${JSON.stringify(summariseIntake(intake, decision.action))}\n`);
-        else process.stdout.write(describe(intake, decision));
+        const decision = decide(intake, await lookUpFacts(db, intake), loadAccessPolicy(config));
+        const rate: RateDecision =
+          decision.action === "reply-result" && intake.from
+            ? await checkCalculationRate(db, intake.from, new Date(), rateLimitsOf(config))
+            : { allowed: true };
+        const action = rate.allowed ? decision.action : "ticket-rate-limited";
+        if (options.json) process.stdout.write(`${JSON.stringify(summariseIntake(intake, action))}\n`);
+        else process.stdout.write(describe(intake, decision, rate));
       }),
     );
 }

@@ -6,6 +6,7 @@ import { isAuthorised } from "../access/store.ts";
 import { checkCalculationRate, type RateLimits } from "../calculations/rate-limit.ts";
 import { recordCalculation } from "../calculations/store.ts";
 import type { Config } from "../config/schema.ts";
+import type { DbOrTx } from "../db/transaction.ts";
 import { type Decision, decide } from "../decide/decision.ts";
 import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
@@ -17,7 +18,7 @@ import { EmailComposer } from "../render/outgoing.ts";
 import type { Renderer } from "../render/renderer.ts";
 import { rateLimitedAck } from "../render/ticket-view.ts";
 import { type ContactMessage, openOrJoinTicket } from "../support/tickets.ts";
-import type { HandlerOutcome, MessageHandler, Tx } from "./handler.ts";
+import type { HandlerOutcome, MessageHandler } from "./handler.ts";
 import { helpData, type ReplySettings, unauthorisedData } from "./replies.ts";
 
 export interface PipelineDeps {
@@ -207,12 +208,12 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
   };
 }
 
-/** The facts `decide` needs, looked up in the transaction. */
-async function lookUpFacts(tx: Tx, intake: Intake) {
+/** The facts `decide` needs, looked up in the transaction (and by `tranche inspect`). */
+export async function lookUpFacts(db: DbOrTx, intake: Intake) {
   const named = intake.calculation?.recipient ?? null;
   return {
-    senderAuthorised: intake.from ? await isAuthorised(tx, intake.from) : false,
-    recipientAuthorised: named ? await isAuthorised(tx, named) : null,
+    senderAuthorised: intake.from ? await isAuthorised(db, intake.from) : false,
+    recipientAuthorised: named ? await isAuthorised(db, named) : null,
   };
 }
 

@@ -3,13 +3,18 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantAccess, listAuthorised } from "../../src/access/store.ts";
+import { recordCalculation } from "../../src/calculations/store.ts";
+import type { CalculationRequest } from "../../src/engine/types.ts";
+import { calculate } from "../../src/reference/calculate.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { importSmallDataset } from "../helpers/datasets.ts";
 import { MAIL_FIXTURES } from "../helpers/intake.ts";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let datasetId: number;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -21,14 +26,22 @@ beforeAll(async () => {
     decidedBy: "operator:test",
     now: new Date(),
   });
+  datasetId = await importSmallDataset(database.db, database.dir, "SAE 2023", {
+    finess: [["920000650", "CH de Nanterre", 14_000, 0]],
+    am: [["751234567", "radiologie", 900]],
+  });
 });
 afterAll(() => database.close());
 
 async function inspect(...args: string[]) {
+  return inspectWith({}, ...args);
+}
+
+async function inspectWith(settings: Record<string, string>, ...args: string[]) {
   const { TRANCHE_CONFIG: _ignored, ...env } = process.env;
   return run(process.execPath, ["bin/tranche.js", "inspect", ...args], {
     cwd: ROOT,
-    env: { ...env, DATABASE_URL: database.url },
+    env: { ...env, DATABASE_URL: database.url, ...settings },
   });
 }
 
@@ -101,6 +114,42 @@ describe("tranche inspect", () => {
     const { stdout } = await inspect(join(MAIL_FIXTURES, "spoofed-dmarc-fail.eml"));
     expect(stdout).toContain("Authentifié : non");
     expect(stdout).toContain("Décision : mis de côté sans réponse : expéditeur non authentifié");
+  });
+
+  it("says a sender over the rate limit would get a ticket, not a result, as the daemon does", async () => {
+    const request: CalculationRequest = {
+      activity: "radiologie",
+      finessRadio: ["920000650"],
+      amRadio: [],
+      finessMn: [],
+      amMn: [],
+    };
+    const { result } = await calculate(database.db, request, { nuclearCoefficient: 5 });
+    await recordCalculation(
+      database.db,
+      {
+        request,
+        activityInferred: false,
+        result,
+        datasetId,
+        sender: "claire.martin@editeur-radiologie.fr",
+        recipient: "claire.martin@editeur-radiologie.fr",
+        reference: "Polyclinique Saint-Jean",
+        inboundMessageId: null,
+      },
+      new Date(),
+    );
+    const limited = { TRANCHE_RATE_LIMIT_SENDER_PER_HOUR: "1" };
+    const file = join(MAIL_FIXTURES, "calc-outlook-html-only-table.eml");
+    const { stdout: json } = await inspectWith(limited, file, "--json");
+    expect(JSON.parse(json)).toMatchObject({ kind: "calculation", decision: "ticket-rate-limited" });
+    const { stdout: text } = await inspectWith(limited, file);
+    expect(text).toContain(
+      "Décision : ticket pour le support, sans calcul : limite de 1 calculs par heure atteinte pour cet expéditeur (1 dans la dernière heure)",
+    );
+    // Under the limit, the same request is answered.
+    const { stdout: allowed } = await inspect(file, "--json");
+    expect(JSON.parse(allowed)).toMatchObject({ decision: "reply-result" });
   });
 
   it("refuses an unknown mailbox with a usage error", async () => {
