@@ -13,7 +13,9 @@ const FRENCH_MESSAGES = z.locales.fr().localeError;
  * Invalid settings stop the program with every problem listed.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const file = resolve(cwd, env.TRANCHE_CONFIG ?? "config/tranche.json");
+  // Set but empty counts as unset, as for every other variable (`TRANCHE_CONFIG=` in a compose file).
+  const named = env.TRANCHE_CONFIG?.trim() || null;
+  const file = resolve(cwd, named ?? "config/tranche.json");
   let fromFile: Record<string, unknown> = {};
   if (existsSync(file)) {
     try {
@@ -23,8 +25,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
     if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile))
       throw new ConfigError(`${file} : un objet JSON { "réglage": valeur, … } attendu`);
-  } else if (env.TRANCHE_CONFIG) {
-    throw new ConfigError(`TRANCHE_CONFIG=${env.TRANCHE_CONFIG} : fichier introuvable`);
+  } else if (named) {
+    throw new ConfigError(`TRANCHE_CONFIG=${named} : fichier introuvable`);
   }
   const fromEnv: Record<string, string> = {};
   for (const [key, { env: name }] of Object.entries(settings) as [SettingKey, { env: string }][]) {
@@ -45,5 +47,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`configuration invalide :\n${problems.join("\n")}`);
   }
   const config = parsed.data;
-  return { ...config, databaseUrl: resolveDatabaseUrl({ DATABASE_URL: config.databaseUrl }) };
+  return { ...config, databaseUrl: resolveDatabaseUrl(config.databaseUrl, cwd) };
 }

@@ -1,5 +1,6 @@
 import cron from "node-cron";
 import { z } from "zod";
+import { DEFAULT_DATABASE_URL } from "../db/database-url.ts";
 
 /**
  * Every setting of the service, with its default and the environment variable that overrides it.
@@ -203,7 +204,7 @@ const cronExpression = z
   });
 
 export const configSchema = z.object({
-  databaseUrl: databaseUrl.default("file:./var/tranche.db"),
+  databaseUrl: databaseUrl.default(DEFAULT_DATABASE_URL),
   nuclearCoefficient: z.coerce.number().int().positive().default(5),
   contactAddress: email.default("contact@example.test"),
   submissionAddress: email.default("calcul@example.test"),

@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { isPostgresUrl } from "./database-url.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { applyMigrations } from "./migrate.ts";
@@ -33,6 +35,9 @@ export type { Prisma } from "./generated/sqlite/client.ts";
  */
 export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Db> {
   const postgres = isPostgresUrl(url);
+  // The embedded default's ./var, or any SQLite file's folder, is created on first use.
+  if (!postgres && url.startsWith("file:"))
+    mkdirSync(dirname(url.slice("file:".length)), { recursive: true });
   // The PostgreSQL client, its query compiler and pg are loaded only when asked for (~tens of MB).
   const adapter = postgres ? null : new SingleConnectionLibSql({ url });
   const db = adapter ? new SqliteClient({ adapter }) : await openPostgres(url);

@@ -1,20 +1,17 @@
-import { mkdirSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 
-/** The embedded default: a SQLite file under ./var, created on first use. */
+/** The embedded default: a SQLite file under ./var, created on first use (see openDatabase). */
 export const DEFAULT_DATABASE_URL = "file:./var/tranche.db";
 
 /**
- * DATABASE_URL, or the embedded default. A relative SQLite path is resolved against the current
- * directory (the repository root in every documented command), and its folder is created.
+ * The database URL, or the embedded default, with a relative SQLite path made absolute against the
+ * given directory (the current one: the repository root in every documented command).
  */
-export function resolveDatabaseUrl(env: NodeJS.ProcessEnv): string {
-  const url = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
-  if (!url.startsWith("file:")) return url;
-  const path = url.slice("file:".length);
-  const absolute = isAbsolute(path) ? path : resolve(process.cwd(), path);
-  mkdirSync(dirname(absolute), { recursive: true });
-  return `file:${absolute}`;
+export function resolveDatabaseUrl(url: string | undefined, cwd = process.cwd()): string {
+  const chosen = url?.trim() || DEFAULT_DATABASE_URL;
+  if (!chosen.startsWith("file:")) return chosen;
+  const path = chosen.slice("file:".length);
+  return `file:${isAbsolute(path) ? path : resolve(cwd, path)}`;
 }
 
 export function isPostgresUrl(url: string): boolean {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -175,5 +175,26 @@ describe("configuration checked before anything starts", () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(() => loadConfig({ TRANCHE_CONFIG: "/nonexistent.json" })).toThrow(/fichier introuvable/);
+  });
+
+  it("takes TRANCHE_CONFIG set but empty for unset, and resolves the database in the given directory without creating it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tranche-config-"));
+    try {
+      // An empty value once read the directory itself as JSON (« JSON invalide (EISDIR) »).
+      const config = loadConfig({ TRANCHE_CONFIG: "" }, dir);
+      expect(config.databaseUrl).toBe(`file:${join(dir, "var", "tranche.db")}`);
+      expect(loadConfig({ TRANCHE_CONFIG: " ", DATABASE_URL: "file:data/t.db" }, dir).databaseUrl).toBe(
+        `file:${join(dir, "data", "t.db")}`,
+      );
+      // Loading the configuration changes nothing on disk: the folder is made when the database opens.
+      expect(readdirSync(dir)).toEqual([]);
+      writeFileSync(join(dir, "config.json"), JSON.stringify({ nuclearCoefficient: 6 }));
+      mkdirSync(join(dir, "config"));
+      writeFileSync(join(dir, "config", "tranche.json"), JSON.stringify({ nuclearCoefficient: 4 }));
+      expect(loadConfig({ TRANCHE_CONFIG: "" }, dir).nuclearCoefficient).toBe(4);
+      expect(loadConfig({ TRANCHE_CONFIG: "config.json" }, dir).nuclearCoefficient).toBe(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
