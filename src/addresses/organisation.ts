@@ -42,10 +42,6 @@ export function sameOrganisation(a: string, b: string): boolean {
 /** A plausible mailbox address (local@domain.tld), compared lower-cased. */
 const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
-export function isAddress(text: string): boolean {
-  return ADDRESS.test(text.trim());
-}
-
 /** Addresses are compared lower-cased: mail systems treat them case-insensitively in practice. */
 export function canonicalAddress(text: string): string | null {
   const email = text.trim().toLowerCase();

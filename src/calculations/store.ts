@@ -114,41 +114,10 @@ export async function recordCalculation(
   });
 }
 
-/** Links the result email to its calculation, so that replies to it find the calculation. */
-export async function setResultMessageId(
-  db: DbOrTx,
-  calculationId: number,
-  messageId: string,
-): Promise<void> {
-  await db.calculation.updateMany({ where: { id: calculationId }, data: { resultMessageId: messageId } });
-}
-
 export async function findByPublicId(db: DbOrTx, publicId: string): Promise<StoredCalculation | null> {
   const [canonical] = findPublicIds(publicId);
   if (!canonical) return null;
   return toStored(await db.calculation.findUnique({ where: { publicId: canonical } }));
-}
-
-export async function findByResultMessageId(
-  db: DbOrTx,
-  messageId: string,
-): Promise<StoredCalculation | null> {
-  return toStored(await db.calculation.findUnique({ where: { resultMessageId: messageId } }));
-}
-
-/** The calculations a sender asked for (or received) under a reference, newest first. */
-export async function findBySenderAndReference(
-  db: DbOrTx,
-  sender: string,
-  reference: string,
-): Promise<StoredCalculation[]> {
-  const address = sender.trim().toLowerCase();
-  const wanted = foldReference(reference);
-  const rows = await db.calculation.findMany({
-    where: { OR: [{ sender: address }, { recipient: address }] },
-    orderBy: { id: "desc" },
-  });
-  return rows.filter((row) => foldReference(row.reference) === wanted).map((row) => toStored(row)!);
 }
 
 /** The latest calculations of a sender (or sent to them), newest first. */

@@ -124,18 +124,3 @@ export function dateOf(value: unknown): Date {
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => "?").join(", ");
 }
-
-/** A unique-key violation, from Prisma (P2002), the SQLite driver, or PostgreSQL through Prisma's raw queries. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as {
-    code?: string;
-    message?: string;
-    meta?: { driverAdapterError?: { cause?: { kind?: string } } };
-  } | null;
-  if (!e) return false;
-  if (e.code === "P2002") return true;
-  if (e.code?.startsWith("SQLITE_CONSTRAINT_UNIQUE") || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY")
-    return true;
-  if (e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation") return true;
-  return /UNIQUE constraint failed|duplicate key value violates unique constraint/.test(e.message ?? "");
-}

@@ -46,8 +46,6 @@ export type Decision =
   | { action: "access-pending"; request: AccessRequest; requester: string; reason: AccessReviewReason }
   | { action: "ticket"; category: TicketCategory };
 
-export type DecisionAction = Decision["action"];
-
 const APPLIED = { grant: "access-granted", change: "access-changed", revoke: "access-revoked" } as const;
 
 /**

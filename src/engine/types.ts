@@ -1,6 +1,6 @@
-/** Activity type of a calculation request, as on the official form. */
-export type Activity = "radiologie" | "medecine-nucleaire" | "mixte";
-export const ACTIVITIES: readonly Activity[] = ["radiologie", "medecine-nucleaire", "mixte"];
+/** Activity types of a calculation request, as on the official form. */
+export const ACTIVITIES = ["radiologie", "medecine-nucleaire", "mixte"] as const;
+export type Activity = (typeof ACTIVITIES)[number];
 
 /** The four identifier fields, in the order of the documented result layout. */
 export type Field = "amRadio" | "finessRadio" | "amMn" | "finessMn";

@@ -10,11 +10,6 @@ export function isWellFormedFiness(normalised: string): boolean {
   return /^\d{9}$/.test(normalised) ? hasValidLuhnKey(normalised) : true;
 }
 
-/** Shape only (9 characters, known department prefix), ignoring the key. */
-export function hasFinessShape(normalised: string): boolean {
-  return FINESS_SHAPE.test(normalised);
-}
-
 /** Luhn check over a string of digits whose last digit is the key. */
 export function hasValidLuhnKey(digits: string): boolean {
   let sum = 0;

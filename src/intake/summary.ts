@@ -34,5 +34,3 @@ export function summariseIntake(intake: Intake, decision: string | null) {
     decision,
   };
 }
-
-export type IntakeSummary = ReturnType<typeof summariseIntake>;

@@ -89,7 +89,7 @@ export interface CalculationIntake {
 
 export type SupportCategory = "dispute" | "question" | "other";
 
-/** Why the message could not be read at all; it still gets a result. */
+/** Why the message could not be read at all: a help reply (at contact@, a ticket), never a result. */
 export type UnreadableReason = "message-too-large" | "body-too-large" | "malformed";
 
 export type IntakeKind = "calculation" | "access" | "support" | "automated" | "unreadable";

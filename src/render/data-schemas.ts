@@ -1,14 +1,15 @@
 import { z } from "zod";
-import type { Field } from "../engine/types.ts";
+import { ACTIVITIES, type Field } from "../engine/types.ts";
 import type { TemplateData, TemplateName } from "./templates.ts";
 
 // Zod shapes of TemplateData, for data read from files (`tranche preview --data`). Each is typed
-// against its interface, so the two cannot drift apart.
+// against its interface, which catches a missing or mistyped field but not a choice the interface
+// gained later (a narrower enum still type-checks): the activities come from the engine's list.
 
 const address = z.string().trim().email();
 const text = z.string();
 const count = z.number().int().nonnegative();
-const activity = z.enum(["radiologie", "medecine-nucleaire", "mixte"]);
+const activity = z.enum(ACTIVITIES);
 const accessAction = z.enum(["grant", "change", "revoke"]);
 const reviewReason = z.enum([
   "unauthenticated",

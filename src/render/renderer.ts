@@ -72,12 +72,6 @@ export async function compileMjmlAll(templates: { source: string; filePath: stri
   });
 }
 
-/** MJML → HTML of one template (see compileMjmlAll). */
-export async function compileMjml(source: string, filePath: string): Promise<string> {
-  const [html] = await compileMjmlAll([{ source, filePath }]);
-  return html!;
-}
-
 /**
  * MJML's output without the indentation and blank lines between its tags (~15 % of a reply's HTML,
  * stored, base64-encoded and sent with every email). Text never starts a line there (the templates'

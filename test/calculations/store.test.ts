@@ -7,13 +7,10 @@ import {
 } from "../../src/calculations/rate-limit.ts";
 import {
   findByPublicId,
-  findByResultMessageId,
-  findBySenderAndReference,
   findPublicIds,
   formatPublicId,
   parisYear,
   recordCalculation,
-  setResultMessageId,
 } from "../../src/calculations/store.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Db } from "../../src/db/client.ts";
@@ -89,18 +86,6 @@ describe("calculation records", () => {
       datasetId,
     });
     expect(stored?.result.invalid.amRadio).toEqual([{ value: "123", reason: "format" }]);
-  });
-
-  it("finds a calculation by its result email's Message-ID and by sender and reference", async () => {
-    const a = await record("marie@editeur.fr", "CH de Nanterre", new Date("2026-03-01T10:00:00Z"));
-    const b = await record("marie@editeur.fr", "Clinique du Parc", new Date("2026-03-02T10:00:00Z"));
-    const c = await record("marie@editeur.fr", "ch de  nanterre", new Date("2026-03-03T10:00:00Z"));
-    await setResultMessageId(db, b.id, "<result-b@example.test>");
-    expect((await findByResultMessageId(db, "<result-b@example.test>"))?.publicId).toBe(b.publicId);
-    expect(await findByResultMessageId(db, "<other@example.test>")).toBeNull();
-    const found = await findBySenderAndReference(db, "Marie@Editeur.fr", "CH DE NANTERRE");
-    expect(found.map((x) => x.publicId)).toEqual([c.publicId, a.publicId]);
-    expect(await findBySenderAndReference(db, "paul@editeur.fr", "CH de Nanterre")).toEqual([]);
   });
 
   it("reads public ids quoted in a text, as people retype them", () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveAccessRequest, denyAccessRequest, handleAccessRequest } from "../../src/access/requests.ts";
 import { parseFreeMailList } from "../../src/access/rules.ts";
-import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
+import { recordCalculation } from "../../src/calculations/store.ts";
 import type { CalculationRequest } from "../../src/engine/types.ts";
 import { calculate } from "../../src/reference/calculate.ts";
 import { openOrJoinTicket } from "../../src/support/tickets.ts";
@@ -41,11 +41,11 @@ beforeAll(async () => {
       recipient: "marie@editeur.fr",
       reference: "CH de Nanterre",
       inboundMessageId: null,
+      resultMessageId: "<result-1@example.test>",
     },
     now,
   );
   publicId = calc.publicId;
-  await setResultMessageId(db, calc.id, "<result-1@example.test>");
   const text =
     "Bonjour,\nLa tranche A nous paraît fausse : le CH réalise plus de 15 000 examens.\nMarie Martin";
   const subject = "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations";

@@ -142,7 +142,7 @@ describe("decide", () => {
     });
   });
 
-  it("answers an unreadable request with help naming its problems", () => {
+  it("answers a request that lacks a field with help naming the problem", () => {
     expect(decide(calculation({ problems: ["missing-reference"] }), authorised, policy)).toEqual({
       action: "reply-help",
       to: SENDER,

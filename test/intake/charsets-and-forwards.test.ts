@@ -143,12 +143,23 @@ describe("8-bit text sent without its charset, or under a wrong one", () => {
       ["top", siblings],
       ["-", `${"-".repeat(900_000)}\xe9`],
     ];
+    const help = { kind: "calculation", problems: ["no-identifiers"], why: undefined };
+    const expected: Record<string, unknown> = {
+      b0: help,
+      top: { kind: "unreadable", problems: undefined, why: "malformed" },
+      "-": help,
+    };
     for (const [boundary, body] of bodies) {
       const headers = authenticatedHeaders(JEAN, {
         "Content-Type": `multipart/mixed; boundary="${boundary}"`,
       });
       const intake = await read(message(headers, Buffer.from(body, "latin1")));
-      expect(intake.kind).toBeDefined();
+      // Each is answered: with help naming what is missing, or as a message that cannot be read.
+      expect({
+        kind: intake.kind,
+        problems: intake.calculation?.problems,
+        why: intake.unreadable?.reason,
+      }).toEqual(expected[boundary]);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveAccessRequest, denyAccessRequest, handleAccessRequest } from "../../src/access/requests.ts";
 import { grantAccess } from "../../src/access/store.ts";
-import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
+import { recordCalculation } from "../../src/calculations/store.ts";
 import type { AccessRequest } from "../../src/intake/access-parser.ts";
 import { type Notification, templateDataOf } from "../../src/notifications/notification.ts";
 import { calculate } from "../../src/reference/calculate.ts";
@@ -81,7 +81,7 @@ beforeAll(async () => {
     amMn: [],
   };
   const { result } = await calculate(db, request, { nuclearCoefficient: 5 });
-  const calc = await recordCalculation(
+  await recordCalculation(
     db,
     {
       request,
@@ -92,10 +92,10 @@ beforeAll(async () => {
       recipient: "marie@editeur.fr",
       reference: "CH de Nanterre",
       inboundMessageId: null,
+      resultMessageId: "<result-1@example.test>",
     },
     now,
   );
-  await setResultMessageId(db, calc.id, "<result-1@example.test>");
   const ticket = await openOrJoinTicket(
     db,
     {

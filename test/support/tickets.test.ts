@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseFreeMailList } from "../../src/access/rules.ts";
-import { recordCalculation, setResultMessageId } from "../../src/calculations/store.ts";
+import { recordCalculation } from "../../src/calculations/store.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { CalculationRequest } from "../../src/engine/types.ts";
 import { calculate } from "../../src/reference/calculate.ts";
@@ -53,10 +53,10 @@ async function calculation(sender: string, reference: string, resultMessageId?: 
       recipient: sender,
       reference,
       inboundMessageId: null,
+      ...(resultMessageId ? { resultMessageId } : {}),
     },
     now,
   );
-  if (resultMessageId) await setResultMessageId(db, recorded.id, resultMessageId);
   return recorded;
 }
 
