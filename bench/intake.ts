@@ -1,10 +1,14 @@
-// Intake throughput: the French corpus, and hostile bodies near the size limit (figures and ratios
-// measured in one run; part of `npm run bench`).
+// Intake throughput: the French corpus, hostile bodies near the size limit, and hostile tables,
+// archives and support texts (figures and ratios measured in one run; part of `npm run bench`).
+// The parsers are meant to be linear: a hostile input costs its size, never its square.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readInbound } from "../src/intake/intake.ts";
+import { readOrderForm, readOrderFormRows } from "../src/intake/order-form.ts";
+import { classifySupport } from "../src/intake/support-classifier.ts";
 import { intakeContext, MAIL_FIXTURES } from "../test/helpers/intake.ts";
+import { zipArchive } from "../test/helpers/zip.ts";
 
 const FIXTURES = MAIL_FIXTURES;
 const context = intakeContext();
@@ -37,6 +41,93 @@ export async function benchIntake(): Promise<void> {
   console.log(`corpus: ${corpus.length} messages, ${corpusMs.toFixed(2)} ms per message`);
   for (const [name, body] of hostile) {
     const ms = await timePerMessage([Buffer.from(head + body)], 3);
+    console.log(`${name}: ${ms.toFixed(0)} ms (${(ms / corpusMs).toFixed(0)} × a corpus message)`);
+  }
+  await benchHostileTables(corpusMs);
+}
+
+/** Milliseconds of one run of `work` (which may be refused: a bomb is expected to throw). */
+async function timeOnce(work: () => unknown): Promise<number> {
+  const start = performance.now();
+  try {
+    await work();
+  } catch {
+    // Refused, as it should be: the time to refuse is the figure.
+  }
+  return performance.now() - start;
+}
+
+const sheetXml = (rows: string) =>
+  Buffer.from(
+    `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`,
+  );
+
+/** Inputs that once took seconds or exhausted memory (order forms, archives, support texts). */
+async function benchHostileTables(corpusMs: number): Promise<void> {
+  const emptyRow = "<row><c><v>1</v></c></row>";
+  const paragraphs = Buffer.from(
+    `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${"<w:p/>".repeat(400_000)}</w:body></w:document>`,
+  );
+  const wide = `${Array(100).fill("FINESS géographique (ET").join(";")}\n`.repeat(1500);
+  const cases: [string, () => unknown][] = [
+    [
+      "header cell of 200 000 « ( » over a second row",
+      () =>
+        readOrderFormRows(
+          [
+            ["FINESS", "N° AM", "(".repeat(200_000)],
+            ["géographique", "", ""],
+            ["920000650", "", ""],
+          ],
+          "radiologie",
+        ),
+    ],
+    [
+      "CSV: 1 500 rows of 100 header cells, a cell of 1 000 000 « ( »",
+      () =>
+        readOrderForm(
+          Buffer.from(`Nom;FINESS;Activité\n${wide}CH;${"(".repeat(1_000_000)};radiologie\n`),
+          "csv",
+          null,
+        ),
+    ],
+    [
+      "XLSX bomb: 2 100 000 rows (refused)",
+      () =>
+        readOrderForm(
+          zipArchive([{ name: "xl/worksheets/sheet1.xml", content: sheetXml(emptyRow.repeat(2_100_000)) }]),
+          "xlsx",
+          null,
+        ),
+    ],
+    [
+      "XLSX lying about its size (refused)",
+      () =>
+        readOrderForm(
+          zipArchive([
+            { name: "xl/worksheets/sheet1.xml", content: sheetXml(emptyRow.repeat(200_000)), declared: 1000 },
+          ]),
+          "xlsx",
+          null,
+        ),
+    ],
+    [
+      "DOCX bomb: 400 000 paragraphs (refused)",
+      () => readOrderForm(zipArchive([{ name: "word/document.xml", content: paragraphs }]), "docx", null),
+    ],
+    ["support text: « tranche » × 3 000", () => classifySupport("tranche ".repeat(3_000), false, "tranche")],
+    [
+      "support text: one word of 20 000 letters",
+      () => classifySupport(`la tranche calculée ${"n".repeat(20_000)}`, false, ""),
+    ],
+    [
+      "support text: « ma demande a » × 2 000",
+      () => classifySupport("ma demande a ".repeat(2_000), false, ""),
+    ],
+  ];
+  for (const [name, work] of cases) {
+    await timeOnce(work); // warm-up
+    const ms = await timeOnce(work);
     console.log(`${name}: ${ms.toFixed(0)} ms (${(ms / corpusMs).toFixed(0)} × a corpus message)`);
   }
 }

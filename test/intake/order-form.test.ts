@@ -495,15 +495,14 @@ describe("Headers as suppliers word them", () => {
     expect(table?.rowsWithoutActivity).toEqual([]);
   });
 
-  it("reads a header cell of open brackets over a second row in linear time", () => {
+  // Its time (it was quadratic: 11 s for 160 000) is measured by `npm run bench intake`.
+  it("reads a header cell of open brackets over a second row", () => {
     const rows = [
       ["FINESS", "N° AM", "(".repeat(200_000)],
       ["géographique", "", ""],
       ["920000650", "", ""],
     ];
-    const started = Date.now();
-    readOrderFormRows(rows, "radiologie");
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(readOrderFormRows(rows, "radiologie")?.lists.finessRadio).toEqual(["920000650"]);
   });
 });
 
@@ -753,11 +752,8 @@ describe("Hostile workbooks", () => {
       zipOf("xl/worksheets/sheet1.xml", sheetXml(empty.repeat(200_000))),
       zipOf("xl/worksheets/sheet1.xml", sheetXml(empty.repeat(200_000)), 1000),
     ];
-    for (const bomb of bombs) {
-      const started = Date.now();
-      await expect(readOrderForm(bomb, "xlsx", null)).rejects.toThrow();
-      expect(Date.now() - started).toBeLessThan(3000);
-    }
+    // How fast they are refused is measured by `npm run bench intake`.
+    for (const bomb of bombs) await expect(readOrderForm(bomb, "xlsx", null)).rejects.toThrow();
     const intake = await request([{ filename: "BDC.xlsx", content: bombs[0]!, contentType: XLSX }]);
     expect(intake.calculation?.problems).toEqual(expect.arrayContaining(["attachment-unreadable"]));
   });
@@ -770,14 +766,13 @@ describe("Hostile workbooks", () => {
     await expect(readOrderForm(xlsx, "xlsx", null)).rejects.toThrow(/too many rows or cells/);
   });
 
-  it("reads hostile CSV tables in linear time: wide rows of column names, a cell of open brackets", async () => {
+  // Their time is measured by `npm run bench intake`.
+  it("reads hostile CSV tables: wide rows of column names, a cell of open brackets", async () => {
     const wide = `${Array(100).fill("FINESS géographique (ET").join(";")}\n`.repeat(1500);
     const csv = Buffer.from(`Nom;FINESS;Activité\n${wide}CH;${"(".repeat(1_000_000)};radiologie\n`);
-    const started = Date.now();
     expect((await readOrderForm(csv, "csv", null))?.lists ?? null).toSatisfy(
       (lists: Record<string, string[]> | null) => !lists || Object.values(lists).every((l) => l.length === 0),
     );
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("stops reading a sheet's rows beyond the largest table read", async () => {
