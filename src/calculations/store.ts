@@ -135,11 +135,6 @@ export async function recentCalculationsOf(
   return rows.map((row) => toStored(row)!);
 }
 
-/** References are compared the way people retype them: case, accents and spacing ignored. */
-export function foldReference(text: string): string {
-  return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
-}
-
 type CalculationRow = Prisma.CalculationGetPayload<object>;
 
 export function toStored(row: CalculationRow | null): StoredCalculation | null {

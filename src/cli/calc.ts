@@ -1,19 +1,11 @@
 import type { Command } from "commander";
-import type { Activity, CalculationRequest, CalculationResult, InvalidReason } from "../engine/types.ts";
+import type { CalculationRequest, CalculationResult, InvalidReason } from "../engine/types.ts";
 import { FIELDS } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
+import { readActivity } from "../intake/calculation-parser.ts";
 import { calculate } from "../reference/calculate.ts";
 import { FIELD_LABELS, formatCount } from "../render/result-view.ts";
 import { UsageError, withDatabase } from "./context.ts";
-
-const ACTIVITY_NAMES: Record<string, Activity> = {
-  radiologie: "radiologie",
-  radio: "radiologie",
-  "medecine-nucleaire": "medecine-nucleaire",
-  mn: "medecine-nucleaire",
-  nucleaire: "medecine-nucleaire",
-  mixte: "mixte",
-};
 
 export const REASON_LABELS: Record<InvalidReason, string> = {
   format: "format invalide",
@@ -45,7 +37,8 @@ export function registerCalcCommand(program: Command): void {
     .option("--json", "sortie JSON (un objet)")
     .action((options: CalcOptions) =>
       withDatabase(async (db, config) => {
-        const activity = ACTIVITY_NAMES[foldAccents(options.activity).toLowerCase()];
+        // Read as a request's « Type d'activité » is: radio, MN, nucléaire, Médecine nucléaire…
+        const activity = readActivity(options.activity);
         if (!activity) {
           throw new UsageError(
             `--activity « ${options.activity} » : radiologie, medecine-nucleaire ou mixte attendu`,
@@ -86,10 +79,6 @@ export function registerCalcCommand(program: Command): void {
         process.stdout.write(formatSummary(result, dataset));
       }),
     );
-}
-
-function foldAccents(text: string): string {
-  return text.normalize("NFD").replace(/\p{M}/gu, "").trim();
 }
 
 function formatSummary(result: CalculationResult, dataset: { id: number; label: string }): string {

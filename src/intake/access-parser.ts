@@ -1,4 +1,4 @@
-import { fold } from "./calculation-parser.ts";
+import { fold } from "../text/fold.ts";
 
 export type AccessAction = "grant" | "change" | "revoke";
 

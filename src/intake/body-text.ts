@@ -1,5 +1,6 @@
 import { convert } from "html-to-text";
-import { fold, parseLabelledCalculation } from "./calculation-parser.ts";
+import { fold } from "../text/fold.ts";
+import { parseLabelledCalculation } from "./calculation-parser.ts";
 
 /**
  * HTML → text keeping table cells apart (a tab after each cell) and one line per paragraph, so

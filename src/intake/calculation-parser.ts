@@ -1,21 +1,11 @@
 import type { Activity, Field, FieldLists } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
+import { fold } from "../text/fold.ts";
 import type { CalculationProblem } from "./types.ts";
 
 /** A labelled field of the web form (SPEC §5); `finess`/`am` are labels that name no activity. */
 type LabelKind = Field | "finess" | "am" | "recipient" | "reference" | "activity";
-
-/** Lowercase, without accents, typographic apostrophes made plain, spaces collapsed. */
-export function fold(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[’‘`´]/g, "'")
-    .toLowerCase()
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 /** Words that only decorate a label: "N°", "Liste des numéros", "géographique", articles. */
 const NOISE = new Set([

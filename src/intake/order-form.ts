@@ -1,7 +1,8 @@
 import { parse } from "csv-parse/sync";
 import type { Activity, Field, FieldLists } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
-import { classifyLabel, fold, readActivity } from "./calculation-parser.ts";
+import { fold } from "../text/fold.ts";
+import { classifyLabel, readActivity } from "./calculation-parser.ts";
 import { docxTables } from "./docx-tables.ts";
 import { xlsxSheets } from "./xlsx-sheets.ts";
 

@@ -1,5 +1,5 @@
+import { fold } from "../text/fold.ts";
 import { stripSubjectPrefixes } from "./body-text.ts";
-import { fold } from "./calculation-parser.ts";
 import type { SupportCategory } from "./types.ts";
 
 /** The subject of every result email (SPEC §7), folded. */

@@ -1,5 +1,5 @@
 import type ExcelJS from "exceljs";
-import { fold } from "./calculation-parser.ts";
+import { fold } from "../text/fold.ts";
 import { checkOfficeZip, WORKBOOK_PARTS } from "./office-zip.ts";
 
 /** One worksheet's rows: `rows[i]` is the sheet's row i + 1 (an empty row is an empty array). */

@@ -3,7 +3,6 @@ import { organisationalDomain } from "../addresses/organisation.ts";
 import { type Replay, replayCalculation } from "../calculations/replay.ts";
 import {
   findPublicIds,
-  foldReference,
   recentCalculationsOf,
   type StoredCalculation,
   toStored,
@@ -12,6 +11,7 @@ import type { Prisma } from "../db/client.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { EngineOptions } from "../engine/compute.ts";
 import type { Notification } from "../notifications/notification.ts";
+import { fold } from "../text/fold.ts";
 import type { TicketCategory } from "./category.ts";
 
 /** A contact@ message as intake read it: the facts triage needs, never the raw email. */
@@ -303,11 +303,11 @@ const MIN_REFERENCE_LENGTH = 4;
 
 /** The newest of the sender's calculations for each reference the text mentions. */
 export function referencedCalculations(calculations: StoredCalculation[], text: string): StoredCalculation[] {
-  const folded = ` ${foldReference(text).replace(/[^\p{L}\p{N}]+/gu, " ")} `;
+  const folded = ` ${fold(text).replace(/[^\p{L}\p{N}]+/gu, " ")} `;
   const seen = new Set<string>();
   const matches: StoredCalculation[] = [];
   for (const c of calculations) {
-    const reference = foldReference(c.reference)
+    const reference = fold(c.reference)
       .replace(/[^\p{L}\p{N}]+/gu, " ")
       .trim();
     if (reference.length < MIN_REFERENCE_LENGTH || seen.has(reference)) continue;
