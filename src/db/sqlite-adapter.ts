@@ -51,14 +51,18 @@ export class SingleConnectionLibSql extends PrismaLibSql {
 
 export class PreparedSqliteClient {
   readonly protocol = "file";
-  private readonly db: Connection;
+  private db: Connection;
   private readonly statements = new Map<string, Prepared>();
   /** Settles when the open transaction ends (null: none open). */
   private transactionEnded: Promise<void> | null = null;
   /** Counts the transactions begun on the connection: which one is open (see openTransaction). */
   private transactions = 0;
+  /** The `PRAGMA name = value` settings run on the connection, run again on a new one (see reopen). */
+  private readonly settings = new Map<string, string>();
+  /** A statement failed busy inside the open transaction: the connection is replaced when it ends. */
+  private stuck = false;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.db = new Database(path);
   }
 
@@ -98,6 +102,7 @@ export class PreparedSqliteClient {
         }
         throw error;
       } finally {
+        if (this.stuck) this.reopen();
         this.transactionEnded = null;
         ended();
       }
@@ -171,7 +176,7 @@ export class PreparedSqliteClient {
     const { statement, columns } = this.prepared(sql);
     if (!columns) throw new Error(`not a query: ${sql}`);
     const values = args.map(toSql);
-    return (statement.all(values) as unknown[][]).map((row) => {
+    return (this.step(() => statement.all(values)) as unknown[][]).map((row) => {
       const record: Record<string, unknown> = {};
       for (let i = 0; i < columns.length; i++) {
         const value = row[i];
@@ -216,12 +221,52 @@ export class PreparedSqliteClient {
   private run(sql: string, args: unknown[]): ResultSet {
     const { statement, columns, columnTypes } = this.prepared(sql);
     const values = args.map(toSql);
+    // openDatabase's per-connection settings (busy_timeout, synchronous, foreign_keys), for reopen.
+    const setting = /^\s*PRAGMA\s+(\w+)\s*=/i.exec(sql);
+    if (setting) this.settings.set(setting[1]!.toLowerCase(), sql);
     if (columns) {
-      const rows = (statement.all(values) as unknown[][]).map((row) => row.map(fromSql));
+      const rows = (this.step(() => statement.all(values)) as unknown[][]).map((row) => row.map(fromSql));
       return resultSet(columns, columnTypes, rows, 0, undefined);
     }
-    const info = statement.run(values) as { changes: number; lastInsertRowid: number | bigint };
+    const info = this.step(() => statement.run(values)) as {
+      changes: number;
+      lastInsertRowid: number | bigint;
+    };
     return resultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
+  }
+
+  /**
+   * Runs a statement on the driver. A statement that SQLite answers SQLITE_BUSY or SQLITE_LOCKED
+   * stays active (SQLite keeps it to be retried), and libsql 0.5.x resets it only when it runs
+   * again: while it is active, the connection's read transaction never ends, so the first read run
+   * beside it fixes a snapshot that every later statement, outside any transaction too
+   * (`inTransaction` is false), keeps reading — the outbox lease failing busy while `tranche
+   * reference import` held the write lock left the daemon computing on the previous dataset. The
+   * driver has no reset of its own: the connection is replaced (outside a transaction now, else
+   * when the transaction ends), and the stale snapshot goes with it.
+   */
+  private step<T>(statement: () => T): T {
+    try {
+      return statement();
+    } catch (error) {
+      if (/^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code ?? ""))) {
+        if (this.db.inTransaction) this.stuck = true;
+        else this.reopen();
+      }
+      throw error;
+    }
+  }
+
+  /** A new connection to the same file, with the settings of the old one; the old one is closed. */
+  private reopen(): void {
+    this.stuck = false;
+    this.statements.clear();
+    const old = this.db;
+    this.db = new Database(this.path);
+    for (const sql of this.settings.values()) this.db.exec(sql);
+    try {
+      old.close();
+    } catch {}
   }
 }
 
