@@ -3,6 +3,7 @@ import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { AccessRequest as ParsedAccessRequest } from "../intake/access-parser.ts";
 import type { AccessActionName, Notification, NotificationFacts } from "../notifications/notification.ts";
 import { type ContactMessage, openOrJoinTicket, type TicketRef } from "../support/tickets.ts";
+import { formatRecordNumber, parseRecordNumber } from "../text/record-number.ts";
 import { type AccessPolicy, type AccessReviewReason, judgeAccessRequest } from "./rules.ts";
 import {
   type AccessActor,
@@ -370,17 +371,10 @@ async function closeReviewTicket(
 }
 
 /** The number shown to people for an access request, e.g. A-000017. */
-export function formatAccessRequestNumber(id: number): string {
-  return `A-${String(id).padStart(6, "0")}`;
-}
+export const formatAccessRequestNumber = (id: number): string => formatRecordNumber("A", id);
 
 /** Accepts what support types: `A-000017`, `a-17`, `17`, `n°17`. */
-export function parseAccessRequestNumber(text: string): number | null {
-  const match = /^\s*(?:A-?|n°\s*)?0*(\d+)\s*$/i.exec(text);
-  if (!match) return null;
-  const id = Number(match[1]);
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
-}
+export const parseAccessRequestNumber = (text: string): number | null => parseRecordNumber("A", text);
 
 /** Emails say whether a rule or a person decided, not who: `rule:*` is automatic, anyone else support. */
 function audienceOf(decidedBy: string): "automatic" | "support" {

@@ -12,6 +12,7 @@ import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { EngineOptions } from "../engine/compute.ts";
 import type { Notification } from "../notifications/notification.ts";
 import { fold } from "../text/fold.ts";
+import { formatRecordNumber, parseRecordNumber } from "../text/record-number.ts";
 import type { TicketCategory } from "./category.ts";
 
 /** A contact@ message as intake read it: the facts triage needs, never the raw email. */
@@ -55,17 +56,10 @@ export class TicketNotFoundError extends Error {
   }
 }
 
-export function formatTicketNumber(id: number): string {
-  return `T-${String(id).padStart(6, "0")}`;
-}
+export const formatTicketNumber = (id: number): string => formatRecordNumber("T", id);
 
-/** Accepts what support types: `T-000042`, `t-42`, `42`. */
-export function parseTicketNumber(text: string): number | null {
-  const match = /^\s*(?:T-?)?0*(\d+)\s*$/i.exec(text);
-  if (!match) return null;
-  const id = Number(match[1]);
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
-}
+/** Accepts what support types: `T-000042`, `t-42`, `42`, `n°42`. */
+export const parseTicketNumber = (text: string): number | null => parseRecordNumber("T", text);
 
 /**
  * Files a contact@ message (SPEC §8). A follow-up — its In-Reply-To/References name a message

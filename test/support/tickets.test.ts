@@ -444,3 +444,13 @@ describe("messages over the rate limit", () => {
     expect((await getTicket(db, outcomes[0]!.ticket.id)).messages).toHaveLength(3);
   });
 });
+
+describe("ticket numbers", () => {
+  it("are shown as T-000042 and read back as support types them", () => {
+    expect(formatTicketNumber(42)).toBe("T-000042");
+    for (const typed of ["T-000042", "t-42", "T42", "n°42", " 42 "])
+      expect(parseTicketNumber(typed)).toBe(42);
+    expect(parseTicketNumber("A-000042")).toBeNull();
+    expect(parseTicketNumber("0")).toBeNull();
+  });
+});
