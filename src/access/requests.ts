@@ -7,10 +7,10 @@ import { formatRecordNumber, parseRecordNumber } from "../text/record-number.ts"
 import { type AccessPolicy, type AccessReviewReason, judgeAccessRequest } from "./rules.ts";
 import {
   type AccessActor,
-  canonicalAddress,
   changeAccess,
   grantAccess,
   recordEvent,
+  requireAddress,
   revokeAccess,
 } from "./store.ts";
 
@@ -298,7 +298,7 @@ async function applyRequest(
   now: Date,
 ): Promise<{ outcome: AppliedOutcome; notifications: Notification[] }> {
   const actor = actorFor(row, sourceMessageId, decidedBy, now);
-  const email = canonicalAddress(row.email);
+  const email = requireAddress(row.email);
   const common = {
     email,
     requester: row.requester,
@@ -328,7 +328,7 @@ async function applyRequest(
     };
     concerned = outcome === "revoked" ? [email] : [];
   } else if (row.action === "change" && row.newEmail) {
-    const newEmail = canonicalAddress(row.newEmail);
+    const newEmail = requireAddress(row.newEmail);
     const change = await changeAccess(tx, email, newEmail, actor);
     outcome = change.outcome;
     const same = email === newEmail;

@@ -1,4 +1,4 @@
-import { canonicalAddress as canonical, organisationalDomain } from "../addresses/organisation.ts";
+import { canonicalAddress, organisationalDomain } from "../addresses/organisation.ts";
 import type { Prisma } from "../db/client.ts";
 import { sqlOf } from "../db/sql.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
@@ -15,9 +15,9 @@ export interface AuthorisedAddressRow {
 
 export class InvalidAddressError extends Error {}
 
-/** Addresses are compared lower-cased: mail systems treat them case-insensitively in practice. */
-export function canonicalAddress(address: string): string {
-  const email = canonical(address);
+/** The canonical form of an address to store (see canonicalAddress); throws when it is not one. */
+export function requireAddress(address: string): string {
+  const email = canonicalAddress(address);
   if (!email) throw new InvalidAddressError(`adresse email invalide : « ${address} »`);
   return email;
 }
@@ -51,7 +51,7 @@ export type ChangeOutcome = "changed" | "unchanged";
 
 /** Grants access; granting an already authorised address changes nothing, says so and records a noop. */
 export async function grantAccess(db: DbOrTx, address: string, actor: AccessActor): Promise<GrantOutcome> {
-  const email = canonicalAddress(address);
+  const email = requireAddress(address);
   return inTransaction(db, async (tx) => {
     const granted = await grantRow(tx, email, actor);
     await recordEvent(tx, actor, {
@@ -65,7 +65,7 @@ export async function grantAccess(db: DbOrTx, address: string, actor: AccessActo
 
 /** Revokes access; revoking an address that is not authorised is answered (and recorded), not an error. */
 export async function revokeAccess(db: DbOrTx, address: string, actor: AccessActor): Promise<RevokeOutcome> {
-  const email = canonicalAddress(address);
+  const email = requireAddress(address);
   return inTransaction(db, async (tx) => {
     const revoked = await revokeRow(tx, email, actor);
     await recordEvent(tx, actor, {
@@ -88,8 +88,8 @@ export async function changeAccess(
   newAddress: string,
   actor: AccessActor,
 ): Promise<{ outcome: ChangeOutcome; oldWasAuthorised: boolean; newWasAuthorised: boolean }> {
-  const email = canonicalAddress(oldAddress);
-  const newEmail = canonicalAddress(newAddress);
+  const email = requireAddress(oldAddress);
+  const newEmail = requireAddress(newAddress);
   return inTransaction(db, async (tx) => {
     const revoked = email === newEmail ? false : await revokeRow(tx, email, actor);
     const granted = await grantRow(tx, newEmail, actor);
@@ -133,7 +133,7 @@ export interface AccessEventRow {
 
 /** The audit trail, oldest first; for one address, every event naming it (old or new side of a change). */
 export async function accessHistory(db: DbOrTx, address?: string): Promise<AccessEventRow[]> {
-  const email = address === undefined ? undefined : canonicalAddress(address);
+  const email = address === undefined ? undefined : requireAddress(address);
   return db.accessEvent.findMany({
     where: email ? { OR: [{ email }, { newEmail: email }] } : {},
     orderBy: [{ at: "asc" }, { id: "asc" }],
