@@ -94,7 +94,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           }
           return { status: "quarantined", decision: decision.action };
         case "reply-unauthorised":
-          await replies.send(
+          await replies.compose(
             "unauthorised",
             unauthorisedData(intake, policy.freeMail, settings),
             decision.to,
@@ -102,7 +102,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           );
           return { status: "processed", decision: decision.action };
         case "reply-help":
-          await replies.send("help", helpData(intake, decision.problems, settings), decision.to, thread);
+          await replies.compose("help", helpData(intake, decision.problems, settings), decision.to, thread);
           return { status: "processed", decision: decision.action };
         case "reply-result": {
           const sender = intake.from!;
@@ -153,7 +153,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             },
             at,
           );
-          await replies.send(
+          await replies.compose(
             "result",
             {
               contactAddress: config.contactAddress,

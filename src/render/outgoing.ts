@@ -28,8 +28,11 @@ export class EmailComposer {
     return newMessageId(this.settings.noreplyAddress);
   }
 
-  /** Renders one email to one address; returns its Message-ID (`messageId` when given). */
-  async send<N extends TemplateName>(
+  /**
+   * Renders one email to one address, for the outbox (sent once the decision is committed);
+   * returns its Message-ID (`messageId` when given).
+   */
+  async compose<N extends TemplateName>(
     template: N,
     data: TemplateData[N],
     to: string,
@@ -66,6 +69,6 @@ export class EmailComposer {
     const data = templateDataOf(notification, this.settings);
     const replyTo =
       thread ?? (notification.inReplyTo ? { messageId: notification.inReplyTo, references: [] } : null);
-    for (const to of notification.to) await this.send(notification.template, data as never, to, replyTo);
+    for (const to of notification.to) await this.compose(notification.template, data as never, to, replyTo);
   }
 }
