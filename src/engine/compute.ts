@@ -12,7 +12,7 @@ import type {
   InvalidReason,
   ReferenceLookup,
 } from "./types.ts";
-import { FIELDS } from "./types.ts";
+import { emptyLists, FIELDS } from "./types.ts";
 
 export interface EngineOptions {
   /** Weight of a nuclear-medicine exam in the total (5 in the programme's rules). */
@@ -114,8 +114,4 @@ function judge(
 function isDoctorsOwnField(field: Field, doctor: AmCounts | undefined): boolean {
   if (!doctor || (field !== "amRadio" && field !== "amMn")) return true;
   return (field === "amRadio") === (doctor.activity === "radiologie");
-}
-
-function emptyLists<T>(): Record<Field, T[]> {
-  return { amRadio: [], finessRadio: [], amMn: [], finessMn: [] };
 }

@@ -6,6 +6,11 @@ export type Activity = (typeof ACTIVITIES)[number];
 export type Field = "amRadio" | "finessRadio" | "amMn" | "finessMn";
 export const FIELDS: readonly Field[] = ["amRadio", "finessRadio", "amMn", "finessMn"];
 
+/** One empty list per field. */
+export function emptyLists<T = string>(): Record<Field, T[]> {
+  return { amRadio: [], finessRadio: [], amMn: [], finessMn: [] };
+}
+
 export type Tranche = "A" | "B" | "C" | "D" | "E" | "F" | "G" | "H";
 
 export type InvalidReason = "format" | "unknown" | "no-activity" | "not-applicable";

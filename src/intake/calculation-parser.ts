@@ -1,4 +1,4 @@
-import type { Activity, Field, FieldLists } from "../engine/types.ts";
+import { type Activity, emptyLists, type Field, type FieldLists } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
 import { fold } from "../text/fold.ts";
@@ -351,8 +351,6 @@ function matchLabel(rawLine: string): LabelMatch | null {
   }
   return null;
 }
-
-const emptyLists = (): FieldLists => ({ amRadio: [], finessRadio: [], amMn: [], finessMn: [] });
 
 /** What people write in a field they leave empty: not an identifier to report as invalid. */
 const NOTHING =

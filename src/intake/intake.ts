@@ -1,6 +1,6 @@
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import type { Activity, FieldLists } from "../engine/types.ts";
-import { FIELDS } from "../engine/types.ts";
+import { emptyLists, FIELDS } from "../engine/types.ts";
 import { parseAccessRequest } from "./access-parser.ts";
 import {
   type AuthenticationOutcome,
@@ -122,7 +122,6 @@ async function authenticate(
   }
 }
 
-const emptyLists = (): FieldLists => ({ amRadio: [], finessRadio: [], amMn: [], finessMn: [] });
 const count = (lists: FieldLists) => FIELDS.reduce((n, f) => n + lists[f].length, 0);
 
 function inferActivity(lists: FieldLists): Activity | null {

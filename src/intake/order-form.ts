@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import type { Activity, Field, FieldLists } from "../engine/types.ts";
+import { type Activity, emptyLists, type Field, type FieldLists } from "../engine/types.ts";
 import { splitIdentifierList } from "../identifiers/split.ts";
 import { fold } from "../text/fold.ts";
 import { classifyLabel, readActivity } from "./calculation-parser.ts";
@@ -290,7 +290,7 @@ function isNotARow(cells: readonly string[]): boolean {
 }
 
 const emptyTable = (): OrderFormTable => ({
-  lists: { amRadio: [], finessRadio: [], amMn: [], finessMn: [] },
+  lists: emptyLists(),
   amOfMixteRows: [],
   activities: [],
   rowsWithoutActivity: [],
