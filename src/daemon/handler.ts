@@ -1,4 +1,5 @@
 import type { Prisma } from "../db/client.ts";
+import type { Mailbox } from "../intake/types.ts";
 import type { OutgoingEmail } from "../outbox/outgoing.ts";
 
 export type { OutgoingEmail } from "../outbox/outgoing.ts";
@@ -6,11 +7,9 @@ export type { OutgoingEmail } from "../outbox/outgoing.ts";
 /** A transaction on the service database (the handler writes its own rows with it). */
 export type Tx = Prisma.TransactionClient;
 
-export type MailboxName = "contact" | "submissions";
-
 /** One message read from a mailbox, identified as the mailbox source sees it. */
 export interface InboundMessageRef {
-  mailbox: MailboxName;
+  mailbox: Mailbox;
   /** IMAP UIDVALIDITY as text, or "maildir". */
   uidValidity: string;
   /** IMAP UID as text, or the Maildir file's unique name. */

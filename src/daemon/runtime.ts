@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import type { Db } from "../db/client.ts";
+import type { Mailbox } from "../intake/types.ts";
 import { ImapSource } from "../mailbox/imap.ts";
 import { MaildirSource } from "../mailbox/maildir.ts";
 import type { MailboxSource } from "../mailbox/source.ts";
@@ -14,16 +15,16 @@ import { NoDatasetError } from "../reference/datasets.ts";
 import { writeDemoDataset } from "../reference/demo.ts";
 import { importReferenceData } from "../reference/import.ts";
 import { Daemon } from "./daemon.ts";
-import type { MailboxName, MessageHandler } from "./handler.ts";
+import type { MessageHandler } from "./handler.ts";
 
 /** The mailbox sources the configuration asks for: IMAP when a URL is set, else a local Maildir. */
 export function mailboxSources(config: Config): MailboxSource[] {
   const ca = config.tlsCaFile ? [readFileSync(config.tlsCaFile)] : undefined;
-  const urls: Record<MailboxName, string | undefined> = {
+  const urls: Record<Mailbox, string | undefined> = {
     contact: config.contactImapUrl,
     submissions: config.submissionsImapUrl,
   };
-  return (Object.entries(urls) as [MailboxName, string | undefined][]).map(([mailbox, url]) =>
+  return (Object.entries(urls) as [Mailbox, string | undefined][]).map(([mailbox, url]) =>
     url
       ? new ImapSource({
           mailbox,

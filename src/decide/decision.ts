@@ -1,6 +1,6 @@
 import {
+  type AccessPolicy,
   type AccessReviewReason,
-  type FreeMailList,
   judgeAccessRequest,
   sameCompany,
 } from "../access/rules.ts";
@@ -19,12 +19,6 @@ export interface DecisionFacts {
   senderAuthorised: boolean;
   /** Whether the labelled Email field of a calculation is authorised; null when there is none. */
   recipientAuthorised: boolean | null;
-}
-
-export interface DecisionPolicy {
-  /** Access requests that qualify are applied by rule (true) or all wait for support (false). */
-  autoApprove: boolean;
-  freeMail: FreeMailList;
 }
 
 /** Why a result goes to the sender although the request named another address. */
@@ -53,7 +47,7 @@ const APPLIED = { grant: "access-granted", change: "access-changed", revoke: "ac
  * apply the decision). Automated mail is never answered; nothing is sent to an unauthenticated
  * sender (SPEC §3); results only ever go to an authorised address.
  */
-export function decide(intake: Intake, facts: DecisionFacts, policy: DecisionPolicy): Decision {
+export function decide(intake: Intake, facts: DecisionFacts, policy: AccessPolicy): Decision {
   if (intake.kind === "automated" && intake.automated)
     return { action: "ignore-automated", reason: intake.automated.reason, detail: intake.automated.detail };
   const sender = intake.from;

@@ -1,10 +1,10 @@
 import { ImapFlow } from "imapflow";
-import type { MailboxName } from "../daemon/handler.ts";
+import type { Mailbox } from "../intake/types.ts";
 import { planBatches, uidSet } from "./batches.ts";
 import type { Disposition, MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
 
 export interface ImapSourceOptions {
-  mailbox: MailboxName;
+  mailbox: Mailbox;
   /** `imap://user:pass@host:port/Folder` (STARTTLS when offered) or `imaps://…`; folder defaults to INBOX. */
   url: string;
   /** Extra CA certificates to trust (PEM), e.g. a private CA or a test certificate. */
@@ -39,7 +39,7 @@ export const FOLDERS: Record<Exclude<Disposition, "retry">, string> = {
  */
 export class ImapSource implements MailboxSource {
   readonly kind = "imap" as const;
-  readonly mailbox: MailboxName;
+  readonly mailbox: Mailbox;
   private readonly options: Required<Omit<ImapSourceOptions, "ca">> & { ca?: Buffer[] };
   private readonly target: {
     host: string;

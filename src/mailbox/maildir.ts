@@ -10,7 +10,7 @@ import {
   watch,
 } from "node:fs";
 import { join } from "node:path";
-import type { MailboxName } from "../daemon/handler.ts";
+import type { Mailbox } from "../intake/types.ts";
 import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
 
 /**
@@ -37,7 +37,7 @@ export class MaildirSource implements MailboxSource {
   private stopping = false;
 
   constructor(
-    readonly mailbox: MailboxName,
+    readonly mailbox: Mailbox,
     private readonly dir: string,
     /** Periodic rescan: fs.watch may miss events (network filesystems, overflow). */
     private readonly pollMs = 5_000,

@@ -1,4 +1,5 @@
-import type { InboundMessageRef, MailboxName } from "../daemon/handler.ts";
+import type { InboundMessageRef } from "../daemon/handler.ts";
+import type { Mailbox } from "../intake/types.ts";
 
 /**
  * Where a message goes once handled. processed: moved to `Processed` (IMAP) or `cur` (Maildir);
@@ -24,7 +25,7 @@ export interface SourceStatus {
 }
 
 export interface MailboxSource {
-  readonly mailbox: MailboxName;
+  readonly mailbox: Mailbox;
   readonly kind: "imap" | "maildir";
   /** Starts watching; every message present or arriving is passed to `consume`. Returns at once. */
   start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void;

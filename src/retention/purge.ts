@@ -1,8 +1,8 @@
 import { lstat, readdir, realpath, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import cron, { type ScheduledTask } from "node-cron";
-import type { MailboxName } from "../daemon/handler.ts";
 import type { DbOrTx } from "../db/transaction.ts";
+import type { Mailbox } from "../intake/types.ts";
 
 export interface PurgeSummary {
   /** Messages older than this lose their raw content. */
@@ -20,7 +20,7 @@ export interface PurgeSummary {
 
 const DAY = 24 * 60 * 60 * 1000;
 
-const MAILBOXES: MailboxName[] = ["contact", "submissions"];
+const MAILBOXES: Mailbox[] = ["contact", "submissions"];
 
 /**
  * Where the embedded Maildir source (src/mailbox/maildir.ts) files mail once handled: processed,

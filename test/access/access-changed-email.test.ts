@@ -3,13 +3,14 @@ import { handleAccessRequest } from "../../src/access/requests.ts";
 import { grantAccess } from "../../src/access/store.ts";
 import { templateDataOf } from "../../src/notifications/notification.ts";
 import { createRenderer, type Renderer } from "../../src/render/renderer.ts";
-import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
+import { contactMessage, insertInbound } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { defaultPolicy } from "../helpers/intake.ts";
 
 // The access-changed email says what the change did: README, "nothing to change … same
 // templates, saying so".
 
-const policy = testPolicy;
+const policy = defaultPolicy();
 const addresses = { contactAddress: "contact@example.test", submissionAddress: "calcul@example.test" };
 const now = new Date("2026-11-20T10:00:00Z");
 

@@ -11,10 +11,11 @@ import { accessHistory, grantAccess, isAuthorised } from "../../src/access/store
 import type { Db } from "../../src/db/client.ts";
 import type { Notification } from "../../src/notifications/notification.ts";
 import { getTicket } from "../../src/support/tickets.ts";
-import { contactMessage, insertInbound, rawEmail, testPolicy } from "../helpers/contact.ts";
+import { contactMessage, insertInbound, rawEmail } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { defaultPolicy } from "../helpers/intake.ts";
 
-const policy = testPolicy;
+const policy = defaultPolicy();
 const now = new Date("2026-11-20T10:00:00Z");
 const later = new Date("2026-11-20T14:30:00Z");
 

@@ -7,13 +7,14 @@ import {
 } from "../../src/access/requests.ts";
 import { describeNotification, notificationQueue } from "../../src/cli/notifications.ts";
 import { getTicket, openOrJoinTicket } from "../../src/support/tickets.ts";
-import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
+import { contactMessage, insertInbound } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { defaultPolicy } from "../helpers/intake.ts";
 
 // The confirmations `tranche access approve` / `deny` queue belong to the access-review ticket:
 // `tickets show` lists them, and a reply naming only them (as Outlook writes it) reopens it.
 
-const policy = testPolicy;
+const policy = defaultPolicy();
 const now = new Date("2026-11-20T10:00:00Z");
 const later = new Date("2026-11-20T14:00:00Z");
 

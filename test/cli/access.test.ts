@@ -2,10 +2,11 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleAccessRequest } from "../../src/access/requests.ts";
 import { runTranche } from "../helpers/cli.ts";
-import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
+import { contactMessage, insertInbound } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { defaultPolicy } from "../helpers/intake.ts";
 
-const policy = testPolicy;
+const policy = defaultPolicy();
 let test: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {

@@ -7,9 +7,10 @@ import { grantAccess } from "../../src/access/store.ts";
 import { replayCalculation } from "../../src/calculations/replay.ts";
 import { recentCalculationsOf } from "../../src/calculations/store.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import type { HandlerOutcome, MailboxName } from "../../src/daemon/handler.ts";
+import type { HandlerOutcome } from "../../src/daemon/handler.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
 import type { Db } from "../../src/db/client.ts";
+import type { Mailbox } from "../../src/intake/types.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
@@ -22,7 +23,7 @@ const config = loadConfig({ TRANCHE_CONFIG: "", TRANCHE_RATE_LIMIT_SENDER_PER_HO
 let db: Db;
 let close: () => Promise<void>;
 let dir: string;
-let handle: (raw: Buffer, mailbox?: MailboxName) => Promise<HandlerOutcome>;
+let handle: (raw: Buffer, mailbox?: Mailbox) => Promise<HandlerOutcome>;
 let uid = 0;
 
 beforeAll(async () => {

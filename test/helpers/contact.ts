@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { parseFreeMailList } from "../../src/access/rules.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { ContactMessage } from "../../src/support/tickets.ts";
 
@@ -65,9 +63,3 @@ export function contactMessage(partial: Partial<ContactMessage> & { sender: stri
     ...partial,
   };
 }
-
-/** The access policy of the default configuration: automatic decisions, the shipped free-mail list. */
-export const testPolicy = {
-  autoApprove: true,
-  freeMail: parseFreeMailList(readFileSync("config/free-mail-domains.txt", "utf8")),
-};

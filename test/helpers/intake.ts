@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { AccessPolicy } from "../../src/access/rules.ts";
 import { parseFreeMailList } from "../../src/access/rules.ts";
-import type { DecisionPolicy } from "../../src/decide/decision.ts";
 import type { IntakeContext, Mailbox } from "../../src/intake/types.ts";
 
 export const MAIL_FIXTURES = join(import.meta.dirname, "..", "fixtures", "mail");
@@ -34,8 +34,8 @@ export function intakeContext(
   };
 }
 
-/** The free-mail list shipped in config/, with automatic decisions on. */
-export function defaultPolicy(overrides: Partial<DecisionPolicy> = {}): DecisionPolicy {
+/** The access policy of the default configuration: the free-mail list shipped in config/, automatic decisions on. */
+export function defaultPolicy(overrides: Partial<AccessPolicy> = {}): AccessPolicy {
   const list = readFileSync(join(import.meta.dirname, "..", "..", "config", "free-mail-domains.txt"), "utf8");
   return { autoApprove: true, freeMail: parseFreeMailList(list), ...overrides };
 }

@@ -8,11 +8,12 @@ import { calculate } from "../../src/reference/calculate.ts";
 import { parseTemplateData } from "../../src/render/data-schemas.ts";
 import { createRenderer, type Renderer } from "../../src/render/renderer.ts";
 import { openOrJoinTicket } from "../../src/support/tickets.ts";
-import { contactMessage, insertInbound, testPolicy } from "../helpers/contact.ts";
+import { contactMessage, insertInbound } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
+import { defaultPolicy } from "../helpers/intake.ts";
 
-const policy = testPolicy;
+const policy = defaultPolicy();
 const addresses = { contactAddress: "contact@example.test", submissionAddress: "calcul@example.test" };
 const now = new Date("2026-11-20T10:00:00Z");
 
