@@ -56,7 +56,7 @@ export function registerTicketCommands(program: Command): void {
         }
         for (const t of rows) {
           console.log(
-            `${t.number}\t${STATUS_LABELS[t.status] ?? t.status}\t${CATEGORY_LABELS[t.category] ?? t.category}\t${t.createdAt.toISOString()}\t${t.sender}\t« ${printable(t.subject)} »\t${t.messages} message(s), ${t.calculations} calcul(s)`,
+            `${t.number}\t${STATUS_LABELS[t.status] ?? t.status}\t${CATEGORY_LABELS[t.category] ?? t.category}\t${t.createdAt.toISOString()}\t${t.sender}${t.authenticated ? "" : " (non authentifié)"}\t« ${printable(t.subject)} »\t${t.messages} message(s), ${t.calculations} calcul(s)`,
           );
         }
       }),
@@ -72,7 +72,7 @@ export function registerTicketCommands(program: Command): void {
         const t = await getTicket(db, ticketId(number));
         const lines = [
           `Ticket ${t.number} — ${CATEGORY_LABELS[t.category] ?? t.category} — ${STATUS_LABELS[t.status] ?? t.status}`,
-          `Expéditeur : ${t.sender}${t.organisation ? ` (organisation ${t.organisation})` : ""}`,
+          `Expéditeur : ${t.sender}${t.organisation ? ` (organisation ${t.organisation})` : ""}${t.authenticated ? "" : " — NON AUTHENTIFIÉ : l'adresse d'expédition peut être usurpée"}`,
           `Objet : ${printable(t.subject)}`,
           `Ouvert le ${t.createdAt.toISOString()}`,
         ];

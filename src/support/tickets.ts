@@ -96,13 +96,23 @@ export async function openOrJoinTicket(
   return inTransaction(db, async (tx) => {
     // One party to a ticket: the sender, or a colleague of the same company.
     const party = (other: string | null) => sameCompany(other, sender, options.freeMail);
+    // A From that was not authenticated may be forged: its mail never joins the real sender's
+    // tickets (a forged message would otherwise take over their dispute), nor theirs its ones.
+    const joinable = (ticket: FoundTicket) =>
+      party(ticket.sender) && ticket.authenticated === message.authenticated;
     let existingId =
-      (await threadTicket(tx, threadIds, message.inboundMessageId, party)) ??
-      (await openTicketOnRepliedResult(tx, threadIds, party)) ??
-      (await numberedTicket(tx, message.subject, party));
-    if (existingId === null && options.joinOpenTicketOfSender) {
+      (await threadTicket(tx, threadIds, message.inboundMessageId, joinable)) ??
+      (await openTicketOnRepliedResult(tx, threadIds, joinable)) ??
+      (await numberedTicket(tx, message.subject, joinable));
+    // Outside a thread, unauthenticated mail from one address makes one ticket, not one per message.
+    if (existingId === null && (options.joinOpenTicketOfSender || !message.authenticated)) {
       const open = await tx.ticket.findFirst({
-        where: { sender, category: message.category, status: { not: "closed" } },
+        where: {
+          sender,
+          authenticated: message.authenticated,
+          ...(message.authenticated ? { category: message.category } : {}),
+          status: { not: "closed" },
+        },
         orderBy: { id: "desc" },
         select: { id: true },
       });
@@ -113,9 +123,16 @@ export async function openOrJoinTicket(
     if (existingId !== null) {
       const existing = await tx.ticket.findUniqueOrThrow({ where: { id: existingId } });
       reopened = existing.status === "closed";
+      // A dispute in a thread that began as a question is a dispute: support sorts by category.
+      const disputed = message.category === "dispute" && DISPUTABLE.has(existing.category);
       await tx.ticket.update({
         where: { id: existingId },
-        data: { status: "open", closedAt: null, updatedAt: now },
+        data: {
+          status: "open",
+          closedAt: null,
+          updatedAt: now,
+          ...(disputed ? { category: "dispute" } : {}),
+        },
       });
       ticketId = existingId;
     } else {
@@ -124,6 +141,7 @@ export async function openOrJoinTicket(
           category: message.category,
           status: "open",
           sender,
+          authenticated: message.authenticated,
           organisation: organisationalDomain(sender),
           subject: message.subject.trim() || "(sans objet)",
           createdAt: now,
@@ -135,10 +153,11 @@ export async function openOrJoinTicket(
     if (message.inboundMessageId !== null) {
       await tx.inboundMessage.update({ where: { id: message.inboundMessageId }, data: { ticketId } });
     }
+    // By reference only for an authenticated sender: the calculations looked at are the sender's.
     const linked = await linkCalculations(
       tx,
       ticketId,
-      sender,
+      message.authenticated ? sender : null,
       threadIds,
       `${message.subject}\n${message.text}`,
     );
@@ -173,6 +192,18 @@ export async function openOrJoinTicket(
   });
 }
 
+/** A ticket as the finders see it: whether a message may join it. */
+interface FoundTicket {
+  id: number;
+  sender: string;
+  authenticated: boolean;
+}
+
+const FOUND = { id: true, sender: true, authenticated: true } as const;
+
+/** Categories a dispute joining the thread replaces (an access review stays one). */
+const DISPUTABLE = new Set(["question", "other"]);
+
 /** Message-IDs are stored as read; match them with and without angle brackets. */
 function messageIdVariants(ids: (string | null)[]): string[] {
   const variants = new Set<string>();
@@ -192,7 +223,7 @@ function messageIdVariants(ids: (string | null)[]): string[] {
 async function openTicketOnRepliedResult(
   tx: Prisma.TransactionClient,
   threadIds: string[],
-  party: (sender: string) => boolean,
+  joinable: (ticket: FoundTicket) => boolean,
 ): Promise<number | null> {
   if (!threadIds.length) return null;
   const open = await tx.ticket.findMany({
@@ -202,9 +233,9 @@ async function openTicketOnRepliedResult(
     },
     orderBy: { id: "desc" },
     take: THREAD_CANDIDATES,
-    select: { id: true, sender: true },
+    select: FOUND,
   });
-  return open.find((ticket) => party(ticket.sender))?.id ?? null;
+  return open.find(joinable)?.id ?? null;
 }
 
 /** Thread messages looked at to find the ticket a follow-up belongs to (latest first). */
@@ -217,23 +248,23 @@ const THREAD_CANDIDATES = 20;
 async function numberedTicket(
   tx: Prisma.TransactionClient,
   subject: string,
-  party: (sender: string) => boolean,
+  joinable: (ticket: FoundTicket) => boolean,
 ): Promise<number | null> {
   const match = /(?<![\p{L}\p{N}])T-?(\d{6})(?!\p{N})/iu.exec(subject);
   if (!match) return null;
   const ticket = await tx.ticket.findUnique({
     where: { id: Number(match[1]) },
-    select: { id: true, sender: true },
+    select: FOUND,
   });
-  return ticket && party(ticket.sender) ? ticket.id : null;
+  return ticket && joinable(ticket) ? ticket.id : null;
 }
 
-/** The latest ticket of the thread whose sender is `party`'s; null when none. */
+/** The latest ticket of the thread the message may join; null when none. */
 async function threadTicket(
   tx: Prisma.TransactionClient,
   threadIds: string[],
   selfId: number | null,
-  party: (sender: string) => boolean,
+  joinable: (ticket: FoundTicket) => boolean,
 ): Promise<number | null> {
   if (!threadIds.length) return null;
   const inbound = await tx.inboundMessage.findMany({
@@ -244,23 +275,24 @@ async function threadTicket(
     },
     orderBy: { id: "desc" },
     take: THREAD_CANDIDATES,
-    select: { ticket: { select: { id: true, sender: true } } },
+    select: { ticket: { select: FOUND } },
   });
-  const own = inbound.find((m) => m.ticket && party(m.ticket.sender));
+  const own = inbound.find((m) => m.ticket && joinable(m.ticket));
   if (own?.ticket) return own.ticket.id;
   const sent = await tx.outboxMessage.findMany({
     where: { messageId: { in: threadIds }, inbound: { ticketId: { not: null } } },
     orderBy: { id: "desc" },
     take: THREAD_CANDIDATES,
-    select: { inbound: { select: { ticket: { select: { id: true, sender: true } } } } },
+    select: { inbound: { select: { ticket: { select: FOUND } } } },
   });
-  return sent.find((m) => m.inbound?.ticket && party(m.inbound.ticket.sender))?.inbound?.ticket?.id ?? null;
+  return sent.find((m) => m.inbound?.ticket && joinable(m.inbound.ticket))?.inbound?.ticket?.id ?? null;
 }
 
 async function linkCalculations(
   tx: Prisma.TransactionClient,
   ticketId: number,
-  sender: string,
+  /** The sender whose calculations the text may name by reference; null when it may be forged. */
+  sender: string | null,
   threadIds: string[],
   text: string,
 ): Promise<{ publicId: string; linkedBy: LinkedBy }[]> {
@@ -275,9 +307,9 @@ async function linkCalculations(
     for (const c of rows)
       if (!found.has(c.id)) found.set(c.id, { publicId: c.publicId, linkedBy: "public-id" });
   }
-  for (const c of referencedCalculations(await recentCalculationsOf(tx, sender), text)) {
-    if (!found.has(c.id)) found.set(c.id, { publicId: c.publicId, linkedBy: "reference" });
-  }
+  if (sender)
+    for (const c of referencedCalculations(await recentCalculationsOf(tx, sender), text))
+      if (!found.has(c.id)) found.set(c.id, { publicId: c.publicId, linkedBy: "reference" });
   const existing = new Set(
     (await tx.ticketCalculation.findMany({ where: { ticketId }, select: { calculationId: true } })).map(
       (l) => l.calculationId,
@@ -318,6 +350,8 @@ export interface TicketSummary {
   category: string;
   status: string;
   sender: string;
+  /** False when its From was not authenticated (it may be forged). */
+  authenticated: boolean;
   organisation: string | null;
   subject: string;
   createdAt: Date;
@@ -344,6 +378,7 @@ export async function listTickets(
     category: t.category,
     status: t.status,
     sender: t.sender,
+    authenticated: t.authenticated,
     organisation: t.organisation,
     subject: t.subject,
     createdAt: t.createdAt,
@@ -359,6 +394,8 @@ export interface TicketDetail {
   category: string;
   status: string;
   sender: string;
+  /** False when its From was not authenticated (it may be forged). */
+  authenticated: boolean;
   organisation: string | null;
   subject: string;
   createdAt: Date;
@@ -435,6 +472,7 @@ export async function getTicket(db: DbOrTx, id: number): Promise<TicketDetail> {
     category: t.category,
     status: t.status,
     sender: t.sender,
+    authenticated: t.authenticated,
     organisation: t.organisation,
     subject: t.subject,
     createdAt: t.createdAt,

@@ -297,7 +297,7 @@ describe("support tickets", () => {
     expect(theirs.ticket.id).not.toBe(opened.ticket.id);
   });
 
-  it("joins a follow-up replying to the first message to the same ticket, without a second acknowledgment", async () => {
+  it("joins a follow-up replying to the first message to the same ticket, without a second acknowledgment; a dispute makes it one", async () => {
     const first = await received({
       from: "marie@editeur.fr",
       subject: "Question",
@@ -323,7 +323,7 @@ describe("support tickets", () => {
     expect(joined.linked).toEqual([{ publicId: calc.publicId, linkedBy: "public-id" }]);
     const ticket = await getTicket(db, opened.ticket.id);
     expect(ticket.messages.map((m) => m.messageId)).toEqual(["<m1@editeur.fr>", "<m2@editeur.fr>"]);
-    expect(ticket.category).toBe("question");
+    expect(ticket.category).toBe("dispute");
     expect(await listTickets(db)).toHaveLength(1);
   });
 
@@ -371,6 +371,54 @@ describe("support tickets", () => {
     const outcome = await openOrJoinTicket(db, { ...message, category: "other" }, now);
     expect(outcome.notification).toBeNull();
     expect(await listTickets(db, { category: "other" })).toHaveLength(1);
+  });
+
+  it("keeps mail with a forged From apart: a real dispute is never swallowed by its ticket", async () => {
+    const calc = await calculation("marie@editeur.fr", "Centre Test Alpha", "<result-9@example.test>");
+    // Unauthenticated: the same From and reference as the real sender, and a reply to her result.
+    const forged = await received({
+      from: "marie@editeur.fr",
+      subject: "Demande de calcul",
+      messageId: "<forged@x.example>",
+      inReplyTo: "<result-9@example.test>",
+      text: "Référence : Centre Test Alpha",
+      authenticated: false,
+    });
+    const quarantined = await openOrJoinTicket(db, { ...forged, category: "other" }, now);
+    // Linked by the reply only: by reference would name the real sender's calculations.
+    expect(quarantined.linked).toEqual([{ publicId: calc.publicId, linkedBy: "in-reply-to" }]);
+    const again = await received({
+      from: "marie@editeur.fr",
+      subject: "Encore",
+      messageId: "<forged-2@x.example>",
+      text: "Centre Test Alpha",
+      authenticated: false,
+    });
+    // Forged mail from one address makes one ticket, not one per message.
+    expect((await openOrJoinTicket(db, { ...again, category: "question" }, now)).ticket).toEqual(
+      quarantined.ticket,
+    );
+    const dispute = await received({
+      from: "marie@editeur.fr",
+      subject: "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+      messageId: "<d9@editeur.fr>",
+      inReplyTo: "<result-9@example.test>",
+      text: "Je conteste ce calcul : le centre réalise plus de 15 000 examens.",
+    });
+    const outcome = await openOrJoinTicket(db, { ...dispute, category: "dispute" }, later);
+    expect(outcome).toMatchObject({
+      joined: false,
+      linked: [{ publicId: calc.publicId, linkedBy: "in-reply-to" }],
+    });
+    expect(outcome.ticket).not.toEqual(quarantined.ticket);
+    expect(outcome.notification?.template).toBe("ticket-ack");
+    expect((await listTickets(db, { category: "dispute" })).map((t) => [t.number, t.authenticated])).toEqual([
+      [outcome.ticket.number, true],
+    ]);
+    expect(await getTicket(db, quarantined.ticket.id)).toMatchObject({
+      authenticated: false,
+      category: "other",
+    });
   });
 
   it("lists by status and category, and closes with a note once", async () => {

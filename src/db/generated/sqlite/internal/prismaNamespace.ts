@@ -1605,7 +1605,8 @@ export const TicketScalarFieldEnum = {
   createdAt: 'createdAt',
   updatedAt: 'updatedAt',
   closedAt: 'closedAt',
-  closeNote: 'closeNote'
+  closeNote: 'closeNote',
+  authenticated: 'authenticated'
 } as const
 
 export type TicketScalarFieldEnum = (typeof TicketScalarFieldEnum)[keyof typeof TicketScalarFieldEnum]

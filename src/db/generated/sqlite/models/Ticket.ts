@@ -45,6 +45,7 @@ export type TicketMinAggregateOutputType = {
   updatedAt: Date | null
   closedAt: Date | null
   closeNote: string | null
+  authenticated: boolean | null
 }
 
 export type TicketMaxAggregateOutputType = {
@@ -58,6 +59,7 @@ export type TicketMaxAggregateOutputType = {
   updatedAt: Date | null
   closedAt: Date | null
   closeNote: string | null
+  authenticated: boolean | null
 }
 
 export type TicketCountAggregateOutputType = {
@@ -71,6 +73,7 @@ export type TicketCountAggregateOutputType = {
   updatedAt: number
   closedAt: number
   closeNote: number
+  authenticated: number
   _all: number
 }
 
@@ -94,6 +97,7 @@ export type TicketMinAggregateInputType = {
   updatedAt?: true
   closedAt?: true
   closeNote?: true
+  authenticated?: true
 }
 
 export type TicketMaxAggregateInputType = {
@@ -107,6 +111,7 @@ export type TicketMaxAggregateInputType = {
   updatedAt?: true
   closedAt?: true
   closeNote?: true
+  authenticated?: true
 }
 
 export type TicketCountAggregateInputType = {
@@ -120,6 +125,7 @@ export type TicketCountAggregateInputType = {
   updatedAt?: true
   closedAt?: true
   closeNote?: true
+  authenticated?: true
   _all?: true
 }
 
@@ -220,6 +226,7 @@ export type TicketGroupByOutputType = {
   updatedAt: Date
   closedAt: Date | null
   closeNote: string | null
+  authenticated: boolean
   _count: TicketCountAggregateOutputType | null
   _avg: TicketAvgAggregateOutputType | null
   _sum: TicketSumAggregateOutputType | null
@@ -256,6 +263,7 @@ export type TicketWhereInput = {
   updatedAt?: Prisma.DateTimeFilter<"Ticket"> | Date | string
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closeNote?: Prisma.StringNullableFilter<"Ticket"> | string | null
+  authenticated?: Prisma.BoolFilter<"Ticket"> | boolean
   messages?: Prisma.InboundMessageListRelationFilter
   calculations?: Prisma.TicketCalculationListRelationFilter
 }
@@ -271,6 +279,7 @@ export type TicketOrderByWithRelationInput = {
   updatedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   closeNote?: Prisma.SortOrderInput | Prisma.SortOrder
+  authenticated?: Prisma.SortOrder
   messages?: Prisma.InboundMessageOrderByRelationAggregateInput
   calculations?: Prisma.TicketCalculationOrderByRelationAggregateInput
 }
@@ -289,6 +298,7 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"Ticket"> | Date | string
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closeNote?: Prisma.StringNullableFilter<"Ticket"> | string | null
+  authenticated?: Prisma.BoolFilter<"Ticket"> | boolean
   messages?: Prisma.InboundMessageListRelationFilter
   calculations?: Prisma.TicketCalculationListRelationFilter
 }, "id">
@@ -304,6 +314,7 @@ export type TicketOrderByWithAggregationInput = {
   updatedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   closeNote?: Prisma.SortOrderInput | Prisma.SortOrder
+  authenticated?: Prisma.SortOrder
   _count?: Prisma.TicketCountOrderByAggregateInput
   _avg?: Prisma.TicketAvgOrderByAggregateInput
   _max?: Prisma.TicketMaxOrderByAggregateInput
@@ -325,6 +336,7 @@ export type TicketScalarWhereWithAggregatesInput = {
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Ticket"> | Date | string
   closedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   closeNote?: Prisma.StringNullableWithAggregatesFilter<"Ticket"> | string | null
+  authenticated?: Prisma.BoolWithAggregatesFilter<"Ticket"> | boolean
 }
 
 export type TicketCreateInput = {
@@ -337,6 +349,7 @@ export type TicketCreateInput = {
   updatedAt?: Date | string
   closedAt?: Date | string | null
   closeNote?: string | null
+  authenticated?: boolean
   messages?: Prisma.InboundMessageCreateNestedManyWithoutTicketInput
   calculations?: Prisma.TicketCalculationCreateNestedManyWithoutTicketInput
 }
@@ -352,6 +365,7 @@ export type TicketUncheckedCreateInput = {
   updatedAt?: Date | string
   closedAt?: Date | string | null
   closeNote?: string | null
+  authenticated?: boolean
   messages?: Prisma.InboundMessageUncheckedCreateNestedManyWithoutTicketInput
   calculations?: Prisma.TicketCalculationUncheckedCreateNestedManyWithoutTicketInput
 }
@@ -366,6 +380,7 @@ export type TicketUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   messages?: Prisma.InboundMessageUpdateManyWithoutTicketNestedInput
   calculations?: Prisma.TicketCalculationUpdateManyWithoutTicketNestedInput
 }
@@ -381,6 +396,7 @@ export type TicketUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   messages?: Prisma.InboundMessageUncheckedUpdateManyWithoutTicketNestedInput
   calculations?: Prisma.TicketCalculationUncheckedUpdateManyWithoutTicketNestedInput
 }
@@ -396,6 +412,7 @@ export type TicketCreateManyInput = {
   updatedAt?: Date | string
   closedAt?: Date | string | null
   closeNote?: string | null
+  authenticated?: boolean
 }
 
 export type TicketUpdateManyMutationInput = {
@@ -408,6 +425,7 @@ export type TicketUpdateManyMutationInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
 }
 
 export type TicketUncheckedUpdateManyInput = {
@@ -421,6 +439,7 @@ export type TicketUncheckedUpdateManyInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
 }
 
 export type TicketNullableScalarRelationFilter = {
@@ -439,6 +458,7 @@ export type TicketCountOrderByAggregateInput = {
   updatedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   closeNote?: Prisma.SortOrder
+  authenticated?: Prisma.SortOrder
 }
 
 export type TicketAvgOrderByAggregateInput = {
@@ -456,6 +476,7 @@ export type TicketMaxOrderByAggregateInput = {
   updatedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   closeNote?: Prisma.SortOrder
+  authenticated?: Prisma.SortOrder
 }
 
 export type TicketMinOrderByAggregateInput = {
@@ -469,6 +490,7 @@ export type TicketMinOrderByAggregateInput = {
   updatedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   closeNote?: Prisma.SortOrder
+  authenticated?: Prisma.SortOrder
 }
 
 export type TicketSumOrderByAggregateInput = {
@@ -520,6 +542,7 @@ export type TicketCreateWithoutMessagesInput = {
   updatedAt?: Date | string
   closedAt?: Date | string | null
   closeNote?: string | null
+  authenticated?: boolean
   calculations?: Prisma.TicketCalculationCreateNestedManyWithoutTicketInput
 }
 
@@ -534,6 +557,7 @@ export type TicketUncheckedCreateWithoutMessagesInput = {
   updatedAt?: Date | string
   closedAt?: Date | string | null
   closeNote?: string | null
+  authenticated?: boolean
   calculations?: Prisma.TicketCalculationUncheckedCreateNestedManyWithoutTicketInput
 }
 
@@ -563,6 +587,7 @@ export type TicketUpdateWithoutMessagesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   calculations?: Prisma.TicketCalculationUpdateManyWithoutTicketNestedInput
 }
 
@@ -577,6 +602,7 @@ export type TicketUncheckedUpdateWithoutMessagesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   calculations?: Prisma.TicketCalculationUncheckedUpdateManyWithoutTicketNestedInput
 }
 
@@ -590,6 +616,7 @@ export type TicketCreateWithoutCalculationsInput = {
   updatedAt?: Date | string
   closedAt?: Date | string | null
   closeNote?: string | null
+  authenticated?: boolean
   messages?: Prisma.InboundMessageCreateNestedManyWithoutTicketInput
 }
 
@@ -604,6 +631,7 @@ export type TicketUncheckedCreateWithoutCalculationsInput = {
   updatedAt?: Date | string
   closedAt?: Date | string | null
   closeNote?: string | null
+  authenticated?: boolean
   messages?: Prisma.InboundMessageUncheckedCreateNestedManyWithoutTicketInput
 }
 
@@ -633,6 +661,7 @@ export type TicketUpdateWithoutCalculationsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   messages?: Prisma.InboundMessageUpdateManyWithoutTicketNestedInput
 }
 
@@ -647,6 +676,7 @@ export type TicketUncheckedUpdateWithoutCalculationsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closeNote?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  authenticated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   messages?: Prisma.InboundMessageUncheckedUpdateManyWithoutTicketNestedInput
 }
 
@@ -701,6 +731,7 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   updatedAt?: boolean
   closedAt?: boolean
   closeNote?: boolean
+  authenticated?: boolean
   messages?: boolean | Prisma.Ticket$messagesArgs<ExtArgs>
   calculations?: boolean | Prisma.Ticket$calculationsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
@@ -717,6 +748,7 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   updatedAt?: boolean
   closedAt?: boolean
   closeNote?: boolean
+  authenticated?: boolean
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -730,6 +762,7 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   updatedAt?: boolean
   closedAt?: boolean
   closeNote?: boolean
+  authenticated?: boolean
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectScalar = {
@@ -743,9 +776,10 @@ export type TicketSelectScalar = {
   updatedAt?: boolean
   closedAt?: boolean
   closeNote?: boolean
+  authenticated?: boolean
 }
 
-export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "category" | "status" | "sender" | "organisation" | "subject" | "createdAt" | "updatedAt" | "closedAt" | "closeNote", ExtArgs["result"]["ticket"]>
+export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "category" | "status" | "sender" | "organisation" | "subject" | "createdAt" | "updatedAt" | "closedAt" | "closeNote" | "authenticated", ExtArgs["result"]["ticket"]>
 export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   messages?: boolean | Prisma.Ticket$messagesArgs<ExtArgs>
   calculations?: boolean | Prisma.Ticket$calculationsArgs<ExtArgs>
@@ -777,6 +811,11 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     updatedAt: Date
     closedAt: Date | null
     closeNote: string | null
+    /**
+     * Whether its messages were authenticated: mail with a forged From is kept apart from the real
+     * sender's tickets (never joined by them, nor linked to their calculations by reference).
+     */
+    authenticated: boolean
   }, ExtArgs["result"]["ticket"]>
   composites: {}
 }
@@ -1212,6 +1251,7 @@ export interface TicketFieldRefs {
   readonly updatedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly closedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly closeNote: Prisma.FieldRef<"Ticket", 'String'>
+  readonly authenticated: Prisma.FieldRef<"Ticket", 'Boolean'>
 }
     
 
