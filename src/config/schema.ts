@@ -143,9 +143,32 @@ function serverUrl(schemes: readonly string[], example: string) {
         ctx.addIssue({ code: "custom", message: `schéma « ${url.protocol} » : ${expected}` });
       else if (!url.hostname)
         ctx.addIssue({ code: "custom", message: `nom du serveur absent : ${expected}` });
+      else if (!decodable(url))
+        ctx.addIssue({
+          code: "custom",
+          message: `« % » non suivi de deux chiffres hexadécimaux dans l'utilisateur, le mot de passe ou le dossier : écrivez-le %25 (et @ %40, : %3A, / %2F)`,
+        });
     })
     .transform((value) => value || undefined)
     .optional();
+}
+
+/** Whether the user, password and path decode (a bare « % » in a password does not). */
+function decodable(url: URL): boolean {
+  try {
+    for (const part of [url.username, url.password, url.pathname]) decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The account and folder an IMAP URL reads: two mailboxes must not be the same one. */
+function imapMailbox(value: string): string {
+  const url = new URL(value);
+  const port = Number(url.port) || (url.protocol === "imaps:" ? 993 : 143);
+  const folder = decodeURIComponent(url.pathname.replace(/^\//, "")) || "INBOX";
+  return `${decodeURIComponent(url.username).toLowerCase()}@${url.hostname.toLowerCase()}:${port}/${folder.toUpperCase() === "INBOX" ? "INBOX" : folder}`;
 }
 
 function parseUrl(value: string): URL | null {
@@ -203,45 +226,56 @@ const cronExpression = z
     });
   });
 
-export const configSchema = z.object({
-  databaseUrl: databaseUrl.default(DEFAULT_DATABASE_URL),
-  nuclearCoefficient: z.coerce.number().int().positive().default(5),
-  contactAddress: email.default("contact@example.test"),
-  submissionAddress: email.default("calcul@example.test"),
-  noreplyAddress: email.default("no-reply@example.test"),
-  authMode: oneOf(["authentication-results", "verify", "trust-from"]).default("authentication-results"),
-  authservId: z.string().trim().toLowerCase().min(1).default("mx.example.test"),
-  maxBodyBytes: positiveInt.default(1024 * 1024),
-  maxAttachmentBytes: positiveInt.default(5 * 1024 * 1024),
-  maxAttachments: positiveInt.default(10),
-  maxIdentifiers: positiveInt.default(5000),
-  accessAutoApprove: bool.default(true),
-  freeMailDomainsFile: z.string().min(1).default("config/free-mail-domains.txt"),
-  mailRoot: z.string().min(1).default("./var/mail"),
-  contactImapUrl: serverUrl(["imap:", "imaps:"], "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX"),
-  submissionsImapUrl: serverUrl(
-    ["imap:", "imaps:"],
-    "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX",
-  ),
-  smtpUrl: serverUrl(["smtp:", "smtps:"], "smtp://utilisateur:mot-de-passe@smtp.example.fr:587"),
-  tlsCaFile: z
-    .string()
-    .trim()
-    .transform((v) => v || undefined)
-    .optional(),
-  rescanCron: cronExpression.default("* * * * *"),
-  maxAttempts: positiveInt.default(3),
-  reconnectMinMs: positiveInt.default(1_000),
-  reconnectMaxMs: positiveInt.default(60_000),
-  smtpRetryMinMs: positiveInt.default(30_000),
-  smtpRetryMaxMs: positiveInt.default(3_600_000),
-  smtpLeaseMs: positiveInt.default(120_000),
-  httpHost: z.string().trim().min(1).default("127.0.0.1"),
-  httpPort: z.coerce.number().int().min(0).max(65535).default(9465),
-  retentionDays: positiveInt.default(90),
-  rateLimitSenderPerHour: positiveInt.default(60),
-  rateLimitOrganisationPerHour: positiveInt.default(300),
-  logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+export const configSchema = z
+  .object({
+    databaseUrl: databaseUrl.default(DEFAULT_DATABASE_URL),
+    nuclearCoefficient: z.coerce.number().int().positive().default(5),
+    contactAddress: email.default("contact@example.test"),
+    submissionAddress: email.default("calcul@example.test"),
+    noreplyAddress: email.default("no-reply@example.test"),
+    authMode: oneOf(["authentication-results", "verify", "trust-from"]).default("authentication-results"),
+    authservId: z.string().trim().toLowerCase().min(1).default("mx.example.test"),
+    maxBodyBytes: positiveInt.default(1024 * 1024),
+    maxAttachmentBytes: positiveInt.default(5 * 1024 * 1024),
+    maxAttachments: positiveInt.default(10),
+    maxIdentifiers: positiveInt.default(5000),
+    accessAutoApprove: bool.default(true),
+    freeMailDomainsFile: z.string().min(1).default("config/free-mail-domains.txt"),
+    mailRoot: z.string().min(1).default("./var/mail"),
+    contactImapUrl: serverUrl(["imap:", "imaps:"], "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX"),
+    submissionsImapUrl: serverUrl(
+      ["imap:", "imaps:"],
+      "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX",
+    ),
+    smtpUrl: serverUrl(["smtp:", "smtps:"], "smtp://utilisateur:mot-de-passe@smtp.example.fr:587"),
+    tlsCaFile: z
+      .string()
+      .trim()
+      .transform((v) => v || undefined)
+      .optional(),
+    rescanCron: cronExpression.default("* * * * *"),
+    maxAttempts: positiveInt.default(3),
+    reconnectMinMs: positiveInt.default(1_000),
+    reconnectMaxMs: positiveInt.default(60_000),
+    smtpRetryMinMs: positiveInt.default(30_000),
+    smtpRetryMaxMs: positiveInt.default(3_600_000),
+    smtpLeaseMs: positiveInt.default(120_000),
+    httpHost: z.string().trim().min(1).default("127.0.0.1"),
+    httpPort: z.coerce.number().int().min(0).max(65535).default(9465),
+    retentionDays: positiveInt.default(90),
+    rateLimitSenderPerHour: positiveInt.default(60),
+    rateLimitOrganisationPerHour: positiveInt.default(300),
+    logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((config, ctx) => {
+    const { contactImapUrl: contact, submissionsImapUrl: submissions } = config;
+    // Both mailboxes on one account and folder: every message would be claimed, and answered, twice.
+    if (contact && submissions && imapMailbox(contact) === imapMailbox(submissions))
+      ctx.addIssue({
+        code: "custom",
+        path: ["submissionsImapUrl"],
+        message: `même compte et même dossier que ${settings.contactImapUrl.env} : chaque message serait traité deux fois ; indiquez la boîte de dépôt des demandes de calcul`,
+      });
+  });
 
 export type Config = z.infer<typeof configSchema>;

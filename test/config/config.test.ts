@@ -197,4 +197,29 @@ describe("configuration checked before anything starts", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("refuses both mailboxes on one account and folder, and a password with a bare « % »", () => {
+    const same = problemsWith({
+      TRANCHE_CONTACT_IMAP_URL: "imaps://contact%40editeur.fr:secret@imap.editeur.fr/INBOX",
+      TRANCHE_SUBMISSIONS_IMAP_URL: "imaps://Contact%40Editeur.fr:autre@IMAP.editeur.fr:993/inbox",
+    });
+    expect(same).toContain(
+      "TRANCHE_SUBMISSIONS_IMAP_URL : même compte et même dossier que TRANCHE_CONTACT_IMAP_URL",
+    );
+    expect(same).not.toContain("secret");
+    // The same account, another folder, is two mailboxes.
+    expect(
+      loadConfig(
+        {
+          ...noFile,
+          TRANCHE_CONTACT_IMAP_URL: "imaps://tranche:secret@imap.editeur.fr/Contact",
+          TRANCHE_SUBMISSIONS_IMAP_URL: "imaps://tranche:secret@imap.editeur.fr/Calcul",
+        },
+        "/nonexistent",
+      ).submissionsImapUrl,
+    ).toBe("imaps://tranche:secret@imap.editeur.fr/Calcul");
+    const percent = problemsWith({ TRANCHE_SMTP_URL: "smtp://tranche:50%off@smtp.editeur.fr:587" });
+    expect(percent).toContain("TRANCHE_SMTP_URL : « % » non suivi de deux chiffres hexadécimaux");
+    expect(percent).not.toContain("50%off");
+  });
 });
