@@ -127,7 +127,7 @@ export class ImapSource implements MailboxSource {
       try {
         error = await this.session();
       } catch (e) {
-        error = (e as Error).message || String(e);
+        error = describeError(e);
       }
       this.client = null;
       if (this.stopping) break;
@@ -176,15 +176,23 @@ export class ImapSource implements MailboxSource {
     client.on("exists", () => this.requestScan());
     this.client = client;
     this.status("connecting");
+    // Each step named in the error: « Command failed » alone does not say what to fix.
+    const step = async <T>(name: string, command: () => Promise<T>): Promise<T> => {
+      try {
+        return await command();
+      } catch (error) {
+        throw new Error(describeError(error, name));
+      }
+    };
     try {
-      await client.connect();
-      const box = await client.mailboxOpen(this.target.folder);
+      await step(`connect and log in to ${this.target.host}:${this.target.port}`, () => client.connect());
+      const box = await step(`SELECT ${this.target.folder}`, () => client.mailboxOpen(this.target.folder));
       const uidValidity = String(box.uidValidity);
       if (this.uidValidity !== undefined && this.uidValidity !== uidValidity) this.lastUid = 0;
       this.uidValidity = uidValidity;
-      const existing = new Set((await client.list()).map((entry) => entry.path));
+      const existing = new Set((await step("LIST", () => client.list())).map((entry) => entry.path));
       for (const folder of Object.values(FOLDERS)) {
-        if (!existing.has(folder)) await client.mailboxCreate(folder);
+        if (!existing.has(folder)) await step(`CREATE ${folder}`, () => client.mailboxCreate(folder));
       }
     } catch (error) {
       client.close();
@@ -255,7 +263,9 @@ export class ImapSource implements MailboxSource {
   }
 
   private async scan(client: ImapFlow): Promise<void> {
-    const uids = await client.search({ all: true }, { uid: true });
+    // A message flagged \\Deleted (by a person, or by a COPY-then-EXPUNGE move cut short) is on its
+    // way out: never answered.
+    const uids = await client.search({ deleted: false }, { uid: true });
     // A closed client resolves "nothing" instead of failing: do not read that as an empty folder.
     if (!client.usable) throw new Error("connection lost during SEARCH");
     if (!uids || uids.length === 0) return;
@@ -333,4 +343,18 @@ export class ImapSource implements MailboxSource {
       this.lastUid = Math.max(this.lastUid, ...moved);
     }
   }
+}
+
+/**
+ * An IMAP error as the server gave it: imapflow's message is often only « Command failed », its
+ * reason in `responseText` (« Authentication failed. », « Mailbox doesn't exist: INBXO »).
+ */
+function describeError(error: unknown, step?: string): string {
+  const e = (error ?? {}) as { message?: string; responseText?: string; serverResponseCode?: string };
+  let text = e.message || String(error);
+  const said = [e.serverResponseCode ? `[${e.serverResponseCode}]` : "", e.responseText ?? ""]
+    .filter(Boolean)
+    .join(" ");
+  if (said && !text.includes(e.responseText ?? said)) text = `${text}: ${said}`;
+  return step ? `${step}: ${text}` : text;
 }

@@ -129,6 +129,35 @@ describe("the IMAP source", () => {
     expect(seen).toEqual([]);
   });
 
+  it("says why it cannot log in or open its folder, in the server's own words", async () => {
+    const wrongPassword = `imaps://support:wrong@127.0.0.1:${dovecot.imapsPort}/INBOX`;
+    const login = watch({ mailbox: "contact", url: wrongPassword, ca: [dovecot.tls.cert], backoffMinMs: 50 });
+    const refused = await waitFor("a login failure", () =>
+      login.statuses.find((s) => s.state === "backoff" && s.error),
+    );
+    expect(refused.error).toMatch(/^connect and log in to 127\.0\.0\.1:\d+: .*Authentication failed/);
+    await source?.stop();
+    const typo = `imaps://support:${dovecot.password("support")}@127.0.0.1:${dovecot.imapsPort}/INBXO`;
+    const folder = watch({ mailbox: "contact", url: typo, ca: [dovecot.tls.cert], backoffMinMs: 50 });
+    const missing = await waitFor("a SELECT failure", () =>
+      folder.statuses.find((s) => s.state === "backoff" && s.error),
+    );
+    expect(missing.error).toMatch(/^SELECT INBXO: .*Mailbox doesn't exist/);
+  });
+
+  it("never answers a message someone flagged \\Deleted before it was expunged", async () => {
+    const client = await dovecot.client("support");
+    await client.append("INBOX", requestEmail("deleted"), ["\\Deleted"]);
+    await client.logout();
+    const url = `imaps://support:${dovecot.password("support")}@127.0.0.1:${dovecot.imapsPort}/INBOX`;
+    const { seen } = watch({ mailbox: "contact", url, ca: [dovecot.tls.cert] });
+    await dovecot.append("support", requestEmail("kept"));
+    const ids = () => seen.map((m) => m.raw.toString().match(/Message-ID: (\S+)/)?.[1]);
+    // Earlier tests may have left mail in this INBOX: the point is which of these two is answered.
+    await waitFor("the other message seen", () => ids().includes("<req-kept@editeur.example.test>"));
+    expect(ids()).not.toContain("<req-deleted@editeur.example.test>");
+  });
+
   it("notices a server that stops answering (no FIN, no RST) within seconds and comes back through a new connection", async () => {
     const proxy = await startBlackholeProxy(dovecot.imapPort);
     try {
