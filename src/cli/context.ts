@@ -4,7 +4,8 @@ import { InvalidAddressError } from "../access/store.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { DaemonLockedError } from "../daemon/lock.ts";
-import { type Db, openDatabase } from "../db/client.ts";
+import { DatabaseUnavailableError, type Db, openDatabase } from "../db/client.ts";
+import { ImportConnectionLostError } from "../reference/bulk-session.ts";
 import { NoDatasetError } from "../reference/datasets.ts";
 import { ReferenceImportError } from "../reference/import.ts";
 import { TicketNotFoundError } from "../support/tickets.ts";
@@ -22,6 +23,8 @@ const EXPECTED_ERRORS = [
   AccessRequestError,
   TicketNotFoundError,
   DaemonLockedError,
+  DatabaseUnavailableError,
+  ImportConnectionLostError,
 ];
 
 /**

@@ -56,6 +56,8 @@ export function registerOutboxCommands(program: Command): void {
           );
         if (outcome.notDead.length)
           console.log(`Pas des envois refusés (envoyés, en attente ou inconnus) : ${list(outcome.notDead)}`);
+        // A script must see that a named email was not put back.
+        if (outcome.withoutContent.length + outcome.notDead.length > 0) process.exitCode = 1;
       }),
     );
 }

@@ -28,12 +28,48 @@ export function databaseUrl(db: Db): string {
 }
 export type { Prisma } from "./generated/sqlite/client.ts";
 
+/** The database cannot be reached or opened: the message says which one and why, never the password. */
+export class DatabaseUnavailableError extends Error {}
+
+/** Where a database URL points, for messages: the SQLite file, or PostgreSQL's host, port and name. */
+function whereIs(url: string): string {
+  if (!isPostgresUrl(url)) return `le fichier SQLite ${url.replace(/^file:/, "")}`;
+  try {
+    const parsed = new URL(url);
+    return `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return "PostgreSQL";
+  }
+}
+
+/** The reason Prisma or the driver gives, without the invocation text around it. */
+function reasonOf(error: unknown): string {
+  const text = String((error as Error)?.message ?? error);
+  const quoted = /Message: `([^`]+)`/.exec(text)?.[1];
+  return (quoted ?? text.split("\n").find((line) => line.trim()) ?? text).trim();
+}
+
 /**
  * Opens the database named by the URL (SQLite `file:` or PostgreSQL) through its driver adapter and
  * applies pending migrations. Both generated clients come from one data model
- * (scripts/prisma-schemas.mjs), so the PostgreSQL client is used through the same type.
+ * (scripts/prisma-schemas.mjs), so the PostgreSQL client is used through the same type. A database
+ * that cannot be reached or opened is a DatabaseUnavailableError.
  */
 export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Db> {
+  let db: Db;
+  try {
+    db = await connect(url);
+  } catch (error) {
+    throw new DatabaseUnavailableError(
+      `impossible d'ouvrir la base de données (${whereIs(url)}) : ${reasonOf(error)} — vérifiez DATABASE_URL ${isPostgresUrl(url) ? "et que le serveur est démarré" : "et les droits sur son dossier"}`,
+    );
+  }
+  if (options.migrate !== false) await applyMigrations(db, isPostgresUrl(url) ? "postgresql" : "sqlite");
+  return db;
+}
+
+/** The client, with its per-connection settings, once a first statement has gone through. */
+async function connect(url: string): Promise<Db> {
   const postgres = isPostgresUrl(url);
   // The embedded default's ./var, or any SQLite file's folder, is created on first use.
   if (!postgres && url.startsWith("file:"))
@@ -46,16 +82,23 @@ export async function openDatabase(url: string, options: { migrate?: boolean } =
     provider: postgres ? "postgresql" : "sqlite",
     sqlite: () => adapter?.connection ?? null,
   });
-  if (!postgres) {
-    // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
-    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
-    await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
-    // In WAL mode NORMAL loses no committed transaction when the process crashes (only on a power
-    // loss may the last commits roll back), and saves an fsync per commit.
-    await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
-    await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  try {
+    if (!postgres) {
+      // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
+      await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+      await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+      // In WAL mode NORMAL loses no committed transaction when the process crashes (only on a power
+      // loss may the last commits roll back), and saves an fsync per commit.
+      await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+      await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+    } else {
+      await db.$queryRawUnsafe("SELECT 1");
+    }
+  } catch (error) {
+    // Nothing must keep the process alive (a pool's timers) once the caller reports the failure.
+    await db.$disconnect().catch(() => {});
+    throw error;
   }
-  if (options.migrate !== false) await applyMigrations(db, postgres ? "postgresql" : "sqlite");
   return db;
 }
 

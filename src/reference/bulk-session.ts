@@ -73,9 +73,17 @@ async function openSqlite(url: string): Promise<BulkSession> {
   };
 }
 
+/** The connection to PostgreSQL dropped during an import (server restarted, backend terminated). */
+export class ImportConnectionLostError extends Error {}
+
 async function openPostgres(url: string): Promise<BulkSession> {
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url });
+  // Without a listener, the connection's end (a server restart) is an uncaught 'error' event.
+  let lost: Error | null = null;
+  client.on("error", (error) => {
+    lost = error;
+  });
   await client.connect();
   await client.query("BEGIN");
   let open = true;
@@ -84,26 +92,38 @@ async function openPostgres(url: string): Promise<BulkSession> {
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
   };
+  const run = async (sql: string, args: unknown[]) => {
+    try {
+      return await client.query(numbered(sql), args);
+    } catch (error) {
+      // 57P01…57P03: the server ended the session; or the socket went away under the query.
+      const code = (error as { code?: string }).code ?? "";
+      if (!lost && !code.startsWith("57P") && !/Connection terminated/i.test(String(error))) throw error;
+      open = false;
+      throw new ImportConnectionLostError(
+        `connexion à PostgreSQL perdue pendant l'import (${(lost ?? (error as Error)).message}) : rien n'a été importé, la version active reste inchangée`,
+      );
+    }
+  };
   return {
     async execute(sql, args) {
-      await client.query(numbered(sql), args);
+      await run(sql, args);
     },
     async query<T>(sql: string, args: unknown[]) {
-      const result = await client.query(numbered(sql), args);
-      return result.rows as T[];
+      return (await run(sql, args)).rows as T[];
     },
     async lockActivation() {
-      await client.query('LOCK TABLE "Dataset" IN SHARE ROW EXCLUSIVE MODE');
+      await run('LOCK TABLE "Dataset" IN SHARE ROW EXCLUSIVE MODE', []);
     },
     async commit() {
-      await client.query("COMMIT");
+      await run("COMMIT", []);
       open = false;
     },
     async close() {
       if (closed) return;
       closed = true;
       if (open) await client.query("ROLLBACK").catch(() => {});
-      await client.end();
+      await client.end().catch(() => {});
     },
   };
 }

@@ -176,6 +176,11 @@ function insertSql(table: string, columns: string[], rowCount: number): string {
   return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
 }
 
+/** A batch the database did not take, told apart from the CSV parser's errors. */
+class WriteFailure {
+  constructor(readonly cause: unknown) {}
+}
+
 interface FileOptions<T> extends ImportOptions {
   batchSize: number;
   key: (row: T) => string;
@@ -244,7 +249,9 @@ async function importFile<T>(
           seen.add(id);
           batch.push(result.row);
           if (batch.length >= options.batchSize) {
-            await options.write(batch);
+            await options.write(batch).catch((error: unknown) => {
+              throw new WriteFailure(error);
+            });
             imported += batch.length;
             batch = [];
           }
@@ -257,6 +264,8 @@ async function importFile<T>(
     }
   } catch (error) {
     if (error instanceof ReferenceImportError) throw error;
+    // The database's failure, not the file's: « fichier CSV illisible » would send the operator to it.
+    if (error instanceof WriteFailure) throw error.cause;
     const code = (error as { code?: string }).code ?? "";
     throw new ReferenceImportError(`${file} : fichier CSV illisible (${code || (error as Error).message})`);
   } finally {

@@ -29,11 +29,11 @@ beforeAll(async () => {
 afterAll(() => test.close());
 
 describe("tranche outbox retry", () => {
-  it("puts dead letters back in the queue once the cause is fixed, keeping their last answer", async () => {
+  it("puts dead letters back in the queue once the cause is fixed, keeping their last answer; exits 1 if one named was not", async () => {
     const run = runTranche(["outbox", "retry", `#${ids.refused}`, String(ids.purged), String(ids.sent)], {
       DATABASE_URL: test.url,
     });
-    expect(run.status).toBe(0);
+    expect(run.status).toBe(1);
     expect(run.stdout).toContain(`1 envoi(s) remis en file : #${ids.refused}`);
     expect(run.stdout).toContain(`rien à renvoyer : #${ids.purged}`);
     expect(run.stdout).toContain(`inconnus) : #${ids.sent}`);

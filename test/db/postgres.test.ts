@@ -19,6 +19,7 @@ import { type Db, openDatabase } from "../../src/db/client.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import type { Envelope } from "../../src/outbox/transport.ts";
 import { OutboxWorker } from "../../src/outbox/worker.ts";
+import { ImportConnectionLostError } from "../../src/reference/bulk-session.ts";
 import { calculate } from "../../src/reference/calculate.ts";
 import { activeDataset } from "../../src/reference/datasets.ts";
 import { importReferenceData, type RejectedRow } from "../../src/reference/import.ts";
@@ -92,6 +93,39 @@ describe("PostgreSQL, through the same schema and migrations", () => {
     );
     rmSync(dir, { recursive: true, force: true });
     expect(await db.dataset.count({ where: { active: true } })).toBe(1);
+  });
+
+  it("says an import lost its connection (server restarted), the active version unchanged", async () => {
+    const before = await activeDataset(db);
+    const dir = mkdtempSync(join(tmpdir(), "tranche-pg-data-"));
+    writeFileSync(
+      join(dir, "finess.csv"),
+      "finess;raison_sociale;examens_radiologie;examens_medecine_nucleaire\n920000650;Hôpital Foch;52000;1800\n",
+    );
+    const rows = Array.from({ length: 300_000 }, (_, i) => `${String(751_000_000 + i)};radiologie;10`);
+    writeFileSync(join(dir, "am.csv"), `numero_am;activite;actes\n${rows.join("\n")}\n`);
+    const importing = importReferenceData(db, dir, { label: "SAE 2025 interrompu" });
+    const outcome = importing.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    // Its session ended by the server, as a restart or an administrator would.
+    let terminated = 0;
+    for (let i = 0; i < 500 && terminated === 0; i++) {
+      const [row] = await db.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT COUNT(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE 'INSERT INTO "%Staging"%'`,
+      );
+      terminated = row?.n ?? 0;
+      if (!terminated) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(terminated).toBe(1);
+    const error = await outcome;
+    rmSync(dir, { recursive: true, force: true });
+    expect(error).toBeInstanceOf(ImportConnectionLostError);
+    expect((error as Error).message).toMatch(
+      /^connexion à PostgreSQL perdue pendant l'import \(.+\) : rien n'a été importé, la version active reste inchangée$/,
+    );
+    expect((await activeDataset(db)).id).toBe(before.id);
   });
 
   it("grants, changes and revokes access, with the audit trail", async () => {
