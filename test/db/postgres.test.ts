@@ -52,6 +52,20 @@ describe("PostgreSQL, through the same schema and migrations", () => {
     await again.$disconnect();
   });
 
+  it("migrates a new database once when several processes open it at the same moment", async () => {
+    await db.$executeRawUnsafe(`CREATE DATABASE "tranche_race"`);
+    const url = server.url.replace(/\/[^/?]+(\?|$)/, "/tranche_race$1");
+    // Without a lock one of four failed in three (« relation "Dataset" already exists »).
+    const opened = await Promise.all(Array.from({ length: 4 }, () => openDatabase(url)));
+    const rows = await opened[0]!.$queryRawUnsafe<{ migration_name: string }[]>(
+      `SELECT "migration_name" FROM "_prisma_migrations"`,
+    );
+    const names = rows.map((r) => r.migration_name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBeGreaterThan(5);
+    for (const client of opened) await client.$disconnect();
+  });
+
   it("imports reference data and computes a tranche", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tranche-pg-data-"));
     writeFileSync(
