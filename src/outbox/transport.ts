@@ -19,6 +19,8 @@ export class SendError extends Error {
     message: string,
     readonly permanent: boolean,
     readonly response: string,
+    /** The relay refused the session, not this email (connection, greeting, login, our sender). */
+    readonly everyEmail = false,
   ) {
     super(message);
   }
@@ -83,7 +85,7 @@ export function smtpTransport(
         // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.
         const aboutThisMessage = e.command === "RCPT TO" || e.command === "DATA";
         const permanent = aboutThisMessage && typeof e.responseCode === "number" && e.responseCode >= 500;
-        throw new SendError(e.message, permanent, response.slice(0, 1000));
+        throw new SendError(e.message, permanent, response.slice(0, 1000), !aboutThisMessage);
       }
     },
     close: () => transport.close(),

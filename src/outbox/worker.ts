@@ -192,8 +192,19 @@ export class OutboxWorker {
     // Few sends in flight. A crash between the relay's 250 and the row update (the only way to send
     // a reply twice) is covered by the journal; without one, each row is marked at once.
     let next = 0;
+    // A refusal of the session itself (a stale password, the relay down) would be the same for every
+    // email: the rest of the pass is not tried — one failed login per lane, not one per reply, which
+    // a relay may count towards locking the account.
+    let refused: SendError | null = null;
     const lane = async () => {
-      while (next < due.length) await this.sendOne(due[next++]!);
+      while (next < due.length) {
+        const row = due[next++]!;
+        if (refused) await this.recordFailure(row, row.attempts, refused);
+        else {
+          const failure = await this.sendOne(row);
+          if (failure?.everyEmail) refused = failure;
+        }
+      }
     };
     try {
       await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
@@ -285,20 +296,20 @@ export class OutboxWorker {
     return renewed === 1;
   }
 
-  /** Sends one leased row (`attempts` counts this attempt already). */
-  private async sendOne(row: QueuedEmail): Promise<void> {
+  /** Sends one leased row (`attempts` counts this attempt already); returns the relay's refusal, if any. */
+  private async sendOne(row: QueuedEmail): Promise<SendError | null> {
     const attempts = row.attempts;
     if (row.raw.length === 0) {
       const error = new SendError("no content", true, "not sent: the email's content is gone (purged)");
       await this.recordFailure(row, attempts, error);
-      return;
+      return null;
     }
     if (this.renewLeases && !(await this.renewLease(row))) {
       this.options.logger.info(
         { outboxId: row.id, messageId: row.messageId },
         "email taken by another worker since it was leased: not sent here",
       );
-      return;
+      return null;
     }
     let response: string;
     try {
@@ -312,7 +323,7 @@ export class OutboxWorker {
       });
     } catch (error) {
       await this.recordFailure(row, attempts, error);
-      return;
+      return error instanceof SendError ? error : null;
     }
     this.options.logger.info({ outboxId: row.id, messageId: row.messageId, response }, "email sent");
     const accepted = { id: row.id, attempts, sentAt: new Date(), response };
@@ -320,13 +331,26 @@ export class OutboxWorker {
       // Journal first (no database lock, which a claim transaction may hold): the row is then
       // marked with the next ones, between two claims; until then a restart reads the journal.
       // The lane goes on with its next send meanwhile; the pass waits for every append.
+      // An append that fails (a full disk) must not leave the row leased, to be sent again when the
+      // lease expires: it is marked in the database like the others, only without the journal's cover.
       this.journaling.push(
-        this.options.journal.record(row.messageId).then(() => void this.accepted.push(accepted)),
+        this.options.journal.record(row.messageId).then(
+          () => void this.accepted.push(accepted),
+          (error: unknown) => {
+            this.lastErrorAt = new Date();
+            this.options.logger.error(
+              { err: error, outboxId: row.id },
+              "send journal append failed: the email is marked sent in the database only",
+            );
+            this.accepted.push(accepted);
+          },
+        ),
       );
     } else {
       this.accepted.push(accepted);
       await this.markAccepted(this.sql);
     }
+    return null;
   }
 
   private async recordFailure(
@@ -352,18 +376,27 @@ export class OutboxWorker {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (!this.stopping) {
       this.woken = false;
       let attempted = 0;
       try {
         attempted = await this.sendDue();
+        failures = 0;
       } catch (error) {
         this.lastErrorAt = new Date();
         this.options.logger.error({ err: error }, "outbox pass failed");
+        failures++;
       }
       if (this.stopping) break;
-      if (attempted === this.batchSize || this.woken || this.handed.length) continue;
-      await this.sleepUntilDue();
+      // A failed pass (the database busy or down) waits before the next, however much is queued:
+      // retried at once, it spun a core while holding nothing back.
+      if (failures > 0) {
+        // Only a stop or replies handed over later cut it short, not those of the failed pass.
+        this.woken = false;
+        await this.pause(Math.min(this.pollMs, 100 * 2 ** failures));
+      } else if (attempted === this.batchSize || this.woken || this.handed.length) continue;
+      else await this.sleepUntilDue();
     }
   }
 
@@ -374,7 +407,11 @@ export class OutboxWorker {
       )
       .catch(() => []);
     const untilDue = next ? dateOf(next.nextAttemptAt).getTime() - Date.now() : this.pollMs;
-    const delay = Math.max(10, Math.min(this.pollMs, untilDue));
+    await this.pause(Math.max(10, Math.min(this.pollMs, untilDue)));
+  }
+
+  /** Waits `delay` ms, or until woken (new replies handed over, a stop). */
+  private async pause(delay: number): Promise<void> {
     if (this.woken || this.stopping) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delay);

@@ -179,6 +179,47 @@ describe("the outbox", () => {
     await waitFor("all sent", async () => (await outboxCounts(db)).sent === 3);
   });
 
+  it("tries one login per lane, not one per queued email, while the relay refuses it", async () => {
+    sink = await startSmtpSink({ tls });
+    await queue(16);
+    worker = smtpWorker(sink.url.replace(":sink-pw@", ":stale-password@"));
+    worker.start();
+    await waitFor("every email tried once", async () =>
+      (await db.outboxMessage.findMany()).every((row) => row.attempts >= 1),
+    );
+    await worker.stop();
+    // Four lanes: at most four refused logins for the sixteen emails of the pass (it was sixteen).
+    expect(sink.failedLogins).toBeLessThanOrEqual(4);
+    expect((await db.outboxMessage.findMany()).every((row) => row.lastResponse?.startsWith("535"))).toBe(
+      true,
+    );
+  });
+
+  it("marks an email sent in the database when the send journal cannot be written, never sending it again", async () => {
+    sink = await startSmtpSink({ tls });
+    await queue(2);
+    // A full disk under the mail root.
+    class FullDisk extends SentJournal {
+      override record(): Promise<void> {
+        return Promise.reject(
+          Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),
+        );
+      }
+    }
+    worker = new OutboxWorker(db, {
+      transport: smtpTransport(sink.url, { ca: [tls.cert] }),
+      logger,
+      pollMs: 100,
+      leaseMs: 200,
+      journal: new FullDisk(join(database.dir, "journal")),
+    });
+    worker.start();
+    await waitFor("both marked sent", async () => (await outboxCounts(db)).sent === 2);
+    // Past several lease periods: nothing goes out again, and the process is still up.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(sink.received).toHaveLength(2);
+  });
+
   it("loses nothing while the SMTP server is down and drains the queue when it comes back", async () => {
     const port = await freePort();
     const ids = await queue(30);

@@ -29,6 +29,8 @@ export interface SmtpSink {
   /** `smtp://user:pw@127.0.0.1:port` (STARTTLS offered). */
   url: string;
   received: ReceivedMail[];
+  /** Logins refused so far (a wrong password). */
+  readonly failedLogins: number;
   events: EventEmitter;
   /** Queue a fault for the next messages. */
   inject(fault: Fault): void;
@@ -65,6 +67,7 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const faults: Fault[] = [];
+  let failedLogins = 0;
   const takeFault = (at: Fault["at"]): Fault | undefined => {
     const fault = faults.find((f) => f.at === at && f.times > 0);
     if (fault) fault.times--;
@@ -86,7 +89,10 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     closeTimeout: 500,
     onAuth(auth, _session, callback) {
       if (auth.username === SINK_USER && auth.password === SINK_PASSWORD) callback(null, { user: SINK_USER });
-      else callback(new Error("Invalid username or password"));
+      else {
+        failedLogins++;
+        callback(new Error("Invalid username or password"));
+      }
     },
     onRcptTo(_address, _session, callback) {
       const fault = takeFault("rcpt");
@@ -144,6 +150,9 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     port,
     url: `smtp://${SINK_USER}:${SINK_PASSWORD}@127.0.0.1:${port}`,
     received,
+    get failedLogins() {
+      return failedLogins;
+    },
     events,
     inject: (fault) => faults.push({ ...fault }),
     clearFaults: () => {
