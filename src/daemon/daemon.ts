@@ -34,7 +34,14 @@ export interface DaemonOptions {
    * read (loading the demo data into an empty database: two daemons started together would load it twice).
    */
   prepare?: () => Promise<void>;
+  /**
+   * How long a mailbox may stay unreachable (reconnecting after failures: the server down, a wrong
+   * password) before /healthz answers 503; default five minutes, past a few reconnects.
+   */
+  unhealthyAfterMs?: number;
 }
+
+const UNHEALTHY_AFTER_MS = 5 * 60_000;
 
 /**
  * The mail daemon: every source feeds the claim layer (one message at a time across mailboxes, so an
@@ -43,6 +50,8 @@ export interface DaemonOptions {
  */
 export class Daemon {
   private readonly states = new Map<string, SourceStatus>();
+  /** When each mailbox was last connected (or the daemon started): for /healthz. */
+  private readonly reachedAt = new Map<string, number>();
   private readonly queue: { message: InboundMessageRef; done: (d: Disposition) => void }[] = [];
   private draining: Promise<void> | null = null;
   private stateWrites: Promise<unknown> = Promise.resolve();
@@ -210,6 +219,8 @@ export class Daemon {
   private recordStatus(source: MailboxSource, status: SourceStatus): void {
     const previous = this.states.get(source.mailbox);
     this.states.set(source.mailbox, status);
+    if (!this.reachedAt.has(source.mailbox) || status.state === "connected" || status.state === "idle")
+      this.reachedAt.set(source.mailbox, Date.now());
     if (previous?.state !== status.state || status.error) {
       this.options.logger[status.error ? "warn" : "info"](
         { mailbox: source.mailbox, state: status.state, error: status.error },
@@ -247,13 +258,29 @@ export class Daemon {
       };
       if (path === "/healthz") {
         const mailboxes = Object.fromEntries([...this.states].map(([name, s]) => [name, s.state]));
+        // Up but reading nothing is not healthy: a mailbox unreachable for minutes says so.
+        const limit = this.options.unhealthyAfterMs ?? UNHEALTHY_AFTER_MS;
+        const unreachable = [...this.reachedAt]
+          .filter(([name, at]) => this.states.get(name)?.state !== "stopped" && Date.now() - at > limit)
+          .map(([name]) => name);
+        const status = this.stopping ? "stopping" : unreachable.length ? "mailbox unreachable" : "ok";
         this.options.db
           .$queryRawUnsafe("SELECT 1")
           .then(() =>
             reply(
-              this.stopping ? 503 : 200,
+              status === "ok" ? 200 : 503,
               "application/json",
-              JSON.stringify({ status: this.stopping ? "stopping" : "ok", mailboxes }),
+              JSON.stringify({
+                status,
+                mailboxes,
+                ...(unreachable.length
+                  ? {
+                      unreachable: Object.fromEntries(
+                        unreachable.map((n) => [n, this.states.get(n)?.error ?? null]),
+                      ),
+                    }
+                  : {}),
+              }),
             ),
           )
           .catch((error) =>

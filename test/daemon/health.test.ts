@@ -3,10 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Daemon } from "../../src/daemon/daemon.ts";
+import { Daemon } from "../../src/daemon/daemon.ts";
+import { ImapSource } from "../../src/mailbox/imap.ts";
+import { MaildirSource } from "../../src/mailbox/maildir.ts";
+import { fileTransport } from "../../src/outbox/transport.ts";
+import { OutboxWorker } from "../../src/outbox/worker.ts";
 import { maildirTestDaemon } from "../helpers/daemon.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { replyHandler } from "../helpers/reply-handler.ts";
 import { freePort, waitFor } from "../servers/ports.ts";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -64,5 +70,41 @@ describe("watching the daemon", () => {
     expect(stdout).toMatch(/submissions\s+maildir\s+idle/);
     expect(stdout).toContain("File d'envoi : 0 en attente, 0 envoyés, 1 refusés");
     expect(stdout).toContain("550 5.1.1 User unknown");
+  });
+
+  it("answers 503 on /healthz once a mailbox has been unreachable for a while, saying which and why", async () => {
+    const { db } = database;
+    const port = await freePort();
+    // Nothing listens on this port: the submission mailbox keeps reconnecting.
+    const closed = await freePort();
+    const logger = pino({ level: "silent" });
+    daemon = new Daemon({
+      db,
+      handler: replyHandler(),
+      sources: [
+        new MaildirSource("contact", join(root, "contact"), 1_000),
+        new ImapSource({
+          mailbox: "submissions",
+          url: `imap://calcul:pw@127.0.0.1:${closed}/INBOX`,
+          backoffMinMs: 50,
+        }),
+      ],
+      outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger }),
+      logger,
+      maxAttempts: 3,
+      rescanCron: "",
+      http: { host: "127.0.0.1", port },
+      unhealthyAfterMs: 300,
+    });
+    await daemon.start();
+    const health = await waitFor("unhealthy", async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return response.status === 503 ? response.json() : null;
+    });
+    expect(health).toMatchObject({
+      status: "mailbox unreachable",
+      mailboxes: { contact: "idle", submissions: "backoff" },
+      unreachable: { submissions: expect.stringMatching(/ECONNREFUSED/) },
+    });
   });
 });
