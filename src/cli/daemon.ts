@@ -68,8 +68,16 @@ async function runDaemon(db: Db, config: Config, renderer: Renderer): Promise<vo
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, "stopping");
-      // A second signal, or a stop that hangs, ends the process anyway.
-      setTimeout(() => process.exit(1), 10_000).unref();
+      // A stop that hangs (a relay that takes its time over DATA) ends the process anyway, saying so:
+      // an email the relay accepts after the exit is still leased, and goes out again at the next start.
+      setTimeout(() => {
+        logger.error(
+          { signal },
+          "stop did not finish within 10 s: exiting now; emails being sent may be delivered again",
+        );
+        logger.flush?.();
+        process.exit(1);
+      }, 10_000).unref();
       daemon.stop().then(resolve, resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
