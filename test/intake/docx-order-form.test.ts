@@ -1,12 +1,9 @@
 import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
-import { helpData } from "../../src/daemon/replies.ts";
 import { docxTables } from "../../src/intake/docx-tables.ts";
 import { readInbound } from "../../src/intake/intake.ts";
 import { orderFormFormat, readOrderForm } from "../../src/intake/order-form.ts";
-import type { Intake } from "../../src/intake/types.ts";
-import { parseTemplateData } from "../../src/render/data-schemas.ts";
-import { helpView } from "../../src/render/help-view.ts";
+import { helpLines, lists } from "../helpers/help-reply.ts";
 import { authenticatedHeaders, intakeContext } from "../helpers/intake.ts";
 import {
   cell,
@@ -40,25 +37,6 @@ async function request(
     .build();
   return readInbound(raw, intakeContext());
 }
-
-function helpLines(intake: Intake): string[] {
-  const settings = {
-    contactAddress: "contact@example.test",
-    submissionAddress: "calcul@example.test",
-    maxIdentifiers: 5000,
-    maxBodyBytes: 1024 * 1024,
-  };
-  const data = helpData(intake, intake.calculation!.problems, settings);
-  parseTemplateData("help", data);
-  return helpView(data).problems.map((line) => line.replace(/\u00a0/g, " "));
-}
-
-const lists = (finessRadio: string[], amRadio: string[], finessMn: string[], amMn: string[]) => ({
-  finessRadio,
-  amRadio,
-  finessMn,
-  amMn,
-});
 
 describe("Word order forms (the official model, filled in)", () => {
   it("recognises a Word document by its name or type, a legacy .doc still not", () => {

@@ -1,7 +1,6 @@
 import ExcelJS from "exceljs";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
-import { helpData } from "../../src/daemon/replies.ts";
 import { readInbound } from "../../src/intake/intake.ts";
 import { checkOfficeZip, WORKBOOK_PARTS } from "../../src/intake/office-zip.ts";
 import {
@@ -11,10 +10,8 @@ import {
   readOrderForm,
   readOrderFormRows,
 } from "../../src/intake/order-form.ts";
-import type { Intake } from "../../src/intake/types.ts";
 import { xlsxSheets } from "../../src/intake/xlsx-sheets.ts";
-import { parseTemplateData } from "../../src/render/data-schemas.ts";
-import { helpView } from "../../src/render/help-view.ts";
+import { helpLines, lists } from "../helpers/help-reply.ts";
 import { authenticatedHeaders, intakeContext } from "../helpers/intake.ts";
 import { zipArchive } from "../helpers/zip.ts";
 
@@ -259,28 +256,6 @@ async function workbook(build: (workbook: ExcelJS.Workbook) => void): Promise<Bu
   build(book);
   return Buffer.from(await book.xlsx.writeBuffer());
 }
-
-const SETTINGS = {
-  contactAddress: "contact@example.test",
-  submissionAddress: "calcul@example.test",
-  maxIdentifiers: 5000,
-  maxBodyBytes: 1024 * 1024,
-};
-
-/** The help reply's problem lines, its data checked against the template's schema as the CLI does. */
-function helpLines(intake: Intake): string[] {
-  const data = helpData(intake, intake.calculation!.problems, SETTINGS);
-  parseTemplateData("help", data);
-  // Guillemets hold their text with no-break spaces: compared here as plain spaces.
-  return helpView(data).problems.map((line) => line.replace(/\u00a0/g, " "));
-}
-
-const lists = (finessRadio: string[], amRadio: string[], finessMn: string[], amMn: string[]) => ({
-  finessRadio,
-  amRadio,
-  finessMn,
-  amMn,
-});
 
 describe("FINESS géographique and FINESS juridique columns", () => {
   it("reads the géographique column, never the juridique one, whichever comes first", () => {
