@@ -65,20 +65,60 @@ export function findPublicIds(text: string): string[] {
 }
 
 /** Records a calculation and gives it its public id, in one transaction. */
+/** What a calculation row's `input` holds: the lists as typed. */
+function storedInput(request: CalculationRequest): StoredInput {
+  const { amOfMixteRows } = request;
+  return {
+    amRadio: request.amRadio,
+    finessRadio: request.finessRadio,
+    amMn: request.amMn,
+    finessMn: request.finessMn,
+    // Kept for replays: the engine places these doctors by their activity.
+    ...(amOfMixteRows?.length ? { amOfMixteRows } : {}),
+  };
+}
+
+/**
+ * The calculation already answered for another copy of this message, received in the other mailbox
+ * (sent to calcul@ with contact@ in copy): the same Message-ID, and the same sender, recipient,
+ * reference, activity and lists — a Message-ID reused by another request does not match, and a
+ * match would get the same answer. Null when there is none.
+ */
+export async function answeredCopy(
+  db: DbOrTx,
+  copy: {
+    messageId: string;
+    mailbox: string;
+    sender: string;
+    recipient: string;
+    reference: string;
+    request: CalculationRequest;
+  },
+): Promise<string | null> {
+  const bare = copy.messageId.replace(/^<|>$/g, "");
+  // Asked for every calculation: plain SQL (src/db/sql.ts).
+  const [row] = await sqlOf(db).query<{ publicId: string }>(
+    `SELECT c."publicId" FROM "Calculation" c JOIN "InboundMessage" m ON m."id" = c."inboundMessageId" WHERE m."messageId" IN (?, ?) AND m."mailbox" <> ? AND c."sender" = ? AND c."recipient" = ? AND c."reference" = ? AND c."activity" = ? AND c."input" = ? LIMIT 1`,
+    [
+      bare,
+      `<${bare}>`,
+      copy.mailbox,
+      copy.sender.trim().toLowerCase(),
+      copy.recipient.trim().toLowerCase(),
+      copy.reference,
+      copy.request.activity,
+      JSON.stringify(storedInput(copy.request)),
+    ],
+  );
+  return row?.publicId ?? null;
+}
+
 export async function recordCalculation(
   db: DbOrTx,
   calculation: NewCalculation,
   now: Date,
 ): Promise<{ id: number; publicId: string }> {
-  const { amOfMixteRows } = calculation.request;
-  const input: StoredInput = {
-    amRadio: calculation.request.amRadio,
-    finessRadio: calculation.request.finessRadio,
-    amMn: calculation.request.amMn,
-    finessMn: calculation.request.finessMn,
-    // Kept for replays: the engine places these doctors by their activity.
-    ...(amOfMixteRows?.length ? { amOfMixteRows } : {}),
-  };
+  const input = storedInput(calculation.request);
   // Run for every calculation: plain SQL (src/db/sql.ts).
   return inTransaction(db, async (tx) => {
     const sql = sqlOf(tx);

@@ -4,7 +4,7 @@ import { handleAccessRequest } from "../access/requests.ts";
 import type { AccessPolicy } from "../access/rules.ts";
 import { isAuthorised } from "../access/store.ts";
 import { checkCalculationRate, type RateLimits } from "../calculations/rate-limit.ts";
-import { recordCalculation } from "../calculations/store.ts";
+import { answeredCopy, recordCalculation } from "../calculations/store.ts";
 import type { Config } from "../config/schema.ts";
 import type { DbOrTx } from "../db/transaction.ts";
 import { type Decision, decide } from "../decide/decision.ts";
@@ -106,6 +106,28 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           return { status: "processed", decision: decision.action };
         case "reply-result": {
           const sender = intake.from!;
+          const calculation = intake.calculation!;
+          const request = {
+            activity: calculation.activity!,
+            ...calculation.lists,
+            ...(calculation.amOfMixteRows.length ? { amOfMixteRows: calculation.amOfMixteRows } : {}),
+          };
+          const reference = calculation.reference!;
+          // The same request in both mailboxes (To: calcul@, Cc: contact@) is answered once.
+          const copyOf = intake.messageId
+            ? await answeredCopy(tx, {
+                messageId: intake.messageId,
+                mailbox: message.mailbox,
+                sender,
+                recipient: decision.recipient,
+                reference,
+                request,
+              })
+            : null;
+          if (copyOf) {
+            log.info({ calculation: copyOf }, "copy of a request answered from the other mailbox: no reply");
+            return { status: "processed", decision: "duplicate-copy" };
+          }
           const rate = await checkCalculationRate(tx, sender, at, deps.rateLimits);
           if (!rate.allowed) {
             // Over the limit: one ticket thread for support instead of replies.
@@ -126,16 +148,9 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             );
             return { status: "processed", decision: "ticket-rate-limited" };
           }
-          const calculation = intake.calculation!;
-          const request = {
-            activity: calculation.activity!,
-            ...calculation.lists,
-            ...(calculation.amOfMixteRows.length ? { amOfMixteRows: calculation.amOfMixteRows } : {}),
-          };
           const { result, dataset } = await calculate(tx, request, {
             nuclearCoefficient: config.nuclearCoefficient,
           });
-          const reference = calculation.reference!;
           // Chosen now so that the calculation row records it with its public id, in one statement.
           const resultMessageId = replies.newMessageId();
           const record = await recordCalculation(

@@ -7,6 +7,7 @@ import { grantAccess } from "../../src/access/store.ts";
 import { replayCalculation } from "../../src/calculations/replay.ts";
 import { recentCalculationsOf } from "../../src/calculations/store.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import { headerHints } from "../../src/daemon/claim.ts";
 import type { HandlerOutcome } from "../../src/daemon/handler.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
 import type { Db } from "../../src/db/client.ts";
@@ -51,7 +52,14 @@ beforeAll(async () => {
     db.$transaction(async (tx) => {
       uid++;
       const inbound = await tx.inboundMessage.create({
-        data: { mailbox, uidValidity: "1", uid: String(uid), contentHash: `h${uid}`, status: "claimed" },
+        data: {
+          mailbox,
+          uidValidity: "1",
+          uid: String(uid),
+          contentHash: `h${uid}`,
+          messageId: headerHints(raw).messageId,
+          status: "claimed",
+        },
       });
       const outcome = await pipeline(
         { mailbox, uidValidity: "1", uid: String(uid), raw, inboundId: inbound.id },
@@ -135,6 +143,28 @@ describe("the message pipeline", () => {
     expect(calculation).toMatchObject({ tranche: "D", total: 79_100, resultMessageId: reply!.messageId });
     expect(text).toContain(calculation.publicId);
     expect(outcome.summary).toMatchObject({ kind: "calculation", decision: "reply-result" });
+  });
+
+  it("answers once a request sent to calcul@ with contact@ in copy, but a reused Message-ID asking otherwise again", async () => {
+    const paul = `paul.durand@${ORG}`;
+    await grantAccess(db, paul, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const request = (finessRadio: string) =>
+      buildMail({
+        from: paul,
+        to: "calcul@example.test",
+        subject: "Demande de calcul",
+        messageId: "<copie-7@editeur-ris.fr>",
+        body: calculationBody({ reference: "Clinique des Pins", activity: "Radiologie", finessRadio }),
+      });
+    const first = await handle(request("750712184"), "submissions");
+    expect(first.decision).toBe("reply-result");
+    // The copy delivered to contact@: the same message, read there too.
+    const copy = await handle(request("750712184"), "contact");
+    expect(copy).toMatchObject({ status: "processed", decision: "duplicate-copy", outgoing: [] });
+    // A client reusing Message-IDs: another request under the same one is answered.
+    const other = await handle(request("920000650"), "contact");
+    expect(other.decision).toBe("reply-result");
+    expect(await db.calculation.count({ where: { sender: paul } })).toBe(2);
   });
 
   it("answers an order form whose mixte row lists a practice's doctors once each, in the field of their activity", async () => {
