@@ -50,8 +50,9 @@ const UNHEALTHY_AFTER_MS = 5 * 60_000;
  */
 export class Daemon {
   private readonly states = new Map<string, SourceStatus>();
-  /** When each mailbox was last connected (or the daemon started): for /healthz. */
+  /** When each mailbox was last connected (or the daemon started), and its last error: for /healthz. */
   private readonly reachedAt = new Map<string, number>();
+  private readonly lastErrors = new Map<string, string>();
   private readonly queue: { message: InboundMessageRef; done: (d: Disposition) => void }[] = [];
   private draining: Promise<void> | null = null;
   private stateWrites: Promise<unknown> = Promise.resolve();
@@ -221,6 +222,8 @@ export class Daemon {
     this.states.set(source.mailbox, status);
     if (!this.reachedAt.has(source.mailbox) || status.state === "connected" || status.state === "idle")
       this.reachedAt.set(source.mailbox, Date.now());
+    // Kept through the reconnect that follows it ("connecting" carries none).
+    if (status.error) this.lastErrors.set(source.mailbox, status.error);
     if (previous?.state !== status.state || status.error) {
       this.options.logger[status.error ? "warn" : "info"](
         { mailbox: source.mailbox, state: status.state, error: status.error },
@@ -276,7 +279,7 @@ export class Daemon {
                 ...(unreachable.length
                   ? {
                       unreachable: Object.fromEntries(
-                        unreachable.map((n) => [n, this.states.get(n)?.error ?? null]),
+                        unreachable.map((n) => [n, this.lastErrors.get(n) ?? null]),
                       ),
                     }
                   : {}),

@@ -99,11 +99,15 @@ describe("watching the daemon", () => {
     await daemon.start();
     const health = await waitFor("unhealthy", async () => {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return response.status === 503 ? response.json() : null;
+      const body = (response.status === 503 ? await response.json() : null) as {
+        unreachable?: Record<string, string | null>;
+      } | null;
+      // Its first connection attempt may still be under way on a loaded machine.
+      return body?.unreachable?.submissions ? body : null;
     });
     expect(health).toMatchObject({
       status: "mailbox unreachable",
-      mailboxes: { contact: "idle", submissions: "backoff" },
+      mailboxes: { contact: "idle", submissions: expect.stringMatching(/^(?:backoff|connecting)$/) },
       unreachable: { submissions: expect.stringMatching(/ECONNREFUSED/) },
     });
   });
