@@ -264,7 +264,11 @@ export class Daemon {
         // Up but reading nothing is not healthy: a mailbox unreachable for minutes says so.
         const limit = this.options.unhealthyAfterMs ?? UNHEALTHY_AFTER_MS;
         const unreachable = [...this.reachedAt]
-          .filter(([name, at]) => this.states.get(name)?.state !== "stopped" && Date.now() - at > limit)
+          .filter(([name, at]) => {
+            // A mailbox in IDLE reports nothing for hours: only one reconnecting is unreachable.
+            const state = this.states.get(name)?.state;
+            return (state === "backoff" || state === "connecting") && Date.now() - at > limit;
+          })
           .map(([name]) => name);
         const status = this.stopping ? "stopping" : unreachable.length ? "mailbox unreachable" : "ok";
         this.options.db

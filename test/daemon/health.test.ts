@@ -7,7 +7,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Daemon } from "../../src/daemon/daemon.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
-import { MaildirSource } from "../../src/mailbox/maildir.ts";
+import type { MailboxSource } from "../../src/mailbox/source.ts";
 import { fileTransport } from "../../src/outbox/transport.ts";
 import { OutboxWorker } from "../../src/outbox/worker.ts";
 import { maildirTestDaemon } from "../helpers/daemon.ts";
@@ -72,7 +72,14 @@ describe("watching the daemon", () => {
     expect(stdout).toContain("550 5.1.1 User unknown");
   });
 
-  it("answers 503 on /healthz once a mailbox has been unreachable for a while, saying which and why", async () => {
+  it("answers 503 on /healthz once a mailbox has been unreachable for a while, saying which and why — not for one quiet in IDLE", async () => {
+    const quietSource: MailboxSource = {
+      mailbox: "contact",
+      kind: "imap",
+      start: (_consume, onStatus) => onStatus({ state: "idle" }),
+      rescan: () => {},
+      stop: async () => {},
+    };
     const { db } = database;
     const port = await freePort();
     // Nothing listens on this port: the submission mailbox keeps reconnecting.
@@ -82,7 +89,8 @@ describe("watching the daemon", () => {
       db,
       handler: replyHandler(),
       sources: [
-        new MaildirSource("contact", join(root, "contact"), 1_000),
+        // An IMAP connection in IDLE: it said « idle » once and, with no mail, says nothing more.
+        quietSource,
         new ImapSource({
           mailbox: "submissions",
           url: `imap://calcul:pw@127.0.0.1:${closed}/INBOX`,
@@ -110,5 +118,6 @@ describe("watching the daemon", () => {
       mailboxes: { contact: "idle", submissions: expect.stringMatching(/^(?:backoff|connecting)$/) },
       unreachable: { submissions: expect.stringMatching(/ECONNREFUSED/) },
     });
+    expect(Object.keys((health as { unreachable: object }).unreachable)).toEqual(["submissions"]);
   });
 });
