@@ -104,13 +104,14 @@ export async function openOrJoinTicket(
       (await threadTicket(tx, threadIds, message.inboundMessageId, joinable)) ??
       (await openTicketOnRepliedResult(tx, threadIds, joinable)) ??
       (await numberedTicket(tx, message.subject, joinable));
-    // Outside a thread, unauthenticated mail from one address makes one ticket, not one per message.
+    // Outside a thread, unauthenticated mail from one address makes one ticket per category (an
+    // access review stays one support can approve), not one per message.
     if (existingId === null && (options.joinOpenTicketOfSender || !message.authenticated)) {
       const open = await tx.ticket.findFirst({
         where: {
           sender,
           authenticated: message.authenticated,
-          ...(message.authenticated ? { category: message.category } : {}),
+          category: message.category,
           status: { not: "closed" },
         },
         orderBy: { id: "desc" },

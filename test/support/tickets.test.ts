@@ -394,8 +394,11 @@ describe("support tickets", () => {
       text: "Centre Test Alpha",
       authenticated: false,
     });
-    // Forged mail from one address makes one ticket, not one per message.
-    expect((await openOrJoinTicket(db, { ...again, category: "question" }, now)).ticket).toEqual(
+    // Forged mail from one address makes one ticket per category, not one per message.
+    expect((await openOrJoinTicket(db, { ...again, category: "other" }, now)).ticket).toEqual(
+      quarantined.ticket,
+    );
+    expect((await openOrJoinTicket(db, { ...again, category: "access-review" }, now)).ticket).not.toEqual(
       quarantined.ticket,
     );
     const dispute = await received({
