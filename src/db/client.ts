@@ -84,9 +84,10 @@ async function connect(url: string): Promise<Db> {
   });
   try {
     if (!postgres) {
-      // WAL lets the CLI read while the daemon writes; busy_timeout waits for a lock instead of failing.
-      await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+      // busy_timeout waits for a lock instead of failing (first: switching to WAL may wait for one);
+      // WAL lets the CLI read while the daemon writes.
       await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+      await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
       // In WAL mode NORMAL loses no committed transaction when the process crashes (only on a power
       // loss may the last commits roll back), and saves an fsync per commit.
       await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");

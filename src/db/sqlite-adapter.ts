@@ -82,7 +82,10 @@ export class PreparedSqliteClient {
   }
 
   async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
-    this.run(BEGIN[mode], []);
+    // Prisma asks for every transaction "deferred": one that reads, then writes while another
+    // process holds the lock, fails at once (SQLITE_BUSY, no busy wait for the upgrade). Taking the
+    // write lock at BEGIN waits its turn instead (busy_timeout) — the service's transactions write.
+    this.run(BEGIN[mode === "deferred" ? "write" : mode], []);
     this.transactions++;
     let open = true;
     let ended = () => {};

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { recordingTransport } from "../helpers/recording-transport.ts";
 import { type PostgresServer, startPostgres } from "../servers/postgres.ts";
 
 const OUTBOX_CONTENT = "20261201210000_outbox_content";
+const TICKET_AUTHENTICATED = "20261202060000_ticket_authenticated";
 const reply = "Subject: =?UTF-8?B?UsOpc3VsdGF0?=\r\n\r\nLa tranche de financement calculée est : B\r\n";
 
 let dir: string;
@@ -52,5 +54,32 @@ describe.each(["sqlite", "postgresql"] as const)("upgrading a %s database", (pro
     } finally {
       await db.$disconnect();
     }
+  });
+});
+
+describe("a SQLite database migrated while another process writes", () => {
+  it("waits for the other process's lock instead of failing on it", async () => {
+    const url = `file:${join(dir, "busy.db")}`;
+    const db: Db = await openDatabase(url, { migrate: false });
+    await applyMigrations(db, "sqlite", { before: TICKET_AUTHENTICATED });
+    await db.$disconnect();
+    // Another process (the daemon, an import) writes for a second and a half, lock held.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const D = require("libsql"); const db = new D(${JSON.stringify(url.slice(5))}); db.exec("BEGIN IMMEDIATE"); db.exec(\`INSERT INTO "Dataset" ("label", "importedAt", "active") VALUES ('SAE 2024', '2026-06-01T00:00:00.000+00:00', 0)\`); console.log("held"); setTimeout(() => { db.exec("COMMIT"); db.close(); }, 1500);`,
+      ],
+      { cwd: join(import.meta.dirname, "..", ".."), stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    // Prisma's deferred transaction read first, then could not take the lock: « database is locked ».
+    const upgraded = await openDatabase(url);
+    const applied = await upgraded.$queryRawUnsafe<{ migration_name: string }[]>(
+      `SELECT "migration_name" FROM "_prisma_migrations" WHERE "migration_name" = '${TICKET_AUTHENTICATED}'`,
+    );
+    expect(applied).toHaveLength(1);
+    expect(await upgraded.dataset.count()).toBe(1);
+    await upgraded.$disconnect();
   });
 });
