@@ -1,6 +1,6 @@
 import { organisationalDomain } from "../addresses/organisation.ts";
 import type { Prisma } from "../db/client.ts";
-import { sqlOf } from "../db/sql.ts";
+import { placeholders, sqlOf } from "../db/sql.ts";
 import { type DbOrTx, inTransaction } from "../db/transaction.ts";
 import type { Activity, CalculationRequest, CalculationResult } from "../engine/types.ts";
 
@@ -96,13 +96,18 @@ export async function answeredCopy(
   },
 ): Promise<string | null> {
   const bare = copy.messageId.replace(/^<|>$/g, "");
-  // Asked for every calculation: plain SQL (src/db/sql.ts).
-  const [row] = await sqlOf(db).query<{ publicId: string }>(
-    `SELECT c."publicId" FROM "Calculation" c JOIN "InboundMessage" m ON m."id" = c."inboundMessageId" WHERE m."messageId" IN (?, ?) AND m."mailbox" <> ? AND c."sender" = ? AND c."recipient" = ? AND c."reference" = ? AND c."activity" = ? AND c."input" = ? LIMIT 1`,
+  const sql = sqlOf(db);
+  // Asked for every calculation: plain SQL (src/db/sql.ts), and first the copies by Message-ID alone
+  // (indexed; almost always none), so that calculations are looked at only for a real copy.
+  const copies = await sql.query<{ id: number }>(
+    `SELECT "id" FROM "InboundMessage" WHERE "messageId" IN (?, ?) AND "mailbox" <> ?`,
+    [bare, `<${bare}>`, copy.mailbox],
+  );
+  if (copies.length === 0) return null;
+  const [row] = await sql.query<{ publicId: string }>(
+    `SELECT "publicId" FROM "Calculation" WHERE "inboundMessageId" IN (${placeholders(copies.length)}) AND "sender" = ? AND "recipient" = ? AND "reference" = ? AND "activity" = ? AND "input" = ? LIMIT 1`,
     [
-      bare,
-      `<${bare}>`,
-      copy.mailbox,
+      ...copies.map((c) => c.id),
       copy.sender.trim().toLowerCase(),
       copy.recipient.trim().toLowerCase(),
       copy.reference,
