@@ -16,6 +16,17 @@ function attribute(tag: SaxesTagPlain, name: string): string {
   return "";
 }
 
+/**
+ * Text a reader of the document does not see as its content: the fallback copy of a drawing for old
+ * readers (its text already read once), text moved away or deleted under track changes (a FINESS
+ * moved from a radiology row to a nuclear-medicine one must count once), text boxes (a stamp, a
+ * note) anchored in a cell.
+ */
+const UNREAD = new Set(["Fallback", "moveFrom", "del", "txbxContent"]);
+
+/** w:val values that turn a toggle property off (`<w:vanish w:val="0"/>`). */
+const OFF = new Set(["0", "false", "off"]);
+
 /** Count of grid columns a w:val gives, within 0…max. */
 const gridCount = (value: string, max: number) => Math.min(Math.max(Number.parseInt(value, 10) || 0, 0), max);
 
@@ -44,8 +55,9 @@ interface OpenTable {
  * followed by empty cells so that the columns line up, and a cell merged down over several rows
  * (an activity written once for a group of rows) gives its text to each of them. A table nested in
  * a cell (a layout frame around the real one) is a table of its own, numbered where it starts, and
- * no text of its cell. Deleted revisions, field codes and the fallback copy of drawings are not
- * text. Throws when the file is not a readable Word document.
+ * no text of its cell. Revisions deleted or moved away, field codes, hidden text, text boxes,
+ * placeholders of empty content controls and the fallback copy of drawings are not text. Throws
+ * when the file is not a readable Word document.
  */
 export function docxTables(bytes: Buffer, limits: { rows: number; columns: number }): DocumentTable[] {
   const body = checkOfficeZip(bytes, DOCUMENT_PARTS).values().next().value;
@@ -54,13 +66,22 @@ export function docxTables(bytes: Buffer, limits: { rows: number; columns: numbe
   const open: OpenTable[] = [];
   let count = 0;
   let inText = false;
-  // Inside mc:Fallback (a drawing's copy for old readers, its text already read once).
-  let fallback = 0;
+  // Depth inside text that is not the document's (see UNREAD), and inside a content control
+  // showing its placeholder (« Cliquez ou appuyez ici pour entrer du texte »).
+  let unread = 0;
+  const controls: boolean[] = [];
+  // The run being read is hidden (w:vanish in its properties).
+  let hidden = false;
   const parser = new SaxesParser();
   parser.on("opentag", (tag: SaxesTagPlain) => {
     const name = localName(tag.name);
-    if (name === "Fallback") fallback++;
-    if (fallback > 0) return;
+    if (UNREAD.has(name)) unread++;
+    if (name === "sdt") controls.push(false);
+    else if (name === "showingPlcHdr" && controls.length) controls[controls.length - 1] = true;
+    else if (name === "sdtContent" && controls.at(-1)) unread++;
+    if (unread > 0) return;
+    if (name === "r") hidden = false;
+    else if (name === "vanish") hidden = !OFF.has(attribute(tag, "val"));
     if (name === "tbl") {
       open.push({ number: ++count, rows: [], row: null, cell: null, gridBefore: 0, merged: [] });
       return;
@@ -89,15 +110,16 @@ export function docxTables(bytes: Buffer, limits: { rows: number; columns: numbe
   });
   parser.on("text", (text: string) => {
     const cell = open.at(-1)?.cell;
-    if (inText && cell && fallback === 0) cell.text += text;
+    if (inText && cell && unread === 0 && !hidden) cell.text += text;
   });
   parser.on("closetag", (tag: SaxesTagPlain) => {
     const name = localName(tag.name);
-    if (name === "Fallback") {
-      fallback--;
-      return;
-    }
-    if (fallback > 0) return;
+    const wasUnread = unread > 0;
+    if (UNREAD.has(name)) unread--;
+    if (name === "sdtContent" && controls.at(-1)) unread--;
+    else if (name === "sdt") controls.pop();
+    if (wasUnread) return;
+    if (name === "r") hidden = false;
     const table = open.at(-1);
     if (!table) return;
     if (name === "t") inText = false;

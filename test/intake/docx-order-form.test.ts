@@ -102,6 +102,31 @@ describe("Word order forms (the official model, filled in)", () => {
     expect(read?.lists).toEqual(lists(["620100057", "920000650", "180000028"], ["751234567"], [], []));
   });
 
+  it("reads only what the document shows: not text moved away, hidden, in a text box or a placeholder", async () => {
+    // Track changes: the FINESS moved from the radiology row to the nuclear-medicine one.
+    const movedFrom =
+      '<w:p><w:moveFrom w:id="3" w:author="Jean Dupont"><w:r><w:t>920000650</w:t></w:r></w:moveFrom></w:p>';
+    const movedTo =
+      '<w:p><w:moveTo w:id="4" w:author="Jean Dupont"><w:r><w:t>920000650</w:t></w:r></w:moveTo></w:p>';
+    const stamped =
+      '<w:p><w:r><w:t>620100057</w:t></w:r><w:r><w:drawing><wp:anchor xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wps:txbx><w:txbxContent><w:p><w:r><w:t>Cachet</w:t></w:r></w:p></w:txbxContent></wps:txbx></wp:anchor></w:drawing></w:r></w:p>';
+    const hidden = "<w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>750000234</w:t></w:r></w:p>";
+    const placeholder =
+      "<w:sdt><w:sdtPr><w:showingPlcHdr/><w:text/></w:sdtPr><w:sdtContent><w:p><w:r><w:t>Cliquez ou appuyez ici pour entrer du texte.</w:t></w:r></w:p></w:sdtContent></w:sdt>";
+    const form = wordDocument(
+      table([
+        MODEL_HEADER.map((h) => cell(h)),
+        [cell("Clinique du Parc"), cell(movedFrom), cell(""), cell(""), cell("radiologie")],
+        [cell("Clinique du Parc (TEP)"), cell(movedTo), cell(""), cell(""), cell("médecine nucléaire")],
+        [cell("CH de Lens"), cell(stamped), cell(placeholder), cell(hidden), cell("radiologie")],
+      ]),
+    );
+    const [only] = docxTables(form, LIMITS);
+    expect(only?.rows[3]).toEqual(["CH de Lens", "620100057", "", "", "radiologie"]);
+    const read = await readOrderForm(form, "docx", null);
+    expect(read?.lists).toEqual(lists(["620100057"], [], ["920000650"], []));
+  });
+
   it("gives an activity merged down over several rows to each of them, and lines up columns under merged cells", () => {
     const doc = wordDocument(
       table(
