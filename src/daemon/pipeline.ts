@@ -12,6 +12,7 @@ import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
 import { summariseIntake } from "../intake/summary.ts";
 import type { Intake } from "../intake/types.ts";
+import { repliedCopy } from "../outbox/outgoing.ts";
 import { calculate } from "../reference/calculate.ts";
 import type { RequestThread } from "../render/compose.ts";
 import { EmailComposer } from "../render/outgoing.ts";
@@ -71,6 +72,20 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     );
     return { ...outcome, summary: summariseIntake(intake, outcome.decision), outgoing: replies.outgoing };
 
+    /** The same message read in the other mailbox (To: calcul@, Cc: contact@) got this reply already. */
+    async function answeredElsewhere(kind: "help" | "unauthorised"): Promise<boolean> {
+      const copy =
+        intake.messageId !== null &&
+        (await repliedCopy(tx, {
+          inboundId: message.inboundId,
+          mailbox: message.mailbox,
+          messageId: intake.messageId,
+          kind,
+        }));
+      if (copy) log.info({ kind }, "copy of a message answered from the other mailbox: no reply");
+      return copy;
+    }
+
     async function apply(decision: Decision): Promise<Omit<HandlerOutcome, "outgoing" | "summary">> {
       const contact = contactMessage(intake, message.inboundId);
       switch (decision.action) {
@@ -94,6 +109,8 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           }
           return { status: "quarantined", decision: decision.action };
         case "reply-unauthorised":
+          if (await answeredElsewhere("unauthorised"))
+            return { status: "processed", decision: "duplicate-copy" };
           await replies.compose(
             "unauthorised",
             unauthorisedData(intake, policy.freeMail, settings),
@@ -102,6 +119,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           );
           return { status: "processed", decision: decision.action };
         case "reply-help":
+          if (await answeredElsewhere("help")) return { status: "processed", decision: "duplicate-copy" };
           await replies.compose("help", helpData(intake, decision.problems, settings), decision.to, thread);
           return { status: "processed", decision: decision.action };
         case "reply-result": {

@@ -1,4 +1,4 @@
-import { sqlOf } from "../db/sql.ts";
+import { placeholders, sqlOf } from "../db/sql.ts";
 import type { DbOrTx } from "../db/transaction.ts";
 
 /** An email to send, complete and final: queued in the outbox, then sent by the worker. */
@@ -110,4 +110,28 @@ export async function requeueDeadLetters(
     withoutContent: dead.filter((row) => !row.content).map((row) => row.id),
     notDead: which === "all" ? [] : which.filter((id) => !found.has(id)),
   };
+}
+
+/**
+ * Whether another copy of this message, read in the other mailbox (sent to calcul@ with contact@ in
+ * copy), was already answered with an email of this kind (a help reply, the unauthorised notice):
+ * the same Message-ID and the same From header. First the copies by Message-ID alone (indexed,
+ * almost always none).
+ */
+export async function repliedCopy(
+  db: DbOrTx,
+  message: { inboundId: number; mailbox: string; messageId: string; kind: string },
+): Promise<boolean> {
+  const bare = message.messageId.replace(/^<|>$/g, "");
+  const sql = sqlOf(db);
+  const copies = await sql.query<{ id: number }>(
+    `SELECT c."id" FROM "InboundMessage" c JOIN "InboundMessage" m ON m."id" = ? WHERE c."messageId" IN (?, ?) AND c."mailbox" <> ? AND c."fromAddress" = m."fromAddress"`,
+    [message.inboundId, bare, `<${bare}>`, message.mailbox],
+  );
+  if (copies.length === 0) return false;
+  const [row] = await sql.query<{ id: number }>(
+    `SELECT "id" FROM "OutboxMessage" WHERE "inboundMessageId" IN (${placeholders(copies.length)}) AND "kind" = ? LIMIT 1`,
+    [...copies.map((c) => c.id), message.kind],
+  );
+  return row !== undefined;
 }

@@ -12,6 +12,7 @@ import type { HandlerOutcome } from "../../src/daemon/handler.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { Mailbox } from "../../src/intake/types.ts";
+import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
@@ -58,6 +59,7 @@ beforeAll(async () => {
           uid: String(uid),
           contentHash: `h${uid}`,
           messageId: headerHints(raw).messageId,
+          fromAddress: headerHints(raw).from,
           status: "claimed",
         },
       });
@@ -66,6 +68,7 @@ beforeAll(async () => {
         tx,
       );
       await tx.inboundMessage.update({ where: { id: inbound.id }, data: { status: outcome.status } });
+      await enqueueEmails(tx, outcome.outgoing, inbound.id);
       return outcome;
     });
 });
@@ -165,6 +168,23 @@ describe("the message pipeline", () => {
     const other = await handle(request("920000650"), "contact");
     expect(other.decision).toBe("reply-result");
     expect(await db.calculation.count({ where: { sender: paul } })).toBe(2);
+    // A copy answered with the help reply, or the unauthorised notice, is answered once too.
+    const unreadable = buildMail({
+      from: paul,
+      subject: "Demande",
+      messageId: "<copie-8@editeur-ris.fr>",
+      body: "Référence : CH Lens\nType d'activité : Radiologie\nFINESS radiologie :\n",
+    });
+    expect((await handle(unreadable, "submissions")).decision).toBe("reply-help");
+    expect(await handle(unreadable, "contact")).toMatchObject({ decision: "duplicate-copy", outgoing: [] });
+    const stranger = buildMail({
+      from: `inconnu@${ORG}`,
+      subject: "Calcul",
+      messageId: "<copie-9@editeur-ris.fr>",
+      body: calculationBody({ reference: "CH Lens", finessRadio: "920000650" }),
+    });
+    expect((await handle(stranger, "submissions")).decision).toBe("reply-unauthorised");
+    expect(await handle(stranger, "contact")).toMatchObject({ decision: "duplicate-copy", outgoing: [] });
   });
 
   it("answers an order form whose mixte row lists a practice's doctors once each, in the field of their activity", async () => {
@@ -233,7 +253,10 @@ describe("the message pipeline", () => {
       "contact",
     );
     expect(outcome.decision).toBe("ticket");
-    const ticket = await db.ticket.findFirstOrThrow({ include: { calculations: true } });
+    const ticket = await db.ticket.findFirstOrThrow({
+      where: { sender: JEANNE },
+      include: { calculations: true },
+    });
     expect(ticket).toMatchObject({ category: "dispute", sender: JEANNE });
     expect(ticket.calculations).toMatchObject([{ calculationId: calculation.id, linkedBy: "in-reply-to" }]);
     expect(outcome.outgoing.map((o) => o.kind)).toEqual(["ticket-ack"]);
