@@ -84,8 +84,12 @@ export function smtpTransport(
         // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every
         // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.
         const aboutThisMessage = e.command === "RCPT TO" || e.command === "DATA";
-        const permanent = aboutThisMessage && typeof e.responseCode === "number" && e.responseCode >= 500;
-        throw new SendError(e.message, permanent, response.slice(0, 1000), !aboutThisMessage);
+        // An envelope nodemailer refuses before sending (no recipient, a bad address) never goes:
+        // a dead letter for support, and no reason to stop the others.
+        const badEnvelope = e.code === "EENVELOPE" || e.command === "API";
+        const permanent =
+          badEnvelope || (aboutThisMessage && typeof e.responseCode === "number" && e.responseCode >= 500);
+        throw new SendError(e.message, permanent, response.slice(0, 1000), !aboutThisMessage && !badEnvelope);
       }
     },
     close: () => transport.close(),

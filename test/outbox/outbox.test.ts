@@ -195,6 +195,20 @@ describe("the outbox", () => {
     );
   });
 
+  it("makes an email whose envelope nodemailer refuses a dead letter, and sends the others of its pass", async () => {
+    sink = await startSmtpSink({ tls });
+    const [bad] = await queue(4);
+    await db.outboxMessage.update({ where: { messageId: bad! }, data: { recipients: "" } });
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(3);
+    await waitFor("all recorded", async () => {
+      const counts = await outboxCounts(db);
+      return counts.sent === 3 && counts.dead === 1 ? counts : null;
+    });
+    expect(sink.received.map((m) => m.messageId)).not.toContain(bad);
+  });
+
   it("marks an email sent in the database when the send journal cannot be written, never sending it again", async () => {
     sink = await startSmtpSink({ tls });
     await queue(2);
