@@ -86,7 +86,7 @@ export function smtpTransport(
         const aboutThisMessage = e.command === "RCPT TO" || e.command === "DATA";
         // An envelope nodemailer refuses before sending (no recipient, a bad address) never goes:
         // a dead letter for support, and no reason to stop the others.
-        const badEnvelope = e.code === "EENVELOPE" || e.command === "API";
+        const badEnvelope = e.command === "API";
         const permanent =
           badEnvelope || (aboutThisMessage && typeof e.responseCode === "number" && e.responseCode >= 500);
         throw new SendError(e.message, permanent, response.slice(0, 1000), !aboutThisMessage && !badEnvelope);
