@@ -79,36 +79,20 @@ function storedInput(request: CalculationRequest): StoredInput {
 }
 
 /**
- * The calculation already answered for another copy of this message, received in the other mailbox
- * (sent to calcul@ with contact@ in copy): the same Message-ID, and the same sender, recipient,
- * reference, activity and lists — a Message-ID reused by another request does not match, and a
- * match would get the same answer. Null when there is none.
+ * The calculation one of these copies of a message (see otherMailboxCopies) was answered with, for
+ * the same recipient, reference, activity and lists: a Message-ID reused by another request does not
+ * match, and a match would get the same answer. Null when there is none.
  */
 export async function answeredCopy(
   db: DbOrTx,
-  copy: {
-    messageId: string;
-    mailbox: string;
-    sender: string;
-    recipient: string;
-    reference: string;
-    request: CalculationRequest;
-  },
+  copies: readonly number[],
+  copy: { recipient: string; reference: string; request: CalculationRequest },
 ): Promise<string | null> {
-  const bare = copy.messageId.replace(/^<|>$/g, "");
-  const sql = sqlOf(db);
-  // Asked for every calculation: plain SQL (src/db/sql.ts), and first the copies by Message-ID alone
-  // (indexed; almost always none), so that calculations are looked at only for a real copy.
-  const copies = await sql.query<{ id: number }>(
-    `SELECT "id" FROM "InboundMessage" WHERE "messageId" IN (?, ?) AND "mailbox" <> ?`,
-    [bare, `<${bare}>`, copy.mailbox],
-  );
   if (copies.length === 0) return null;
-  const [row] = await sql.query<{ publicId: string }>(
-    `SELECT "publicId" FROM "Calculation" WHERE "inboundMessageId" IN (${placeholders(copies.length)}) AND "sender" = ? AND "recipient" = ? AND "reference" = ? AND "activity" = ? AND "input" = ? LIMIT 1`,
+  const [row] = await sqlOf(db).query<{ publicId: string }>(
+    `SELECT "publicId" FROM "Calculation" WHERE "inboundMessageId" IN (${placeholders(copies.length)}) AND "recipient" = ? AND "reference" = ? AND "activity" = ? AND "input" = ? LIMIT 1`,
     [
-      ...copies.map((c) => c.id),
-      copy.sender.trim().toLowerCase(),
+      ...copies,
       copy.recipient.trim().toLowerCase(),
       copy.reference,
       copy.request.activity,

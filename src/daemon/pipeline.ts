@@ -19,6 +19,7 @@ import { EmailComposer } from "../render/outgoing.ts";
 import type { Renderer } from "../render/renderer.ts";
 import { rateLimitedAck } from "../render/ticket-view.ts";
 import { type ContactMessage, openOrJoinTicket } from "../support/tickets.ts";
+import { otherMailboxCopies } from "./copies.ts";
 import type { HandlerOutcome, MessageHandler } from "./handler.ts";
 import { helpData, type ReplySettings, unauthorisedData } from "./replies.ts";
 
@@ -65,6 +66,15 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     const decision = decide(intake, await lookUpFacts(tx, intake), policy);
     const replies = new EmailComposer(renderer, config, at);
     const thread: RequestThread = { messageId: intake.messageId, references: intake.references };
+    /** Copies of this message read in the other mailbox (To: calcul@, Cc: contact@). */
+    const copiesElsewhere = async () =>
+      intake.messageId
+        ? otherMailboxCopies(tx, {
+            inboundId: message.inboundId,
+            mailbox: message.mailbox,
+            messageId: intake.messageId,
+          })
+        : [];
     const outcome = await apply(decision);
     log.info(
       { decision: outcome.decision, kind: intake.kind, auth: intake.authentication.detail },
@@ -72,16 +82,9 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     );
     return { ...outcome, summary: summariseIntake(intake, outcome.decision), outgoing: replies.outgoing };
 
-    /** The same message read in the other mailbox (To: calcul@, Cc: contact@) got this reply already. */
+    /** A copy read in the other mailbox got this reply already. */
     async function answeredElsewhere(kind: "help" | "unauthorised"): Promise<boolean> {
-      const copy =
-        intake.messageId !== null &&
-        (await repliedCopy(tx, {
-          inboundId: message.inboundId,
-          mailbox: message.mailbox,
-          messageId: intake.messageId,
-          kind,
-        }));
+      const copy = await repliedCopy(tx, await copiesElsewhere(), kind);
       if (copy) log.info({ kind }, "copy of a message answered from the other mailbox: no reply");
       return copy;
     }
@@ -132,16 +135,11 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
           };
           const reference = calculation.reference!;
           // The same request in both mailboxes (To: calcul@, Cc: contact@) is answered once.
-          const copyOf = intake.messageId
-            ? await answeredCopy(tx, {
-                messageId: intake.messageId,
-                mailbox: message.mailbox,
-                sender,
-                recipient: decision.recipient,
-                reference,
-                request,
-              })
-            : null;
+          const copyOf = await answeredCopy(tx, await copiesElsewhere(), {
+            recipient: decision.recipient,
+            reference,
+            request,
+          });
           if (copyOf) {
             log.info({ calculation: copyOf }, "copy of a request answered from the other mailbox: no reply");
             return { status: "processed", decision: "duplicate-copy" };

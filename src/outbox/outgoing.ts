@@ -112,26 +112,12 @@ export async function requeueDeadLetters(
   };
 }
 
-/**
- * Whether another copy of this message, read in the other mailbox (sent to calcul@ with contact@ in
- * copy), was already answered with an email of this kind (a help reply, the unauthorised notice):
- * the same Message-ID and the same From header. First the copies by Message-ID alone (indexed,
- * almost always none).
- */
-export async function repliedCopy(
-  db: DbOrTx,
-  message: { inboundId: number; mailbox: string; messageId: string; kind: string },
-): Promise<boolean> {
-  const bare = message.messageId.replace(/^<|>$/g, "");
-  const sql = sqlOf(db);
-  const copies = await sql.query<{ id: number }>(
-    `SELECT c."id" FROM "InboundMessage" c JOIN "InboundMessage" m ON m."id" = ? WHERE c."messageId" IN (?, ?) AND c."mailbox" <> ? AND c."fromAddress" = m."fromAddress"`,
-    [message.inboundId, bare, `<${bare}>`, message.mailbox],
-  );
+/** Whether one of these copies of a message (see otherMailboxCopies) was answered with an email of this kind. */
+export async function repliedCopy(db: DbOrTx, copies: readonly number[], kind: string): Promise<boolean> {
   if (copies.length === 0) return false;
-  const [row] = await sql.query<{ id: number }>(
+  const [row] = await sqlOf(db).query<{ id: number }>(
     `SELECT "id" FROM "OutboxMessage" WHERE "inboundMessageId" IN (${placeholders(copies.length)}) AND "kind" = ? LIMIT 1`,
-    [...copies.map((c) => c.id), message.kind],
+    [...copies, kind],
   );
   return row !== undefined;
 }
