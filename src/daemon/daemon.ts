@@ -50,8 +50,8 @@ const UNHEALTHY_AFTER_MS = 5 * 60_000;
  */
 export class Daemon {
   private readonly states = new Map<string, SourceStatus>();
-  /** When each mailbox was last connected (or the daemon started), and its last error: for /healthz. */
-  private readonly reachedAt = new Map<string, number>();
+  /** Since when each mailbox not connected has been so (from the start, or since it lost its connection), and its last error: for /healthz. */
+  private readonly downSince = new Map<string, number>();
   private readonly lastErrors = new Map<string, string>();
   private readonly queue: { message: InboundMessageRef; done: (d: Disposition) => void }[] = [];
   private draining: Promise<void> | null = null;
@@ -220,8 +220,8 @@ export class Daemon {
   private recordStatus(source: MailboxSource, status: SourceStatus): void {
     const previous = this.states.get(source.mailbox);
     this.states.set(source.mailbox, status);
-    if (!this.reachedAt.has(source.mailbox) || status.state === "connected" || status.state === "idle")
-      this.reachedAt.set(source.mailbox, Date.now());
+    if (status.state === "connected" || status.state === "idle") this.downSince.delete(source.mailbox);
+    else if (!this.downSince.has(source.mailbox)) this.downSince.set(source.mailbox, Date.now());
     // Kept through the reconnect that follows it ("connecting" carries none).
     if (status.error) this.lastErrors.set(source.mailbox, status.error);
     if (previous?.state !== status.state || status.error) {
@@ -263,12 +263,9 @@ export class Daemon {
         const mailboxes = Object.fromEntries([...this.states].map(([name, s]) => [name, s.state]));
         // Up but reading nothing is not healthy: a mailbox unreachable for minutes says so.
         const limit = this.options.unhealthyAfterMs ?? UNHEALTHY_AFTER_MS;
-        const unreachable = [...this.reachedAt]
-          .filter(([name, at]) => {
-            // A mailbox in IDLE reports nothing for hours: only one reconnecting is unreachable.
-            const state = this.states.get(name)?.state;
-            return (state === "backoff" || state === "connecting") && Date.now() - at > limit;
-          })
+        // Measured from when it lost its connection: a mailbox in IDLE reports nothing for hours.
+        const unreachable = [...this.downSince]
+          .filter(([name, since]) => this.states.get(name)?.state !== "stopped" && Date.now() - since > limit)
           .map(([name]) => name);
         const status = this.stopping ? "stopping" : unreachable.length ? "mailbox unreachable" : "ok";
         this.options.db

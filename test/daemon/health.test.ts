@@ -7,7 +7,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Daemon } from "../../src/daemon/daemon.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
-import type { MailboxSource } from "../../src/mailbox/source.ts";
+import type { MailboxSource, SourceStatus } from "../../src/mailbox/source.ts";
 import { fileTransport } from "../../src/outbox/transport.ts";
 import { OutboxWorker } from "../../src/outbox/worker.ts";
 import { maildirTestDaemon } from "../helpers/daemon.ts";
@@ -73,10 +73,14 @@ describe("watching the daemon", () => {
   });
 
   it("answers 503 on /healthz once a mailbox has been unreachable for a while, saying which and why — not for one quiet in IDLE", async () => {
+    let report: (status: SourceStatus) => void = () => {};
     const quietSource: MailboxSource = {
       mailbox: "contact",
       kind: "imap",
-      start: (_consume, onStatus) => onStatus({ state: "idle" }),
+      start: (_consume, onStatus) => {
+        report = onStatus;
+        onStatus({ state: "idle" });
+      },
       rescan: () => {},
       stop: async () => {},
     };
@@ -119,5 +123,9 @@ describe("watching the daemon", () => {
       unreachable: { submissions: expect.stringMatching(/ECONNREFUSED/) },
     });
     expect(Object.keys((health as { unreachable: object }).unreachable)).toEqual(["submissions"]);
+    // Hours in IDLE, then a dropped connection: unreachable only once it has stayed down a while.
+    report({ state: "backoff", error: "connection closed" });
+    const body = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { unreachable: object };
+    expect(Object.keys(body.unreachable)).toEqual(["submissions"]);
   });
 });
