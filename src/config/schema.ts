@@ -38,15 +38,19 @@ export const settings = {
   },
   contactImapUrl: {
     env: "TRANCHE_CONTACT_IMAP_URL",
-    doc: "IMAP URL of the contact mailbox (`imap://` STARTTLS or `imaps://`).",
+    doc: "IMAP URL of the contact mailbox (`imaps://`, or `imap://` with STARTTLS, required unless on loopback).",
   },
   submissionsImapUrl: {
     env: "TRANCHE_SUBMISSIONS_IMAP_URL",
-    doc: "IMAP URL of the submission mailbox (`imap://` or `imaps://`).",
+    doc: "IMAP URL of the submission mailbox (`imaps://`, or `imap://` with STARTTLS, required unless on loopback).",
   },
   smtpUrl: {
     env: "TRANCHE_SMTP_URL",
-    doc: "SMTP URL for outgoing mail (`smtp://` STARTTLS or `smtps://`); unset: written as .eml files.",
+    doc: "SMTP URL for outgoing mail (`smtps://`, or `smtp://` with STARTTLS, required with a user unless on loopback); unset: written as .eml files.",
+  },
+  allowClearText: {
+    env: "TRANCHE_ALLOW_CLEAR_TEXT",
+    doc: "Let `imap://` (and `smtp://` with a user) log in without TLS to a server not on this machine that offers no STARTTLS (`false`: such a session is refused before the password is sent, and says why); a server on loopback always may.",
   },
   tlsCaFile: {
     env: "TRANCHE_TLS_CA_FILE",
@@ -248,6 +252,7 @@ export const configSchema = z
       "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX",
     ),
     smtpUrl: serverUrl(["smtp:", "smtps:"], "smtp://utilisateur:mot-de-passe@smtp.example.fr:587"),
+    allowClearText: bool.default(false),
     tlsCaFile: z
       .string()
       .trim()

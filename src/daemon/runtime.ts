@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
+import { requireStartTls } from "../config/clear-text.ts";
 import type { Config } from "../config/schema.ts";
 import type { Db } from "../db/client.ts";
 import type { Mailbox } from "../intake/types.ts";
@@ -29,6 +30,7 @@ export function mailboxSources(config: Config): MailboxSource[] {
       ? new ImapSource({
           mailbox,
           url,
+          requireStartTls: requireStartTls(url, config.allowClearText),
           ...(ca ? { ca } : {}),
           backoffMinMs: config.reconnectMinMs,
           backoffMaxMs: config.reconnectMaxMs,
@@ -41,7 +43,10 @@ export function mailboxSources(config: Config): MailboxSource[] {
 export function outgoingTransport(config: Config): OutgoingTransport {
   const ca = config.tlsCaFile ? [readFileSync(config.tlsCaFile)] : undefined;
   return config.smtpUrl
-    ? smtpTransport(config.smtpUrl, ca ? { ca } : {})
+    ? smtpTransport(config.smtpUrl, {
+        requireStartTls: requireStartTls(config.smtpUrl, config.allowClearText),
+        ...(ca ? { ca } : {}),
+      })
     : fileTransport(join(resolve(config.mailRoot), "sent"));
 }
 

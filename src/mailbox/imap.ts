@@ -5,8 +5,13 @@ import type { Disposition, MailboxSource, MessageConsumer, SourceStatus } from "
 
 export interface ImapSourceOptions {
   mailbox: Mailbox;
-  /** `imap://user:pass@host:port/Folder` (STARTTLS when offered) or `imaps://…`; folder defaults to INBOX. */
+  /** `imap://user:pass@host:port/Folder` (STARTTLS) or `imaps://…`; folder defaults to INBOX. */
   url: string;
+  /**
+   * `imap://` only: fail the session, before logging in, when the server offers no STARTTLS
+   * (see requireStartTls); otherwise STARTTLS only when offered.
+   */
+  requireStartTls?: boolean;
   /** Extra CA certificates to trust (PEM), e.g. a private CA or a test certificate. */
   ca?: Buffer[];
   /** Reconnect delay bounds; the delay doubles per failed attempt, with jitter. */
@@ -40,11 +45,12 @@ export const FOLDERS: Record<Exclude<Disposition, "retry">, string> = {
 export class ImapSource implements MailboxSource {
   readonly kind = "imap" as const;
   readonly mailbox: Mailbox;
-  private readonly options: Required<Omit<ImapSourceOptions, "ca">> & { ca?: Buffer[] };
+  private readonly options: Required<Omit<ImapSourceOptions, "ca" | "requireStartTls">> & { ca?: Buffer[] };
   private readonly target: {
     host: string;
     port: number;
     secure: boolean;
+    requireStartTls: boolean;
     user: string;
     pass: string;
     folder: string;
@@ -81,6 +87,7 @@ export class ImapSource implements MailboxSource {
       host: url.hostname,
       port: Number(url.port) || (secure ? 993 : 143),
       secure,
+      requireStartTls: !secure && options.requireStartTls === true,
       user: decodeURIComponent(url.username),
       pass: decodeURIComponent(url.password),
       folder: decodeURIComponent(url.pathname.replace(/^\//, "")) || "INBOX",
@@ -155,6 +162,8 @@ export class ImapSource implements MailboxSource {
       host: this.target.host,
       port: this.target.port,
       secure: this.target.secure,
+      // true: STARTTLS or no session; undefined: STARTTLS when offered (imapflow's default).
+      ...(this.target.requireStartTls ? { doSTARTTLS: true } : {}),
       auth: { user: this.target.user, pass: this.target.pass },
       ...(this.options.ca ? { tls: { ca: this.options.ca } } : {}),
       logger: false,
@@ -185,7 +194,13 @@ export class ImapSource implements MailboxSource {
       }
     };
     try {
-      await step(`connect and log in to ${this.target.host}:${this.target.port}`, () => client.connect());
+      await step(`connect and log in to ${this.target.host}:${this.target.port}`, () =>
+        client.connect().catch((error: Error & { tlsFailed?: boolean }) => {
+          if (error.tlsFailed && this.target.requireStartTls)
+            error.message += ": not logging in without TLS (use imaps://, or TRANCHE_ALLOW_CLEAR_TEXT=true)";
+          throw error;
+        }),
+      );
       const box = await step(`SELECT ${this.target.folder}`, () => client.mailboxOpen(this.target.folder));
       const uidValidity = String(box.uidValidity);
       if (this.uidValidity !== undefined && this.uidValidity !== uidValidity) this.lastUid = 0;

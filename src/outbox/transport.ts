@@ -35,11 +35,13 @@ export interface OutgoingTransport {
 
 /**
  * SMTP through nodemailer, pooled (smtp-server-like relays greet after a delay: one connection per
- * message would cost ~100 ms each). `smtp://` upgrades with STARTTLS when offered; `smtps://` is TLS.
+ * message would cost ~100 ms each). `smtps://` is TLS; `smtp://` upgrades with STARTTLS when offered,
+ * or, with `requireStartTls` (see requireStartTls in config), ends the session before logging in
+ * when the relay offers none.
  */
 export function smtpTransport(
   url: string,
-  options: { ca?: Buffer[]; maxConnections?: number } = {},
+  options: { ca?: Buffer[]; maxConnections?: number; requireStartTls?: boolean } = {},
 ): OutgoingTransport {
   const parsed = new URL(url);
   const secure = parsed.protocol === "smtps:";
@@ -51,6 +53,7 @@ export function smtpTransport(
       ? { auth: { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } }
       : {}),
     ...(options.ca ? { tls: { ca: options.ca } } : {}),
+    ...(options.requireStartTls && !secure ? { requireTLS: true } : {}),
     pool: true,
     maxConnections: options.maxConnections ?? 4,
     connectionTimeout: 10_000,
@@ -79,7 +82,10 @@ export function smtpTransport(
           code?: string;
           command?: string;
         };
-        const response = e.response || `${e.code ?? "ERROR"} ${e.message}`;
+        let response = e.response || `${e.code ?? "ERROR"} ${e.message}`;
+        // The relay refused STARTTLS, or offers none: the row says why nothing goes and what to change.
+        if (e.command === "STARTTLS" && options.requireStartTls)
+          response = `${e.message}: not logging in without TLS (use smtps://, or TRANCHE_ALLOW_CLEAR_TEXT=true)`;
         // Only a 5xx refusing this message (its recipient, or its content) is final. A 5xx at the
         // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every
         // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.

@@ -6,6 +6,7 @@ import { requestEmail } from "../helpers/reply-handler.ts";
 import { startBlackholeProxy } from "../servers/blackhole-proxy.ts";
 import { type DovecotServer, startDovecot } from "../servers/dovecot.ts";
 import { waitFor } from "../servers/ports.ts";
+import { startStartTlsStripper } from "../servers/starttls-stripper.ts";
 
 let dovecot: DovecotServer;
 let source: ImapSource | null = null;
@@ -143,6 +144,47 @@ describe("the IMAP source", () => {
       folder.statuses.find((s) => s.state === "backoff" && s.error),
     );
     expect(missing.error).toMatch(/^SELECT INBXO: .*Mailbox doesn't exist/);
+  });
+
+  it("never sends its password when STARTTLS is required and the server (or someone between) offers none, and says why", async () => {
+    const stripper = await startStartTlsStripper(dovecot.imapPort);
+    try {
+      const { seen, statuses } = watch({
+        mailbox: "contact",
+        url: `imap://support:${dovecot.password("support")}@127.0.0.1:${stripper.port}/INBOX`,
+        requireStartTls: true,
+        ca: [dovecot.tls.cert],
+        backoffMinMs: 50,
+      });
+      await dovecot.append("support", requestEmail("stripped"));
+      const refused = await waitFor("the session refused", () =>
+        statuses.find((s) => s.state === "backoff" && s.error),
+      );
+      expect(refused.error).toMatch(
+        /^connect and log in to 127\.0\.0\.1:\d+: Server does not support STARTTLS: not logging in without TLS \(use imaps:\/\/, or TRANCHE_ALLOW_CLEAR_TEXT=true\)/,
+      );
+      expect(stripper.fromClients()).not.toMatch(/^\S+ (LOGIN|AUTHENTICATE)\b/im);
+      expect(stripper.fromClients()).not.toContain(dovecot.password("support"));
+      expect(seen).toEqual([]);
+    } finally {
+      await stripper.close();
+    }
+  });
+
+  it("logs in without TLS to a server that offers no STARTTLS only where that is allowed", async () => {
+    const stripper = await startStartTlsStripper(dovecot.imapPort);
+    try {
+      const { seen } = watch({
+        mailbox: "contact",
+        url: `imap://support:${dovecot.password("support")}@127.0.0.1:${stripper.port}/INBOX`,
+        ca: [dovecot.tls.cert],
+      });
+      await dovecot.append("support", requestEmail("clear"));
+      await waitFor("read in clear text", () => seen.some((m) => m.raw.toString().includes("<req-clear@")));
+      expect(stripper.fromClients()).toMatch(/^\S+ (LOGIN|AUTHENTICATE)\b/im);
+    } finally {
+      await stripper.close();
+    }
   });
 
   it("never answers a message someone flagged \\Deleted before it was expunged", async () => {

@@ -67,9 +67,9 @@ async function queue(n: number, to = "jeanne.martin@editeur.example.test"): Prom
   return ids;
 }
 
-function smtpWorker(url: string): OutboxWorker {
+function smtpWorker(url: string, options: { requireStartTls?: boolean } = {}): OutboxWorker {
   return new OutboxWorker(db, {
-    transport: smtpTransport(url, { ca: [tls.cert] }),
+    transport: smtpTransport(url, { ca: [tls.cert], ...options }),
     logger,
     retryMinMs: 50,
     retryMaxMs: 400,
@@ -177,6 +177,29 @@ describe("the outbox", () => {
     worker.start();
     await sink.waitForCount(3);
     await waitFor("all sent", async () => (await outboxCounts(db)).sent === 3);
+  });
+
+  it("keeps every email, and never sends its password, while STARTTLS is required and the relay offers none", async () => {
+    sink = await startSmtpSink({ tls, starttls: false });
+    await queue(2);
+    worker = smtpWorker(sink.url, { requireStartTls: true });
+    worker.start();
+    await waitFor("tried twice", async () =>
+      (await db.outboxMessage.findMany()).every((row) => row.attempts >= 2),
+    );
+    await worker.stop();
+    expect(await outboxCounts(db)).toEqual({ pending: 2, sent: 0, dead: 0 });
+    expect(sink.logins).toBe(0);
+    expect(sink.received).toEqual([]);
+    const row = await db.outboxMessage.findFirstOrThrow();
+    expect(row.lastResponse).toMatch(
+      /^Error upgrading connection with STARTTLS: 500 .+: not logging in without TLS \(use smtps:\/\/, or TRANCHE_ALLOW_CLEAR_TEXT=true\)/,
+    );
+    // Where clear text is allowed (a relay on this machine, or the operator's choice), they go.
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(2);
+    expect(sink.received.every((mail) => !mail.secure && mail.user === "daemon")).toBe(true);
   });
 
   it("tries one login per lane, not one per queued email, while the relay refuses it", async () => {

@@ -31,6 +31,8 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Logins refused so far (a wrong password). */
   readonly failedLogins: number;
+  /** Logins tried so far, accepted or refused. */
+  readonly logins: number;
   events: EventEmitter;
   /** Queue a fault for the next messages. */
   inject(fault: Fault): void;
@@ -47,6 +49,8 @@ export interface SmtpSinkOptions {
   /** Maps a recipient to the Dovecot user that receives it (default: its local part). */
   lmtpRecipient?: (address: string) => string;
   port?: number;
+  /** false: STARTTLS is not offered (a relay without TLS, or one an attacker stripped it from). */
+  starttls?: boolean;
 }
 
 export const SINK_USER = "daemon";
@@ -68,6 +72,7 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
   events.setMaxListeners(100);
   const faults: Fault[] = [];
   let failedLogins = 0;
+  let logins = 0;
   const takeFault = (at: Fault["at"]): Fault | undefined => {
     const fault = faults.find((f) => f.at === at && f.times > 0);
     if (fault) fault.times--;
@@ -79,6 +84,7 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
 
   const server = new SMTPServer({
     secure: false,
+    ...(options.starttls === false ? { disabledCommands: ["STARTTLS"] } : {}),
     key: options.tls.key,
     cert: options.tls.cert,
     authMethods: ["PLAIN", "LOGIN"],
@@ -88,6 +94,7 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     // Pooled clients keep connections open: do not wait 30 s for them on close.
     closeTimeout: 500,
     onAuth(auth, _session, callback) {
+      logins++;
       if (auth.username === SINK_USER && auth.password === SINK_PASSWORD) callback(null, { user: SINK_USER });
       else {
         failedLogins++;
@@ -152,6 +159,9 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     received,
     get failedLogins() {
       return failedLogins;
+    },
+    get logins() {
+      return logins;
     },
     events,
     inject: (fault) => faults.push({ ...fault }),
