@@ -14,8 +14,13 @@ export interface InboundMessageRef {
   uidValidity: string;
   /** IMAP UID as text, or the Maildir file's unique name. */
   uid: string;
-  /** The complete RFC 5322 bytes. */
+  /** The complete RFC 5322 bytes, or only their beginning when `size` is set. */
   raw: Buffer;
+  /**
+   * Set when the message is over the size read (see SizeLimit): its full size. `raw` then holds its
+   * first bytes only (the header), enough to answer it as too large.
+   */
+  size?: number;
 }
 
 export interface HandlerOutcome {

@@ -59,7 +59,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
 
   return async (message, tx) => {
     const at = now();
-    const intake = await readInbound(message.raw, contexts[message.mailbox]);
+    const intake = await readInbound(message.raw, contexts[message.mailbox], message.size);
     const log = deps.logger.child({ inboundId: message.inboundId, mailbox: message.mailbox });
     if (intake.authentication.warning) log.warn({ from: intake.from }, intake.authentication.warning);
 

@@ -5,10 +5,12 @@ import type { Logger } from "pino";
 import { requireStartTls } from "../config/clear-text.ts";
 import type { Config } from "../config/schema.ts";
 import type { Db } from "../db/client.ts";
+import { intakeContextFromConfig } from "../intake/context.ts";
+import { MAX_HEADER_BYTES, rawBudget } from "../intake/intake.ts";
 import type { Mailbox } from "../intake/types.ts";
 import { ImapSource } from "../mailbox/imap.ts";
 import { MaildirSource } from "../mailbox/maildir.ts";
-import type { MailboxSource } from "../mailbox/source.ts";
+import type { MailboxSource, SizeLimit } from "../mailbox/source.ts";
 import { SentJournal } from "../outbox/journal.ts";
 import { fileTransport, type OutgoingTransport, smtpTransport } from "../outbox/transport.ts";
 import { OutboxWorker } from "../outbox/worker.ts";
@@ -21,6 +23,11 @@ import type { MessageHandler } from "./handler.ts";
 /** The mailbox sources the configuration asks for: IMAP when a URL is set, else a local Maildir. */
 export function mailboxSources(config: Config): MailboxSource[] {
   const ca = config.tlsCaFile ? [readFileSync(config.tlsCaFile)] : undefined;
+  // Past what intake parses, only the header is read (it answers such a message as too large).
+  const sizeLimit: SizeLimit = {
+    maxBytes: rawBudget(intakeContextFromConfig(config, "submissions")),
+    headBytes: MAX_HEADER_BYTES,
+  };
   const urls: Record<Mailbox, string | undefined> = {
     contact: config.contactImapUrl,
     submissions: config.submissionsImapUrl,
@@ -34,8 +41,9 @@ export function mailboxSources(config: Config): MailboxSource[] {
           ...(ca ? { ca } : {}),
           backoffMinMs: config.reconnectMinMs,
           backoffMaxMs: config.reconnectMaxMs,
+          sizeLimit,
         })
-      : new MaildirSource(mailbox, join(resolve(config.mailRoot), mailbox)),
+      : new MaildirSource(mailbox, join(resolve(config.mailRoot), mailbox), undefined, undefined, sizeLimit),
   );
 }
 

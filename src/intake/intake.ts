@@ -25,7 +25,7 @@ import type {
 } from "./types.ts";
 
 /** Headers beyond this size are not a real message's; the rest is not read either. */
-const MAX_HEADER_BYTES = 256 * 1024;
+export const MAX_HEADER_BYTES = 256 * 1024;
 /** Access requests and support messages are short; reading further only costs (regexes on prose). */
 const PROSE_SPAN = 20_000;
 const CALCULATION_ID = /\bTR-\d{4}-\d{4,}\b/gi;
@@ -343,8 +343,8 @@ async function attachedMessages(parsed: ParsedMail, context: IntakeContext): Pro
   return read;
 }
 
-async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
-  const tooLarge = raw.length > rawBudget(context);
+async function read(raw: Buffer, size: number, context: IntakeContext): Promise<Intake> {
+  const tooLarge = size > rawBudget(context);
   const parsed = await parseMail(tooLarge ? headerOnly(raw) : raw);
   const headers = headerValues(parsed);
   const { address: from } = singleAddress(parsed.from, headers);
@@ -366,8 +366,7 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
     kind: "unreadable",
     unreadable: { reason, detail },
   });
-  if (tooLarge)
-    return unreadable("message-too-large", `${raw.length} bytes, over ${rawBudget(context)} read`);
+  if (tooLarge) return unreadable("message-too-large", `${size} bytes, over ${rawBudget(context)} read`);
 
   const plain = parsed.text ?? "";
   const html = typeof parsed.html === "string" ? parsed.html : "";
@@ -459,10 +458,11 @@ async function read(raw: Buffer, context: IntakeContext): Promise<Intake> {
 /**
  * Reads one raw RFC 5322 message into what the later stages need. Pure apart from the DNS
  * resolver of `verify` mode; never throws: a message that cannot be parsed is "unreadable".
+ * `size`: the message's full size when `raw` is only its beginning (a source's SizeLimit).
  */
-export async function readInbound(raw: Buffer, context: IntakeContext): Promise<Intake> {
+export async function readInbound(raw: Buffer, context: IntakeContext, size = raw.length): Promise<Intake> {
   try {
-    return await read(raw, context);
+    return await read(raw, size, context);
   } catch (error) {
     return {
       kind: "unreadable",

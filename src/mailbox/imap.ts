@@ -1,7 +1,7 @@
 import { ImapFlow } from "imapflow";
 import type { Mailbox } from "../intake/types.ts";
 import { planBatches, uidSet } from "./batches.ts";
-import type { Disposition, MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
+import type { Disposition, MailboxSource, MessageConsumer, SizeLimit, SourceStatus } from "./source.ts";
 
 export interface ImapSourceOptions {
   mailbox: Mailbox;
@@ -27,6 +27,8 @@ export interface ImapSourceOptions {
   batchSize?: number;
   /** Bytes of source fetched per round trip at most (a larger message is fetched alone). */
   batchBytes?: number;
+  /** Messages over this size are fetched only up to their header (unset: every message whole). */
+  sizeLimit?: SizeLimit;
 }
 
 export const FOLDERS: Record<Exclude<Disposition, "retry">, string> = {
@@ -45,7 +47,10 @@ export const FOLDERS: Record<Exclude<Disposition, "retry">, string> = {
 export class ImapSource implements MailboxSource {
   readonly kind = "imap" as const;
   readonly mailbox: Mailbox;
-  private readonly options: Required<Omit<ImapSourceOptions, "ca" | "requireStartTls">> & { ca?: Buffer[] };
+  private readonly options: Required<Omit<ImapSourceOptions, "ca" | "requireStartTls" | "sizeLimit">> & {
+    ca?: Buffer[];
+    sizeLimit?: SizeLimit;
+  };
   private readonly target: {
     host: string;
     port: number;
@@ -297,8 +302,25 @@ export class ImapSource implements MailboxSource {
     );
     // Collect a batch before handling it (no other command while a FETCH iterator is open), and
     // fetch the next one while this one is handled: the server works while we do.
-    const fetchBatch = (batch: number[]) =>
-      client.fetchAll(uidSet(batch), { uid: true, source: true }, { uid: true });
+    const limit = this.options.sizeLimit;
+    const fetchBatch = async (batch: number[]): Promise<{ uid: number; raw: Buffer; size?: number }[]> => {
+      const over = limit ? batch.filter((uid) => (sizes.get(uid) ?? 0) > limit.maxBytes) : [];
+      const whole = over.length ? batch.filter((uid) => !over.includes(uid)) : batch;
+      const fetched = whole.length
+        ? await client.fetchAll(uidSet(whole), { uid: true, source: true }, { uid: true })
+        : [];
+      const heads = over.length
+        ? await client.fetchAll(
+            uidSet(over),
+            { uid: true, source: { start: 0, maxLength: limit!.headBytes } },
+            { uid: true },
+          )
+        : [];
+      return [
+        ...fetched.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source }] : [])),
+        ...heads.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, size: sizes.get(m.uid)! }] : [])),
+      ].sort((a, b) => a.uid - b.uid);
+    };
     let next = batches.length ? fetchBatch(batches[0]!) : null;
     // A batch's MOVE runs on the server while the next batch is handled (it waits on the connection
     // behind the prefetch, not behind the claim); at most one is outstanding.
@@ -313,21 +335,21 @@ export class ImapSource implements MailboxSource {
         const filed: Record<string, number[]> = {};
         try {
           // Handed over together: the daemon commits them in one transaction.
-          const handled = messages.filter((m) => m.source);
           const dispositions = await Promise.all(
-            handled.map((message) =>
+            messages.map(({ uid, raw, size }) =>
               this.consume!({
                 mailbox: this.mailbox,
                 uidValidity: this.uidValidity!,
-                uid: String(message.uid),
-                raw: message.source!,
+                uid: String(uid),
+                raw,
+                ...(size === undefined ? {} : { size }),
               }),
             ),
           );
           for (const [i, disposition] of dispositions.entries()) {
             if (disposition === "retry") continue;
             const folder = FOLDERS[disposition];
-            filed[folder] = [...(filed[folder] ?? []), handled[i]!.uid];
+            filed[folder] = [...(filed[folder] ?? []), messages[i]!.uid];
           }
         } finally {
           // Committed messages are filed even when stopping; a failed MOVE only means a harmless

@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
 import {
+  closeSync,
   type FSWatcher,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
   utimesSync,
@@ -11,7 +14,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { Mailbox } from "../intake/types.ts";
-import type { MailboxSource, MessageConsumer, SourceStatus } from "./source.ts";
+import type { MailboxSource, MessageConsumer, SizeLimit, SourceStatus } from "./source.ts";
 
 /**
  * Layout, under `dir` (e.g. `<mailRoot>/submissions`), Maildir++ style:
@@ -46,6 +49,8 @@ export class MaildirSource implements MailboxSource {
      * growing: it is read only once unchanged for this long, or it would be answered half-read.
      */
     private readonly settleMs = 500,
+    /** Files over this size are read only up to their header (unset: every file whole). */
+    private readonly sizeLimit?: SizeLimit,
   ) {
     for (const folder of ["", ".Quarantine", ".Failed"]) {
       for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(dir, folder, sub), { recursive: true });
@@ -103,19 +108,30 @@ export class MaildirSource implements MailboxSource {
     for (const name of names) {
       if (this.stopping) return;
       let raw: Buffer;
+      let size: number | undefined;
       try {
-        const age = Date.now() - statSync(join(newDir, name)).mtimeMs;
+        const stat = statSync(join(newDir, name));
+        const age = Date.now() - stat.mtimeMs;
         if (age < this.settleMs) {
           setTimeout(() => this.requestScan(), this.settleMs - age + 10).unref();
           continue;
         }
-        raw = readFileSync(join(newDir, name));
+        if (this.sizeLimit && stat.size > this.sizeLimit.maxBytes) {
+          raw = readHead(join(newDir, name), this.sizeLimit.headBytes);
+          size = stat.size;
+        } else raw = readFileSync(join(newDir, name));
       } catch {
         continue; // taken by another reader meanwhile
       }
       const digest = createHash("sha256").update(raw).digest("hex").slice(0, 12);
       const uid = `${name.split(":")[0]!}#${digest}`;
-      const disposition = await this.consume!({ mailbox: this.mailbox, uidValidity: "maildir", uid, raw });
+      const disposition = await this.consume!({
+        mailbox: this.mailbox,
+        uidValidity: "maildir",
+        uid,
+        raw,
+        ...(size === undefined ? {} : { size }),
+      });
       if (disposition === "retry") continue;
       const folder =
         disposition === "processed" ? "" : disposition === "quarantined" ? ".Quarantine" : ".Failed";
@@ -130,5 +146,16 @@ export class MaildirSource implements MailboxSource {
         utimesSync(handled, now, now);
       } catch {}
     }
+  }
+}
+
+/** The first `bytes` of a file. */
+function readHead(path: string, bytes: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(bytes);
+    return head.subarray(0, readSync(fd, head, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
   }
 }

@@ -14,6 +14,17 @@ export type Disposition = "processed" | "quarantined" | "failed" | "retry";
  */
 export type MessageConsumer = (message: InboundMessageRef) => Promise<Disposition>;
 
+/**
+ * A message larger than `maxBytes` is read only up to `headBytes` (its header), with its full size:
+ * intake answers it as too large (it would not be read past its header anyway), and neither the
+ * source nor the database ever holds the rest — one 80 MB message made the daemon's memory peak
+ * at ≈ 330 MB more than it started with, and was stored whole.
+ */
+export interface SizeLimit {
+  maxBytes: number;
+  headBytes: number;
+}
+
 /** connecting | connected | idle | backoff | stopped (MailboxState.state). */
 export type SourceState = "connecting" | "connected" | "idle" | "backoff" | "stopped";
 

@@ -73,6 +73,20 @@ describe("readInbound", () => {
     expect(intake.subject).toBe("Demande de calcul");
   });
 
+  it("answers a message its mailbox read only up to the header as too large, by the full size", async () => {
+    const context = intakeContext();
+    const raw = rawMessage(authenticatedHeaders(JEAN), "Référence : Scans\nFINESS radiologie : 920000650\n");
+    const size = rawBudget(context) + 1;
+    const intake = await readInbound(raw, context, size);
+    expect(intake.kind).toBe("unreadable");
+    expect(intake.unreadable).toEqual({
+      reason: "message-too-large",
+      detail: `${size} bytes, over ${rawBudget(context)} read`,
+    });
+    expect(intake.authentication.authenticated).toBe(true);
+    expect(intake.calculation).toBeNull();
+  });
+
   it("still recognises automated mail that is too large (a bounce quoting a huge message)", async () => {
     const context = intakeContext({
       limits: { maxBodyBytes: 1000, maxAttachmentBytes: 1000, maxAttachments: 1, maxIdentifiers: 100 },

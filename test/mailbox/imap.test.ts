@@ -116,6 +116,51 @@ describe("the IMAP source", () => {
     ]);
   });
 
+  it("fetches a message over the size read only up to its header, with its full size, and files it like the others", async () => {
+    const scan = (n: number) =>
+      [
+        "From: Jeanne Martin <requester@editeur.example.test>",
+        "To: calcul@example.test",
+        `Subject: Scans ${n}`,
+        `Message-ID: <scans-${n}@editeur.example.test>`,
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Veuillez trouver ci-joint les bons de commande signés.",
+        "--b",
+        'Content-Type: application/pdf; name="scans.pdf"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        ...(Buffer.alloc(2 * 1024 * 1024, n)
+          .toString("base64")
+          .match(/.{1,76}/g) ?? []),
+        "--b--",
+        "",
+      ].join("\r\n");
+    const big = scan(1);
+    for (const raw of [requestEmail("z1"), big, requestEmail("z2")]) await dovecot.append("support", raw);
+    const { seen } = watch({
+      mailbox: "contact",
+      url: dovecot.imapUrl("support"),
+      ca: [dovecot.tls.cert],
+      sizeLimit: { maxBytes: 1024 * 1024, headBytes: 4096 },
+    });
+    await waitFor("all three handled", () => seen.length >= 3);
+    const byId = (id: string) => seen.find((m) => m.raw.toString().includes(`Message-ID: <${id}@`))!;
+    const head = byId("scans-1");
+    expect(head.raw.length).toBe(4096);
+    expect(head.size).toBe(Buffer.byteLength(big));
+    expect(big.startsWith(head.raw.toString())).toBe(true);
+    for (const small of [byId("req-z1"), byId("req-z2")]) {
+      expect(small.size).toBeUndefined();
+      expect(small.raw.toString()).toMatch(/\r\n\r\n[^]*\S/);
+    }
+    await waitFor("all filed", async () => (await folderCount("support", "INBOX")) === 0);
+  });
+
   it("refuses a server whose certificate it cannot verify, and says why", async () => {
     const { seen, statuses } = watch({
       mailbox: "contact",

@@ -11,8 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
+import type { InboundMessageRef } from "../../src/daemon/handler.ts";
+import { mailboxSources } from "../../src/daemon/runtime.ts";
 import type { Db } from "../../src/db/client.ts";
+import { intakeContextFromConfig } from "../../src/intake/context.ts";
+import { MAX_HEADER_BYTES, rawBudget } from "../../src/intake/intake.ts";
 import { MaildirSource } from "../../src/mailbox/maildir.ts";
 import { fileTransport } from "../../src/outbox/transport.ts";
 import { OutboxWorker } from "../../src/outbox/worker.ts";
@@ -126,6 +131,42 @@ describe("the Maildir source", () => {
     await waitFor("the second reply", () => sent().length === 2);
     await waitFor("the second filed", () => readdirSync(join(root, "submissions", "cur")).length === 2);
     expect(await db.inboundMessage.count({ where: { status: "processed" } })).toBe(2);
+  });
+
+  it("reads a file larger than intake reads only up to its header, as the configuration sets it", async () => {
+    const config = loadConfig(
+      {
+        TRANCHE_CONFIG: "",
+        TRANCHE_MAIL_ROOT: root,
+        TRANCHE_MAX_ATTACHMENT_BYTES: "100000",
+        TRANCHE_MAX_ATTACHMENTS: "1",
+      },
+      root,
+    );
+    const budget = rawBudget(intakeContextFromConfig(config, "submissions"));
+    const sources = mailboxSources(config);
+    const seen: InboundMessageRef[] = [];
+    for (const source of sources)
+      source.start(
+        async (message) => {
+          seen.push(message);
+          return "processed";
+        },
+        () => {},
+      );
+    try {
+      const big = `${requestEmail("huge")}\r\n${"A".repeat(budget)}\r\n`;
+      deliver("1700000003.M1P1.host", big);
+      deliver("1700000003.M2P1.host", requestEmail("small"));
+      await waitFor("both read", () => seen.length === 2);
+      const [head, small] = [...seen].sort((a, b) => a.uid.localeCompare(b.uid));
+      expect(head!.raw).toEqual(Buffer.from(big).subarray(0, MAX_HEADER_BYTES));
+      expect(head!.size).toBe(Buffer.byteLength(big));
+      expect(small!.raw.toString()).toBe(requestEmail("small"));
+      expect(small!.size).toBeUndefined();
+    } finally {
+      for (const source of sources) await source.stop();
+    }
   });
 
   it("keeps a quarantined message in .Quarantine/cur, without a reply", async () => {
