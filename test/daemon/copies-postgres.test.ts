@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAccessPolicy } from "../../src/access/policy.ts";
 import { grantAccess } from "../../src/access/store.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { type ClaimResult, claimAndProcess } from "../../src/daemon/claim.ts";
+import { type ClaimResult, claimAndProcess, claimAndProcessAll } from "../../src/daemon/claim.ts";
 import type { InboundMessageRef, MessageHandler } from "../../src/daemon/handler.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
@@ -176,5 +176,50 @@ describe("copies of a message read in both mailboxes at once, on PostgreSQL", ()
       "duplicate-copy",
     );
     expect(await repliesTo(a, b)).toBe(1);
+  });
+
+  it("answers two requests once each when the mailboxes' transactions reach their copies in crossing order", async () => {
+    const x = copies(requestMail(`<croise-x@${ORG}>`, "750712184"));
+    const y = copies(requestMail(`<croise-y@${ORG}>`, "920000650"));
+    // calcul@ takes Y then X in one transaction, contact@ X then Y in another: calcul@ has answered
+    // Y when contact@ answers X, then each comes to the copy of the message the other answered.
+    const [calculAtX, xAnswered] = [gate(), gate()];
+    const calculHandler: MessageHandler = async (message, tx) => {
+      if (message.uid === x.submissions.uid) {
+        calculAtX.open();
+        await xAnswered.opened;
+      }
+      return pipeline(message, tx);
+    };
+    const contactHandler: MessageHandler = async (message, tx) => {
+      const outcome = await pipeline(message, tx);
+      if (message.uid === x.contact.uid) xAnswered.open();
+      return outcome;
+    };
+    // One attempt allowed: a message whose attempt counted as failed would be parked at once.
+    const options = { maxAttempts: 1 };
+    const refs = [y.submissions, x.submissions, x.contact, y.contact];
+    const calcul = claimAndProcessAll(db, calculHandler, refs.slice(0, 2), options);
+    await calculAtX.opened;
+    const contact = claimAndProcessAll(db, contactHandler, refs.slice(2), options);
+    const results = [...(await calcul), ...(await contact)];
+    // Each waits for the other: PostgreSQL ends the deadlock by failing one of the two waits. That
+    // message is left for the next scan, which files it as a copy.
+    expect(results.map((r) => r.disposition).sort()).toEqual([
+      "processed",
+      "processed",
+      "processed",
+      "retry",
+    ]);
+    const left = results.findIndex((r) => r.disposition === "retry");
+    const [rescanned] = await claimAndProcessAll(db, pipeline, [refs[left]!], options);
+    results[left] = rescanned!;
+    expect((await Promise.all(results.map(decisionOf))).sort()).toEqual([
+      "duplicate-copy",
+      "duplicate-copy",
+      "reply-result",
+      "reply-result",
+    ]);
+    expect(await repliesTo(...results)).toBe(2);
   });
 });
