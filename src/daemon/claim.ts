@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import libmime from "libmime";
-import { type Db, databaseProvider } from "../db/client.ts";
+import { type Db, databaseProvider, isDeadlock } from "../db/client.ts";
 import { dateOf, placeholders, type Sql, sqlOf } from "../db/sql.ts";
 import type { Disposition } from "../mailbox/source.ts";
 import { enqueueEmails, type Lease, type QueuedEmail } from "../outbox/outgoing.ts";
@@ -391,6 +391,14 @@ async function claimInOneTransaction(
     // Another daemon claimed it first (it counted an attempt since ours): nothing to do here.
     if (error instanceof ClaimLost) {
       results[candidate.index] = notHandled("retry", candidate.claim?.id ?? null);
+      continue;
+    }
+    // Its wait for another transaction was failed to end a deadlock (two batches reaching copies of
+    // the same messages in crossing order, src/daemon/copies.ts): no fault of the message, whose
+    // attempt is given back. The next scan finds the other copy answered, or answers it.
+    if (isDeadlock(error)) {
+      await giveBackAttempts(db, [candidate]);
+      results[candidate.index] = notHandled("retry", candidate.claim!.id);
       continue;
     }
     results[candidate.index] = await recordFailure(db, candidate, error, options.maxAttempts);

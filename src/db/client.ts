@@ -31,6 +31,15 @@ export type { Prisma } from "./generated/sqlite/client.ts";
 /** The database cannot be reached or opened: the message says which one and why, never the password. */
 export class DatabaseUnavailableError extends Error {}
 
+/**
+ * PostgreSQL failed the statement to end a deadlock (40P01): one of the transactions waiting on each
+ * other. Prisma reports the driver's code under the same path for raw SQL and for its own queries.
+ */
+export function isDeadlock(error: unknown): boolean {
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })?.meta;
+  return meta?.driverAdapterError?.cause?.originalCode === "40P01";
+}
+
 /** Where a database URL points, for messages: the SQLite file, or PostgreSQL's host, port and name. */
 function whereIs(url: string): string {
   if (!isPostgresUrl(url)) return `le fichier SQLite ${url.replace(/^file:/, "")}`;

@@ -14,6 +14,7 @@ import type { DbOrTx } from "./transaction.ts";
  * (DateTime as ISO text with `+00:00` in SQLite; booleans as 0/1 there).
  */
 export interface Sql {
+  readonly provider: "sqlite" | "postgresql";
   /** Rows as objects keyed by column name (integers as numbers, blobs as bytes). */
   query<T>(sql: string, args?: readonly unknown[]): Promise<T[]>;
   /** A statement without rows; resolves with how many rows it changed. */
@@ -85,6 +86,7 @@ function sqliteSql(registered: Registered, transaction: number | null): Sql {
     return statement(sqlite);
   };
   return {
+    provider: "sqlite",
     query: <T>(sql: string, args: readonly unknown[] = []) =>
       run((sqlite) => sqlite.query(sql, args.map(sqliteValue)) as T[]),
     execute: (sql, args = []) => run((sqlite) => sqlite.change(sql, args.map(sqliteValue))),
@@ -106,6 +108,7 @@ function postgresSql(db: DbOrTx): Sql {
     return sql.replace(/\?/g, () => `$${++n}`);
   };
   return {
+    provider: "postgresql",
     query: <T>(sql: string, args: readonly unknown[] = []) => raw.$queryRawUnsafe<T>(numbered(sql), ...args),
     execute: (sql, args = []) => raw.$executeRawUnsafe(numbered(sql), ...args),
   };
