@@ -154,7 +154,10 @@ describe("the IMAP source", () => {
     expect(head.raw.length).toBe(4096);
     expect(head.size).toBe(Buffer.byteLength(big));
     expect(big.startsWith(head.raw.toString())).toBe(true);
-    for (const [id, small] of [["z1", byId("req-z1")], ["z2", byId("req-z2")]] as const) {
+    for (const [id, small] of [
+      ["z1", byId("req-z1")],
+      ["z2", byId("req-z2")],
+    ] as const) {
       expect(small.size).toBeUndefined();
       expect(small.raw.toString()).toBe(requestEmail(id));
     }
