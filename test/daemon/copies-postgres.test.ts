@@ -136,6 +136,20 @@ async function settledOrBlocked(work: Promise<unknown>): Promise<void> {
   while (!settled && !(await blocked())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+/**
+ * The copy in calcul@ answered, its transaction not yet committed (then committed, or failing),
+ * when contact@ reads its own copy: the two claims' results.
+ */
+async function race(copy: Record<Mailbox, InboundMessageRef>, then: "commit" | "fail" = "commit") {
+  const calcul = holding(then);
+  const first = claimAndProcess(db, calcul.handler, copy.submissions, { maxAttempts: 3 });
+  await calcul.answered;
+  const second = claimAndProcess(db, pipeline, copy.contact, { maxAttempts: 3 });
+  await settledOrBlocked(second);
+  calcul.release();
+  return Promise.all([first, second]);
+}
+
 async function decisionOf(result: ClaimResult): Promise<string | null> {
   const row = await db.inboundMessage.findUniqueOrThrow({ where: { id: result.inboundId! } });
   return row.decision;
@@ -146,15 +160,7 @@ const repliesTo = (...results: ClaimResult[]) =>
 
 describe("copies of a message read in both mailboxes at once, on PostgreSQL", () => {
   it.each(Object.entries(REPLIES))("answers the %s reply once", async (_, { decision, mail }) => {
-    const copy = copies(mail(`<copie-${decision}@${ORG}>`));
-    const calcul = holding();
-    // The copy in calcul@ is answered, its transaction not yet committed, when contact@ reads its own.
-    const first = claimAndProcess(db, calcul.handler, copy.submissions, { maxAttempts: 3 });
-    await calcul.answered;
-    const second = claimAndProcess(db, pipeline, copy.contact, { maxAttempts: 3 });
-    await settledOrBlocked(second);
-    calcul.release();
-    const [a, b] = await Promise.all([first, second]);
+    const [a, b] = await race(copies(mail(`<copie-${decision}@${ORG}>`)));
     expect([a.committed, b.committed]).toEqual([true, true]);
     expect([await decisionOf(a), await decisionOf(b)]).toEqual([decision, "duplicate-copy"]);
     expect(await repliesTo(a, b)).toBe(1);
@@ -162,13 +168,7 @@ describe("copies of a message read in both mailboxes at once, on PostgreSQL", ()
 
   it("answers the other copy when the first one's attempt fails after answering", async () => {
     const copy = copies(requestMail(`<copie-echec@${ORG}>`));
-    const calcul = holding("fail");
-    const first = claimAndProcess(db, calcul.handler, copy.submissions, { maxAttempts: 3 });
-    await calcul.answered;
-    const second = claimAndProcess(db, pipeline, copy.contact, { maxAttempts: 3 });
-    await settledOrBlocked(second);
-    calcul.release();
-    const [a, b] = await Promise.all([first, second]);
+    const [a, b] = await race(copy, "fail");
     expect([a.committed, a.disposition]).toEqual([false, "retry"]);
     expect(await decisionOf(b)).toBe("reply-result");
     // calcul@'s next scan files its copy without a reply.

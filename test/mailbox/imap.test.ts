@@ -3,10 +3,9 @@ import type { InboundMessageRef } from "../../src/daemon/handler.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
 import type { SourceStatus } from "../../src/mailbox/source.ts";
 import { requestEmail } from "../helpers/reply-handler.ts";
-import { startBlackholeProxy } from "../servers/blackhole-proxy.ts";
 import { type DovecotServer, startDovecot } from "../servers/dovecot.ts";
 import { waitFor } from "../servers/ports.ts";
-import { startStartTlsStripper } from "../servers/starttls-stripper.ts";
+import { startTcpProxy, stripStartTls } from "../servers/tcp-proxy.ts";
 
 let dovecot: DovecotServer;
 let source: ImapSource | null = null;
@@ -43,6 +42,32 @@ async function folderCount(user: "support", folder: string): Promise<number> {
   return status ? (status.messages ?? 0) : 0;
 }
 
+/** A supplier's message with a scanned order form of `bytes` attached (base64). */
+function withScan(id: string, bytes: number, fill: number): string {
+  return [
+    "From: Jeanne Martin <requester@editeur.example.test>",
+    "To: calcul@example.test",
+    `Subject: Bon de commande ${id}`,
+    `Message-ID: <${id}@editeur.example.test>`,
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Veuillez trouver ci-joint le bon de commande.",
+    "--b",
+    'Content-Type: application/pdf; name="scan.pdf"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    ...(Buffer.alloc(bytes, fill)
+      .toString("base64")
+      .match(/.{1,76}/g) ?? []),
+    "--b--",
+    "",
+  ].join("\r\n");
+}
+
 describe("the IMAP source", () => {
   it("reads over IMAPS, creates the filing folders and moves handled mail to Processed", async () => {
     const url = `imaps://support:${dovecot.password("support")}@127.0.0.1:${dovecot.imapsPort}/INBOX`;
@@ -60,29 +85,7 @@ describe("the IMAP source", () => {
   });
 
   it("fetches a message with a large attachment alone, not with the requests queued beside it", async () => {
-    const withAttachment = (n: number) =>
-      [
-        `From: Jeanne Martin <requester@editeur.example.test>`,
-        "To: calcul@example.test",
-        `Subject: Bon de commande ${n}`,
-        `Message-ID: <big-${n}@editeur.example.test>`,
-        "MIME-Version: 1.0",
-        'Content-Type: multipart/mixed; boundary="b"',
-        "",
-        "--b",
-        "Content-Type: text/plain; charset=utf-8",
-        "",
-        "Veuillez trouver ci-joint le bon de commande.",
-        "--b",
-        'Content-Type: application/pdf; name="scan.pdf"',
-        "Content-Transfer-Encoding: base64",
-        "",
-        ...(Buffer.alloc(300 * 1024, n)
-          .toString("base64")
-          .match(/.{1,76}/g) ?? []),
-        "--b--",
-        "",
-      ].join("\r\n");
+    const withAttachment = (n: number) => withScan(`big-${n}`, 300 * 1024, n);
     for (const raw of [requestEmail("b1"), withAttachment(1), withAttachment(2), requestEmail("b2")])
       await dovecot.append("support", raw);
     // A consumer sees a batch as the messages handed over in one synchronous run.
@@ -117,30 +120,7 @@ describe("the IMAP source", () => {
   });
 
   it("fetches a message over the size read only up to its header, with its full size, and files it like the others", async () => {
-    const scan = (n: number) =>
-      [
-        "From: Jeanne Martin <requester@editeur.example.test>",
-        "To: calcul@example.test",
-        `Subject: Scans ${n}`,
-        `Message-ID: <scans-${n}@editeur.example.test>`,
-        "MIME-Version: 1.0",
-        'Content-Type: multipart/mixed; boundary="b"',
-        "",
-        "--b",
-        "Content-Type: text/plain; charset=utf-8",
-        "",
-        "Veuillez trouver ci-joint les bons de commande signés.",
-        "--b",
-        'Content-Type: application/pdf; name="scans.pdf"',
-        "Content-Transfer-Encoding: base64",
-        "",
-        ...(Buffer.alloc(2 * 1024 * 1024, n)
-          .toString("base64")
-          .match(/.{1,76}/g) ?? []),
-        "--b--",
-        "",
-      ].join("\r\n");
-    const big = scan(1);
+    const big = withScan("scans-1", 2 * 1024 * 1024, 1);
     for (const raw of [requestEmail("z1"), big, requestEmail("z2")]) await dovecot.append("support", raw);
     const { seen } = watch({
       mailbox: "contact",
@@ -195,7 +175,7 @@ describe("the IMAP source", () => {
   });
 
   it("never sends its password when STARTTLS is required and the server (or someone between) offers none, and says why", async () => {
-    const stripper = await startStartTlsStripper(dovecot.imapPort);
+    const stripper = await startTcpProxy(dovecot.imapPort, { fromServer: stripStartTls });
     try {
       const { seen, statuses } = watch({
         mailbox: "contact",
@@ -220,7 +200,7 @@ describe("the IMAP source", () => {
   });
 
   it("logs in without TLS to a server that offers no STARTTLS only where that is allowed", async () => {
-    const stripper = await startStartTlsStripper(dovecot.imapPort);
+    const stripper = await startTcpProxy(dovecot.imapPort, { fromServer: stripStartTls });
     try {
       const { seen } = watch({
         mailbox: "contact",
@@ -249,7 +229,7 @@ describe("the IMAP source", () => {
   });
 
   it("notices a server that stops answering (no FIN, no RST) within seconds and comes back through a new connection", async () => {
-    const proxy = await startBlackholeProxy(dovecot.imapPort);
+    const proxy = await startTcpProxy(dovecot.imapPort);
     try {
       const { seen, statuses } = watch({
         mailbox: "contact",
