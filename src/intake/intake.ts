@@ -1,4 +1,4 @@
-import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
+import type { AddressObject, ParsedMail } from "mailparser";
 import type { Activity, FieldLists } from "../engine/types.ts";
 import { emptyLists, FIELDS } from "../engine/types.ts";
 import { parseAccessRequest } from "./access-parser.ts";
@@ -12,6 +12,7 @@ import {
 import { detectAutomated } from "./automated.ts";
 import { extractOwnText, htmlToText, stripSubjectPrefixes } from "./body-text.ts";
 import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
+import { parseMessage } from "./mail-parser.ts";
 import { relabelEightBitText } from "./mislabelled-charset.ts";
 import { type OrderFormTable, orderFormFormat, readOrderForm } from "./order-form.ts";
 import { classifySupport, ourResultStart, repliesToResult, threadsToUs } from "./support-classifier.ts";
@@ -289,17 +290,16 @@ const PARSER_OPTIONS = {
   skipImageLinks: true,
   skipTextToHtml: true,
   skipTextLinks: true,
-  keepCidLinks: true,
 } as const;
 
 /** mailparser's reading, with misdeclared 8-bit text read again in its real charset. */
-async function parseMail(raw: Buffer): Promise<ParsedMail> {
-  const parsed = await simpleParser(raw, PARSER_OPTIONS);
+async function parseMail(raw: Buffer, maxAttachmentBytes: number): Promise<ParsedMail> {
+  const parsed = await parseMessage(raw, PARSER_OPTIONS, maxAttachmentBytes);
   const html = typeof parsed.html === "string" ? parsed.html : "";
   if (!parsed.text?.includes("\uFFFD") && !html.includes("\uFFFD")) return parsed;
   const relabelled = relabelEightBitText(raw);
   if (!relabelled) return parsed;
-  const again = await simpleParser(relabelled, PARSER_OPTIONS);
+  const again = await parseMessage(relabelled, PARSER_OPTIONS, 0);
   return { ...parsed, text: again.text, html: again.html };
 }
 
@@ -327,7 +327,7 @@ async function attachedMessages(parsed: ParsedMail, context: IntakeContext): Pro
   for (const attachment of messages) {
     if (attachment.size > maxAttachmentBytes) continue;
     try {
-      const inner = await parseMail(attachment.content);
+      const inner = await parseMail(attachment.content, maxAttachmentBytes);
       const plain = inner.text ?? "";
       const html = typeof inner.html === "string" ? inner.html : "";
       if (Buffer.byteLength(plain) > room || Buffer.byteLength(html) > room) continue;
@@ -345,7 +345,7 @@ async function attachedMessages(parsed: ParsedMail, context: IntakeContext): Pro
 
 async function read(raw: Buffer, size: number, context: IntakeContext): Promise<Intake> {
   const tooLarge = size > rawBudget(context);
-  const parsed = await parseMail(tooLarge ? headerOnly(raw) : raw);
+  const parsed = await parseMail(tooLarge ? headerOnly(raw) : raw, context.limits.maxAttachmentBytes);
   const headers = headerValues(parsed);
   const { address: from } = singleAddress(parsed.from, headers);
   const authentication = await authenticate(raw, headers, from, context);

@@ -1,0 +1,52 @@
+import { simpleParser } from "mailparser";
+import { describe, expect, it } from "vitest";
+import { parseMessage } from "../../src/intake/mail-parser.ts";
+
+const attached = (name: string, bytes: number, fill: number) => [
+  "--b",
+  `Content-Type: application/pdf; name="${name}"`,
+  "Content-Transfer-Encoding: base64",
+  `Content-Disposition: attachment; filename="${name}"`,
+  "",
+  ...(Buffer.alloc(bytes, fill)
+    .toString("base64")
+    .match(/.{1,76}/g) ?? []),
+];
+
+const message = Buffer.from(
+  [
+    "From: Jeanne Martin <jeanne.martin@editeur-ris.fr>",
+    "To: calcul@example.test",
+    "Subject: =?utf-8?q?Bons_de_commande_sign=C3=A9s?=",
+    "Message-ID: <scans@editeur-ris.fr>",
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Référence : CH Lens",
+    ...attached("bon-de-commande.pdf", 40_000, 1),
+    ...attached("scan-complet.pdf", 3_000_000, 2),
+    "--b--",
+    "",
+  ].join("\r\n"),
+);
+
+describe("reading a message with mailparser, attachments bounded", () => {
+  it("reads what simpleParser reads, and keeps no content of an attachment over the limit, only its size", async () => {
+    const bounded = await parseMessage(message, {}, 1_000_000);
+    const reference = await simpleParser(message, { keepCidLinks: true });
+    expect(bounded.subject).toBe("Bons de commande signés");
+    for (const key of ["subject", "messageId", "text", "html", "date"] as const)
+      expect(bounded[key]).toEqual(reference[key]);
+    expect(bounded.from?.text).toBe(reference.from?.text);
+    expect(bounded.headerLines).toEqual(reference.headerLines);
+    const [small, large] = bounded.attachments;
+    expect(small!.content).toEqual(reference.attachments[0]!.content);
+    expect(small!.size).toBe(40_000);
+    expect(large!.filename).toBe("scan-complet.pdf");
+    expect(large!.size).toBe(3_000_000);
+    expect(large!.content.length).toBe(0);
+  });
+});
