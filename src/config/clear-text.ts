@@ -1,3 +1,5 @@
+import { hostOf } from "./server-url.ts";
+
 /**
  * Whether STARTTLS is mandatory for a session to this server, before the password goes: `imap://` and
  * `smtp://` upgrade with STARTTLS, and a server — or anyone between — that offers none would
@@ -10,14 +12,14 @@ export function requireStartTls(url: string, allowClearText: boolean): boolean {
   const parsed = new URL(url);
   if (parsed.protocol === "imaps:" || parsed.protocol === "smtps:") return false;
   if (parsed.protocol === "smtp:" && !parsed.username) return false;
-  return !allowClearText && !isLoopback(parsed.hostname);
+  return !allowClearText && !isLoopback(hostOf(parsed));
 }
 
 function isLoopback(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  const host = hostname.toLowerCase();
   return (
+    // Not `*.localhost`: the resolver here asks DNS for those.
     host === "localhost" ||
-    host.endsWith(".localhost") ||
     /^127(\.\d{1,3}){3}$/.test(host) ||
     host === "::1" ||
     /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host) // ::ffff:127.x.x.x, as URL writes it

@@ -1,4 +1,5 @@
 import { ImapFlow } from "imapflow";
+import { hostOf } from "../config/server-url.ts";
 import type { Mailbox } from "../intake/types.ts";
 import { planBatches, uidSet } from "./batches.ts";
 import type { Disposition, MailboxSource, MessageConsumer, SizeLimit, SourceStatus } from "./source.ts";
@@ -89,7 +90,7 @@ export class ImapSource implements MailboxSource {
       throw new Error(`not an IMAP URL: ${url.protocol}`);
     const secure = url.protocol === "imaps:";
     this.target = {
-      host: url.hostname,
+      host: hostOf(url),
       port: Number(url.port) || (secure ? 993 : 143),
       secure,
       requireStartTls: !secure && options.requireStartTls === true,
@@ -201,7 +202,9 @@ export class ImapSource implements MailboxSource {
     try {
       await step(`connect and log in to ${this.target.host}:${this.target.port}`, () =>
         client.connect().catch((error: Error & { tlsFailed?: boolean }) => {
-          if (error.tlsFailed && this.target.requireStartTls)
+          // Only a server that offers no STARTTLS is helped by allowing clear text (a certificate
+          // that fails to verify fails the same way without the requirement).
+          if (error.tlsFailed && this.target.requireStartTls && !client.capabilities.has("STARTTLS"))
             error.message += ": not logging in without TLS (use imaps://, or TRANCHE_ALLOW_CLEAR_TEXT=true)";
           throw error;
         }),

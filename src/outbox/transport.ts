@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import nodemailer from "nodemailer";
 import MimeNode from "nodemailer/lib/mime-node";
+import { hostOf } from "../config/server-url.ts";
 
 /** One queued email as the transport sends it. */
 export interface Envelope {
@@ -46,7 +47,7 @@ export function smtpTransport(
   const parsed = new URL(url);
   const secure = parsed.protocol === "smtps:";
   const transport = nodemailer.createTransport({
-    host: parsed.hostname,
+    host: hostOf(parsed),
     port: Number(parsed.port) || (secure ? 465 : 587),
     secure,
     ...(parsed.username
@@ -83,8 +84,9 @@ export function smtpTransport(
           command?: string;
         };
         let response = e.response || `${e.code ?? "ERROR"} ${e.message}`;
-        // The relay refused STARTTLS, or offers none: the row says why nothing goes and what to change.
-        if (e.command === "STARTTLS" && options.requireStartTls)
+        // The relay does not know STARTTLS (5xx: it offers none; a 454 is a failing TLS, which
+        // clear text would not avoid): the row says why nothing goes and what to change.
+        if (e.command === "STARTTLS" && options.requireStartTls && /^5/.test(e.response ?? ""))
           response = `${e.message}: not logging in without TLS (use smtps://, or TRANCHE_ALLOW_CLEAR_TEXT=true)`;
         // Only a 5xx refusing this message (its recipient, or its content) is final. A 5xx at the
         // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every

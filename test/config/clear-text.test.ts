@@ -13,6 +13,10 @@ describe("logging in without TLS", () => {
     // A name that only starts like a loopback one is not on this machine.
     expect(allowed("imap://contact:secret@127.0.0.1.attaquant.example/INBOX")).toBe(false);
     expect(allowed("imap://contact:secret@localhost.attaquant.example/INBOX")).toBe(false);
+    // Resolved through DNS here, whatever RFC 6761 says of the name.
+    expect(allowed("imap://contact:secret@imap.localhost/INBOX")).toBe(false);
+    // Reaches this machine's own listeners on Linux, but is no loopback address.
+    expect(allowed("imap://contact:secret@0.0.0.0/INBOX")).toBe(false);
   });
 
   it("is allowed to a server on this machine (loopback), where nothing crosses the network", () => {

@@ -199,6 +199,22 @@ describe("the IMAP source", () => {
     }
   });
 
+  it("reads from a server at an IPv6 address ([::1])", async () => {
+    const proxy = await startTcpProxy(dovecot.imapPort, { host: "::1" });
+    try {
+      const { seen } = watch({
+        mailbox: "contact",
+        url: `imap://support:${dovecot.password("support")}@[::1]:${proxy.port}/INBOX`,
+        requireStartTls: true,
+        ca: [dovecot.tls.cert],
+      });
+      await dovecot.append("support", requestEmail("v6"));
+      await waitFor("read over IPv6", () => seen.some((m) => m.raw.toString().includes("<req-v6@")));
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("logs in without TLS to a server that offers no STARTTLS only where that is allowed", async () => {
     const stripper = await startTcpProxy(dovecot.imapPort, { fromServer: stripStartTls });
     try {

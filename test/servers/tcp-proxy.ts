@@ -14,6 +14,8 @@ export interface TcpProxy {
 }
 
 export interface TcpProxyOptions {
+  /** Where the proxy listens (default 127.0.0.1; `::1` for IPv6). */
+  host?: string;
   /**
    * Rewrites what the server sends, e.g. removing STARTTLS from its capabilities: the downgrade an
    * attacker on the path makes, so that an opportunistic client stays in clear text.
@@ -47,7 +49,7 @@ export async function startTcpProxy(target: number, options: TcpProxyOptions = {
       if (!dead) client.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? "127.0.0.1", () => resolve()));
   return {
     port: (server.address() as AddressInfo).port,
     blackhole() {

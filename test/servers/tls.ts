@@ -28,7 +28,7 @@ export function createTestCertificate(dir: string): TestCertificate {
       "-subj",
       "/CN=localhost",
       "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:0:0:0:0:0:0:0:1",
       "-keyout",
       keyPath,
       "-out",
