@@ -98,7 +98,13 @@ export function registerTicketCommands(program: Command): void {
           );
           const text = m.raw ? await messageText(m.raw) : null;
           if (text === null) lines.push("  (contenu purgé après la durée de conservation)");
-          else lines.push("  ---", ...text.split(/\r?\n/).map((l) => `  | ${l}`), "  ---");
+          else {
+            if (m.truncated)
+              lines.push(
+                `  (message trop volumineux : seul son début est conservé ici ; le message complet est dans la boîte ${m.mailbox}, dossier Processed)`,
+              );
+            lines.push("  ---", ...text.split(/\r?\n/).map((l) => `  | ${l}`), "  ---");
+          }
           for (const out of m.sent) {
             lines.push(
               `  Envoyé : ${out.kind} à ${out.recipients} — ${SENT_LABELS[out.status] ?? out.status}${out.sentAt ? ` le ${out.sentAt.toISOString()}` : ""} (${out.messageId})`,

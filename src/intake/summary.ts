@@ -31,6 +31,7 @@ export function summariseIntake(intake: Intake, decision: string | null) {
         : { action: access.action, email: null, newEmail: null }
       : null,
     support: intake.support ? { category: intake.support.category } : null,
+    unreadable: intake.unreadable,
     decision,
   };
 }

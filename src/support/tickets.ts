@@ -413,6 +413,8 @@ export interface TicketDetail {
     decision: string | null;
     /** Raw content, null once purged by the retention job. */
     raw: Uint8Array | null;
+    /** `raw` is only the message's beginning: it was over the size read (SizeLimit). */
+    truncated: boolean;
     /** What the service sent about this message (acknowledgment, result, access confirmations). */
     sent: {
       messageId: string;
@@ -489,6 +491,7 @@ export async function getTicket(db: DbOrTx, id: number): Promise<TicketDetail> {
       status: m.status,
       decision: m.decision,
       raw: m.raw,
+      truncated: tooLarge(m.summary),
       sent: m.outbox,
     })),
     calculations: t.calculations.map((link) => ({
@@ -544,4 +547,13 @@ export async function recomputeTicket(db: DbOrTx, id: number, options: EngineOpt
   for (const link of ticket.calculations)
     replays.push(await replayCalculation(db, toStored(link.calculation)!, options));
   return replays;
+}
+
+/** Whether intake found the message too large to read: its mailbox then kept only its beginning. */
+function tooLarge(summary: string | null): boolean {
+  try {
+    return JSON.parse(summary ?? "null")?.unreadable?.reason === "message-too-large";
+  } catch {
+    return false;
+  }
 }

@@ -7,13 +7,14 @@ import { grantAccess } from "../../src/access/store.ts";
 import { replayCalculation } from "../../src/calculations/replay.ts";
 import { recentCalculationsOf } from "../../src/calculations/store.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { headerHints } from "../../src/daemon/claim.ts";
-import type { HandlerOutcome } from "../../src/daemon/handler.ts";
+import { claimAndProcess, headerHints } from "../../src/daemon/claim.ts";
+import type { HandlerOutcome, MessageHandler } from "../../src/daemon/handler.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { Mailbox } from "../../src/intake/types.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
+import { getTicket } from "../../src/support/tickets.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
 import { buildMail, calculationBody } from "../helpers/mail.ts";
@@ -25,6 +26,7 @@ const config = loadConfig({ TRANCHE_CONFIG: "", TRANCHE_RATE_LIMIT_SENDER_PER_HO
 let db: Db;
 let close: () => Promise<void>;
 let dir: string;
+let pipeline: MessageHandler;
 let handle: (raw: Buffer, mailbox?: Mailbox) => Promise<HandlerOutcome>;
 let uid = 0;
 
@@ -40,7 +42,7 @@ beforeAll(async () => {
       ["921234567", "medecine_nucleaire", 2_400],
     ],
   });
-  const pipeline = createPipeline({
+  pipeline = createPipeline({
     config,
     logger: pino({ level: "silent" }),
     renderer: await createRenderer(),
@@ -379,5 +381,26 @@ describe("the message pipeline", () => {
       }),
     );
     expect(after.decision).toBe("reply-unauthorised");
+  });
+
+  it("opens a ticket for a contact@ message too large to read, saying only its beginning is kept", async () => {
+    const head = buildMail({
+      from: "paul.durand@editeur-ris.fr",
+      to: "contact@example.test",
+      subject: "Scans des bons de commande",
+      body: "Bonjour, voici les scans de nos bons de commande signés.",
+    });
+    // The mailbox read its first bytes only (SizeLimit), and says how large it was.
+    const claimed = await claimAndProcess(
+      db,
+      pipeline,
+      { mailbox: "contact", uidValidity: "9", uid: "1", raw: head, size: 80 * 1024 * 1024 },
+      { maxAttempts: 3 },
+    );
+    const row = await db.inboundMessage.findUniqueOrThrow({ where: { id: claimed.inboundId! } });
+    expect([row.status, row.decision]).toEqual(["processed", "ticket"]);
+    expect(Buffer.from(row.raw!)).toEqual(head);
+    const ticket = await db.ticket.findFirstOrThrow({ where: { messages: { some: { id: row.id } } } });
+    expect((await getTicket(db, ticket.id)).messages.map((m) => m.truncated)).toEqual([true]);
   });
 });
