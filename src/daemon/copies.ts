@@ -6,8 +6,8 @@ import type { DbOrTx } from "../db/transaction.ts";
  * the same Message-ID and the same From header. Looked up by Message-ID (indexed; almost always
  * none), so that what they were answered with is looked at only for a real copy.
  *
- * On PostgreSQL the two copies may be handled at the same instant, by the two mailboxes or two
- * daemons, each transaction seeing no answered copy yet: both were answered. A lock on this Message-ID
+ * On PostgreSQL the two copies may be handled at the same instant by two daemons (one daemon runs
+ * one transaction at a time), each transaction seeing no answered copy yet: both were answered. A lock on this Message-ID
  * and From, held to the end of the transaction, makes the second wait for the first to commit or
  * roll back (a message's savepoint rolled back releases it too); its lookups then see that outcome
  * (READ COMMITTED: each statement a fresh snapshot). Two batches reaching copies in crossing order
