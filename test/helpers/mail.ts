@@ -68,3 +68,34 @@ export function calculationBody(fields: {
     "Éditeur RIS — service commercial",
   ].join("\n");
 }
+
+/** A message with files attached (see pdfPart): its headers, then its text and the parts. */
+export function mixedMail(headers: string[], text: string, ...parts: string[][]): string {
+  return [
+    ...headers,
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    text,
+    ...parts.flat(),
+    "--b--",
+    "",
+  ].join("\r\n");
+}
+
+/** A scanned PDF of `bytes` (each byte `fill`) as a part of a mixedMail, base64. */
+export function pdfPart(name: string, bytes: number, fill: number): string[] {
+  return [
+    "--b",
+    `Content-Type: application/pdf; name="${name}"`,
+    "Content-Transfer-Encoding: base64",
+    `Content-Disposition: attachment; filename="${name}"`,
+    "",
+    ...(Buffer.alloc(bytes, fill)
+      .toString("base64")
+      .match(/.{1,76}/g) ?? []),
+  ];
+}

@@ -1,36 +1,20 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { parseMessage } from "../../src/intake/mail-parser.ts";
-
-const attached = (name: string, bytes: number, fill: number) => [
-  "--b",
-  `Content-Type: application/pdf; name="${name}"`,
-  "Content-Transfer-Encoding: base64",
-  `Content-Disposition: attachment; filename="${name}"`,
-  "",
-  ...(Buffer.alloc(bytes, fill)
-    .toString("base64")
-    .match(/.{1,76}/g) ?? []),
-];
+import { mixedMail, pdfPart } from "../helpers/mail.ts";
 
 const message = Buffer.from(
-  [
-    "From: Jeanne Martin <jeanne.martin@editeur-ris.fr>",
-    "To: calcul@example.test",
-    "Subject: =?utf-8?q?Bons_de_commande_sign=C3=A9s?=",
-    "Message-ID: <scans@editeur-ris.fr>",
-    "MIME-Version: 1.0",
-    'Content-Type: multipart/mixed; boundary="b"',
-    "",
-    "--b",
-    "Content-Type: text/plain; charset=utf-8",
-    "",
+  mixedMail(
+    [
+      "From: Jeanne Martin <jeanne.martin@editeur-ris.fr>",
+      "To: calcul@example.test",
+      "Subject: =?utf-8?q?Bons_de_commande_sign=C3=A9s?=",
+      "Message-ID: <scans@editeur-ris.fr>",
+    ],
     "Référence : CH Lens",
-    ...attached("bon-de-commande.pdf", 40_000, 1),
-    ...attached("scan-complet.pdf", 3_000_000, 2),
-    "--b--",
-    "",
-  ].join("\r\n"),
+    pdfPart("bon-de-commande.pdf", 40_000, 1),
+    pdfPart("scan-complet.pdf", 3_000_000, 2),
+  ),
 );
 
 describe("reading a message with mailparser, attachments bounded", () => {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessageRef } from "../../src/daemon/handler.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
 import type { SourceStatus } from "../../src/mailbox/source.ts";
+import { mixedMail, pdfPart } from "../helpers/mail.ts";
 import { requestEmail } from "../helpers/reply-handler.ts";
 import { type DovecotServer, startDovecot } from "../servers/dovecot.ts";
 import { waitFor } from "../servers/ports.ts";
@@ -44,28 +45,16 @@ async function folderCount(user: "support", folder: string): Promise<number> {
 
 /** A supplier's message with a scanned order form of `bytes` attached (base64). */
 function withScan(id: string, bytes: number, fill: number): string {
-  return [
-    "From: Jeanne Martin <requester@editeur.example.test>",
-    "To: calcul@example.test",
-    `Subject: Bon de commande ${id}`,
-    `Message-ID: <${id}@editeur.example.test>`,
-    "MIME-Version: 1.0",
-    'Content-Type: multipart/mixed; boundary="b"',
-    "",
-    "--b",
-    "Content-Type: text/plain; charset=utf-8",
-    "",
+  return mixedMail(
+    [
+      "From: Jeanne Martin <requester@editeur.example.test>",
+      "To: calcul@example.test",
+      `Subject: Bon de commande ${id}`,
+      `Message-ID: <${id}@editeur.example.test>`,
+    ],
     "Veuillez trouver ci-joint le bon de commande.",
-    "--b",
-    'Content-Type: application/pdf; name="scan.pdf"',
-    "Content-Transfer-Encoding: base64",
-    "",
-    ...(Buffer.alloc(bytes, fill)
-      .toString("base64")
-      .match(/.{1,76}/g) ?? []),
-    "--b--",
-    "",
-  ].join("\r\n");
+    pdfPart("scan.pdf", bytes, fill),
+  );
 }
 
 describe("the IMAP source", () => {
