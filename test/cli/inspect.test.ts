@@ -67,6 +67,7 @@ describe("tranche inspect", () => {
       },
       access: null,
       support: null,
+      unreadable: null,
       decision: "reply-result",
     });
   });
