@@ -7,10 +7,10 @@ import type { DbOrTx } from "../db/transaction.ts";
  * none), so that what they were answered with is looked at only for a real copy.
  *
  * On PostgreSQL the two copies may be handled at the same instant by two daemons (one daemon runs
- * one transaction at a time), each transaction seeing no answered copy yet: both were answered. A lock on this Message-ID
- * and From, held to the end of the transaction, makes the second wait for the first to commit or
- * roll back (a message's savepoint rolled back releases it too); its lookups then see that outcome
- * (READ COMMITTED: each statement a fresh snapshot). Two batches reaching copies in crossing order
+ * one transaction at a time), each transaction seeing no answered copy yet: both were answered. A
+ * lock on this Message-ID and From, held to the end of the transaction, makes the second wait for
+ * the first to commit or roll back (a message's savepoint rolled back releases it too); its lookups
+ * then see that outcome (READ COMMITTED: each statement a fresh snapshot). Two batches reaching copies in crossing order
  * deadlock: PostgreSQL fails one of the waits, and claim.ts leaves that message for the next scan.
  * On SQLite write transactions are serialised already.
  */

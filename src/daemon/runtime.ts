@@ -5,7 +5,6 @@ import type { Logger } from "pino";
 import { requireStartTls } from "../config/clear-text.ts";
 import type { Config } from "../config/schema.ts";
 import type { Db } from "../db/client.ts";
-import { intakeContextFromConfig } from "../intake/context.ts";
 import { MAX_HEADER_BYTES, rawBudget } from "../intake/intake.ts";
 import type { Mailbox } from "../intake/types.ts";
 import { ImapSource } from "../mailbox/imap.ts";
@@ -24,10 +23,7 @@ import type { MessageHandler } from "./handler.ts";
 export function mailboxSources(config: Config): MailboxSource[] {
   const ca = config.tlsCaFile ? [readFileSync(config.tlsCaFile)] : undefined;
   // Past what intake parses, only the header is read (it answers such a message as too large).
-  const sizeLimit: SizeLimit = {
-    maxBytes: rawBudget(intakeContextFromConfig(config, "submissions")),
-    headBytes: MAX_HEADER_BYTES,
-  };
+  const sizeLimit: SizeLimit = { maxBytes: rawBudget(config), headBytes: MAX_HEADER_BYTES };
   const urls: Record<Mailbox, string | undefined> = {
     contact: config.contactImapUrl,
     submissions: config.submissionsImapUrl,
@@ -43,7 +39,7 @@ export function mailboxSources(config: Config): MailboxSource[] {
           backoffMaxMs: config.reconnectMaxMs,
           sizeLimit,
         })
-      : new MaildirSource(mailbox, join(resolve(config.mailRoot), mailbox), undefined, undefined, sizeLimit),
+      : new MaildirSource(mailbox, join(resolve(config.mailRoot), mailbox), { sizeLimit }),
   );
 }
 

@@ -21,6 +21,7 @@ import type {
   CalculationProblem,
   Intake,
   IntakeContext,
+  IntakeLimits,
   TableIssue,
   UnreadableReason,
 } from "./types.ts";
@@ -82,8 +83,8 @@ function headerOnly(raw: Buffer): Buffer {
 }
 
 /** Largest raw message parsed in full: the bodies, the attachments (base64 grows by 4/3) and headers. */
-export function rawBudget(context: IntakeContext): number {
-  const { maxBodyBytes, maxAttachmentBytes, maxAttachments } = context.limits;
+export function rawBudget(limits: Omit<IntakeLimits, "maxIdentifiers">): number {
+  const { maxBodyBytes, maxAttachmentBytes, maxAttachments } = limits;
   return 2 * maxBodyBytes + Math.ceil((maxAttachments * maxAttachmentBytes * 4) / 3) + MAX_HEADER_BYTES;
 }
 
@@ -344,7 +345,7 @@ async function attachedMessages(parsed: ParsedMail, context: IntakeContext): Pro
 }
 
 async function read(raw: Buffer, size: number, context: IntakeContext): Promise<Intake> {
-  const tooLarge = size > rawBudget(context);
+  const tooLarge = size > rawBudget(context.limits);
   const parsed = await parseMail(tooLarge ? headerOnly(raw) : raw, context.limits.maxAttachmentBytes);
   const headers = headerValues(parsed);
   const { address: from } = singleAddress(parsed.from, headers);
@@ -366,7 +367,8 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
     kind: "unreadable",
     unreadable: { reason, detail },
   });
-  if (tooLarge) return unreadable("message-too-large", `${size} bytes, over ${rawBudget(context)} read`);
+  if (tooLarge)
+    return unreadable("message-too-large", `${size} bytes, over ${rawBudget(context.limits)} read`);
 
   const plain = parsed.text ?? "";
   const html = typeof parsed.html === "string" ? parsed.html : "";

@@ -16,6 +16,19 @@ import { join } from "node:path";
 import type { Mailbox } from "../intake/types.ts";
 import type { MailboxSource, MessageConsumer, SizeLimit, SourceStatus } from "./source.ts";
 
+export interface MaildirOptions {
+  /** Periodic rescan: fs.watch may miss events (network filesystems, overflow). Default 5 s. */
+  pollMs?: number;
+  /**
+   * A file written straight into new/ (a `cp`, not the tmp/-then-rename of Maildir) may still be
+   * growing: it is read only once unchanged for this long, or it would be answered half-read.
+   * Default 500 ms.
+   */
+  settleMs?: number;
+  /** Files over this size are read only up to their header (unset: every file whole). */
+  sizeLimit?: SizeLimit;
+}
+
 /**
  * Layout, under `dir` (e.g. `<mailRoot>/submissions`), Maildir++ style:
  *   new/, cur/, tmp/          incoming mail is dropped in new/ (write in tmp/, then rename);
@@ -38,20 +51,18 @@ export class MaildirSource implements MailboxSource {
   private scanPending = false;
   private scanning: Promise<void> | null = null;
   private stopping = false;
+  private readonly pollMs: number;
+  private readonly settleMs: number;
+  private readonly sizeLimit: SizeLimit | undefined;
 
   constructor(
     readonly mailbox: Mailbox,
     private readonly dir: string,
-    /** Periodic rescan: fs.watch may miss events (network filesystems, overflow). */
-    private readonly pollMs = 5_000,
-    /**
-     * A file written straight into new/ (a `cp`, not the tmp/-then-rename of Maildir) may still be
-     * growing: it is read only once unchanged for this long, or it would be answered half-read.
-     */
-    private readonly settleMs = 500,
-    /** Files over this size are read only up to their header (unset: every file whole). */
-    private readonly sizeLimit?: SizeLimit,
+    options: MaildirOptions = {},
   ) {
+    this.pollMs = options.pollMs ?? 5_000;
+    this.settleMs = options.settleMs ?? 500;
+    this.sizeLimit = options.sizeLimit;
     for (const folder of ["", ".Quarantine", ".Failed"]) {
       for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(dir, folder, sub), { recursive: true });
     }

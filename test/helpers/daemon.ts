@@ -21,7 +21,9 @@ export function maildirTestDaemon(
   return new Daemon({
     db,
     handler: replyHandler(),
-    sources: (["contact", "submissions"] as const).map((m) => new MaildirSource(m, join(root, m), 1_000)),
+    sources: (["contact", "submissions"] as const).map(
+      (m) => new MaildirSource(m, join(root, m), { pollMs: 1_000 }),
+    ),
     outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger }),
     logger,
     maxAttempts: 3,

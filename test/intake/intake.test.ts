@@ -65,7 +65,7 @@ describe("readInbound", () => {
     const context = intakeContext({
       limits: { maxBodyBytes: 10_000, maxAttachmentBytes: 10_000, maxAttachments: 1, maxIdentifiers: 100 },
     });
-    const body = "x".repeat(rawBudget(context) + 10);
+    const body = "x".repeat(rawBudget(context.limits) + 10);
     const intake = await readInbound(rawMessage(authenticatedHeaders(JEAN), body), context);
     expect(intake.kind).toBe("unreadable");
     expect(intake.unreadable?.reason).toBe("message-too-large");
@@ -76,12 +76,12 @@ describe("readInbound", () => {
   it("answers a message its mailbox read only up to the header as too large, by the full size", async () => {
     const context = intakeContext();
     const raw = rawMessage(authenticatedHeaders(JEAN), "Référence : Scans\nFINESS radiologie : 920000650\n");
-    const size = rawBudget(context) + 1;
+    const size = rawBudget(context.limits) + 1;
     const intake = await readInbound(raw, context, size);
     expect(intake.kind).toBe("unreadable");
     expect(intake.unreadable).toEqual({
       reason: "message-too-large",
-      detail: `${size} bytes, over ${rawBudget(context)} read`,
+      detail: `${size} bytes, over ${rawBudget(context.limits)} read`,
     });
     expect(intake.authentication.authenticated).toBe(true);
     expect(intake.calculation).toBeNull();
@@ -93,7 +93,7 @@ describe("readInbound", () => {
     });
     const raw = rawMessage(
       authenticatedHeaders("MAILER-DAEMON@mx.example.test", { "Return-Path": "<>" }),
-      "y".repeat(rawBudget(context) + 1),
+      "y".repeat(rawBudget(context.limits) + 1),
     );
     const intake = await readInbound(raw, context);
     expect(intake.kind).toBe("automated");

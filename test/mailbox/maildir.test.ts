@@ -16,7 +16,6 @@ import { Daemon } from "../../src/daemon/daemon.ts";
 import type { InboundMessageRef } from "../../src/daemon/handler.ts";
 import { mailboxSources } from "../../src/daemon/runtime.ts";
 import type { Db } from "../../src/db/client.ts";
-import { intakeContextFromConfig } from "../../src/intake/context.ts";
 import { MAX_HEADER_BYTES, rawBudget } from "../../src/intake/intake.ts";
 import { MaildirSource } from "../../src/mailbox/maildir.ts";
 import { fileTransport } from "../../src/outbox/transport.ts";
@@ -54,7 +53,7 @@ function startWith(handler: ReturnType<typeof replyHandler>, maxAttempts: number
   daemon = new Daemon({
     db,
     handler,
-    sources: [new MaildirSource("submissions", join(root, "submissions"), 100)],
+    sources: [new MaildirSource("submissions", join(root, "submissions"), { pollMs: 100 })],
     outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger, pollMs: 100 }),
     logger,
     maxAttempts,
@@ -143,7 +142,7 @@ describe("the Maildir source", () => {
       },
       root,
     );
-    const budget = rawBudget(intakeContextFromConfig(config, "submissions"));
+    const budget = rawBudget(config);
     const sources = mailboxSources(config);
     const seen: InboundMessageRef[] = [];
     for (const source of sources)

@@ -148,7 +148,7 @@ describe("the retention purge of local mail files", () => {
 
   it("dates handled Maildir mail from when it was handled, not when it was delivered", async () => {
     const box = join(root, "submissions");
-    const source = new MaildirSource("submissions", box, 50, 0);
+    const source = new MaildirSource("submissions", box, { pollMs: 50, settleMs: 0 });
     const delivered = new Date(Date.now() - 200 * 24 * 60 * 60 * 1000);
     writeFileSync(join(box, "new", "1.M1.host"), "From: marie@editeur.fr\r\n\r\nFINESS : 920000650\r\n");
     utimesSync(join(box, "new", "1.M1.host"), delivered, delivered);
