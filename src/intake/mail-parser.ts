@@ -25,10 +25,10 @@ const COPIED = [
 
 /**
  * mailparser's simpleParser (with `keepCidLinks`: an inline image is not copied into the HTML as a
- * data: URI, which would count against the body limit), except that an attachment's content is kept only
- * up to `maxAttachmentBytes`: past it the content is left empty, its `size` still the full size, so
- * that intake sees it as too large — as it would anyway — without ever holding it. A scanned 20 MB
- * PDF beside a request was decoded in full by simpleParser, that much more memory at the peak.
+ * data: URI, which would count against the body limit), except that an attachment's content is
+ * kept only up to `maxAttachmentBytes`: past it the content is left empty, its `size` still the full
+ * size, so that intake sees it as too large — as it would anyway — without ever holding it. A
+ * scanned 20 MB PDF beside a request was decoded in full by simpleParser.
  */
 export function parseMessage(
   raw: Buffer,
