@@ -7,7 +7,7 @@
 // backlog found at start-up and for one arriving at the running daemon, the CPU the whole machine
 // spends per message on each, peak RSS of the daemon process (VmHWM).
 // Standalone: node bin/run-ts.js bench/daemon.ts
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -303,6 +303,11 @@ async function stopDaemon(child: ChildProcess): Promise<void> {
 }
 
 export async function benchDaemon(): Promise<void> {
+  // As `npm test` does: Dovecot installed where it can be (root), else the command to run.
+  const packages = spawnSync(process.execPath, [join(root, "scripts/system-packages.mjs"), "dovecot"], {
+    stdio: "inherit",
+  });
+  if (packages.status !== 0) process.exit(packages.status ?? 1);
   const dovecot = await startDovecot();
   const sink = await startSmtpSink({ tls: dovecot.tls });
   const dir = mkdtempSync(join(tmpdir(), "tranche-bench-daemon-"));

@@ -2,60 +2,8 @@
 // packages for the real servers and the browser), checks the generated code is in sync, lints,
 // type-checks, then runs vitest. Used as-is by README.md and .ci/run.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-
-const postgresInstalled = () =>
-  existsSync("/usr/lib/postgresql") &&
-  readdirSync("/usr/lib/postgresql").some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
-
-/** Debian packages the tests need, by what proves they are installed. */
-const systemPackages = [
-  {
-    installed: () => existsSync("/usr/sbin/dovecot") && existsSync("/usr/lib/dovecot/lmtp"),
-    packages: ["dovecot-imapd", "dovecot-lmtpd"],
-    why: "IMAP server for the daemon tests",
-  },
-  {
-    installed: () => existsSync("/usr/bin/chromium"),
-    packages: ["chromium"],
-    why: "renders the result email at desktop and mobile widths",
-  },
-  {
-    installed: postgresInstalled,
-    packages: ["postgresql"],
-    why: "the same schema and migrations tested on PostgreSQL",
-  },
-];
-
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { stdio: "inherit", ...options });
-  if (result.status !== 0) {
-    console.error(`\n✗ ${command} ${args.join(" ")} failed (exit ${result.status ?? result.signal})`);
-    process.exit(result.status || 1);
-  }
-}
-
-function ensureSystemPackages() {
-  const missing = systemPackages.filter((p) => !p.installed());
-  if (!missing.length) return;
-  const names = missing.flatMap((p) => p.packages);
-  const command = `apt-get update && apt-get install -y --no-install-recommends ${names.join(" ")}`;
-  if (process.getuid?.() !== 0) {
-    console.error("The tests need Debian packages that are not installed:");
-    for (const p of missing) console.error(`  ${p.packages.join(", ")} — ${p.why}`);
-    console.error(`Install them as root, then run the tests again:\n  sudo sh -c '${command}'`);
-    process.exit(1);
-  }
-  console.log(`Installing ${names.join(", ")} …`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  run("apt-get", ["update", "-qq"], { env });
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names], { env });
-  // Installing them may start the system services; the tests run private instances, so stop those.
-  spawnSync("sh", [
-    "-c",
-    "service dovecot stop >/dev/null 2>&1; service postgresql stop >/dev/null 2>&1; true",
-  ]);
-}
+import { existsSync } from "node:fs";
+import { ensureSystemPackages, run } from "./system-packages.mjs";
 
 /**
  * The committed migrations and generated clients must match prisma/schema.prisma. Prisma's CLI needs

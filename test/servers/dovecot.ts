@@ -128,6 +128,11 @@ async function startDovecotOnce(): Promise<DovecotServer> {
   const configPath = join(dir, "dovecot.conf");
   writeFileSync(configPath, config(dir, tls, ports));
   const check = spawnSync("dovecot", ["-c", configPath, "-n"], { encoding: "utf8" });
+  if (check.error) {
+    throw new Error(
+      `cannot run dovecot (${check.error.message}): install it with \`node scripts/system-packages.mjs dovecot\` (as root), or run \`npm test\` once`,
+    );
+  }
   if (check.status !== 0) throw new Error(`dovecot -n: ${check.stderr || check.stdout}`);
 
   let master: ChildProcess | undefined;
