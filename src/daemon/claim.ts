@@ -16,6 +16,12 @@ export interface ClaimOptions {
    * enqueueEmails), a message's emails all or none; the others are due at once, for any worker.
    */
   handOff?: { lease: Lease; room: number };
+  /**
+   * The same map on every call of one daemon: its attempts that a database failure interrupted
+   * (row id → attempts). On PostgreSQL such a row looks like another daemon's attempt under way
+   * until it is old; the daemon that made it knows it is not, and tries it again at once.
+   */
+  interrupted?: Map<number, number>;
 }
 
 export interface ClaimResult {
@@ -142,19 +148,33 @@ export async function claimAndProcessAll(
 ): Promise<ClaimResult[]> {
   const results: ClaimResult[] = new Array(messages.length);
   const found = await findCandidates(db, messages, results, options);
+  // Off the map once read: a new attempt is added back should it be interrupted too.
+  for (const result of results) if (result?.inboundId != null) options.interrupted?.delete(result.inboundId);
+  for (const { existing } of found) if (existing) options.interrupted?.delete(existing.id);
   const handOff = new HandOffBudget(options.handOff);
-  // Each one's attempt is counted just before it is tried: the others wait untouched.
-  for (const suspect of found.filter((c) => c.existing)) {
-    const [marked] = await markAttempts(db, [suspect], results);
-    if (marked) await claimInOneTransaction(db, handler, [marked], 0, results, options, handOff);
-  }
-  const fresh = await markAttempts(
-    db,
-    found.filter((c) => !c.existing),
-    results,
-  );
-  for (let next = 0; next < fresh.length; ) {
-    next = await claimInOneTransaction(db, handler, fresh, next, results, options, handOff);
+  const marked: Candidate[] = [];
+  try {
+    // Each one's attempt is counted just before it is tried: the others wait untouched.
+    for (const suspect of found.filter((c) => c.existing)) {
+      const [one] = await markAttempts(db, [suspect], results);
+      if (!one) continue;
+      marked.push(one);
+      await claimInOneTransaction(db, handler, [one], 0, results, options, handOff);
+    }
+    const fresh = await markAttempts(
+      db,
+      found.filter((c) => !c.existing),
+      results,
+    );
+    marked.push(...fresh);
+    for (let next = 0; next < fresh.length; ) {
+      next = await claimInOneTransaction(db, handler, fresh, next, results, options, handOff);
+    }
+  } catch (error) {
+    // The database failed with attempts counted whose end could not be recorded (those that did
+    // end are recognised as such at the next scan).
+    for (const { claim } of marked) options.interrupted?.set(claim!.id, claim!.attempts);
+    throw error;
   }
   return results;
 }
@@ -265,6 +285,8 @@ async function findCandidates(
       `SELECT "id", "status", "attempts", "attemptedAt", "lastError" FROM "InboundMessage" WHERE "mailbox" = ? AND "uidValidity" = ? AND "uid" = ?`,
       [key.mailbox, key.uidValidity, key.uid],
     );
+    const ownInterrupted =
+      existing !== undefined && options.interrupted?.get(existing.id) === existing.attempts;
     if (existing && TERMINAL[existing.status]) {
       results[index] = notHandled(TERMINAL[existing.status]!, existing.id);
       continue;
@@ -272,6 +294,7 @@ async function findCandidates(
     if (
       existing?.attemptedAt &&
       othersMayWork &&
+      !ownInterrupted &&
       Date.now() - dateOf(existing.attemptedAt).getTime() < inProgressMs
     ) {
       results[index] = notHandled("retry", existing.id);

@@ -54,6 +54,8 @@ export class Daemon {
   private readonly downSince = new Map<string, number>();
   private readonly lastErrors = new Map<string, string>();
   private readonly queue: { message: InboundMessageRef; done: (d: Disposition) => void }[] = [];
+  /** Attempts a database failure interrupted, tried again at once (ClaimOptions.interrupted). */
+  private readonly interrupted = new Map<number, number>();
   private draining: Promise<void> | null = null;
   private stateWrites: Promise<unknown> = Promise.resolve();
   private cronTask: ScheduledTask | null = null;
@@ -179,6 +181,7 @@ export class Daemon {
       // others are queued due, for the worker's next pass over the table.
       const results = await claimAndProcessAll(db, handler, messages, {
         maxAttempts,
+        interrupted: this.interrupted,
         handOff: { lease: { ms: outbox.leaseMs, owner: outbox.leaseOwner }, room: outbox.roomForHandOff() },
       });
       const handed = results.flatMap((r) => (r.committed ? (r.handedOff ?? []) : []));

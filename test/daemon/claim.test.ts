@@ -7,6 +7,7 @@ import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { replyHandler, requestEmail } from "../helpers/reply-handler.ts";
 import { type PostgresServer, startPostgres } from "../servers/postgres.ts";
+import { startTcpProxy } from "../servers/tcp-proxy.ts";
 
 let sqlite: Awaited<ReturnType<typeof createTestDatabase>>;
 let postgres: PostgresServer;
@@ -299,5 +300,41 @@ describe("claims on PostgreSQL shared by two daemons", () => {
     const again = await claimAndProcess(a, base, failing, { maxAttempts: 3 });
     expect(again.committed).toBe(false);
     expect(await a.outboxMessage.count({ where: { inbound: { uid: "f1", uidValidity: "8" } } })).toBe(1);
+  });
+});
+
+describe("a PostgreSQL outage in the middle of a batch", () => {
+  it("tries again at once the attempts it interrupted, leaving them to nobody else meanwhile", async () => {
+    const server = new URL(postgres.url);
+    const proxy = await startTcpProxy(Number(server.port));
+    const throughProxy = new URL(postgres.url);
+    throughProxy.port = String(proxy.port);
+    const [a, b] = [await openDatabase(throughProxy.href), await openDatabase(postgres.url)];
+    clients.push(a, b);
+    const interrupted = new Map<number, number>();
+    const request = message("o1", "11");
+    const base = replyHandler();
+    // The database goes down while A handles the message: neither its work nor the failure can be
+    // recorded, and its attempt stays counted, under way as far as the table shows.
+    const cutting: MessageHandler = async (m, tx) => {
+      proxy.cut();
+      return base(m, tx);
+    };
+    await expect(
+      claimAndProcessAll(a, cutting, [request], { maxAttempts: 3, interrupted }),
+    ).rejects.toThrow();
+    proxy.restore();
+    try {
+      // Another daemon takes it for A's, under way: left alone.
+      const byB = await claimAndProcess(b, base, request, { maxAttempts: 3 });
+      expect([byB.committed, byB.disposition]).toEqual([false, "retry"]);
+      // A knows it is not: answered at its next scan, not minutes later, and once.
+      const [byA] = await claimAndProcessAll(a, base, [request], { maxAttempts: 3, interrupted });
+      expect([byA!.committed, byA!.disposition]).toEqual([true, "processed"]);
+      expect(await b.outboxMessage.count({ where: { inbound: { uid: "o1", uidValidity: "11" } } })).toBe(1);
+      expect(interrupted.size).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -15,7 +15,7 @@ import { replyHandler } from "./reply-handler.ts";
 export function maildirTestDaemon(
   db: Db,
   root: string,
-  options: Partial<Pick<DaemonOptions, "rescanCron" | "http" | "prepare">> = {},
+  options: Partial<Pick<DaemonOptions, "rescanCron" | "http" | "prepare" | "handler">> = {},
 ): Daemon {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   return new Daemon({

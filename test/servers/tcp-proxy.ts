@@ -6,6 +6,8 @@ export interface TcpProxy {
   port: number;
   /** From now on, bytes are swallowed in both directions and nothing is closed: a dead peer. */
   blackhole(): void;
+  /** From now on, connections are reset: those open and every new one, a server gone down. */
+  cut(): void;
   /** Forward again (new connections only; swallowed connections stay dead). */
   restore(): void;
   /** Everything the clients sent, as text (what a listener on the path would read). */
@@ -26,9 +28,15 @@ export interface TcpProxyOptions {
 /** A TCP proxy to 127.0.0.1:`target`. */
 export async function startTcpProxy(target: number, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   let dead = false;
+  let down = false;
   const sockets = new Set<Socket>();
   const sent: Buffer[] = [];
   const server = createServer((client) => {
+    if (down) {
+      client.on("error", () => {});
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = createConnection({ host: "127.0.0.1", port: target });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -56,8 +64,13 @@ export async function startTcpProxy(target: number, options: TcpProxyOptions = {
       dead = true;
       for (const socket of sockets) (socket as Socket & { swallowed?: boolean }).swallowed = true;
     },
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
     restore() {
       dead = false;
+      down = false;
     },
     fromClients: () => Buffer.concat(sent).toString("latin1"),
     async close() {
