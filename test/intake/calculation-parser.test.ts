@@ -122,6 +122,29 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.finessRadio).toEqual([]);
   });
 
+  it("puts the numbers of a FINESS label naming both activities in both FINESS fields, never dropping them", () => {
+    // They were silently left out: the result counted the AM below them alone.
+    for (const label of ["FINESS radiologie et médecine nucléaire", "N° FINESS radio / MN", "FINESS mixte"]) {
+      const parsed = parseLabelledCalculation(
+        `Type d'activité : Mixte\n${label} : 920000650; 750712184\nAM radiologie : 751234567`,
+      );
+      expect(parsed.lists, label).toEqual({
+        finessRadio: ["920000650", "750712184"],
+        finessMn: ["920000650", "750712184"],
+        amRadio: ["751234567"],
+        amMn: [],
+      });
+      expect(parsed.problems, label).toEqual([]);
+    }
+  });
+
+  it("reads an AM label naming both activities as one naming none: a doctor has one activity", () => {
+    const radiology = parseLabelledCalculation("Activité : radiologie\nAM radiologie et MN : 751234567");
+    expect(radiology.lists.amRadio).toEqual(["751234567"]);
+    const mixte = parseLabelledCalculation("Activité : mixte\nAM radiologie et MN : 751234567");
+    expect(mixte.problems).toEqual(["field-without-activity"]);
+  });
+
   it("reads the recipient address out of a labelled line with a display name", () => {
     const parsed = parseLabelledCalculation("Email : Claire <Claire.Martin@editeur-radiologie.fr>");
     expect(parsed.recipient).toBe("claire.martin@editeur-radiologie.fr");
