@@ -164,9 +164,11 @@ interface LabelMatch {
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
 /**
  * Letters, digits, separators, brackets, quotes and invisible marks: nothing a sentence needs
- * beyond a list, names beside numbers included ("CH Lens : 620100057", "Clinique (750712184)").
+ * beyond a list, names beside numbers included ("CH Lens : 620100057", "Clinique (750712184)"),
+ * and what such a comment holds: "(site n°2)", "(IRM/scanner)", "CH Lens & Béthune". Not `+` nor
+ * `@`: "+33 1 23 45 67 89" holds nine digits, and a line with an address is a signature's.
  */
-const IDENTIFIER_LINE = /^[\s\p{L}\p{N};,.:()[\]«»"“”'’\u002D\u2010-\u2015\p{Cf}]+$/u;
+const IDENTIFIER_LINE = /^[\s\p{L}\p{N};,.:()[\]«»"“”'’°º/&\u002D\u2010-\u2015\p{Cf}]+$/u;
 /** Company and contact numbers of a signature or letterhead, never identifiers of the request. */
 const CONTACT_NUMBER =
   /\b(siren|siret|rcs|tva|ape|naf|rpps|adeli|tel|telephone|fax|portable|mobile|standard|capital)\b/;

@@ -83,6 +83,28 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590\u200b208179"]);
   });
 
+  it("keeps reading a list whose comments hold « n° », a slash or an ampersand", () => {
+    // Such a line ended the list: the numbers on it and below were silently dropped.
+    const parsed = parseLabelledCalculation(
+      [
+        "AM radiologie : 751234567",
+        "FINESS radiologie :",
+        "920000650 (CH Lens, site n°1)",
+        "750712184 (IRM/scanner)",
+        "590208179 CH Arras & Béthune",
+        "130856255 / 620100057",
+        "+33 1 23 45 67 89",
+      ].join("\n"),
+    );
+    expect(parsed.lists.finessRadio).toEqual([
+      "920000650",
+      "750712184",
+      "590208179",
+      "130856255",
+      "620100057",
+    ]);
+  });
+
   it("ends a list at a line of prose, even one with digits in it", () => {
     const parsed = parseLabelledCalculation(
       "FINESS radiologie :\n920000650\n750712184 et 590208179\nTel 0123456789\nMerci 2 fois",
