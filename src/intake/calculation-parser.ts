@@ -33,6 +33,8 @@ const NOISE = new Set([
   "geographiques",
   "geo",
   "g",
+  // établissement géographique, as the order form's columns write it ("FINESS EG").
+  "eg",
   "votre",
   "vos",
   "saisir",
@@ -59,6 +61,10 @@ const isNuclear = (w: string) => /^nuc?l/.test(w) || ["mn", "nuc", "med", "medec
 const IDENTIFIER_EXTRAS = new Set([
   "etablissement",
   "etablissements",
+  "site",
+  "sites",
+  "en",
+  "pour",
   "medecin",
   "medecins",
   "liberaux",

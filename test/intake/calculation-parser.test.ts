@@ -17,6 +17,15 @@ describe("classifyLabel", () => {
     expect(classifyLabel("Type d'activité")).toBe("activity");
   });
 
+  it("recognises FINESS EG and labels written with « site », « en », « pour la »", () => {
+    // These lines were no field at all: their numbers were silently left out of the calculation.
+    expect(classifyLabel("FINESS EG radiologie")).toBe("finessRadio");
+    expect(classifyLabel("N° FINESS du site de radiologie")).toBe("finessRadio");
+    expect(classifyLabel("FINESS en médecine nucléaire")).toBe("finessMn");
+    expect(classifyLabel("N° AM pour la radiologie")).toBe("amRadio");
+    expect(classifyLabel("FINESS EJ")).toBeNull();
+  });
+
   it("tolerates the usual typos", () => {
     expect(classifyLabel("FINNESS radiologie")).toBe("finessRadio");
     expect(classifyLabel("FINES radio")).toBe("finessRadio");
