@@ -4,8 +4,11 @@ import { splitIdentifierList } from "../identifiers/split.ts";
 import { fold } from "../text/fold.ts";
 import type { CalculationProblem } from "./types.ts";
 
-/** A labelled field of the web form (SPEC §5); `finess`/`am` are labels that name no activity. */
-type LabelKind = Field | "finess" | "am" | "recipient" | "reference" | "activity";
+/**
+ * A labelled field of the web form (SPEC §5); `finess`/`am` are labels that name no activity,
+ * `finessBoth` one that names both ("FINESS radiologie et médecine nucléaire", "FINESS mixte").
+ */
+type LabelKind = Field | "finess" | "finessBoth" | "am" | "recipient" | "reference" | "activity";
 
 /** Words that only decorate a label: "N°", "Liste des numéros", "géographique", articles. */
 const NOISE = new Set([
@@ -30,6 +33,8 @@ const NOISE = new Set([
   "geographiques",
   "geo",
   "g",
+  // établissement géographique, as the order form's columns write it ("FINESS EG").
+  "eg",
   "votre",
   "vos",
   "saisir",
@@ -56,6 +61,10 @@ const isNuclear = (w: string) => /^nuc?l/.test(w) || ["mn", "nuc", "med", "medec
 const IDENTIFIER_EXTRAS = new Set([
   "etablissement",
   "etablissements",
+  "site",
+  "sites",
+  "en",
+  "pour",
   "medecin",
   "medecins",
   "liberaux",
@@ -99,10 +108,14 @@ export function classifyLabel(label: string): LabelKind | null {
     (words.includes("assurance") && words.includes("maladie"));
   if (finess !== am) {
     const rest = words.filter((w) => !isFiness(w) && !isAm(w));
+    const mixte = rest.some((w) => /^mixtes?$/.test(w));
     const radio = rest.some(isRadio);
     const nuclear = rest.some((w) => !isRadio(w) && isNuclear(w));
-    const known = rest.every((w) => isRadio(w) || isNuclear(w) || IDENTIFIER_EXTRAS.has(w));
-    if (!known || (radio && nuclear)) return null;
+    const known = rest.every((w) => isRadio(w) || isNuclear(w) || IDENTIFIER_EXTRAS.has(w) || mixte);
+    if (!known) return null;
+    // A FINESS of both activities goes to both FINESS fields (SPEC §6: it contributes both). A
+    // doctor has one activity: such an AM label is read as one naming none (the stated activity's).
+    if (mixte || (radio && nuclear)) return finess ? "finessBoth" : "am";
     if (radio) return finess ? "finessRadio" : "amRadio";
     if (nuclear) return finess ? "finessMn" : "amMn";
     return finess ? "finess" : "am";
@@ -157,9 +170,11 @@ interface LabelMatch {
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
 /**
  * Letters, digits, separators, brackets, quotes and invisible marks: nothing a sentence needs
- * beyond a list, names beside numbers included ("CH Lens : 620100057", "Clinique (750712184)").
+ * beyond a list, names beside numbers included ("CH Lens : 620100057", "Clinique (750712184)"),
+ * and what such a comment holds: "(site n°2)", "(IRM/scanner)", "CH Lens & Béthune". Not `+` nor
+ * `@`: "+33 1 23 45 67 89" holds nine digits, and a line with an address is a signature's.
  */
-const IDENTIFIER_LINE = /^[\s\p{L}\p{N};,.:()[\]«»"“”'’\u002D\u2010-\u2015\p{Cf}]+$/u;
+const IDENTIFIER_LINE = /^[\s\p{L}\p{N};,.:()[\]«»"“”'’°º/&\u002D\u2010-\u2015\p{Cf}]+$/u;
 /** Company and contact numbers of a signature or letterhead, never identifiers of the request. */
 const CONTACT_NUMBER =
   /\b(siren|siret|rcs|tva|ape|naf|rpps|adeli|tel|telephone|fax|portable|mobile|standard|capital)\b/;
@@ -429,7 +444,10 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     }
     i = j - 1;
     const tokens = splitValues(parts.join("\n"));
-    if (match.kind === "finess" || match.kind === "am") generic.push({ kind: match.kind, tokens });
+    if (match.kind === "finessBoth") {
+      result.lists.finessRadio.push(...tokens);
+      result.lists.finessMn.push(...tokens);
+    } else if (match.kind === "finess" || match.kind === "am") generic.push({ kind: match.kind, tokens });
     else if (match.kind !== "recipient" && match.kind !== "reference" && match.kind !== "activity")
       result.lists[match.kind].push(...tokens);
   }

@@ -293,11 +293,18 @@ const PARSER_OPTIONS = {
   skipTextLinks: true,
 } as const;
 
+/**
+ * Signs of a misdeclared charset in decoded text: U+FFFD (8-bit text read as UTF-8), or « Ã », « Â »
+ * (a UTF-8 lead byte read as Latin-1: "Ã©" for « é », "Â°" for « ° »). Rare in French, and the raw
+ * bytes decide: text they were right about is left as it is.
+ */
+const MISDECLARED = /[\uFFFD\u00C2\u00C3]/;
+
 /** mailparser's reading, with misdeclared 8-bit text read again in its real charset. */
 async function parseMail(raw: Buffer, maxAttachmentBytes: number): Promise<ParsedMail> {
   const parsed = await parseMessage(raw, PARSER_OPTIONS, maxAttachmentBytes);
   const html = typeof parsed.html === "string" ? parsed.html : "";
-  if (!parsed.text?.includes("\uFFFD") && !html.includes("\uFFFD")) return parsed;
+  if (!MISDECLARED.test(parsed.text ?? "") && !MISDECLARED.test(html)) return parsed;
   const relabelled = relabelEightBitText(raw);
   if (!relabelled) return parsed;
   const again = await parseMessage(relabelled, PARSER_OPTIONS, 0);

@@ -1,17 +1,25 @@
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import libmime from "libmime";
 import libqp from "libqp";
 
 /*
  * Text sent as 8-bit Windows-1252 (French Outlook, scanners, scripts) but declared UTF-8, US-ASCII or
  * not at all: mailparser reads every accent as U+FFFD, and "Référence", "médecine nucléaire" with
- * them. mailparser keeps no raw bytes of its text parts, so the fix is on the raw MIME: such a part
- * gets its real charset in its Content-Type, and the message is parsed again.
+ * them. The other way round, UTF-8 text declared ISO-8859-1 or Windows-1252 (scripts, old webmails)
+ * reads as "RÃ©fÃ©rence", "mÃ©decine nuclÃ©aire", "NÂ°": labels lost just the same. mailparser
+ * keeps no raw bytes of its text parts, so the fix is on the raw MIME: such a part gets its real
+ * charset in its Content-Type, and the message is parsed again.
  */
 
 /** Declared charsets mailparser reads as UTF-8, under which 8-bit Windows-1252 text is often sent. */
 const UNRELIABLE_CHARSET = /^(utf-?8|(us-?)?ascii|unknown(-8bit)?|x-unknown)?$/i;
 /** Labels browsers read as Windows-1252 (WHATWG), and UTF-8 ones, which the bytes just disproved. */
+/**
+ * Single-byte Latin charsets under which UTF-8 text is sent by mistake. Real French text in them is
+ * never valid UTF-8 with accents: an accented letter would need to be followed by one to three
+ * continuation bytes (0x80–0xBF), « Ã© » for « é ».
+ */
+const LATIN_CHARSET = /^(iso[-_]?8859[-_]?(1|15)|latin-?[19]|l[19]|cp819|ibm819|(windows|cp)-?1252)$/i;
 const READ_AS_WINDOWS_1252 = /^(iso[-_]?8859[-_]?1|latin-?1|l1|cp819|ibm819|(us-?)?ascii|utf-?8)$/i;
 const META_CHARSET = /<meta\b[^>]{0,300}?charset\s*=\s*["']?\s*([a-z0-9_.:-]{1,40})/i;
 const MAX_MIME_DEPTH = 12;
@@ -154,10 +162,17 @@ function relabelPart(
     return;
   }
   if (type !== "text/plain" && type !== "text/html") return;
-  if (!UNRELIABLE_CHARSET.test((contentType.params.charset ?? "").trim())) return;
-  const bytes = transferDecoded(part.slice(header.bodyStart), encoding);
-  if (!notUtf8(bytes)) return;
-  const charset = eightBitCharset(bytes, type === "text/html");
+  const declared = (contentType.params.charset ?? "").trim();
+  let charset: string;
+  if (UNRELIABLE_CHARSET.test(declared)) {
+    const bytes = transferDecoded(part.slice(header.bodyStart), encoding);
+    if (!notUtf8(bytes)) return;
+    charset = eightBitCharset(bytes, type === "text/html");
+  } else if (LATIN_CHARSET.test(declared)) {
+    const bytes = transferDecoded(part.slice(header.bodyStart), encoding);
+    if (isAscii(bytes) || !isUtf8(bytes)) return;
+    charset = "utf-8";
+  } else return;
   const value = libmime.buildHeaderValue({ value: type, params: { ...contentType.params, charset } });
   const replaced = `Content-Type: ${value}${header.eol}`;
   const existing = header.fields.filter((f) => f.name === "content-type");
@@ -169,7 +184,8 @@ function relabelPart(
 /**
  * The raw message with the charset of its 8-bit text parts corrected, or null when none needs it:
  * text declared UTF-8, US-ASCII or not at all whose bytes are not UTF-8 (mailparser would read
- * every accent as U+FFFD, and "Référence", "médecine nucléaire" with them).
+ * every accent as U+FFFD, and "Référence", "médecine nucléaire" with them), and text declared
+ * ISO-8859-1/-15 or Windows-1252 whose accented bytes are UTF-8 ("RÃ©fÃ©rence").
  */
 export function relabelEightBitText(raw: Buffer): Buffer | null {
   const text = raw.toString("latin1");

@@ -17,6 +17,15 @@ describe("classifyLabel", () => {
     expect(classifyLabel("Type d'activité")).toBe("activity");
   });
 
+  it("recognises FINESS EG and labels written with « site », « en », « pour la »", () => {
+    // These lines were no field at all: their numbers were silently left out of the calculation.
+    expect(classifyLabel("FINESS EG radiologie")).toBe("finessRadio");
+    expect(classifyLabel("N° FINESS du site de radiologie")).toBe("finessRadio");
+    expect(classifyLabel("FINESS en médecine nucléaire")).toBe("finessMn");
+    expect(classifyLabel("N° AM pour la radiologie")).toBe("amRadio");
+    expect(classifyLabel("FINESS EJ")).toBeNull();
+  });
+
   it("tolerates the usual typos", () => {
     expect(classifyLabel("FINNESS radiologie")).toBe("finessRadio");
     expect(classifyLabel("FINES radio")).toBe("finessRadio");
@@ -83,6 +92,28 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590\u200b208179"]);
   });
 
+  it("keeps reading a list whose comments hold « n° », a slash or an ampersand", () => {
+    // Such a line ended the list: the numbers on it and below were silently dropped.
+    const parsed = parseLabelledCalculation(
+      [
+        "AM radiologie : 751234567",
+        "FINESS radiologie :",
+        "920000650 (CH Lens, site n°1)",
+        "750712184 (IRM/scanner)",
+        "590208179 CH Arras & Béthune",
+        "130856255 / 620100057",
+        "+33 1 23 45 67 89",
+      ].join("\n"),
+    );
+    expect(parsed.lists.finessRadio).toEqual([
+      "920000650",
+      "750712184",
+      "590208179",
+      "130856255",
+      "620100057",
+    ]);
+  });
+
   it("ends a list at a line of prose, even one with digits in it", () => {
     const parsed = parseLabelledCalculation(
       "FINESS radiologie :\n920000650\n750712184 et 590208179\nTel 0123456789\nMerci 2 fois",
@@ -120,6 +151,29 @@ describe("parseLabelledCalculation", () => {
     const parsed = parseLabelledCalculation("N° FINESS : 920000650");
     expect(parsed.problems).toContain("field-without-activity");
     expect(parsed.lists.finessRadio).toEqual([]);
+  });
+
+  it("puts the numbers of a FINESS label naming both activities in both FINESS fields, never dropping them", () => {
+    // They were silently left out: the result counted the AM below them alone.
+    for (const label of ["FINESS radiologie et médecine nucléaire", "N° FINESS radio / MN", "FINESS mixte"]) {
+      const parsed = parseLabelledCalculation(
+        `Type d'activité : Mixte\n${label} : 920000650; 750712184\nAM radiologie : 751234567`,
+      );
+      expect(parsed.lists, label).toEqual({
+        finessRadio: ["920000650", "750712184"],
+        finessMn: ["920000650", "750712184"],
+        amRadio: ["751234567"],
+        amMn: [],
+      });
+      expect(parsed.problems, label).toEqual([]);
+    }
+  });
+
+  it("reads an AM label naming both activities as one naming none: a doctor has one activity", () => {
+    const radiology = parseLabelledCalculation("Activité : radiologie\nAM radiologie et MN : 751234567");
+    expect(radiology.lists.amRadio).toEqual(["751234567"]);
+    const mixte = parseLabelledCalculation("Activité : mixte\nAM radiologie et MN : 751234567");
+    expect(mixte.problems).toEqual(["field-without-activity"]);
   });
 
   it("reads the recipient address out of a labelled line with a display name", () => {

@@ -133,6 +133,50 @@ describe("8-bit text sent without its charset, or under a wrong one", () => {
     expect(intake.calculation?.reference).toBe("Clinique Sainte-Thérèse");
   });
 
+  it("reads UTF-8 text declared ISO-8859-1 or Windows-1252: no nuclear field lost to « mÃ©decine »", async () => {
+    // Without N° or accents in the radiology label, that field alone survived the wrong charset: a
+    // result counting radiology only, the nuclear-medicine fields silently dropped.
+    const text = [
+      "Reference : Clinique Sainte-Thérèse",
+      "FINESS radiologie : 920000650",
+      "N° FINESS médecine nucléaire : 750712184",
+      "AM médecine nucléaire : 131234567",
+    ].join("\n");
+    const utf8 = Buffer.from(text.replace(/\n/g, "\r\n"), "utf8");
+    const qp = [...utf8]
+      .map((b) => (b >= 0x80 || b === 0x3d ? `=${b.toString(16).toUpperCase()}` : String.fromCharCode(b)))
+      .join("");
+    const html = `<html><body><p>${text.split("\n").join("</p><p>")}</p></body></html>`;
+    const bodies: [string, string, Buffer][] = [
+      ["text/plain", "8bit", utf8],
+      ["text/plain", "quoted-printable", Buffer.from(qp, "latin1")],
+      ["text/html", "base64", Buffer.from(Buffer.from(html).toString("base64"))],
+    ];
+    for (const charset of ["iso-8859-1", "windows-1252", "iso-8859-15"]) {
+      for (const [type, encoding, body] of bodies) {
+        const headers = authenticatedHeaders(JEAN, {
+          "Content-Type": `${type}; charset=${charset}`,
+          "Content-Transfer-Encoding": encoding,
+        });
+        const intake = await read(message(headers, body));
+        expect(intake.calculation, `${charset} ${type} ${encoding}`).toMatchObject({
+          reference: "Clinique Sainte-Thérèse",
+          lists: { ...emptyLists, finessRadio: ["920000650"], finessMn: ["750712184"], amMn: ["131234567"] },
+          problems: [],
+        });
+      }
+    }
+  });
+
+  it("keeps real ISO-8859-1 text as it is declared, « Â » and « Ã » included", async () => {
+    const text = "Référence : CHÂTEAU-THIERRY Ã\r\nFINESS médecine nucléaire : 750712184\r\n";
+    const headers = authenticatedHeaders(JEAN, { "Content-Type": "text/plain; charset=iso-8859-1" });
+    const intake = await read(message(headers, Buffer.from(text, "latin1")));
+    expect(intake.calculation).toMatchObject({
+      reference: "CHÂTEAU-THIERRY Ã",
+      lists: { ...emptyLists, finessMn: ["750712184"] },
+    });
+  });
   it("finishes on hostile structures: deep nesting, many parts, delimiter-like runs, over undeclared 8-bit text", async () => {
     let nested = "R\xe9f\xe9rence : CH\r\n";
     for (let i = 0; i < 3000; i++)
