@@ -13,13 +13,13 @@ import libqp from "libqp";
 
 /** Declared charsets mailparser reads as UTF-8, under which 8-bit Windows-1252 text is often sent. */
 const UNRELIABLE_CHARSET = /^(utf-?8|(us-?)?ascii|unknown(-8bit)?|x-unknown)?$/i;
-/** Labels browsers read as Windows-1252 (WHATWG), and UTF-8 ones, which the bytes just disproved. */
 /**
  * Single-byte Latin charsets under which UTF-8 text is sent by mistake. Real French text in them is
  * never valid UTF-8 with accents: an accented letter would need to be followed by one to three
  * continuation bytes (0x80–0xBF), « Ã© » for « é ».
  */
 const LATIN_CHARSET = /^(iso[-_]?8859[-_]?(1|15)|latin-?[19]|l[19]|cp819|ibm819|(windows|cp)-?1252)$/i;
+/** Labels browsers read as Windows-1252 (WHATWG), and UTF-8 ones, which the bytes just disproved. */
 const READ_AS_WINDOWS_1252 = /^(iso[-_]?8859[-_]?1|latin-?1|l1|cp819|ibm819|(us-?)?ascii|utf-?8)$/i;
 const META_CHARSET = /<meta\b[^>]{0,300}?charset\s*=\s*["']?\s*([a-z0-9_.:-]{1,40})/i;
 const MAX_MIME_DEPTH = 12;
