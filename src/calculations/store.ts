@@ -59,7 +59,8 @@ export function parisYear(date: Date): number {
 /** Public ids quoted in a text (case-insensitive, as people retype them), canonical and unique. */
 export function findPublicIds(text: string): string[] {
   const found = new Set<string>();
-  for (const match of text.matchAll(/\bTR[-\s]?(\d{4})[-\s]?(\d{6})\b/gi))
+  // Six digits at least: the sequence is the row id, padded to six, so it grows past them.
+  for (const match of text.matchAll(/\bTR[-\s]?(\d{4})[-\s]?(\d{6,})\b/gi))
     found.add(`TR-${match[1]}-${match[2]}`);
   return [...found];
 }

@@ -201,6 +201,12 @@ async function importFile<T>(
     options.onRejected?.({ file, line, reason });
   };
   const input = createReadStream(path);
+  // Where the record being read began (the line after the last one read, past blank lines): a quote
+  // never closed is reported at the end of the file, and must be named where it was opened.
+  let lastLine = 0;
+  let emptyLinesThen = 0;
+  const nextRecordLine = () => lastLine + 1 + (parser.info.empty_lines - emptyLinesThen);
+  let unclosedQuoteLine: number | null = null;
   const parser = input.pipe(
     parse({
       delimiter: ";",
@@ -210,7 +216,12 @@ async function importFile<T>(
       skip_empty_lines: true,
       skip_records_with_error: true,
       on_skip: (error) => {
-        if (error) reject(error.lines, `ligne CSV illisible (${error.code})`);
+        if (!error) return;
+        // Everything after the quote was one field: the rows below it were never read.
+        if (error.code === "CSV_QUOTE_NOT_CLOSED") unclosedQuoteLine = nextRecordLine();
+        else reject(error.lines, `ligne CSV illisible (${error.code})`);
+        lastLine = error.lines;
+        emptyLinesThen = parser.info.empty_lines;
       },
     }),
   );
@@ -219,8 +230,12 @@ async function importFile<T>(
   // (2.3 s of 4 s parsing 700,000 rows). The parser's live counter, read as it emits the record,
   // holds the same number (tests cover blank lines, names on two lines, CRLF).
   const emit = parser.push.bind(parser);
-  parser.push = (record: unknown, encoding?: BufferEncoding) =>
-    emit(record === null ? null : { record, line: parser.info.lines }, encoding);
+  parser.push = (record: unknown, encoding?: BufferEncoding) => {
+    if (record === null) return emit(null, encoding);
+    lastLine = parser.info.lines;
+    emptyLinesThen = parser.info.empty_lines;
+    return emit({ record, line: lastLine }, encoding);
+  };
   // Identifiers are 9 base-36 characters: as numbers (< 2^53) a seen-set of a million stays small.
   const seen = new Set<number>();
   let batch: T[] = [];
@@ -238,9 +253,14 @@ async function importFile<T>(
         continue;
       }
       rows++;
-      const result = parseRow(record);
+      const runOn = runOnLines(record, line);
+      const result: RowResult<T> = runOn
+        ? {
+            error: `guillemet non refermé : les lignes ${runOn.first} à ${line} ont été lues comme une seule ligne (un champ y contient un « ; » et un saut de ligne), aucune n'est importée`,
+          }
+        : parseRow(record);
       if ("error" in result) {
-        reject(line, result.error);
+        reject(runOn?.first ?? line, result.error);
       } else {
         const id = Number.parseInt(options.key(result.row), 36);
         if (seen.has(id)) {
@@ -271,6 +291,11 @@ async function importFile<T>(
   } finally {
     input.destroy();
   }
+  if (unclosedQuoteLine !== null) {
+    throw new ReferenceImportError(
+      `${file} : guillemet ouvert ligne ${unclosedQuoteLine} jamais refermé, la suite du fichier n'a pas pu être lue : import annulé (le jeu actif reste inchangé)`,
+    );
+  }
   if (!headerChecked)
     throw new ReferenceImportError(`${file} : fichier vide (en-tête attendu : ${columns.join(";")})`);
   if (batch.length) {
@@ -279,4 +304,16 @@ async function importFile<T>(
   }
   options.onProgress?.({ file, rows, bytesRead: totalBytes, totalBytes });
   return { imported, rejected };
+}
+
+/**
+ * A quote opened at a field's start and closed only some rows further makes those rows one field: a
+ * name holding whole rows, and the counts of the last of them taken for the first row's identifier.
+ * A quoted name may hold a line break, or a `;`, but not both. Returns the record's first line then.
+ */
+function runOnLines(record: string[], lastLine: number): { first: number } | null {
+  const cell = record.find((value) => value.includes(";") && /[\r\n]/.test(value));
+  if (cell === undefined) return null;
+  const breaks = record.reduce((n, value) => n + (value.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+  return { first: lastLine - breaks };
 }

@@ -251,14 +251,16 @@ async function numberedTicket(
   subject: string,
   joinable: (ticket: FoundTicket) => boolean,
 ): Promise<number | null> {
-  const match = /(?<![\p{L}\p{N}])T-?(\d{6})(?!\p{N})/iu.exec(subject);
-  if (!match) return null;
-  const ticket = await tx.ticket.findUnique({
-    where: { id: Number(match[1]) },
-    select: FOUND,
-  });
+  // Six digits at least: formatTicketNumber pads the id to six, and ids grow past them.
+  const match = /(?<![\p{L}\p{N}])T-?(\d{6,10})(?!\p{N})/iu.exec(subject);
+  const id = Number(match?.[1]);
+  // No ticket beyond the id column's range (a 32-bit integer): not a number of ours, never a query.
+  if (!match || id > MAX_ID) return null;
+  const ticket = await tx.ticket.findUnique({ where: { id }, select: FOUND });
   return ticket && joinable(ticket) ? ticket.id : null;
 }
+
+const MAX_ID = 2_147_483_647;
 
 /** The latest ticket of the thread the message may join; null when none. */
 async function threadTicket(

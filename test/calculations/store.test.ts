@@ -93,6 +93,16 @@ describe("calculation records", () => {
       findPublicIds("Objet : contestation du calcul tr-2026-000123 et TR 2026 000124, pas TR-26-1"),
     ).toEqual(["TR-2026-000123", "TR-2026-000124"]);
   });
+
+  it("reads back the public id of the millionth calculation and beyond, whose sequence has seven digits", async () => {
+    const publicId = formatPublicId(2026, 1_234_567);
+    expect(publicId).toBe("TR-2026-1234567");
+    expect(findPublicIds(`Contestation du calcul ${publicId}.`)).toEqual([publicId]);
+    // Stored under that id, it is found again when quoted (support's `calculation show`, a dispute).
+    const { id } = await record("marie@editeur.fr", "CH de Nanterre", new Date("2026-03-01T10:00:00Z"));
+    await db.calculation.update({ where: { id }, data: { publicId } });
+    expect((await findByPublicId(db, publicId))?.id).toBe(id);
+  });
 });
 
 describe("rate limits on calculation requests", () => {

@@ -126,6 +126,42 @@ describe("importing reference data", () => {
     expect(parc.name).toBe("Clinique du Parc\nbâtiment B");
   });
 
+  it("rejects a row whose unclosed quote ran into the next rows, naming its lines, instead of importing wrong counts", async () => {
+    const dir = dataDir(
+      [
+        "920000650;Hôpital Foch;52000;1800",
+        '750712184;"Clinique des Pins;12000;0',
+        "130783293;Centre Nord;300;0",
+        '690781810;"Centre Sud";400;0',
+        "330781196;Dernier;5;0",
+      ],
+      ["751234567;radiologie;1"],
+    );
+    const rejected: RejectedRow[] = [];
+    const summary = await importReferenceData(db, dir, { label: "x", onRejected: (r) => rejected.push(r) });
+    // Read as one row, the quote's text up to line 5 was a name and line 5's counts were the clinic's.
+    expect(await db.finessReference.findFirst({ where: { finess: "750712184" } })).toBeNull();
+    expect(summary.finess).toMatchObject({ imported: 2, rejected: 1 });
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ file: "finess.csv", line: 3 });
+    expect(rejected[0]!.reason).toContain("lignes 3 à 5");
+  });
+
+  it("stops the import when a quote is never closed: the rest of the file was not read as rows", async () => {
+    await importReferenceData(db, dataDir(["920000650;A;1;0"], ["751234567;radiologie;1"]), {
+      label: "good",
+    });
+    const rows = Array.from({ length: 50 }, (_, i) => `${100000000 + i};Site ${i};10;0`);
+    const dir = dataDir(
+      ["920000650;A;1;0", '750712184;"Clinique;100;0', ...rows],
+      ["751234567;radiologie;1"],
+    );
+    await expect(importReferenceData(db, dir, { label: "bad" })).rejects.toThrow(
+      /finess\.csv : guillemet ouvert ligne 3 jamais refermé/,
+    );
+    expect((await activeDataset(db)).label).toBe("good");
+  });
+
   it("reads the activity however it is written: accents, capitals, a space or a dash", async () => {
     const dir = dataDir(
       ["920000650;Hôpital Foch;52000;1800"],

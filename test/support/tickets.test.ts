@@ -297,6 +297,37 @@ describe("support tickets", () => {
     expect(theirs.ticket.id).not.toBe(opened.ticket.id);
   });
 
+  it("joins by the number in the subject from the millionth ticket on, whose number has seven digits", async () => {
+    // The sequence continues from the highest id: the next ticket is the millionth.
+    await db.ticket.create({
+      data: { id: 999_999, category: "other", status: "closed", sender: "x@autre.fr", subject: "x" },
+    });
+    const first = await received({
+      from: "marie@editeur.fr",
+      subject: "Question sur le calcul",
+      messageId: "<m1@editeur.fr>",
+      text: "?",
+    });
+    const opened = await openOrJoinTicket(db, { ...first, category: "question" }, now);
+    expect(opened.ticket.number).toBe("T-1000000");
+    const followUp = await received({
+      from: "marie@editeur.fr",
+      subject: `Complément à ma demande [${opened.ticket.number}]`,
+      messageId: "<m2@editeur.fr>",
+      text: "Voici le bon de commande.",
+    });
+    const joined = await openOrJoinTicket(db, { ...followUp, category: "other" }, later);
+    expect(joined).toMatchObject({ ticket: opened.ticket, joined: true });
+    // A longer number is nobody's ticket, and no query the database would refuse.
+    const huge = await received({
+      from: "marie@editeur.fr",
+      subject: "Commande T-99999999999 et T-2147483648",
+      messageId: "<m3@editeur.fr>",
+      text: "Autre chose.",
+    });
+    expect((await openOrJoinTicket(db, { ...huge, category: "other" }, later)).joined).toBe(false);
+  });
+
   it("joins a follow-up replying to the first message to the same ticket, without a second acknowledgment; a dispute makes it one", async () => {
     const first = await received({
       from: "marie@editeur.fr",
