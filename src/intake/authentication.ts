@@ -52,14 +52,22 @@ function stripComments(value: string): string {
   return out;
 }
 
-/** Splits on a separator outside quoted strings. */
+/**
+ * Splits on a separator outside quoted strings. A quoted-pair (`\"`) inside a quoted string does
+ * not end it: the sender chooses the envelope address a server writes as `smtp.mailfrom="\"a;dkim=pass
+ * header.d=victim.fr;\"@evil.com"` (mailauth does), and ending the string there would read a
+ * result the server never gave.
+ */
 function splitOutsideQuotes(value: string, separator: RegExp): string[] {
   const parts: string[] = [];
   let current = "";
   let quoted = false;
+  let escaped = false;
   for (const c of value) {
-    if (c === '"') quoted = !quoted;
-    if (!quoted && separator.test(c)) {
+    if (escaped) escaped = false;
+    else if (quoted && c === "\\") escaped = true;
+    else if (c === '"') quoted = !quoted;
+    if (!quoted && !escaped && separator.test(c)) {
       parts.push(current);
       current = "";
     } else current += c;
@@ -68,7 +76,8 @@ function splitOutsideQuotes(value: string, separator: RegExp): string[] {
   return parts;
 }
 
-const unquote = (v: string) => (v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1) : v);
+const unquote = (v: string) =>
+  v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1).replace(/\\(.)/g, "$1") : v;
 
 /** Parses one RFC 8601 `Authentication-Results` header value; null when it has no authserv-id. */
 export function parseAuthenticationResults(value: string): AuthenticationResultsHeader | null {

@@ -38,6 +38,29 @@ describe("parseAuthenticationResults", () => {
 describe("authenticateFromHeaders", () => {
   const header = (results: string, id = "mx.example.test") => `${id}; ${results}`;
 
+  it("reads no result out of a quoted envelope sender with escaped quotes (the sender chose it)", () => {
+    // As mailauth writes it for MAIL FROM:<"a;dkim=pass header.d=editeur-radiologie.fr;"@evil.example>,
+    // an address whose SPF record passes anything.
+    const written = header(
+      'dkim=none (message not signed);\r\n spf=pass (mx.example.test: domain of "a;dkim=pass header.d=editeur-radiologie.fr;"@evil.example designates 203.0.113.9 as permitted sender) smtp.mailfrom="\\"a;dkim=pass\r\n header.d=editeur-radiologie.fr;\\"@evil.example" smtp.helo=x;\r\n dmarc=none header.from=editeur-radiologie.fr',
+    );
+    expect(authenticateFromHeaders([written], FROM, "mx.example.test")).toMatchObject({
+      authenticated: false,
+    });
+    expect(parseAuthenticationResults(written)?.results).toEqual([
+      { method: "dkim", result: "none", properties: {} },
+      {
+        method: "spf",
+        result: "pass",
+        properties: {
+          "smtp.mailfrom": '"a;dkim=pass header.d=editeur-radiologie.fr;"@evil.example',
+          "smtp.helo": "x",
+        },
+      },
+      { method: "dmarc", result: "none", properties: { "header.from": "editeur-radiologie.fr" } },
+    ]);
+  });
+
   it("accepts a DMARC pass written by the trusted server", () => {
     const outcome = authenticateFromHeaders(
       [header("dmarc=pass header.from=editeur-radiologie.fr")],
