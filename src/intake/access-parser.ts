@@ -134,8 +134,13 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   );
 
   const change = findChange(folded, CHANGE.test(folded));
-  if (change && !own.has(change.from) && !own.has(change.to))
+  if (change && !own.has(change.from) && !own.has(change.to)) {
+    // Any other address named ("… et d'ajouter c@autre.fr") is a request the change would drop
+    // unread, and SPEC §4 judges every address a request names: support reads it.
+    const more = addresses.some((a) => a !== change.from && a !== change.to && a !== context.sender);
+    if (more) return { status: "ambiguous", action: "change", reason: "several-addresses" };
     return { status: "request", request: { action: "change", email: change.from, newEmail: change.to } };
+  }
 
   // A negated grant is no grant: "ne plus autoriser" ends an access, "ne pas autoriser" asks nothing certain.
   const noLonger = new RegExp(NO_LONGER.source).test(folded);

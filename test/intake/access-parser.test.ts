@@ -107,6 +107,22 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("never decides a change that also names a third address, which the change would drop unread", () => {
+    const text = [
+      "Bonjour,",
+      "Merci de remplacer a.b@editeur-radiologie.fr par c.d@editeur-radiologie.fr et d'ajouter e.f@autre-societe.fr.",
+      "",
+      "Cordialement,",
+      "Jean Dupont",
+      "jean.dupont@editeur-radiologie.fr",
+    ].join("\n");
+    expect(read(text)).toEqual({ status: "ambiguous", action: "change", reason: "several-addresses" });
+    // The sender's own address, in the signature or as the old one, is no third address.
+    expect(
+      read("Merci de remplacer jean.dupont@editeur-radiologie.fr par j.dupont@editeur-radiologie.fr"),
+    ).toMatchObject({ status: "request", request: { action: "change" } });
+  });
+
   it("understands the other ways suppliers phrase it", () => {
     expect(
       read("Pouvez-vous créer un accès pour notre collaboratrice Anne Roux (anne.roux@editeur.fr) ?"),
