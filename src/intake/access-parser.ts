@@ -15,7 +15,8 @@ export type AccessAmbiguity =
   | "several-actions"
   | "several-addresses"
   | "change-without-new-address"
-  | "no-address";
+  | "no-address"
+  | "unreadable-address";
 
 export type AccessParse =
   | { status: "request"; request: AccessRequest }
@@ -24,6 +25,10 @@ export type AccessParse =
 
 // Anchored at the start of a run and bounded, so a long word without "@" costs linear time.
 const ADDRESS = /(?<![a-z0-9._%+'-])[a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,}/gi;
+/** An address as typed, letters of any script included ("josé@éditeur.fr"). */
+const WRITTEN_ADDRESS =
+  /(?<![\p{L}\p{M}\p{N}._%+'-])[\p{L}\p{M}\p{N}._%+'-]{1,64}@[\p{L}\p{M}\p{N}.-]{1,253}\.[\p{L}\p{M}]{2,}/gu;
+const NON_ASCII = /\P{ASCII}/u;
 /** Forwarded-header lines: the addresses in them are not the ones the request names. */
 const HEADER_LINE = /^\s*\*?(de|from|a|to|cc|envoye|sent|date|objet|subject)\s*\*?\s*:/;
 
@@ -125,6 +130,24 @@ export interface AccessContext {
  * When the action or the address is not certain it says so instead of guessing.
  */
 export function parseAccessRequest(text: string, context: AccessContext): AccessParse {
+  const parsed = readAccessRequest(text, context);
+  if (parsed.status !== "request") return parsed;
+  // The patterns read folded text, where "josé@éditeur.fr" is "jose@editeur.fr" (another mailbox,
+  // another domain) and "straße@x.fr" leaves "e@x.fr": an address typed with letters beyond ASCII
+  // cannot be read faithfully, so support reads it. The sender's own (a signature) is no request.
+  const sender = context.sender?.normalize("NFC");
+  const typed = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
+  const accented = typed
+    .join("\n")
+    .normalize("NFC")
+    .toLowerCase()
+    .match(WRITTEN_ADDRESS)
+    ?.some((a) => NON_ASCII.test(a) && a !== sender);
+  if (accented) return { status: "ambiguous", action: parsed.request.action, reason: "unreadable-address" };
+  return parsed;
+}
+
+function readAccessRequest(text: string, context: AccessContext): AccessParse {
   const ownLines = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
   const folded = ownLines.map(fold).join("\n");
   if (!ACCESS_TOPIC.test(folded)) return { status: "none" };

@@ -123,6 +123,26 @@ describe("parseAccessRequest", () => {
     ).toMatchObject({ status: "request", request: { action: "change" } });
   });
 
+  it("never reads an address typed with accents or other non-ASCII letters as another one", () => {
+    // Folded, they were jose.garcia@…, jean@editeur-radiologie.fr (another domain) and e@….
+    for (const address of [
+      "josé.garcia@editeur-radiologie.fr",
+      "jean@éditeur-radiologie.fr",
+      "straße@editeur-radiologie.fr",
+    ]) {
+      expect(read(`Merci d'autoriser l'accès pour ${address}`), address).toEqual({
+        status: "ambiguous",
+        action: "grant",
+        reason: "unreadable-address",
+      });
+    }
+    // Accents elsewhere in the text are no address.
+    expect(read("Merci d'autoriser l'accès pour paul.leroy@editeur-radiologie.fr dès la journée")).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+  });
+
   it("understands the other ways suppliers phrase it", () => {
     expect(
       read("Pouvez-vous créer un accès pour notre collaboratrice Anne Roux (anne.roux@editeur.fr) ?"),
