@@ -48,9 +48,12 @@ const CHANGE =
 // Not "ne peut plus accéder" or "n'arrive plus à": those report a problem.
 const NO_LONGER =
   /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
-// "ne pas autoriser", "n'accordez pas": not a grant, and not certain enough to revoke anything.
+// "ne pas autoriser", "n'accordez pas", "n'ajoutez pas": not a grant, and not certain enough to revoke anything.
 const NOT_GRANTED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer)\b|\bn'(?:autoris|accord|ouvr|cre)\w*\s+pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter)\b|\bn'(?:autoris|accord|ouvr|cre|ajout)\w*\s+pas\b|\bne rajout\w*\s+(?:\w+\s+)?pas\b/g;
+// "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
+const NOT_REVOKED =
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur)\w*\s+(?:\w+\s+)?pas\b/g;
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
 /** Words for someone other than the sender, named without an address ("notre collaborateur"). */
@@ -169,7 +172,7 @@ function readAccessRequest(text: string, context: AccessContext): AccessParse {
   const noLonger = new RegExp(NO_LONGER.source).test(folded);
   const affirmative = folded.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
   const grant = GRANT.test(affirmative);
-  const revoke = noLonger || REVOKE.test(folded);
+  const revoke = noLonger || REVOKE.test(folded.replace(NOT_REVOKED, " "));
   const changeWords = CHANGE.test(folded);
   if (!grant && !revoke && !changeWords) return { status: "none" };
   if (changeWords && !grant && !revoke)

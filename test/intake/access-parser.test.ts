@@ -207,6 +207,29 @@ describe("parseAccessRequest", () => {
     }
   });
 
+  it("revokes nothing when the revoke is negated, and grants nothing when « ajouter » is", () => {
+    for (const text of [
+      "Merci de ne pas supprimer l'accès de paul@editeur-radiologie.fr, il change seulement de service.",
+      "Ne supprimez pas l'accès de paul@editeur-radiologie.fr",
+      "Ne désactivez surtout pas le compte de paul@editeur-radiologie.fr",
+      "Il ne faut pas retirer l'accès de paul@editeur-radiologie.fr",
+    ]) {
+      expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
+    }
+    for (const text of [
+      "Merci de ne pas ajouter paul@editeur-radiologie.fr pour l'instant.",
+      "N'ajoutez pas paul@editeur-radiologie.fr",
+    ]) {
+      expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
+    }
+    // Another revoke beside the negated one is still read.
+    expect(
+      read(
+        "Ne supprimez pas l'accès de paul@editeur-radiologie.fr. Merci de supprimer celui de marc@editeur-radiologie.fr.",
+      ),
+    ).toMatchObject({ status: "ambiguous", action: "revoke", reason: "several-addresses" });
+  });
+
   it("reads who approved or forwarded a request as such, not as a new address", () => {
     expect(
       read(
