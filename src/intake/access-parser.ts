@@ -15,7 +15,8 @@ export type AccessAmbiguity =
   | "several-actions"
   | "several-addresses"
   | "change-without-new-address"
-  | "no-address";
+  | "no-address"
+  | "unreadable-address";
 
 export type AccessParse =
   | { status: "request"; request: AccessRequest }
@@ -24,6 +25,10 @@ export type AccessParse =
 
 // Anchored at the start of a run and bounded, so a long word without "@" costs linear time.
 const ADDRESS = /(?<![a-z0-9._%+'-])[a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,}/gi;
+/** An address as typed, letters of any script included ("josé@éditeur.fr"). */
+const WRITTEN_ADDRESS =
+  /(?<![\p{L}\p{M}\p{N}._%+'-])[\p{L}\p{M}\p{N}._%+'-]{1,64}@[\p{L}\p{M}\p{N}.-]{1,253}\.[\p{L}\p{M}]{2,}/gu;
+const NON_ASCII = /\P{ASCII}/u;
 /** Forwarded-header lines: the addresses in them are not the ones the request names. */
 const HEADER_LINE = /^\s*\*?(de|from|a|to|cc|envoye|sent|date|objet|subject)\s*\*?\s*:/;
 
@@ -43,9 +48,12 @@ const CHANGE =
 // Not "ne peut plus accéder" or "n'arrive plus à": those report a problem.
 const NO_LONGER =
   /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
-// "ne pas autoriser", "n'accordez pas": not a grant, and not certain enough to revoke anything.
+// "ne pas autoriser", "n'accordez pas", "n'ajoutez pas": not a grant, and not certain enough to revoke anything.
 const NOT_GRANTED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer)\b|\bn'(?:autoris|accord|ouvr|cre)\w*\s+pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter)\b|\bn'(?:autoris|accord|ouvr|cre|ajout)\w*\s+pas\b|\bne rajout\w*\s+(?:\w+\s+)?pas\b/g;
+// "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
+const NOT_REVOKED =
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur)\w*\s+(?:\w+\s+)?pas\b/g;
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
 /** Words for someone other than the sender, named without an address ("notre collaborateur"). */
@@ -125,6 +133,24 @@ export interface AccessContext {
  * When the action or the address is not certain it says so instead of guessing.
  */
 export function parseAccessRequest(text: string, context: AccessContext): AccessParse {
+  const parsed = readAccessRequest(text, context);
+  if (parsed.status !== "request") return parsed;
+  // The patterns read folded text, where "josé@éditeur.fr" is "jose@editeur.fr" (another mailbox,
+  // another domain) and "straße@x.fr" leaves "e@x.fr": an address typed with letters beyond ASCII
+  // cannot be read faithfully, so support reads it. The sender's own (a signature) is no request.
+  const sender = context.sender?.normalize("NFC");
+  const typed = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
+  const accented = typed
+    .join("\n")
+    .normalize("NFC")
+    .toLowerCase()
+    .match(WRITTEN_ADDRESS)
+    ?.some((a) => NON_ASCII.test(a) && a !== sender);
+  if (accented) return { status: "ambiguous", action: parsed.request.action, reason: "unreadable-address" };
+  return parsed;
+}
+
+function readAccessRequest(text: string, context: AccessContext): AccessParse {
   const ownLines = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
   const folded = ownLines.map(fold).join("\n");
   if (!ACCESS_TOPIC.test(folded)) return { status: "none" };
@@ -134,14 +160,19 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   );
 
   const change = findChange(folded, CHANGE.test(folded));
-  if (change && !own.has(change.from) && !own.has(change.to))
+  if (change && !own.has(change.from) && !own.has(change.to)) {
+    // Any other address named ("… et d'ajouter c@autre.fr") is a request the change would drop
+    // unread, and SPEC §4 judges every address a request names: support reads it.
+    const more = addresses.some((a) => a !== change.from && a !== change.to && a !== context.sender);
+    if (more) return { status: "ambiguous", action: "change", reason: "several-addresses" };
     return { status: "request", request: { action: "change", email: change.from, newEmail: change.to } };
+  }
 
   // A negated grant is no grant: "ne plus autoriser" ends an access, "ne pas autoriser" asks nothing certain.
   const noLonger = new RegExp(NO_LONGER.source).test(folded);
   const affirmative = folded.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
   const grant = GRANT.test(affirmative);
-  const revoke = noLonger || REVOKE.test(folded);
+  const revoke = noLonger || REVOKE.test(folded.replace(NOT_REVOKED, " "));
   const changeWords = CHANGE.test(folded);
   if (!grant && !revoke && !changeWords) return { status: "none" };
   if (changeWords && !grant && !revoke)

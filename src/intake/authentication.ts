@@ -27,15 +27,25 @@ export interface AuthResult {
 export interface AuthenticationResultsHeader {
   authservId: string;
   results: AuthResult[];
+  /** Why the results cannot be read safely (they are then empty), null when they can. */
+  problem: string | null;
 }
 
-/** Removes RFC 5322 comments (nested parentheses), leaving quoted strings alone. */
-function stripComments(value: string): string {
+/**
+ * Removes RFC 5322 comments (nested parentheses), leaving quoted strings alone. `quotedInComment`:
+ * a comment held a `"` or a `\`. Servers write the envelope sender, which the sender chooses, in a
+ * comment (`(domain of "a);dkim=pass header.d=victim.fr;(b"@evil.com designates …)`), each escaping
+ * it its own way (mailauth escapes `)` but not `(`): where that comment ends is then a guess, and
+ * the text after it may be the sender's.
+ */
+function stripComments(value: string): { text: string; quotedInComment: boolean } {
   let out = "";
   let depth = 0;
   let quoted = false;
+  let quotedInComment = false;
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
+    if (depth > 0 && (c === "\\" || c === '"')) quotedInComment = true;
     if (c === "\\" && i + 1 < value.length) {
       if (depth === 0) out += c + value[i + 1];
       i++;
@@ -49,17 +59,25 @@ function stripComments(value: string): string {
       out += c;
     }
   }
-  return out;
+  return { text: out, quotedInComment };
 }
 
-/** Splits on a separator outside quoted strings. */
+/**
+ * Splits on a separator outside quoted strings. A quoted-pair (`\"`) inside a quoted string does
+ * not end it: the sender chooses the envelope address a server writes as `smtp.mailfrom="\"a;dkim=pass
+ * header.d=victim.fr;\"@evil.com"` (mailauth does), and ending the string there would read a
+ * result the server never gave.
+ */
 function splitOutsideQuotes(value: string, separator: RegExp): string[] {
   const parts: string[] = [];
   let current = "";
   let quoted = false;
+  let escaped = false;
   for (const c of value) {
-    if (c === '"') quoted = !quoted;
-    if (!quoted && separator.test(c)) {
+    if (escaped) escaped = false;
+    else if (quoted && c === "\\") escaped = true;
+    else if (c === '"') quoted = !quoted;
+    if (!quoted && !escaped && separator.test(c)) {
       parts.push(current);
       current = "";
     } else current += c;
@@ -68,14 +86,18 @@ function splitOutsideQuotes(value: string, separator: RegExp): string[] {
   return parts;
 }
 
-const unquote = (v: string) => (v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1) : v);
+const unquote = (v: string) =>
+  v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1).replace(/\\(.)/g, "$1") : v;
 
 /** Parses one RFC 8601 `Authentication-Results` header value; null when it has no authserv-id. */
 export function parseAuthenticationResults(value: string): AuthenticationResultsHeader | null {
-  const clean = stripComments(value.replace(/\r?\n[ \t]+/g, " ")).replace(/\s*=\s*/g, "=");
+  const stripped = stripComments(value.replace(/\r?\n[ \t]+/g, " "));
+  const clean = stripped.text.replace(/\s*=\s*/g, "=");
   const [head = "", ...resultParts] = splitOutsideQuotes(clean, /;/);
   const authservId = head.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
   if (!authservId) return null;
+  if (stripped.quotedInComment)
+    return { authservId, results: [], problem: "a comment holds a quote or a backslash" };
   const results: AuthResult[] = [];
   for (const part of resultParts) {
     const tokens = splitOutsideQuotes(part.trim(), /\s/).filter(Boolean);
@@ -93,7 +115,7 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
     }
     results.push({ method, result, properties });
   }
-  return { authservId, results };
+  return { authservId, results, problem: null };
 }
 
 /** Domain named by a property that may be an address (`jean@editeur.fr`), `@editeur.fr` or a domain. */
@@ -167,8 +189,9 @@ export function authenticateFromHeaders(
   const trusted = authservId.toLowerCase();
   for (const value of headerValues) {
     const parsed = parseAuthenticationResults(value);
-    if (parsed?.authservId === trusted)
-      return judgeResults(parsed.results, fromAddress, "authentication-results");
+    if (parsed?.authservId !== trusted) continue;
+    const outcome = judgeResults(parsed.results, fromAddress, "authentication-results");
+    return parsed.problem ? { ...outcome, detail: `${outcome.detail}: ${parsed.problem}` } : outcome;
   }
   return {
     authenticated: false,
@@ -309,7 +332,8 @@ export async function verifyMessage(
     });
     const header = /Authentication-Results:\s*([\s\S]*)/i.exec(result.headers)?.[1] ?? "";
     const parsed = parseAuthenticationResults(header);
-    const outcome = judgeResults(parsed?.results ?? [], fromAddress, "verify");
+    const judged = judgeResults(parsed?.results ?? [], fromAddress, "verify");
+    const outcome = parsed?.problem ? { ...judged, detail: `${judged.detail}: ${parsed.problem}` } : judged;
     const { problem } = options.connection;
     return outcome.authenticated || !problem
       ? outcome

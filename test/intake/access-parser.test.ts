@@ -107,6 +107,42 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("never decides a change that also names a third address, which the change would drop unread", () => {
+    const text = [
+      "Bonjour,",
+      "Merci de remplacer a.b@editeur-radiologie.fr par c.d@editeur-radiologie.fr et d'ajouter e.f@autre-societe.fr.",
+      "",
+      "Cordialement,",
+      "Jean Dupont",
+      "jean.dupont@editeur-radiologie.fr",
+    ].join("\n");
+    expect(read(text)).toEqual({ status: "ambiguous", action: "change", reason: "several-addresses" });
+    // The sender's own address, in the signature or as the old one, is no third address.
+    expect(
+      read("Merci de remplacer jean.dupont@editeur-radiologie.fr par j.dupont@editeur-radiologie.fr"),
+    ).toMatchObject({ status: "request", request: { action: "change" } });
+  });
+
+  it("never reads an address typed with accents or other non-ASCII letters as another one", () => {
+    // Folded, they were jose.garcia@…, jean@editeur-radiologie.fr (another domain) and e@….
+    for (const address of [
+      "josé.garcia@editeur-radiologie.fr",
+      "jean@éditeur-radiologie.fr",
+      "straße@editeur-radiologie.fr",
+    ]) {
+      expect(read(`Merci d'autoriser l'accès pour ${address}`), address).toEqual({
+        status: "ambiguous",
+        action: "grant",
+        reason: "unreadable-address",
+      });
+    }
+    // Accents elsewhere in the text are no address.
+    expect(read("Merci d'autoriser l'accès pour paul.leroy@editeur-radiologie.fr dès la journée")).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+  });
+
   it("understands the other ways suppliers phrase it", () => {
     expect(
       read("Pouvez-vous créer un accès pour notre collaboratrice Anne Roux (anne.roux@editeur.fr) ?"),
@@ -169,6 +205,29 @@ describe("parseAccessRequest", () => {
     ]) {
       expect(read(problem), problem).not.toMatchObject({ request: { action: "revoke" } });
     }
+  });
+
+  it("revokes nothing when the revoke is negated, and grants nothing when « ajouter » is", () => {
+    for (const text of [
+      "Merci de ne pas supprimer l'accès de paul@editeur-radiologie.fr, il change seulement de service.",
+      "Ne supprimez pas l'accès de paul@editeur-radiologie.fr",
+      "Ne désactivez surtout pas le compte de paul@editeur-radiologie.fr",
+      "Il ne faut pas retirer l'accès de paul@editeur-radiologie.fr",
+    ]) {
+      expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
+    }
+    for (const text of [
+      "Merci de ne pas ajouter paul@editeur-radiologie.fr pour l'instant.",
+      "N'ajoutez pas paul@editeur-radiologie.fr",
+    ]) {
+      expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
+    }
+    // Another revoke beside the negated one is still read.
+    expect(
+      read(
+        "Ne supprimez pas l'accès de paul@editeur-radiologie.fr. Merci de supprimer celui de marc@editeur-radiologie.fr.",
+      ),
+    ).toMatchObject({ status: "ambiguous", action: "revoke", reason: "several-addresses" });
   });
 
   it("reads who approved or forwarded a request as such, not as a new address", () => {

@@ -38,6 +38,43 @@ describe("parseAuthenticationResults", () => {
 describe("authenticateFromHeaders", () => {
   const header = (results: string, id = "mx.example.test") => `${id}; ${results}`;
 
+  it("reads no result out of a quoted envelope sender with escaped quotes (the sender chose it)", () => {
+    // As mailauth writes the property for MAIL FROM:<"a;dkim=pass header.d=editeur-radiologie.fr;"@evil.example>,
+    // an address whose SPF record passes anything.
+    const written = header(
+      'dkim=none (message not signed);\r\n spf=pass (sender IP is 203.0.113.9) smtp.mailfrom="\\"a;dkim=pass\r\n header.d=editeur-radiologie.fr;\\"@evil.example" smtp.helo=x;\r\n dmarc=none header.from=editeur-radiologie.fr',
+    );
+    expect(authenticateFromHeaders([written], FROM, "mx.example.test")).toMatchObject({
+      authenticated: false,
+    });
+    expect(parseAuthenticationResults(written)?.results).toEqual([
+      { method: "dkim", result: "none", properties: {} },
+      {
+        method: "spf",
+        result: "pass",
+        properties: {
+          "smtp.mailfrom": '"a;dkim=pass header.d=editeur-radiologie.fr;"@evil.example',
+          "smtp.helo": "x",
+        },
+      },
+      { method: "dmarc", result: "none", properties: { "header.from": "editeur-radiologie.fr" } },
+    ]);
+  });
+
+  it("authenticates nobody when a comment holds a quote: the sender's envelope address, escaped the server's way", () => {
+    // mailauth's header for MAIL FROM:<"a);dkim=pass header.d=editeur-radiologie.fr;(b"@evil.example>:
+    // it escapes `)` in the comment but not `(`, which opens a nested comment that ends at `a)`.
+    const written = header(
+      'dkim=none (message not signed);\r\n spf=pass (mx.example.test: domain of "a\\);dkim=pass header.d=editeur-radiologie.fr;(b"@evil.example designates 203.0.113.9 as permitted sender) smtp.mailfrom="\\"a);dkim=pass\r\n header.d=editeur-radiologie.fr;(b\\"@evil.example" smtp.helo=x;\r\n dmarc=none header.from=editeur-radiologie.fr',
+    );
+    const outcome = authenticateFromHeaders([written], FROM, "mx.example.test");
+    expect(outcome).toMatchObject({ authenticated: false });
+    expect(outcome.detail).toContain("a comment holds a quote");
+    // Nor does a forged header below, with the same authserv-id, count instead.
+    const forged = header("dkim=pass header.d=editeur-radiologie.fr");
+    expect(authenticateFromHeaders([written, forged], FROM, "mx.example.test").authenticated).toBe(false);
+  });
+
   it("accepts a DMARC pass written by the trusted server", () => {
     const outcome = authenticateFromHeaders(
       [header("dmarc=pass header.from=editeur-radiologie.fr")],
