@@ -66,7 +66,7 @@ export function describeDiff(publicId: string, reference: string, diff: Calculat
   const version = (v: { id: number; label: string } | null) =>
     v ? `n°${v.id} « ${v.label} »` : "(supprimée)";
   const lines = [
-    `Calcul ${publicId} — référence « ${reference} »`,
+    `Calcul ${publicId} — référence « ${printable(reference)} »`,
     `  Données de référence : ${version(d.before)} → ${version(d.after)}${d.before?.id === d.after?.id ? " (même version)" : ""}`,
     `  ${diff.changed ? "Le résultat change." : "Le résultat est inchangé."}`,
     `  Tranche : ${diff.tranche.before ?? "aucune"} → ${diff.tranche.after ?? "aucune"}`,
@@ -76,7 +76,7 @@ export function describeDiff(publicId: string, reference: string, diff: Calculat
   if (!diff.identifiers.length) lines.push("  Aucun identifiant n'a changé de statut ni de chiffres.");
   for (const change of diff.identifiers) {
     lines.push(
-      `  - ${FIELD_LABELS[change.field]} ${change.value} : ${status(change.before)} → ${status(change.after)} ; ${CAUSE_LABELS[change.cause]} (${counts(change.countsBefore)} → ${counts(change.countsAfter)})`,
+      `  - ${FIELD_LABELS[change.field]} ${printable(change.value)} : ${status(change.before)} → ${status(change.after)} ; ${CAUSE_LABELS[change.cause]} (${counts(change.countsBefore)} → ${counts(change.countsAfter)})`,
     );
   }
   return lines.join("\n");
