@@ -198,6 +198,13 @@ function continuesList(line: string): boolean {
  * from 0, « 01 23 45 67 89 ») nor an RPPS (11 digits), which a signature writes under a list.
  */
 const mistyped = (n: string) => /^\d{8}$/.test(n) || /^[1-9]\d{9}$/.test(n);
+/**
+ * A line of identifiers only (digits, `2A`/`2B`/`9A`–`9F` prefixes, separators), that continues a
+ * list: the only line a list goes on to past a blank line. A comment, a signature, a phone number
+ * or a footer below a blank line is not the list's.
+ */
+const onlyIdentifiers = (line: string) =>
+  ONLY_NUMBERS.test(line.replace(/\b(2a|2b|9[a-f])/gi, "00")) && continuesList(line);
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 
@@ -433,13 +440,21 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       continue;
     }
     result.identifierLabelFound = true;
-    // Values continue on the following lines until a blank line, another label or prose.
+    // Values continue on the following lines until another label or prose. Gmail's `<div><br></div>`
+    // and Outlook's empty paragraphs put blank lines between values: past one, only a line of
+    // identifiers goes on with the list.
     const parts = [value];
     let j = i + 1;
     if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
     for (; j < lines.length; j++) {
+      if (!(lines[j] ?? "").trim()) {
+        let k = j + 1;
+        while (k < lines.length && !(lines[k] ?? "").trim()) k++;
+        if (k === lines.length || !onlyIdentifiers(lines[k] ?? "")) break;
+        j = k;
+      }
       const next = lines[j] ?? "";
-      if (!next.trim() || matchLabel(next) || !continuesList(next)) break;
+      if (matchLabel(next) || !continuesList(next)) break;
       parts.push(next);
     }
     i = j - 1;

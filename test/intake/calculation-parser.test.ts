@@ -80,7 +80,7 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.finessRadio).toEqual(["920 000 650", "750712184", "590208179", "130856255"]);
   });
 
-  it("reads values continued on the following lines until a blank line", () => {
+  it("reads values continued on the following lines, up to the prose below them", () => {
     const parsed = parseLabelledCalculation("FINESS radiologie :\n920000650\n750712184;\n590208179\n\nMerci");
     expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590208179"]);
   });
@@ -211,6 +211,55 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
       "7512345678",
       "690515291",
     ]);
+  });
+
+  it("keeps reading a list past the blank lines Gmail and Outlook leave between its values", () => {
+    // The blank line ended the list: 750712184 and 590208179 were silently left out of the calculation.
+    const parsed = parseLabelledCalculation(
+      [
+        "Bonjour,",
+        "",
+        "Référence : Groupe Imagerie Nord",
+        "FINESS radiologie :",
+        "920000650",
+        "",
+        "750712184",
+        "",
+        "",
+        "590208179; 2A0000012",
+        "",
+        "AM radiologie : 751234567",
+        "",
+        "751234568",
+        "",
+        "Cordialement,",
+        "Jean Dupont",
+      ].join("\n"),
+    );
+    expect(parsed.lists).toMatchObject({
+      finessRadio: ["920000650", "750712184", "590208179", "2A0000012"],
+      amRadio: ["751234567", "751234568"],
+    });
+  });
+
+  it("still ends a list at a blank line followed by a signature, a footer or a quote", () => {
+    for (const below of [
+      "Cordialement,\nJean Dupont\n\n552100554",
+      "Cordialement,\n\n920000651",
+      "01 23 45 67 89",
+      "0123456789",
+      "10003456789",
+      "Tél. : 01 23 45 67 89",
+      "SIREN 552100554",
+      "552100554 RCS Paris",
+      "-- \nJean Dupont\n690515291",
+      "> 750712184",
+      "De : Jean Dupont <jean.dupont@editeur-radiologie.fr>\n750712184",
+      "Le CH Arras a pour FINESS 620000026",
+    ]) {
+      const parsed = parseLabelledCalculation(`FINESS radiologie :\n920000650\n\n${below}`);
+      expect(parsed.lists.finessRadio, below).toEqual(["920000650"]);
+    }
   });
 
   it("ends a list at a company number or a phone number of the signature", () => {
