@@ -242,6 +242,23 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
     });
   });
 
+  it("reads numbers glued by a slash or to « n° » on a value line and the lines below it", () => {
+    // Each of these was one invalid token (and a list line « n°750712184 » ended the list).
+    const parsed = parseLabelledCalculation(
+      [
+        "Référence : Groupe Imagerie Nord",
+        "FINESS radiologie : 920000650/750712184",
+        "n°590208179",
+        "N°130856255",
+        "AM radiologie : N° 751234567; No751234568",
+      ].join("\n"),
+    );
+    expect(parsed.lists).toMatchObject({
+      finessRadio: ["920000650", "750712184", "590208179", "130856255"],
+      amRadio: ["751234567", "751234568"],
+    });
+  });
+
   it("still ends a list at a blank line followed by a signature, a footer or a quote", () => {
     for (const below of [
       "Cordialement,\nJean Dupont\n\n552100554",
