@@ -41,7 +41,7 @@ export function splitIdentifierList(text: string): string[] {
  * « n° », « N° », « nº » or « No » glued to a number (`n°750712184`, `N° 750712184`): no identifier
  * starts with a letter, so it is the number's sign, not part of it.
  */
-const NUMBER_SIGN = /(?<![\p{L}\p{N}])(?:n[°º]|no)[^\S\r\n]*(?=\p{N})/giu;
+export const NUMBER_SIGN = /(?<![\p{L}\p{N}])(?:n[°º]|no)[^\S\r\n]*(?=\p{N})/giu;
 
 /**
  * `920000650/750712184`: a slash glued between numbers that may be identifiers (5 characters or

@@ -1,6 +1,6 @@
 import { type Activity, emptyLists, type Field, type FieldLists } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
-import { splitIdentifierList } from "../identifiers/split.ts";
+import { NUMBER_SIGN, splitIdentifierList } from "../identifiers/split.ts";
 import { fold } from "../text/fold.ts";
 import type { CalculationProblem } from "./types.ts";
 
@@ -199,12 +199,17 @@ function continuesList(line: string): boolean {
  */
 const mistyped = (n: string) => /^\d{8}$/.test(n) || /^[1-9]\d{9}$/.test(n);
 /**
- * A line of identifiers only (digits, `2A`/`2B`/`9A`–`9F` prefixes, separators), that continues a
- * list: the only line a list goes on to past a blank line. A comment, a signature, a phone number
- * or a footer below a blank line is not the list's.
+ * A line of identifiers only (digits, `2A`/`2B`/`9A`–`9F` prefixes, separators, a glued « n° » or
+ * `/`), that continues a list: the only line a list goes on to past a blank line. A comment, a
+ * signature, a phone number or a footer below a blank line is not the list's.
  */
 const onlyIdentifiers = (line: string) =>
-  ONLY_NUMBERS.test(line.replace(/\b(2a|2b|9[a-f])/gi, "00")) && continuesList(line);
+  ONLY_NUMBERS.test(
+    line
+      .replace(NUMBER_SIGN, "")
+      .replace(/(?<=\p{N})\/(?=\p{N})/gu, ";")
+      .replace(/\b(2a|2b|9[a-f])/gi, "00"),
+  ) && continuesList(line);
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 

@@ -259,6 +259,13 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
     });
   });
 
+  it("keeps reading past a blank line a list line of numbers glued by a slash or to « n° »", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie :\n920000650\n\nn°750712184\n\n590208179/2A0000012\n\n12/03/2025",
+    );
+    expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590208179", "2A0000012"]);
+  });
+
   it("still ends a list at a blank line followed by a signature, a footer or a quote", () => {
     for (const below of [
       "Cordialement,\nJean Dupont\n\n552100554",
