@@ -405,19 +405,28 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   // Below a closing salutation, up to a forwarded message: a signature, whose "E-mail :" or
   // "Activité : éditeur de logiciels" is not a field of the request.
   let inSignature = false;
+  // Whether a line of the signature (the name) came below the closing: from there on, a list's
+  // label is the signer's own number (a doctor's « N° AM : … »), not a field of the request. Right
+  // under the closing, it may still be the request's ("Merci d'avance", then a forgotten field).
+  let signed = false;
   for (let i = 0; i < lines.length; i++) {
     // Folded only when a salutation or a forward may start here: most lines are neither.
     const line = lines[i] ?? "";
+    let closing = false;
     if (MAY_CLOSE_OR_FORWARD.test(line)) {
       const folded = fold(line);
+      closing = CLOSING.test(folded);
       // A salutation above the request ("Merci beaucoup !", then the fields) closes nothing.
-      if (CLOSING.test(folded)) inSignature = result.labelsFound > 0;
+      if (closing) [inSignature, signed] = [result.labelsFound > 0, false];
       else if (FORWARD_START.test(folded)) inSignature = false;
     }
     const match = matchLabel(lines[i] ?? "");
-    if (!match) continue;
+    if (!match) {
+      if (inSignature && !closing && line.trim()) signed = true;
+      continue;
+    }
     const single = match.kind === "recipient" || match.kind === "reference" || match.kind === "activity";
-    if (single && inSignature) continue;
+    if (inSignature && (single || signed)) continue;
     result.labelsFound++;
     let value = match.value;
     if (single) {

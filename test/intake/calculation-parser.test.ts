@@ -338,6 +338,30 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
     });
   });
 
+  it("does not read the N° AM of a doctor's signature as a field of the request", () => {
+    // Without an activity it gave the help reply (an AM field without activity); with one, the
+    // signature's number was counted in the calculation.
+    for (const activity of ["", "Type d'activité : Radiologie\n", "Type d'activité : Mixte\n"]) {
+      const parsed = parseLabelledCalculation(
+        `Bonjour,\n\nRéférence : CH Test\n${activity}FINESS radiologie : 920000650\n\nCordialement,\n\nDr Jean Dupont\nCabinet d'imagerie du Parc\nN° AM : 751234567\nN° AM radiologie : 751234568\nTél : 01 23 45 67 89`,
+      );
+      expect(parsed.lists, activity).toEqual({
+        finessRadio: ["920000650"],
+        amRadio: [],
+        finessMn: [],
+        amMn: [],
+      });
+      expect(parsed.problems, activity).toEqual([]);
+    }
+  });
+
+  it("still reads a list field written right under a salutation, before any signature line", () => {
+    const parsed = parseLabelledCalculation(
+      "Référence : CH Test\nFINESS radiologie : 920000650\nMerci d'avance\nAM radiologie : 751234567",
+    );
+    expect(parsed.lists).toMatchObject({ finessRadio: ["920000650"], amRadio: ["751234567"] });
+  });
+
   it("reads the fields of a request forwarded below the forwarder's signature", () => {
     const parsed = parseLabelledCalculation(
       "Bonjour, ci-dessous la demande du client.\nCordialement,\nPaul\n\n---------- Forwarded message ---------\nDe : Marie Curie <marie.curie@editeur-radiologie.fr>\nRéférence : CH Test\nType d'activité : Radiologie\nN° FINESS : 920000650",

@@ -410,6 +410,17 @@ describe("readInbound, HTML lists whose values are set apart by empty paragraphs
 });
 
 describe("readInbound, what a request that cannot be answered lacks", () => {
+  it("lacks nothing when only the signature holds a labelled N° AM", async () => {
+    // The signature's « N° AM : » was read as an AM field without activity: the help reply was sent.
+    const raw = rawMessage(
+      { ...authenticatedHeaders(JEAN), To: "calcul@example.test", Subject: "Calcul" },
+      "Bonjour,\n\nRéférence : CH Lens\nFINESS radiologie : 920000650\n\nCordialement,\n\nDr Jean Dupont\nN° AM : 751234567\n",
+    );
+    const { calculation } = await readInbound(raw, intakeContext());
+    expect(calculation?.problems).toEqual([]);
+    expect(calculation?.lists).toMatchObject({ finessRadio: ["920000650"], amRadio: [], amMn: [] });
+  });
+
   it("says numbers were found under a label without activity, not that none were found", async () => {
     const raw = rawMessage(
       { ...authenticatedHeaders(JEAN), To: "calcul@example.test", Subject: "Calcul" },
