@@ -5,7 +5,8 @@ const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
 
 /**
  * Splits an identifier list as a user types it into tokens, one per identifier (not normalised).
- * Rule shared by the CLI and email parsing: split on `;`, `,` and line breaks; inside a piece, if
+ * Rule shared by the CLI and email parsing: split on `;`, `,`, line breaks and a `/` glued between
+ * two numbers (a « n° » glued to a number is dropped first); inside a piece, if
  * removing whitespace (and the dots, dashes and invisible characters a number may be typed with)
  * leaves exactly 9 characters it is one number typed with spaces (`920 000 650`), otherwise
  * whitespace separates identifiers. Pieces without a letter or digit are dropped, and so are the
@@ -15,7 +16,8 @@ const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
  */
 export function splitIdentifierList(text: string): string[] {
   const tokens: string[] = [];
-  for (const rawPiece of text.split(HARD_SEPARATORS)) {
+  const pieces = separateSlashed(text.replace(NUMBER_SIGN, "")).split(HARD_SEPARATORS);
+  for (const rawPiece of pieces) {
     const piece = unwrap(rawPiece.trim());
     // A placeholder (`*********`, `_________`) is not an identifier, whatever its length.
     if (!/[\p{L}\p{N}]/u.test(piece)) continue;
@@ -34,6 +36,33 @@ export function splitIdentifierList(text: string): string[] {
   }
   return tokens;
 }
+
+/**
+ * « n° », « N° », « nº » or « No » glued to a number (`n°750712184`, `N° 750712184`): no identifier
+ * starts with a letter, so it is the number's sign, not part of it.
+ */
+export const NUMBER_SIGN = /(?<![\p{L}\p{N}])(?:n[°º]|no)[^\S\r\n]*(?=\p{N})/giu;
+
+/**
+ * `920000650/750712184`: a slash glued between numbers that may be identifiers (5 characters or
+ * more, a digit in each) separates them like `;`. A comment's slash (`IRM/scanner`) or a date's
+ * (`12/03/2025`) is kept. Word by word, so that it costs linear time on any line.
+ */
+function separateSlashed(text: string): string {
+  if (!text.includes("/")) return text;
+  return text
+    .split(/(\s+)/u)
+    .map((word) => {
+      if (!word.includes("/")) return word;
+      const parts = word.split("/").filter(Boolean);
+      return parts.length > 0 && parts.every(mayBeIdentifier) ? parts.join(";") : word;
+    })
+    .join("");
+}
+const mayBeIdentifier = (part: string) => {
+  const core = unwrap(part).replace(TYPING_MARKS, "");
+  return core.length >= 5 && /^[\p{L}\p{N}]+$/u.test(core) && /\p{N}/u.test(core);
+};
 
 const digits = (word: string) => word.replace(TYPING_MARKS, "").length;
 const isDigitGroup = (word: string) => /^[\p{N}.\u002D\u2010-\u2015]+$/u.test(word);

@@ -1,6 +1,6 @@
 import { type Activity, emptyLists, type Field, type FieldLists } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
-import { splitIdentifierList } from "../identifiers/split.ts";
+import { NUMBER_SIGN, splitIdentifierList } from "../identifiers/split.ts";
 import { fold } from "../text/fold.ts";
 import type { CalculationProblem } from "./types.ts";
 
@@ -198,6 +198,18 @@ function continuesList(line: string): boolean {
  * from 0, « 01 23 45 67 89 ») nor an RPPS (11 digits), which a signature writes under a list.
  */
 const mistyped = (n: string) => /^\d{8}$/.test(n) || /^[1-9]\d{9}$/.test(n);
+/**
+ * A line of identifiers only (digits, `2A`/`2B`/`9A`–`9F` prefixes, separators, a glued « n° » or
+ * `/`), that continues a list: the only line a list goes on to past a blank line. A comment, a
+ * signature, a phone number or a footer below a blank line is not the list's.
+ */
+const onlyIdentifiers = (line: string) =>
+  ONLY_NUMBERS.test(
+    line
+      .replace(NUMBER_SIGN, "")
+      .replace(/(?<=\p{N})\/(?=\p{N})/gu, ";")
+      .replace(/\b(2a|2b|9[a-f])/gi, "00"),
+  ) && continuesList(line);
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 
@@ -393,19 +405,28 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   // Below a closing salutation, up to a forwarded message: a signature, whose "E-mail :" or
   // "Activité : éditeur de logiciels" is not a field of the request.
   let inSignature = false;
+  // Whether a line of the signature (the name) came below the closing: from there on, a list's
+  // label is the signer's own number (a doctor's « N° AM : … »), not a field of the request. Right
+  // under the closing, it may still be the request's ("Merci d'avance", then a forgotten field).
+  let signed = false;
   for (let i = 0; i < lines.length; i++) {
     // Folded only when a salutation or a forward may start here: most lines are neither.
     const line = lines[i] ?? "";
+    let closing = false;
     if (MAY_CLOSE_OR_FORWARD.test(line)) {
       const folded = fold(line);
+      closing = CLOSING.test(folded);
       // A salutation above the request ("Merci beaucoup !", then the fields) closes nothing.
-      if (CLOSING.test(folded)) inSignature = result.labelsFound > 0;
+      if (closing) [inSignature, signed] = [result.labelsFound > 0, false];
       else if (FORWARD_START.test(folded)) inSignature = false;
     }
     const match = matchLabel(lines[i] ?? "");
-    if (!match) continue;
+    if (!match) {
+      if (inSignature && !closing && line.trim()) signed = true;
+      continue;
+    }
     const single = match.kind === "recipient" || match.kind === "reference" || match.kind === "activity";
-    if (single && inSignature) continue;
+    if (inSignature && (single || signed)) continue;
     result.labelsFound++;
     let value = match.value;
     if (single) {
@@ -433,13 +454,21 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       continue;
     }
     result.identifierLabelFound = true;
-    // Values continue on the following lines until a blank line, another label or prose.
+    // Values continue on the following lines until another label or prose. Gmail's `<div><br></div>`
+    // and Outlook's empty paragraphs put blank lines between values: past one, only a line of
+    // identifiers goes on with the list.
     const parts = [value];
     let j = i + 1;
     if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
     for (; j < lines.length; j++) {
+      if (!(lines[j] ?? "").trim()) {
+        let k = j + 1;
+        while (k < lines.length && !(lines[k] ?? "").trim()) k++;
+        if (k === lines.length || !onlyIdentifiers(lines[k] ?? "")) break;
+        j = k;
+      }
       const next = lines[j] ?? "";
-      if (!next.trim() || matchLabel(next) || !continuesList(next)) break;
+      if (matchLabel(next) || !continuesList(next)) break;
       parts.push(next);
     }
     i = j - 1;

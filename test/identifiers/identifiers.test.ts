@@ -111,6 +111,42 @@ describe("splitting an identifier list as typed", () => {
   it("drops placeholders of any length: they hold no letter or digit", () => {
     expect(splitIdentifierList("*********; _________; 920000650; ********")).toEqual(["920000650"]);
   });
+  it("separates two identifiers glued by a slash, as by a semicolon", () => {
+    // "920000650/750712184" was one invalid token: both valid numbers were left out of the calculation.
+    expect(splitIdentifierList("920000650/750712184")).toEqual(["920000650", "750712184"]);
+    expect(splitIdentifierList("2A0000012/2B0000012/920000650")).toEqual([
+      "2A0000012",
+      "2B0000012",
+      "920000650",
+    ]);
+    expect(splitIdentifierList("(620100057/620000026)")).toEqual(["620100057", "620000026"]);
+    expect(splitIdentifierList("920000650/75071218")).toEqual(["920000650", "75071218"]);
+  });
+  it("keeps the slash of a comment or a date: it separates no identifiers", () => {
+    expect(splitIdentifierList("750712184 (IRM/scanner)")).toEqual(["750712184"]);
+    expect(splitIdentifierList("920000650 (ouvert le 12/03/2025)")).toEqual(["920000650", "12/03/2025"]);
+    expect(splitIdentifierList("n/a")).toEqual(["n/a"]);
+  });
+  it("drops a « n° » or « No » glued to a number", () => {
+    // "n°750712184" was one invalid token: the valid number was left out of the calculation.
+    for (const typed of [
+      "n°750712184",
+      "N°750712184",
+      "nº750712184",
+      "No750712184",
+      "n° 750712184",
+      "(n°750712184)",
+    ])
+      expect(splitIdentifierList(typed), typed).toEqual(["750712184"]);
+    expect(splitIdentifierList("N°2A0000012; n°920 000 650")).toEqual(["2A0000012", "920 000 650"]);
+  });
+  it("keeps FINESS with letters and numbers typed with spaces whole", () => {
+    expect(splitIdentifierList("2A0000012; 2B 000 001 2; 920 000 650")).toEqual([
+      "2A0000012",
+      "2B 000 001 2",
+      "920 000 650",
+    ]);
+  });
   it("keeps a number with invisible characters as one number", () => {
     expect(splitIdentifierList("920\u200b000\u200b650 ; 75 071\u00ad 218 4")).toEqual([
       "920\u200b000\u200b650",

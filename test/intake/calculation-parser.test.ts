@@ -80,7 +80,7 @@ describe("parseLabelledCalculation", () => {
     expect(parsed.lists.finessRadio).toEqual(["920 000 650", "750712184", "590208179", "130856255"]);
   });
 
-  it("reads values continued on the following lines until a blank line", () => {
+  it("reads values continued on the following lines, up to the prose below them", () => {
     const parsed = parseLabelledCalculation("FINESS radiologie :\n920000650\n750712184;\n590208179\n\nMerci");
     expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590208179"]);
   });
@@ -213,6 +213,79 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
     ]);
   });
 
+  it("keeps reading a list past the blank lines Gmail and Outlook leave between its values", () => {
+    // The blank line ended the list: 750712184 and 590208179 were silently left out of the calculation.
+    const parsed = parseLabelledCalculation(
+      [
+        "Bonjour,",
+        "",
+        "Référence : Groupe Imagerie Nord",
+        "FINESS radiologie :",
+        "920000650",
+        "",
+        "750712184",
+        "",
+        "",
+        "590208179; 2A0000012",
+        "",
+        "AM radiologie : 751234567",
+        "",
+        "751234568",
+        "",
+        "Cordialement,",
+        "Jean Dupont",
+      ].join("\n"),
+    );
+    expect(parsed.lists).toMatchObject({
+      finessRadio: ["920000650", "750712184", "590208179", "2A0000012"],
+      amRadio: ["751234567", "751234568"],
+    });
+  });
+
+  it("reads numbers glued by a slash or to « n° » on a value line and the lines below it", () => {
+    // Each of these was one invalid token (and a list line « n°750712184 » ended the list).
+    const parsed = parseLabelledCalculation(
+      [
+        "Référence : Groupe Imagerie Nord",
+        "FINESS radiologie : 920000650/750712184",
+        "n°590208179",
+        "N°130856255",
+        "AM radiologie : N° 751234567; No751234568",
+      ].join("\n"),
+    );
+    expect(parsed.lists).toMatchObject({
+      finessRadio: ["920000650", "750712184", "590208179", "130856255"],
+      amRadio: ["751234567", "751234568"],
+    });
+  });
+
+  it("keeps reading past a blank line a list line of numbers glued by a slash or to « n° »", () => {
+    const parsed = parseLabelledCalculation(
+      "FINESS radiologie :\n920000650\n\nn°750712184\n\n590208179/2A0000012\n\n12/03/2025",
+    );
+    expect(parsed.lists.finessRadio).toEqual(["920000650", "750712184", "590208179", "2A0000012"]);
+  });
+
+  it("still ends a list at a blank line followed by a signature, a footer or a quote", () => {
+    for (const below of [
+      "Cordialement,\nJean Dupont\n\n552100554",
+      "Cordialement,\n\n920000651",
+      "01 23 45 67 89",
+      "0123456789",
+      "10003456789",
+      "Tél. : 01 23 45 67 89",
+      "SIREN 552100554",
+      "552100554 RCS Paris",
+      "-- \nJean Dupont\n690515291",
+      "> 750712184",
+      "De : Jean Dupont <jean.dupont@editeur-radiologie.fr>\n750712184",
+      "Le CH Arras a pour FINESS 620000026",
+    ]) {
+      const parsed = parseLabelledCalculation(`FINESS radiologie :\n920000650\n\n${below}`);
+      expect(parsed.lists.finessRadio, below).toEqual(["920000650"]);
+    }
+  });
+
   it("ends a list at a company number or a phone number of the signature", () => {
     const parsed = parseLabelledCalculation(
       "FINESS radiologie : 920000650; 750712184\nÉditeur Radiologie SA - SIREN 552100554\n01 23 45 67 89",
@@ -263,6 +336,30 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
       lists: { finessMn: ["130783293"] },
       problems: [],
     });
+  });
+
+  it("does not read the N° AM of a doctor's signature as a field of the request", () => {
+    // Without an activity it gave the help reply (an AM field without activity); with one, the
+    // signature's number was counted in the calculation.
+    for (const activity of ["", "Type d'activité : Radiologie\n", "Type d'activité : Mixte\n"]) {
+      const parsed = parseLabelledCalculation(
+        `Bonjour,\n\nRéférence : CH Test\n${activity}FINESS radiologie : 920000650\n\nCordialement,\n\nDr Jean Dupont\nCabinet d'imagerie du Parc\nN° AM : 751234567\nN° AM radiologie : 751234568\nTél : 01 23 45 67 89`,
+      );
+      expect(parsed.lists, activity).toEqual({
+        finessRadio: ["920000650"],
+        amRadio: [],
+        finessMn: [],
+        amMn: [],
+      });
+      expect(parsed.problems, activity).toEqual([]);
+    }
+  });
+
+  it("still reads a list field written right under a salutation, before any signature line", () => {
+    const parsed = parseLabelledCalculation(
+      "Référence : CH Test\nFINESS radiologie : 920000650\nMerci d'avance\nAM radiologie : 751234567",
+    );
+    expect(parsed.lists).toMatchObject({ finessRadio: ["920000650"], amRadio: ["751234567"] });
   });
 
   it("reads the fields of a request forwarded below the forwarder's signature", () => {

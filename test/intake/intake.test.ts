@@ -356,7 +356,71 @@ describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
   });
 });
 
+describe("readInbound, HTML lists whose values are set apart by empty paragraphs", () => {
+  const html = async (body: string) => {
+    const raw = await new MailComposer({
+      from: JEAN,
+      to: "calcul@example.test",
+      subject: "Demande de calcul",
+      html: body,
+      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+    })
+      .compile()
+      .build();
+    return (await readInbound(raw, intakeContext())).calculation;
+  };
+
+  it("reads every value of a Gmail list typed with blank lines, not the signature's phone below it", async () => {
+    const calculation = await html(
+      '<div dir="ltr"><div>Bonjour,</div><div><br></div><div>Référence : CH Test</div>' +
+        "<div>Type d'activité : Radiologie</div><div>FINESS radiologie :</div><div>920000650</div>" +
+        "<div><br></div><div>750712184</div><div><br></div><div>Cordialement,</div><div><br></div>" +
+        "<div>Jean Dupont</div><div><br></div><div>01 23 45 67 89</div><div><br></div><div>552100554</div></div>",
+    );
+    expect(calculation?.lists.finessRadio).toEqual(["920000650", "750712184"]);
+    expect(calculation?.problems).toEqual([]);
+  });
+
+  it("reads every value of an Outlook list typed with empty paragraphs, not the footer's numbers", async () => {
+    const p = (text: string) => `<p class=MsoNormal>${text}<o:p></o:p></p>`;
+    const empty = "<p class=MsoNormal><o:p>&nbsp;</o:p></p>";
+    const calculation = await html(
+      [
+        p("Référence : CH Test"),
+        p("FINESS radiologie :"),
+        p("920000650"),
+        empty,
+        p("750712184"),
+        empty,
+        p("AM radiologie :"),
+        p("751234567"),
+        empty,
+        p("751234568"),
+        empty,
+        p("<b>Jean Dupont</b>"),
+        empty,
+        p("0472000000"),
+      ].join(""),
+    );
+    expect(calculation?.lists).toMatchObject({
+      finessRadio: ["920000650", "750712184"],
+      amRadio: ["751234567", "751234568"],
+    });
+  });
+});
+
 describe("readInbound, what a request that cannot be answered lacks", () => {
+  it("lacks nothing when only the signature holds a labelled N° AM", async () => {
+    // The signature's « N° AM : » was read as an AM field without activity: the help reply was sent.
+    const raw = rawMessage(
+      { ...authenticatedHeaders(JEAN), To: "calcul@example.test", Subject: "Calcul" },
+      "Bonjour,\n\nRéférence : CH Lens\nFINESS radiologie : 920000650\n\nCordialement,\n\nDr Jean Dupont\nN° AM : 751234567\n",
+    );
+    const { calculation } = await readInbound(raw, intakeContext());
+    expect(calculation?.problems).toEqual([]);
+    expect(calculation?.lists).toMatchObject({ finessRadio: ["920000650"], amRadio: [], amMn: [] });
+  });
+
   it("says numbers were found under a label without activity, not that none were found", async () => {
     const raw = rawMessage(
       { ...authenticatedHeaders(JEAN), To: "calcul@example.test", Subject: "Calcul" },
