@@ -183,7 +183,7 @@ export function toStored(row: CalculationRow | null): StoredCalculation | null {
     request: { activity, ...input },
     result: JSON.parse(row.result) as CalculationResult,
     tranche: row.tranche,
-    total: row.total,
+    total: Number(row.total),
     datasetId: row.datasetId,
     resultMessageId: row.resultMessageId,
     createdAt: row.createdAt,

@@ -12,6 +12,7 @@ import {
   revokeAccess,
 } from "../../src/access/store.ts";
 import { countRecentCalculations } from "../../src/calculations/rate-limit.ts";
+import { findByPublicId } from "../../src/calculations/store.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { claimAndProcess } from "../../src/daemon/claim.ts";
 import { createPipeline } from "../../src/daemon/pipeline.ts";
@@ -24,6 +25,7 @@ import { calculate } from "../../src/reference/calculate.ts";
 import { activeDataset } from "../../src/reference/datasets.ts";
 import { importReferenceData, type RejectedRow } from "../../src/reference/import.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
+import { importSmallDataset } from "../helpers/datasets.ts";
 import { buildMail, calculationBody } from "../helpers/mail.ts";
 import { recordingTransport } from "../helpers/recording-transport.ts";
 import { type PostgresServer, startPostgres } from "../servers/postgres.ts";
@@ -183,7 +185,7 @@ describe("PostgreSQL, through the same schema and migrations", () => {
     const calculation = await db.calculation.findFirstOrThrow({
       where: { sender: "claire.petit@editeur-pg.fr" },
     });
-    expect(calculation).toMatchObject({ organisation: "editeur-pg.fr", tranche: "C", total: 52000 });
+    expect(calculation).toMatchObject({ organisation: "editeur-pg.fr", tranche: "C", total: 52000n });
     expect(calculation.publicId).toMatch(/^TR-\d{4}-\d{6}$/);
     expect(await countRecentCalculations(db, "claire.petit@editeur-pg.fr", new Date())).toEqual({
       sender: 1,
@@ -202,6 +204,49 @@ describe("PostgreSQL, through the same schema and migrations", () => {
       await db.outboxMessage.findFirstOrThrow({ where: { messageId: sent[0]!.messageId } }),
     ).toMatchObject({ status: "sent", attempts: 1, lastResponse: "250 2.0.0 queued" });
     expect(await worker.sendDue()).toBe(0);
+  });
+
+  it("records and answers a calculation whose total passes 2^31, each count within the data's own columns", async () => {
+    await db.$executeRawUnsafe(`CREATE DATABASE "tranche_big_total"`);
+    const big = await openDatabase(server.url.replace(/\/[^/?]+(\?|$)/, "/tranche_big_total$1"));
+    const dir = mkdtempSync(join(tmpdir(), "tranche-big-total-"));
+    try {
+      await importSmallDataset(big, dir, "SAE national", {
+        finess: [["920000650", "Plateau national de médecine nucléaire", 100_000, 500_000_000]],
+        am: [["131234568", "medecine_nucleaire", 1_200]],
+      });
+      await grantAccess(big, "claire.petit@editeur-pg.fr", { decidedBy: "operator:test", now: new Date() });
+      const config = loadConfig({ TRANCHE_CONFIG: "" }, "/nonexistent");
+      const pipeline = createPipeline({
+        config,
+        logger: pino({ level: "silent" }),
+        renderer: await createRenderer(),
+        policy: loadAccessPolicy(config, process.cwd()),
+        rateLimits: { senderPerHour: 60, organisationPerHour: 300 },
+      });
+      const raw = buildMail({
+        from: "claire.petit@editeur-pg.fr",
+        subject: "Calcul",
+        body: calculationBody({
+          reference: "Plateau national",
+          activity: "Médecine nucléaire",
+          finessMn: "920000650",
+        }),
+      });
+      const claim = await claimAndProcess(
+        big,
+        pipeline,
+        { mailbox: "submissions", uidValidity: "1", uid: "1", raw },
+        { maxAttempts: 1 },
+      );
+      // A 32-bit column refused the total (22003): the request was parked unanswered.
+      expect(claim).toMatchObject({ committed: true, queued: 1, disposition: "processed" });
+      const row = await big.calculation.findFirstOrThrow();
+      expect(await findByPublicId(big, row.publicId)).toMatchObject({ tranche: "H", total: 2_500_000_000 });
+    } finally {
+      await big.$disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("leases each outbox row to one of two workers sharing the database", async () => {

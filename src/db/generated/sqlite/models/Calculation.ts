@@ -37,7 +37,7 @@ export type CalculationAvgAggregateOutputType = {
 export type CalculationSumAggregateOutputType = {
   id: number | null
   inboundMessageId: number | null
-  total: number | null
+  total: bigint | null
   datasetId: number | null
 }
 
@@ -54,7 +54,7 @@ export type CalculationMinAggregateOutputType = {
   input: string | null
   result: string | null
   tranche: string | null
-  total: number | null
+  total: bigint | null
   datasetId: number | null
   resultMessageId: string | null
   createdAt: Date | null
@@ -73,7 +73,7 @@ export type CalculationMaxAggregateOutputType = {
   input: string | null
   result: string | null
   tranche: string | null
-  total: number | null
+  total: bigint | null
   datasetId: number | null
   resultMessageId: string | null
   createdAt: Date | null
@@ -271,7 +271,7 @@ export type CalculationGroupByOutputType = {
   input: string
   result: string
   tranche: string | null
-  total: number
+  total: bigint
   datasetId: number
   resultMessageId: string | null
   createdAt: Date
@@ -313,7 +313,7 @@ export type CalculationWhereInput = {
   input?: Prisma.StringFilter<"Calculation"> | string
   result?: Prisma.StringFilter<"Calculation"> | string
   tranche?: Prisma.StringNullableFilter<"Calculation"> | string | null
-  total?: Prisma.IntFilter<"Calculation"> | number
+  total?: Prisma.BigIntFilter<"Calculation"> | bigint | number
   datasetId?: Prisma.IntFilter<"Calculation"> | number
   resultMessageId?: Prisma.StringNullableFilter<"Calculation"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Calculation"> | Date | string
@@ -359,7 +359,7 @@ export type CalculationWhereUniqueInput = Prisma.AtLeast<{
   input?: Prisma.StringFilter<"Calculation"> | string
   result?: Prisma.StringFilter<"Calculation"> | string
   tranche?: Prisma.StringNullableFilter<"Calculation"> | string | null
-  total?: Prisma.IntFilter<"Calculation"> | number
+  total?: Prisma.BigIntFilter<"Calculation"> | bigint | number
   datasetId?: Prisma.IntFilter<"Calculation"> | number
   createdAt?: Prisma.DateTimeFilter<"Calculation"> | Date | string
   inbound?: Prisma.XOR<Prisma.InboundMessageNullableScalarRelationFilter, Prisma.InboundMessageWhereInput> | null
@@ -406,7 +406,7 @@ export type CalculationScalarWhereWithAggregatesInput = {
   input?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
   result?: Prisma.StringWithAggregatesFilter<"Calculation"> | string
   tranche?: Prisma.StringNullableWithAggregatesFilter<"Calculation"> | string | null
-  total?: Prisma.IntWithAggregatesFilter<"Calculation"> | number
+  total?: Prisma.BigIntWithAggregatesFilter<"Calculation"> | bigint | number
   datasetId?: Prisma.IntWithAggregatesFilter<"Calculation"> | number
   resultMessageId?: Prisma.StringNullableWithAggregatesFilter<"Calculation"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Calculation"> | Date | string
@@ -423,7 +423,7 @@ export type CalculationCreateInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -444,7 +444,7 @@ export type CalculationUncheckedCreateInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -462,7 +462,7 @@ export type CalculationUpdateInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -483,7 +483,7 @@ export type CalculationUncheckedUpdateInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -503,7 +503,7 @@ export type CalculationCreateManyInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -520,7 +520,7 @@ export type CalculationUpdateManyMutationInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -539,7 +539,7 @@ export type CalculationUncheckedUpdateManyInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -673,6 +673,14 @@ export type CalculationUncheckedUpdateManyWithoutInboundNestedInput = {
   deleteMany?: Prisma.CalculationScalarWhereInput | Prisma.CalculationScalarWhereInput[]
 }
 
+export type BigIntFieldUpdateOperationsInput = {
+  set?: bigint | number
+  increment?: bigint | number
+  decrement?: bigint | number
+  multiply?: bigint | number
+  divide?: bigint | number
+}
+
 export type CalculationCreateNestedOneWithoutTicketsInput = {
   create?: Prisma.XOR<Prisma.CalculationCreateWithoutTicketsInput, Prisma.CalculationUncheckedCreateWithoutTicketsInput>
   connectOrCreate?: Prisma.CalculationCreateOrConnectWithoutTicketsInput
@@ -698,7 +706,7 @@ export type CalculationCreateWithoutInboundInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -717,7 +725,7 @@ export type CalculationUncheckedCreateWithoutInboundInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -765,7 +773,7 @@ export type CalculationScalarWhereInput = {
   input?: Prisma.StringFilter<"Calculation"> | string
   result?: Prisma.StringFilter<"Calculation"> | string
   tranche?: Prisma.StringNullableFilter<"Calculation"> | string | null
-  total?: Prisma.IntFilter<"Calculation"> | number
+  total?: Prisma.BigIntFilter<"Calculation"> | bigint | number
   datasetId?: Prisma.IntFilter<"Calculation"> | number
   resultMessageId?: Prisma.StringNullableFilter<"Calculation"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Calculation"> | Date | string
@@ -782,7 +790,7 @@ export type CalculationCreateWithoutTicketsInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -802,7 +810,7 @@ export type CalculationUncheckedCreateWithoutTicketsInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -835,7 +843,7 @@ export type CalculationUpdateWithoutTicketsInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -855,7 +863,7 @@ export type CalculationUncheckedUpdateWithoutTicketsInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -873,7 +881,7 @@ export type CalculationCreateManyInboundInput = {
   input: string
   result: string
   tranche?: string | null
-  total: number
+  total: bigint | number
   datasetId: number
   resultMessageId?: string | null
   createdAt?: Date | string
@@ -890,7 +898,7 @@ export type CalculationUpdateWithoutInboundInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -909,7 +917,7 @@ export type CalculationUncheckedUpdateWithoutInboundInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -928,7 +936,7 @@ export type CalculationUncheckedUpdateManyWithoutInboundInput = {
   input?: Prisma.StringFieldUpdateOperationsInput | string
   result?: Prisma.StringFieldUpdateOperationsInput | string
   tranche?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  total?: Prisma.IntFieldUpdateOperationsInput | number
+  total?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   datasetId?: Prisma.IntFieldUpdateOperationsInput | number
   resultMessageId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1091,7 +1099,11 @@ export type $CalculationPayload<ExtArgs extends runtime.Types.Extensions.Interna
      */
     result: string
     tranche: string | null
-    total: number
+    /**
+     * 64-bit: radiology exams + 5 × nuclear ones, summed over an order, pass 2^31 with counts each
+     * within the reference data's own 32-bit columns.
+     */
+    total: bigint
     datasetId: number
     /**
      * Message-ID of the result email (replies to it link disputes to this calculation).
@@ -1535,7 +1547,7 @@ export interface CalculationFieldRefs {
   readonly input: Prisma.FieldRef<"Calculation", 'String'>
   readonly result: Prisma.FieldRef<"Calculation", 'String'>
   readonly tranche: Prisma.FieldRef<"Calculation", 'String'>
-  readonly total: Prisma.FieldRef<"Calculation", 'Int'>
+  readonly total: Prisma.FieldRef<"Calculation", 'BigInt'>
   readonly datasetId: Prisma.FieldRef<"Calculation", 'Int'>
   readonly resultMessageId: Prisma.FieldRef<"Calculation", 'String'>
   readonly createdAt: Prisma.FieldRef<"Calculation", 'DateTime'>
