@@ -31,6 +31,25 @@ const WRITTEN_ADDRESS =
 const NON_ASCII = /\P{ASCII}/u;
 /** Forwarded-header lines: the addresses in them are not the ones the request names. */
 const HEADER_LINE = /^\s*\*?(de|from|a|to|cc|envoye|sent|date|objet|subject)\s*\*?\s*:/;
+const SUBJECT_LINE = /^\s*\*?(objet|subject)\s*\*?\s*:/;
+/** "---------- Forwarded message ---------", "-----Message d'origine-----", "Début du message réexpédié :". */
+const FORWARD_MARKER = /^\s*-{2,}.*-{2,}\s*$|^\s*(debut du message reexpedie|begin forwarded message)\s*:/;
+
+/**
+ * The lines the sender wrote, without forwarded headers. An « Objet : … » line in a text with no
+ * other header line (« De : », « Envoyé : », « À : », « Date : ») and no forward marker is the
+ * user guide's field « L'objet de la demande », not the subject of a forwarded message.
+ */
+function typedLines(text: string): string[] {
+  const lines = text.split("\n");
+  const folded = lines.map(fold);
+  const forwarded = folded.some(
+    (line) => (HEADER_LINE.test(line) && !SUBJECT_LINE.test(line)) || FORWARD_MARKER.test(line),
+  );
+  return lines.filter(
+    (_, i) => !HEADER_LINE.test(folded[i]!) || (!forwarded && SUBJECT_LINE.test(folded[i]!)),
+  );
+}
 
 // Matched on folded text (lowercase, no accents).
 // An action word counts only when what it acts on (an access, an account, an address) follows it
@@ -139,8 +158,7 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   // another domain) and "straße@x.fr" leaves "e@x.fr": an address typed with letters beyond ASCII
   // cannot be read faithfully, so support reads it. The sender's own (a signature) is no request.
   const sender = context.sender?.normalize("NFC");
-  const typed = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
-  const accented = typed
+  const accented = typedLines(text)
     .join("\n")
     .normalize("NFC")
     .toLowerCase()
@@ -151,7 +169,7 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
 }
 
 function readAccessRequest(text: string, context: AccessContext): AccessParse {
-  const ownLines = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
+  const ownLines = typedLines(text);
   const folded = ownLines.map(fold).join("\n");
   if (!ACCESS_TOPIC.test(folded)) return { status: "none" };
   const own = new Set(context.ownAddresses.map((a) => a.toLowerCase()));

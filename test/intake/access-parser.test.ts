@@ -261,6 +261,40 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("reads a lone « Objet : » line as the guide's field, and still ignores a forwarded message's headers", () => {
+    expect(
+      read(
+        "Bonjour,\n\nEmail concerné : paul.leroy@editeur-radiologie.fr\nObjet : autorisation d'accès\n\nCordialement",
+      ),
+    ).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+    expect(read("Objet : suppression d'accès\nEmail concerné : marc@editeur-radiologie.fr")).toMatchObject({
+      request: { action: "revoke", email: "marc@editeur-radiologie.fr" },
+    });
+    // Below a forwarded message's « De : … Envoyé : … À : … », « Objet : » is that message's subject.
+    const forwarded = [
+      "Merci de supprimer l'accès de marc@editeur-radiologie.fr.",
+      "",
+      "De : Paul Leroy <paul.leroy@editeur-radiologie.fr>",
+      "Envoyé : lundi 17 novembre 2025 09:02",
+      "À : Jean Dupont <jean.dupont@editeur-radiologie.fr>",
+      "Objet : autorisation d'accès pour anne@editeur-radiologie.fr",
+    ].join("\n");
+    expect(read(forwarded)).toEqual({
+      status: "request",
+      request: { action: "revoke", email: "marc@editeur-radiologie.fr", newEmail: null },
+    });
+    const gmail = [
+      "Merci de supprimer l'accès de marc@editeur-radiologie.fr.",
+      "",
+      "---------- Forwarded message ---------",
+      "Objet : autorisation d'accès pour anne@editeur-radiologie.fr",
+    ].join("\n");
+    expect(read(gmail)).toMatchObject({ request: { action: "revoke", email: "marc@editeur-radiologie.fr" } });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
