@@ -122,12 +122,17 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
     const found = m.slice(1).filter((g): g is string => !!g && g.includes("@"));
     if (found.length === 2 && found[0] !== found[1]) return { from: found[0]!, to: found[1]! };
   }
-  // Labelled form: "Email concerné : a@x … Mise à jour demandée / Nouvel email : b@x".
+  // Labelled form: "Email concerné : a@x … Mise à jour demandée / Si modification / Nouvel email : b@x",
+  // the value possibly worded "remplacer par b@x" (the guide's « Si modification : la mise à jour demandée »).
   const labelledNew = new RegExp(
-    `(mise a jour( demandee)?|nouve\\w*( adresse| e-?mail| mail)?)\\s*[:=]\\s*${a}`,
+    `(si modification|mises? a jour( demandee)?|nouve\\w*( adresse| e-?mail| mail)?)\\s*[:=]\\s*(?:(?:remplac\\w*|chang\\w*|modifi\\w*)\\s+(?:par|en|pour)\\s+)?(?:l'adresse\\s+)?${a}`,
   ).exec(folded);
   const labelledOld = new RegExp(`(email|adresse|mail) concerne\\w*\\s*[:=]\\s*${a}`).exec(folded);
-  if (labelledNew && labelledOld) {
+  // « Objet de la demande : autorisation d'accès » beside a new address asks two things: not a change.
+  const subject = /\bobjet( de la demande)?\s*[:=]([^\n]*)/.exec(folded)?.[2] ?? "";
+  const otherSubject =
+    /autoris|habilit|suppr|revoc|retir/.test(subject) && !/modif|chang|mise a jour/.test(subject);
+  if (labelledNew && labelledOld && !otherSubject) {
     const to = labelledNew[labelledNew.length - 1]!;
     const from = labelledOld[labelledOld.length - 1]!;
     if (to !== from) return { from, to };

@@ -295,6 +295,46 @@ describe("parseAccessRequest", () => {
     expect(read(gmail)).toMatchObject({ request: { action: "revoke", email: "marc@editeur-radiologie.fr" } });
   });
 
+  it("reads the guide's « Si modification : » and « La mise à jour demandée : remplacer par … » as the new address", () => {
+    expect(
+      read(
+        "Email concerné : lucie.moreau@editeur-radiologie.fr\nObjet de la demande : modification de mail\nSi modification : lucie.petit@editeur-radiologie.fr",
+      ),
+    ).toEqual({
+      status: "request",
+      request: {
+        action: "change",
+        email: "lucie.moreau@editeur-radiologie.fr",
+        newEmail: "lucie.petit@editeur-radiologie.fr",
+      },
+    });
+    expect(
+      read(
+        "Bonjour,\nL'email concerné : lucie.moreau@editeur-radiologie.fr\nL'objet de la demande : modification de mail\nLa mise à jour demandée : remplacer par lucie.petit@editeur-radiologie.fr\nCordialement",
+      ),
+    ).toEqual({
+      status: "request",
+      request: {
+        action: "change",
+        email: "lucie.moreau@editeur-radiologie.fr",
+        newEmail: "lucie.petit@editeur-radiologie.fr",
+      },
+    });
+  });
+
+  it("never reads a new address as a change when the labelled subject asks for another action", () => {
+    for (const label of ["Si modification", "Mise à jour demandée"]) {
+      const text = `Email concerné : lucie.moreau@editeur-radiologie.fr\nObjet de la demande : autorisation d'accès\n${label} : lucie.petit@editeur-radiologie.fr`;
+      expect(read(text), label).toMatchObject({ status: "ambiguous" });
+    }
+    // The guide's line left empty, or « sans objet », asks nothing more.
+    expect(
+      read(
+        "Email concerné : lucie.moreau@editeur-radiologie.fr\nObjet de la demande : autorisation d'accès\nSi modification : sans objet",
+      ),
+    ).toMatchObject({ request: { action: "grant", email: "lucie.moreau@editeur-radiologie.fr" } });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
