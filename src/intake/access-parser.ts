@@ -63,6 +63,14 @@ const REVOKE = new RegExp(
 );
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
+/**
+ * The guide's heading « Demande d'accès » followed by whom it is for (« Demande d'accès pour x@… »):
+ * a grant, unless the text names another action, for the heading covers all three. Not « ma demande
+ * d'accès pour … » (a follow-up, often a complaint), « annuler la demande d'accès … » nor « ce n'est
+ * pas une demande d'accès ».
+ */
+const ACCESS_ASKED =
+  /(?<!\b(?:ma|mes|notre|nos|votre|vos|sa|ses|leur|leurs|cette|la|les|precedente|derniere|pas|pas une|pas de) )(?<!\bannul\w* (?:\w+ )?)\bdemandes? d'acces (?:au service )?(?:pour\b|:)/;
 // "ne plus autoriser", "ne doit plus avoir accès", "n'a plus besoin de l'accès": the access ends.
 // Not "ne peut plus accéder" or "n'arrive plus à": those report a problem.
 const NO_LONGER =
@@ -194,9 +202,9 @@ function readAccessRequest(text: string, context: AccessContext): AccessParse {
   // A negated grant is no grant: "ne plus autoriser" ends an access, "ne pas autoriser" asks nothing certain.
   const noLonger = new RegExp(NO_LONGER.source).test(folded);
   const affirmative = folded.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
-  const grant = GRANT.test(affirmative);
   const revoke = noLonger || REVOKE.test(folded.replace(NOT_REVOKED, " "));
   const changeWords = CHANGE.test(folded);
+  const grant = GRANT.test(affirmative) || (ACCESS_ASKED.test(affirmative) && !revoke && !changeWords);
   if (!grant && !revoke && !changeWords) return { status: "none" };
   if (changeWords && !grant && !revoke)
     return { status: "ambiguous", action: "change", reason: "change-without-new-address" };

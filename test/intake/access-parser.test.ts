@@ -335,6 +335,33 @@ describe("parseAccessRequest", () => {
     ).toMatchObject({ request: { action: "grant", email: "lucie.moreau@editeur-radiologie.fr" } });
   });
 
+  it("reads the guide's heading « Demande d'accès pour … » as a grant, unless another action is named", () => {
+    expect(
+      read("Demande d'accès pour paul.leroy@editeur-radiologie.fr\n\nCordialement,\nJean Dupont"),
+    ).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+    expect(read("Demande d'accès pour ma collègue Jeanne Martin")).toMatchObject({
+      status: "ambiguous",
+      action: "grant",
+      reason: "no-address",
+    });
+    // The heading covers all three actions: the one the text names wins.
+    expect(
+      read(
+        "Demande d'accès pour paul.leroy@editeur-radiologie.fr\nMerci de supprimer l'accès de paul.leroy@editeur-radiologie.fr",
+      ),
+    ).toMatchObject({ request: { action: "revoke", email: "paul.leroy@editeur-radiologie.fr" } });
+    // A follow-up, a cancellation or a denial asks for nothing.
+    for (const text of [
+      "Suite à ma demande d'accès pour paul.leroy@editeur-radiologie.fr, je n'ai reçu aucune réponse.",
+      "Merci d'annuler la demande d'accès pour paul.leroy@editeur-radiologie.fr",
+      "Ce n'est pas une demande d'accès pour paul.leroy@editeur-radiologie.fr, juste une question.",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
