@@ -56,10 +56,10 @@ function typedLines(text: string): string[] {
 // closely: "l'établissement est autorisé" in a dispute is not an access request.
 const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcompte\b|\bhabilitation\b)`;
 const GRANT = new RegExp(
-  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b`,
+  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b`,
 );
 const REVOKE = new RegExp(
-  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
+  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
 );
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
@@ -77,10 +77,10 @@ const NO_LONGER =
   /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
 // "ne pas autoriser", "n'accordez pas", "n'ajoutez pas": not a grant, and not certain enough to revoke anything.
 const NOT_GRANTED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter)\b|\bn'(?:autoris|accord|ouvr|cre|ajout)\w*\s+pas\b|\bne rajout\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire)\b|\bn'(?:autoris|accord|ouvr|cre|ajout)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
 const NOT_REVOKED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur)\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
 /** Words for someone other than the sender, named without an address ("notre collaborateur"). */
@@ -90,14 +90,14 @@ const PERSON = String.raw`(?:collegue|collaborat\w*|salarie\w*|employe\w*|stagia
  * "autoriser notre stagiaire", "son accès". Not "Madame, Monsieur," opening a letter.
  */
 const THIRD_PARTY = new RegExp(
-  String.raw`\b(?:acces|compte|habilitation)(?: au service)?\s+(?:pour|de|d'|a)\s+(?:(?:ma|mon|notre|nos|un|une|le|la|l'|nouvel\w*|futur\w*)\s*)*${PERSON}|\b(?:autoriser|habiliter|supprimer|retirer|desactiver|ajouter|inscrire)\s+(?:(?:ma|mon|notre|nos|le|la|l')\s*)*${PERSON}|\b(?:son|leur) (?:acces|compte)\b`,
+  String.raw`\b(?:acces|compte|habilitation)(?: au service)?\s+(?:pour|de|d'|a)\s+(?:(?:ma|mon|notre|nos|un|une|le|la|l'|nouvel\w*|futur\w*)\s*)*${PERSON}|\b(?:autoriser|habiliter|supprimer|retirer|desactiver|ajouter|rajouter|(?:re)?activer|inscrire|enlever)\s+(?:(?:ma|mon|notre|nos|le|la|l')\s*)*${PERSON}|\b(?:son|leur) (?:acces|compte)\b`,
 );
 /** Such a word anywhere: a grant that names nobody but speaks of a colleague is not the sender's. */
 const THIRD_PARTY_ANYWHERE =
   /\b(collegue|collaborat\w*|salarie\w*|employe\w*|stagiaire|remplacant\w*|successeur|arrivant\w*|recrue)\b/;
 /** "l'accès de Paul Durand", "autoriser Jeanne Martin": a person's name where the address would be. */
 const NAMED =
-  /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|inscrire))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
+  /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|rajouter|(?:r[ée])?activer|inscrire|enlever))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
 /** A line that asks something of an address, not a signature's: "Email concerné : …", "supprimer l'accès de …". */
 const ACTION_LINE = /acces|autoris|habilit|supprim|retir|revoqu|desactiv|compte|concerne/;
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;

@@ -362,6 +362,48 @@ describe("parseAccessRequest", () => {
       expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
   });
 
+  it("understands « activer », « inscrire », « rajouter » as a grant and « enlever » as a revoke", () => {
+    for (const text of [
+      "Bonjour, pourriez-vous activer l'accès de paul.leroy@editeur-radiologie.fr ?",
+      "Merci de réactiver l'accès de paul.leroy@editeur-radiologie.fr, revenu dans l'équipe.",
+      "Bonjour, merci d'inscrire paul.leroy@editeur-radiologie.fr au service.",
+      "Merci de rajouter paul.leroy@editeur-radiologie.fr aux utilisateurs du service.",
+    ])
+      expect(read(text), text).toEqual({
+        status: "request",
+        request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+      });
+    expect(
+      read("Bonjour, merci d'enlever l'accès de marc.durand@editeur-radiologie.fr qui a changé de poste."),
+    ).toEqual({
+      status: "request",
+      request: { action: "revoke", email: "marc.durand@editeur-radiologie.fr", newEmail: null },
+    });
+    // Someone named without an address is never the sender.
+    for (const text of ["Merci d'activer l'accès de Paul Leroy.", "Merci d'enlever l'accès de Marc Durand."])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "no-address" });
+  });
+
+  it("neither grants nor revokes when « activer », « inscrire », « rajouter » or « enlever » is negated", () => {
+    for (const text of [
+      "Merci de ne pas activer l'accès de paul@editeur-radiologie.fr pour l'instant.",
+      "N'activez pas l'accès de paul@editeur-radiologie.fr",
+      "Ne réactivez surtout pas le compte de paul@editeur-radiologie.fr",
+      "Merci de ne pas inscrire paul@editeur-radiologie.fr au service.",
+      "N'inscrivez pas paul@editeur-radiologie.fr",
+      "Ne rajoutez pas paul@editeur-radiologie.fr",
+      "Je n'arrive pas à activer mon compte.",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
+    for (const text of [
+      "N'enlevez pas l'accès de paul@editeur-radiologie.fr, il change seulement de service.",
+      "N'enlevez surtout pas l'accès de paul@editeur-radiologie.fr",
+      "Merci de ne pas enlever l'accès de paul@editeur-radiologie.fr",
+      "Vous avez enlevé l'accès de paul@editeur-radiologie.fr par erreur ?",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
