@@ -31,29 +31,56 @@ const WRITTEN_ADDRESS =
 const NON_ASCII = /\P{ASCII}/u;
 /** Forwarded-header lines: the addresses in them are not the ones the request names. */
 const HEADER_LINE = /^\s*\*?(de|from|a|to|cc|envoye|sent|date|objet|subject)\s*\*?\s*:/;
+const SUBJECT_LINE = /^\s*\*?(objet|subject)\s*\*?\s*:/;
+/** "---------- Forwarded message ---------", "-----Message d'origine-----", "Début du message réexpédié :". */
+const FORWARD_MARKER = /^\s*-{2,}.*-{2,}\s*$|^\s*(debut du message reexpedie|begin forwarded message)\s*:/;
+
+/**
+ * The lines the sender wrote, without forwarded headers. An « Objet : … » line in a text with no
+ * other header line (« De : », « Envoyé : », « À : », « Date : ») and no forward marker is the
+ * user guide's field « L'objet de la demande », not the subject of a forwarded message.
+ */
+function typedLines(text: string): string[] {
+  const lines = text.split("\n");
+  const folded = lines.map(fold);
+  const forwarded = folded.some(
+    (line) => (HEADER_LINE.test(line) && !SUBJECT_LINE.test(line)) || FORWARD_MARKER.test(line),
+  );
+  return lines.filter(
+    (_, i) => !HEADER_LINE.test(folded[i]!) || (!forwarded && SUBJECT_LINE.test(folded[i]!)),
+  );
+}
 
 // Matched on folded text (lowercase, no accents).
 // An action word counts only when what it acts on (an access, an account, an address) follows it
 // closely: "l'établissement est autorisé" in a dispute is not an access request.
 const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcompte\b|\bhabilitation\b)`;
 const GRANT = new RegExp(
-  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b`,
+  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b`,
 );
 const REVOKE = new RegExp(
-  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
+  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
 );
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
+/**
+ * The guide's heading « Demande d'accès » followed by whom it is for (« Demande d'accès pour x@… »):
+ * a grant, unless the text names another action, for the heading covers all three. Not « ma demande
+ * d'accès pour … » (a follow-up, often a complaint), « annuler la demande d'accès … » nor « ce n'est
+ * pas une demande d'accès ».
+ */
+const ACCESS_ASKED =
+  /(?<!\b(?:ma|mes|notre|nos|votre|vos|sa|ses|leur|leurs|cette|la|les|precedente|derniere|pas|pas une|pas de) )(?<!\bannul\w* (?:\w+ )?)\bdemandes? d'acces (?:au service )?(?:pour\b|:)/;
 // "ne plus autoriser", "ne doit plus avoir accès", "n'a plus besoin de l'accès": the access ends.
 // Not "ne peut plus accéder" or "n'arrive plus à": those report a problem.
 const NO_LONGER =
   /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
 // "ne pas autoriser", "n'accordez pas", "n'ajoutez pas": not a grant, and not certain enough to revoke anything.
 const NOT_GRANTED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter)\b|\bn'(?:autoris|accord|ouvr|cre|ajout)\w*\s+pas\b|\bne rajout\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire)\b|\bn'(?:autoris|accord|ouvr|cre|ajout)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
 const NOT_REVOKED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur)\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
 /** Words for someone other than the sender, named without an address ("notre collaborateur"). */
@@ -63,14 +90,14 @@ const PERSON = String.raw`(?:collegue|collaborat\w*|salarie\w*|employe\w*|stagia
  * "autoriser notre stagiaire", "son accès". Not "Madame, Monsieur," opening a letter.
  */
 const THIRD_PARTY = new RegExp(
-  String.raw`\b(?:acces|compte|habilitation)(?: au service)?\s+(?:pour|de|d'|a)\s+(?:(?:ma|mon|notre|nos|un|une|le|la|l'|nouvel\w*|futur\w*)\s*)*${PERSON}|\b(?:autoriser|habiliter|supprimer|retirer|desactiver|ajouter|inscrire)\s+(?:(?:ma|mon|notre|nos|le|la|l')\s*)*${PERSON}|\b(?:son|leur) (?:acces|compte)\b`,
+  String.raw`\b(?:acces|compte|habilitation)(?: au service)?\s+(?:pour|de|d'|a)\s+(?:(?:ma|mon|notre|nos|un|une|le|la|l'|nouvel\w*|futur\w*)\s*)*${PERSON}|\b(?:autoriser|habiliter|supprimer|retirer|desactiver|ajouter|rajouter|(?:re)?activer|inscrire|enlever)\s+(?:(?:ma|mon|notre|nos|le|la|l')\s*)*${PERSON}|\b(?:son|leur) (?:acces|compte)\b`,
 );
 /** Such a word anywhere: a grant that names nobody but speaks of a colleague is not the sender's. */
 const THIRD_PARTY_ANYWHERE =
   /\b(collegue|collaborat\w*|salarie\w*|employe\w*|stagiaire|remplacant\w*|successeur|arrivant\w*|recrue)\b/;
 /** "l'accès de Paul Durand", "autoriser Jeanne Martin": a person's name where the address would be. */
 const NAMED =
-  /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|inscrire))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
+  /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|rajouter|(?:r[ée])?activer|inscrire|enlever))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
 /** A line that asks something of an address, not a signature's: "Email concerné : …", "supprimer l'accès de …". */
 const ACTION_LINE = /acces|autoris|habilit|supprim|retir|revoqu|desactiv|compte|concerne/;
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
@@ -103,12 +130,17 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
     const found = m.slice(1).filter((g): g is string => !!g && g.includes("@"));
     if (found.length === 2 && found[0] !== found[1]) return { from: found[0]!, to: found[1]! };
   }
-  // Labelled form: "Email concerné : a@x … Mise à jour demandée / Nouvel email : b@x".
+  // Labelled form: "Email concerné : a@x … Mise à jour demandée / Si modification / Nouvel email : b@x",
+  // the value possibly worded "remplacer par b@x" (the guide's « Si modification : la mise à jour demandée »).
   const labelledNew = new RegExp(
-    `(mise a jour( demandee)?|nouve\\w*( adresse| e-?mail| mail)?)\\s*[:=]\\s*${a}`,
+    `(si modification|mises? a jour( demandee)?|nouve\\w*( adresse| e-?mail| mail)?)\\s*[:=]\\s*(?:(?:remplac\\w*|chang\\w*|modifi\\w*)\\s+(?:par|en|pour)\\s+)?(?:l'adresse\\s+)?${a}`,
   ).exec(folded);
   const labelledOld = new RegExp(`(email|adresse|mail) concerne\\w*\\s*[:=]\\s*${a}`).exec(folded);
-  if (labelledNew && labelledOld) {
+  // « Objet de la demande : autorisation d'accès » beside a new address asks two things: not a change.
+  const subject = /\bobjet( de la demande)?\s*[:=]([^\n]*)/.exec(folded)?.[2] ?? "";
+  const otherSubject =
+    /autoris|habilit|suppr|revoc|retir/.test(subject) && !/modif|chang|mise a jour/.test(subject);
+  if (labelledNew && labelledOld && !otherSubject) {
     const to = labelledNew[labelledNew.length - 1]!;
     const from = labelledOld[labelledOld.length - 1]!;
     if (to !== from) return { from, to };
@@ -139,8 +171,7 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   // another domain) and "straße@x.fr" leaves "e@x.fr": an address typed with letters beyond ASCII
   // cannot be read faithfully, so support reads it. The sender's own (a signature) is no request.
   const sender = context.sender?.normalize("NFC");
-  const typed = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
-  const accented = typed
+  const accented = typedLines(text)
     .join("\n")
     .normalize("NFC")
     .toLowerCase()
@@ -151,7 +182,7 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
 }
 
 function readAccessRequest(text: string, context: AccessContext): AccessParse {
-  const ownLines = text.split("\n").filter((line) => !HEADER_LINE.test(fold(line)));
+  const ownLines = typedLines(text);
   const folded = ownLines.map(fold).join("\n");
   if (!ACCESS_TOPIC.test(folded)) return { status: "none" };
   const own = new Set(context.ownAddresses.map((a) => a.toLowerCase()));
@@ -171,9 +202,9 @@ function readAccessRequest(text: string, context: AccessContext): AccessParse {
   // A negated grant is no grant: "ne plus autoriser" ends an access, "ne pas autoriser" asks nothing certain.
   const noLonger = new RegExp(NO_LONGER.source).test(folded);
   const affirmative = folded.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
-  const grant = GRANT.test(affirmative);
   const revoke = noLonger || REVOKE.test(folded.replace(NOT_REVOKED, " "));
   const changeWords = CHANGE.test(folded);
+  const grant = GRANT.test(affirmative) || (ACCESS_ASKED.test(affirmative) && !revoke && !changeWords);
   if (!grant && !revoke && !changeWords) return { status: "none" };
   if (changeWords && !grant && !revoke)
     return { status: "ambiguous", action: "change", reason: "change-without-new-address" };

@@ -261,6 +261,149 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("reads a lone « Objet : » line as the guide's field, and still ignores a forwarded message's headers", () => {
+    expect(
+      read(
+        "Bonjour,\n\nEmail concerné : paul.leroy@editeur-radiologie.fr\nObjet : autorisation d'accès\n\nCordialement",
+      ),
+    ).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+    expect(read("Objet : suppression d'accès\nEmail concerné : marc@editeur-radiologie.fr")).toMatchObject({
+      request: { action: "revoke", email: "marc@editeur-radiologie.fr" },
+    });
+    // Below a forwarded message's « De : … Envoyé : … À : … », « Objet : » is that message's subject.
+    const forwarded = [
+      "Merci de supprimer l'accès de marc@editeur-radiologie.fr.",
+      "",
+      "De : Paul Leroy <paul.leroy@editeur-radiologie.fr>",
+      "Envoyé : lundi 17 novembre 2025 09:02",
+      "À : Jean Dupont <jean.dupont@editeur-radiologie.fr>",
+      "Objet : autorisation d'accès pour anne@editeur-radiologie.fr",
+    ].join("\n");
+    expect(read(forwarded)).toEqual({
+      status: "request",
+      request: { action: "revoke", email: "marc@editeur-radiologie.fr", newEmail: null },
+    });
+    const gmail = [
+      "Merci de supprimer l'accès de marc@editeur-radiologie.fr.",
+      "",
+      "---------- Forwarded message ---------",
+      "Objet : autorisation d'accès pour anne@editeur-radiologie.fr",
+    ].join("\n");
+    expect(read(gmail)).toMatchObject({ request: { action: "revoke", email: "marc@editeur-radiologie.fr" } });
+  });
+
+  it("reads the guide's « Si modification : » and « La mise à jour demandée : remplacer par … » as the new address", () => {
+    expect(
+      read(
+        "Email concerné : lucie.moreau@editeur-radiologie.fr\nObjet de la demande : modification de mail\nSi modification : lucie.petit@editeur-radiologie.fr",
+      ),
+    ).toEqual({
+      status: "request",
+      request: {
+        action: "change",
+        email: "lucie.moreau@editeur-radiologie.fr",
+        newEmail: "lucie.petit@editeur-radiologie.fr",
+      },
+    });
+    expect(
+      read(
+        "Bonjour,\nL'email concerné : lucie.moreau@editeur-radiologie.fr\nL'objet de la demande : modification de mail\nLa mise à jour demandée : remplacer par lucie.petit@editeur-radiologie.fr\nCordialement",
+      ),
+    ).toEqual({
+      status: "request",
+      request: {
+        action: "change",
+        email: "lucie.moreau@editeur-radiologie.fr",
+        newEmail: "lucie.petit@editeur-radiologie.fr",
+      },
+    });
+  });
+
+  it("never reads a new address as a change when the labelled subject asks for another action", () => {
+    for (const label of ["Si modification", "Mise à jour demandée"]) {
+      const text = `Email concerné : lucie.moreau@editeur-radiologie.fr\nObjet de la demande : autorisation d'accès\n${label} : lucie.petit@editeur-radiologie.fr`;
+      expect(read(text), label).toMatchObject({ status: "ambiguous" });
+    }
+    // The guide's line left empty, or « sans objet », asks nothing more.
+    expect(
+      read(
+        "Email concerné : lucie.moreau@editeur-radiologie.fr\nObjet de la demande : autorisation d'accès\nSi modification : sans objet",
+      ),
+    ).toMatchObject({ request: { action: "grant", email: "lucie.moreau@editeur-radiologie.fr" } });
+  });
+
+  it("reads the guide's heading « Demande d'accès pour … » as a grant, unless another action is named", () => {
+    expect(
+      read("Demande d'accès pour paul.leroy@editeur-radiologie.fr\n\nCordialement,\nJean Dupont"),
+    ).toEqual({
+      status: "request",
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+    });
+    expect(read("Demande d'accès pour ma collègue Jeanne Martin")).toMatchObject({
+      status: "ambiguous",
+      action: "grant",
+      reason: "no-address",
+    });
+    // The heading covers all three actions: the one the text names wins.
+    expect(
+      read(
+        "Demande d'accès pour paul.leroy@editeur-radiologie.fr\nMerci de supprimer l'accès de paul.leroy@editeur-radiologie.fr",
+      ),
+    ).toMatchObject({ request: { action: "revoke", email: "paul.leroy@editeur-radiologie.fr" } });
+    // A follow-up, a cancellation or a denial asks for nothing.
+    for (const text of [
+      "Suite à ma demande d'accès pour paul.leroy@editeur-radiologie.fr, je n'ai reçu aucune réponse.",
+      "Merci d'annuler la demande d'accès pour paul.leroy@editeur-radiologie.fr",
+      "Ce n'est pas une demande d'accès pour paul.leroy@editeur-radiologie.fr, juste une question.",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
+  });
+
+  it("understands « activer », « inscrire », « rajouter » as a grant and « enlever » as a revoke", () => {
+    for (const text of [
+      "Bonjour, pourriez-vous activer l'accès de paul.leroy@editeur-radiologie.fr ?",
+      "Merci de réactiver l'accès de paul.leroy@editeur-radiologie.fr, revenu dans l'équipe.",
+      "Bonjour, merci d'inscrire paul.leroy@editeur-radiologie.fr au service.",
+      "Merci de rajouter paul.leroy@editeur-radiologie.fr aux utilisateurs du service.",
+    ])
+      expect(read(text), text).toEqual({
+        status: "request",
+        request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr", newEmail: null },
+      });
+    expect(
+      read("Bonjour, merci d'enlever l'accès de marc.durand@editeur-radiologie.fr qui a changé de poste."),
+    ).toEqual({
+      status: "request",
+      request: { action: "revoke", email: "marc.durand@editeur-radiologie.fr", newEmail: null },
+    });
+    // Someone named without an address is never the sender.
+    for (const text of ["Merci d'activer l'accès de Paul Leroy.", "Merci d'enlever l'accès de Marc Durand."])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "no-address" });
+  });
+
+  it("neither grants nor revokes when « activer », « inscrire », « rajouter » or « enlever » is negated", () => {
+    for (const text of [
+      "Merci de ne pas activer l'accès de paul@editeur-radiologie.fr pour l'instant.",
+      "N'activez pas l'accès de paul@editeur-radiologie.fr",
+      "Ne réactivez surtout pas le compte de paul@editeur-radiologie.fr",
+      "Merci de ne pas inscrire paul@editeur-radiologie.fr au service.",
+      "N'inscrivez pas paul@editeur-radiologie.fr",
+      "Ne rajoutez pas paul@editeur-radiologie.fr",
+      "Je n'arrive pas à activer mon compte.",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
+    for (const text of [
+      "N'enlevez pas l'accès de paul@editeur-radiologie.fr, il change seulement de service.",
+      "N'enlevez surtout pas l'accès de paul@editeur-radiologie.fr",
+      "Merci de ne pas enlever l'accès de paul@editeur-radiologie.fr",
+      "Vous avez enlevé l'accès de paul@editeur-radiologie.fr par erreur ?",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
