@@ -1,14 +1,23 @@
+import { domainToASCII } from "node:url";
 import { getDomain } from "tldts";
 
-/** The domain part of an address, lower-cased, without a trailing dot; null when it has none. */
+/** The domain part of an address, as `asciiDomain`; null when it has none. */
 export function domainOf(address: string): string | null {
   const at = address.lastIndexOf("@");
   if (at < 1 || at === address.length - 1) return null;
-  return address
-    .slice(at + 1)
-    .trim()
-    .toLowerCase()
-    .replace(/\.$/, "");
+  return asciiDomain(address.slice(at + 1));
+}
+
+/**
+ * A domain lower-cased, without a trailing dot, internationalised names in their ASCII form: a From
+ * of `éditeur.fr` is judged by servers that write `header.from=xn--diteur-9ua.fr`. Kept as written
+ * when it is no valid name.
+ */
+export function asciiDomain(domain: string): string {
+  const lower = domain.trim().toLowerCase().replace(/\.$/, "");
+  // ASCII names (nearly all) as they are: domainToASCII would also reject some that mail accepts.
+  if (!/\P{ASCII}/u.test(lower)) return lower;
+  return domainToASCII(lower) || lower;
 }
 
 /**
@@ -20,9 +29,7 @@ export function domainOf(address: string): string | null {
  * organisations (the demo and the tests rely on it), `mail.editeur.example.test` is the first.
  */
 export function organisationalDomain(addressOrDomain: string): string | null {
-  const domain = addressOrDomain.includes("@")
-    ? domainOf(addressOrDomain)
-    : addressOrDomain.trim().toLowerCase().replace(/\.$/, "");
+  const domain = addressOrDomain.includes("@") ? domainOf(addressOrDomain) : asciiDomain(addressOrDomain);
   if (!domain) return null;
   const example = RESERVED_EXAMPLE.exec(domain);
   if (example) return example[1]!;

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import type { DNSResolver } from "mailauth";
-import { domainOf, sameOrganisation } from "../addresses/organisation.ts";
+import { asciiDomain, domainOf, sameOrganisation } from "../addresses/organisation.ts";
 
 export type AuthMode = "authentication-results" | "verify" | "trust-from";
 
@@ -124,7 +124,7 @@ function propertyDomain(value: string | undefined): string | null {
   const trimmed = value.trim().replace(/^<|>$/g, "");
   // Gmail writes `header.i=@editeur.fr`: a domain after an empty local part.
   const domain = trimmed.includes("@") ? trimmed.slice(trimmed.lastIndexOf("@") + 1) : trimmed;
-  return domain.toLowerCase().replace(/\.$/, "") || null;
+  return asciiDomain(domain) || null;
 }
 
 function aligned(domain: string | null, fromDomain: string): boolean {

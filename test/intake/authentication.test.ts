@@ -75,6 +75,24 @@ describe("authenticateFromHeaders", () => {
     expect(authenticateFromHeaders([written, forged], FROM, "mx.example.test").authenticated).toBe(false);
   });
 
+  it("authenticates a sender at an internationalised domain, in whichever form the server writes it", () => {
+    for (const written of ["xn--diteur-9ua.fr", "éditeur.fr", "mail.XN--DITEUR-9UA.FR"]) {
+      const outcome = authenticateFromHeaders(
+        [header(`dkim=pass header.d=${written}; dmarc=pass header.from=${written.replace("mail.", "")}`)],
+        "jean@Éditeur.fr",
+        "mx.example.test",
+      );
+      expect(outcome.authenticated, written).toBe(true);
+    }
+    // Another name still fails: « editeur.fr » without its accent is another domain.
+    const other = authenticateFromHeaders(
+      [header("dkim=pass header.d=editeur.fr; dmarc=pass header.from=editeur.fr")],
+      "jean@éditeur.fr",
+      "mx.example.test",
+    );
+    expect(other.authenticated).toBe(false);
+  });
+
   it("accepts a DMARC pass written by the trusted server", () => {
     const outcome = authenticateFromHeaders(
       [header("dmarc=pass header.from=editeur-radiologie.fr")],
