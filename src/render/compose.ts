@@ -45,8 +45,13 @@ export function newMessageId(from: string): string {
 }
 
 function threadReferences(thread: RequestThread): string[] {
-  const ids = [...thread.references, ...(thread.messageId ? [thread.messageId] : [])].map(bracket);
-  const unique = [...new Set(ids)];
+  // The request's own id last, where threading expects the parent, even when a client already put
+  // it among its References (it would otherwise keep that place and could be trimmed below).
+  const own = thread.messageId ? bracket(thread.messageId) : null;
+  const unique = [
+    ...new Set(thread.references.map(bracket).filter((id) => id !== own)),
+    ...(own ? [own] : []),
+  ];
   if (unique.length <= MAX_REFERENCES) return unique;
   return [unique[0]!, ...unique.slice(unique.length - (MAX_REFERENCES - 1))];
 }

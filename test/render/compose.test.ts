@@ -127,6 +127,24 @@ describe("the outgoing message", () => {
     expect((mail.references as string[])[0]).toBe(references[0]);
   });
 
+  it("ends References with the request's own id, even when its client already listed it early", async () => {
+    const references = Array.from({ length: 30 }, (_, i) => `<message-${i}@editeur.fr>`);
+    // Some clients (and loops of forwards) put the message's own id among its References.
+    references.splice(3, 0, "<last@editeur.fr>");
+    const { raw } = await composeMessage({
+      email: renderer.render("ticket-ack", SAMPLE_DATA["ticket-ack"]),
+      from: "no-reply@example.test",
+      to: "jean.dupont@editeur.fr",
+      replyTo: "contact@example.test",
+      inReplyTo: { messageId: "<last@editeur.fr>", references },
+    });
+    const mail = await simpleParser(raw);
+    expect(mail.inReplyTo).toBe("<last@editeur.fr>");
+    expect(mail.references).toHaveLength(20);
+    expect((mail.references as string[]).at(-1)).toBe("<last@editeur.fr>");
+    expect((mail.references as string[]).filter((id) => id === "<last@editeur.fr>")).toHaveLength(1);
+  });
+
   it("encodes an internationalised address (through nodemailer's composer)", async () => {
     const { raw } = await composeMessage({
       email: renderer.render("ticket-ack", SAMPLE_DATA["ticket-ack"]),
