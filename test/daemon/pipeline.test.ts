@@ -145,7 +145,7 @@ describe("the message pipeline", () => {
     expect(text).toMatch(/\| No FINESS radiologie +\| 920000650; 750712184 \|/);
     expect(text).toMatch(/\| No FINESS radiologie +\| 12345 \|/);
     const calculation = await db.calculation.findFirstOrThrow({ where: { sender: JEANNE } });
-    expect(calculation).toMatchObject({ tranche: "D", total: 79_100, resultMessageId: reply!.messageId });
+    expect(calculation).toMatchObject({ tranche: "D", total: 79_100n, resultMessageId: reply!.messageId });
     expect(text).toContain(calculation.publicId);
     expect(outcome.summary).toMatchObject({ kind: "calculation", decision: "reply-result" });
   });
