@@ -101,6 +101,9 @@ async function connect(url: string): Promise<Db> {
       // loss may the last commits roll back), and saves an fsync per commit.
       await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
       await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+      // Freed pages are zeroed, not left on the free list: otherwise raw email, purged after the
+      // retention (SPEC §9) or left behind each time a row is rewritten, stays readable in the file.
+      await db.$queryRawUnsafe("PRAGMA secure_delete = ON");
     } else {
       await db.$queryRawUnsafe("SELECT 1");
     }

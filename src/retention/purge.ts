@@ -1,6 +1,7 @@
 import { lstat, readdir, realpath, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import cron, { type ScheduledTask } from "node-cron";
+import { sqlOf } from "../db/sql.ts";
 import type { DbOrTx } from "../db/transaction.ts";
 import type { Mailbox } from "../intake/types.ts";
 
@@ -57,11 +58,24 @@ export async function purgeRawContent(
   } else {
     inbound = (await db.inboundMessage.updateMany({ where: inboundWhere, data: { raw: null } })).count;
     outbox = (await db.outboxContent.deleteMany({ where: outboxWhere })).count;
+    if (inbound + outbox > 0) await truncateWriteAheadLog(db);
   }
   const files = options.mailRoot
     ? await purgeMailFiles(options.mailRoot, cutoff, dryRun)
     : { receivedFiles: 0, sentFiles: 0, skippedFolders: [] };
   return { cutoff, dryRun, inbound, outbox, ...files };
+}
+
+/**
+ * SQLite's write-ahead log still holds the pages as they were before the purge (the content itself)
+ * until a checkpoint overwrites them: copy them into the database, whose freed pages are zeroed
+ * (secure_delete, src/db/client.ts), and empty the log. Best effort: a reader still on an older
+ * snapshot (the CLI) makes it return busy, and the next day's purge tries again. Not inside a
+ * transaction (a checkpoint cannot run there), nor on PostgreSQL.
+ */
+async function truncateWriteAheadLog(db: DbOrTx): Promise<void> {
+  if (!("$disconnect" in db) || sqlOf(db).provider !== "sqlite") return;
+  await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 /**

@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -83,6 +93,40 @@ describe("the retention purge", () => {
 
     // Nothing left to purge: a second run counts nothing.
     expect(await purgeRawContent(db, { retentionDays: 90, now })).toMatchObject({ inbound: 0, outbox: 0 });
+  });
+
+  it("leaves no copy of the purged content in the SQLite file or its write-ahead log", async () => {
+    // A body small enough to sit in a table page, and one spilling onto overflow pages.
+    const bodies = [
+      "Dr Martin, N°AM 751234567 (secret-court)",
+      `secret-long ${"N°AM 751234567 ".repeat(800)}`,
+    ];
+    for (const [i, body] of bodies.entries()) {
+      const id = await insertInbound(db, {
+        messageId: `<old-${i}@editeur.fr>`,
+        from: "marie@editeur.fr",
+        subject: "Calcul",
+        raw: rawEmail("marie@editeur.fr", "Calcul", `<old-${i}@editeur.fr>`, body),
+        receivedAt: daysAgo(120),
+      });
+      await outbox(`<out-${i}@example.test>`, id, "sent", daysAgo(120));
+      // The daemon updates the row after the claim: SQLite rewrites it, raw content included.
+      await db.inboundMessage.update({
+        where: { id },
+        data: { summary: JSON.stringify({ decision: "ticket" }) },
+      });
+    }
+
+    expect(await purgeRawContent(db, { retentionDays: 90, now })).toMatchObject({ inbound: 2, outbox: 2 });
+
+    const path = test.url.slice("file:".length);
+    // The files (named, not dumped) that still hold any of the purged text.
+    const holding = [path, `${path}-wal`].filter(
+      (file) =>
+        existsSync(file) &&
+        /secret-(court|long)|tranche de financement/.test(readFileSync(file).toString("latin1")),
+    );
+    expect(holding.map((file) => file.slice(path.length - "test.db".length))).toEqual([]);
   });
 
   it("runs daily through node-cron, purging the mail files too and logging counts only", async () => {
