@@ -144,6 +144,15 @@ export async function recordCalculation(
   });
 }
 
+/** No calculation has this identifier: the whole story for the operator (no stack trace). */
+export class CalculationNotFoundError extends Error {
+  constructor(publicId: string) {
+    super(
+      `calcul ${publicId.trim().toUpperCase()} introuvable : vérifiez l'identifiant (celui de l'email de résultat)`,
+    );
+  }
+}
+
 export async function findByPublicId(db: DbOrTx, publicId: string): Promise<StoredCalculation | null> {
   const [canonical] = findPublicIds(publicId);
   if (!canonical) return null;

@@ -1,6 +1,11 @@
 import type { Command } from "commander";
 import { replayCalculation } from "../calculations/replay.ts";
-import { findByPublicId, findPublicIds, type StoredCalculation } from "../calculations/store.ts";
+import {
+  CalculationNotFoundError,
+  findByPublicId,
+  findPublicIds,
+  type StoredCalculation,
+} from "../calculations/store.ts";
 import type { Db } from "../db/client.ts";
 import { formatTicketNumber } from "../support/tickets.ts";
 import { describeCalculation, describeDiff } from "./calculation-view.ts";
@@ -58,6 +63,6 @@ async function stored(db: Db, id: string): Promise<StoredCalculation> {
   if (findPublicIds(id).length !== 1)
     throw new UsageError(`« ${id} » : identifiant de calcul attendu (TR-2026-000123)`);
   const found = await findByPublicId(db, id);
-  if (!found) throw new Error(`calcul ${id.trim().toUpperCase()} introuvable`);
+  if (!found) throw new CalculationNotFoundError(id);
   return found;
 }

@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import { AccessRequestError } from "../access/requests.ts";
 import { InvalidAddressError } from "../access/store.ts";
+import { CalculationNotFoundError } from "../calculations/store.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { DaemonLockedError } from "../daemon/lock.ts";
@@ -22,6 +23,7 @@ const EXPECTED_ERRORS = [
   InvalidAddressError,
   AccessRequestError,
   TicketNotFoundError,
+  CalculationNotFoundError,
   DaemonLockedError,
   DatabaseUnavailableError,
   ImportConnectionLostError,

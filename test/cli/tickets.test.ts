@@ -173,6 +173,15 @@ describe("tranche tickets (support)", { timeout: 120_000 }, () => {
     expect(wrong.stderr).toContain("identifiant de calcul attendu (TR-2026-000123)");
   });
 
+  it("says an unknown calculation is not found in one line, without a stack trace", () => {
+    for (const command of ["show", "recompute"]) {
+      const missing = tranche(["calculation", command, "TR-2026-999999"]);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/^tranche : calcul TR-2026-999999 introuvable/);
+      expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
   it("shows an access review's requests by their number, with action, status and reason in French", async () => {
     const policy = {
       autoApprove: true,
