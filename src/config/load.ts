@@ -28,6 +28,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   } else if (named) {
     throw new ConfigError(`TRANCHE_CONFIG=${named} : fichier introuvable`);
   }
+  const misspelt = unknownVariables(env);
+  if (misspelt.length)
+    throw new ConfigError(`variable(s) d'environnement inconnue(s) : ${misspelt.join(", ")}`);
   const fromEnv: Record<string, string> = {};
   for (const [key, { env: name }] of Object.entries(settings) as [SettingKey, { env: string }][]) {
     const value = env[name];
@@ -48,4 +51,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const config = parsed.data;
   return { ...config, databaseUrl: resolveDatabaseUrl(config.databaseUrl, cwd) };
+}
+
+/** Variables of the `TRANCHE_` family read elsewhere than in the settings. */
+const OTHER_VARIABLES = new Set(["TRANCHE_CONFIG", "TRANCHE_OPERATOR"]);
+
+/**
+ * `TRANCHE_` variables no setting reads, each with the likely one meant: a typo
+ * (`TRANCHE_RETENTION_DAY=30`) would otherwise leave the default in force without a word, as the
+ * config file's unknown keys are refused for.
+ */
+function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known: string[] = Object.values(settings).map((s) => s.env);
+  return Object.keys(env)
+    .filter((name) => name.startsWith("TRANCHE_") && !known.includes(name) && !OTHER_VARIABLES.has(name))
+    .sort()
+    .map((name) => {
+      const [closest] = known
+        .map((k) => ({ k, d: editDistance(name, k) }))
+        .sort((a, b) => a.d - b.d)
+        .filter((c) => c.d <= 3);
+      return closest ? `${name} (${closest.k} ?)` : name;
+    });
+}
+
+/** Levenshtein distance, for names of a few dozen characters. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -42,6 +42,19 @@ describe("configuration", () => {
     );
     expect(() => loadConfig({ TRANCHE_CONFIG: "/nonexistent.json" })).toThrow(ConfigError);
   });
+
+  it("refuses a misspelt TRANCHE_ variable, naming the setting likely meant, instead of keeping the default", () => {
+    expect(problemsWith({ TRANCHE_RETENTION_DAY: "30", TRANCHE_SMTP_URI: "smtp://relay:25" })).toBe(
+      "variable(s) d'environnement inconnue(s) : TRANCHE_RETENTION_DAY (TRANCHE_RETENTION_DAYS ?), TRANCHE_SMTP_URI (TRANCHE_SMTP_URL ?)",
+    );
+    expect(problemsWith({ TRANCHE_SOMETHING_ELSE: "1" })).toBe(
+      "variable(s) d'environnement inconnue(s) : TRANCHE_SOMETHING_ELSE",
+    );
+    // Those read outside the settings, and other programs' variables, are fine.
+    expect(
+      loadConfig({ ...noFile, TRANCHE_OPERATOR: "marie", NODE_ENV: "production" }, "/nonexistent"),
+    ).toBeTruthy();
+  });
 });
 
 /** The problems loadConfig reports for these environment variables (no file), one per line. */
