@@ -137,6 +137,36 @@ describe("classifySupport on realistic French wording", () => {
       expect(category(text), text).toBe("question");
   });
 
+  it("files a result said too low, off the activity or left incomplete as a dispute, without « contester »", () => {
+    for (const text of [
+      "Bonjour, nous pensons que la tranche attribuée est trop faible.",
+      "La tranche obtenue ne reflète pas l'activité réelle de l'établissement.",
+      "La tranche calculée est inférieure à celle attendue.",
+      "Le nombre d'examens retenu est inférieur à la réalité.",
+      "Le volume d'activité retenu est sous-évalué.",
+      "La tranche B nous surprend, notre client réalise 80 000 examens par an.",
+      "Nous attendions une tranche D.",
+      "Nous souhaitons une révision de la tranche.",
+      "Nous demandons un réexamen du calcul.",
+      "Il manque des FINESS dans le calcul.",
+      "Le calcul n'a pas retenu le FINESS 920000650.",
+      "Le calcul ne tient pas compte des actes de médecine nucléaire.",
+      "Le FINESS 920000650 est indiqué inconnu, or il existe bien.",
+      "Les données de référence utilisées sont obsolètes.",
+    ])
+      expect(category(text), text).toBe("dispute");
+  });
+
+  it("does not take a sender's own slip or a surprise about delivery for a dispute", () => {
+    for (const text of [
+      "J'ai oublié de joindre le fichier au calcul.",
+      "Il manque le fichier dans ma demande de calcul, je le renvoie.",
+      "Le calcul prend trop de temps.",
+    ])
+      expect(category(text), text).toBe("other");
+    expect(category("Or nous voudrions savoir comment saisir les FINESS.")).toBe("question");
+  });
+
   it("files not knowing how to do something as a question", () => {
     for (const text of [
       "Je ne comprends pas comment remplir le formulaire",
