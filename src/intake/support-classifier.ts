@@ -113,7 +113,7 @@ const SERVICE_PROBLEM = anyOf([
 const DISPUTE =
   /\b(erreurs?|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|invalide\w*|rejete\w*|refuse\w*|faux|fausse|different|ne correspond\w* pas|pourtant|alors qu\w*|or (il|elle|ils|elles|celui-ci|celle-ci) (existe|est|sont|figure|exerce|a|ont)\w*|obsolete\w*|pas a jour|pas (encore )?(ete )?(pris\w* |tenu\w* )?en compte|non (pris|tenu)\w* en compte|tranche (est )?(trop basse|trop haute|inferieure|superieure))\b/;
 const QUESTION =
-  /\?|\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?)\b/;
+  /\?|\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (me |m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?|est ce que|merci de (m'|nous )?(indiquer|preciser|expliquer|dire|confirmer|communiquer|renseigner)|(souhait\w*|aimer\w*|voudr\w*) (savoir|connaitre|comprendre|avoir des (informations|precisions)|des (informations|precisions))|ou (envoyer|trouver|transmettre|adresser)|a quelle adresse)\b/;
 
 /** Our own subject prefix (SPEC §7), folded: a reply keeping our subject says nothing of its own. */
 const OUR_SUBJECT_PREFIX = fold("Ségur Numérique - Imagerie - ");

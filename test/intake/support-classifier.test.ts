@@ -167,6 +167,21 @@ describe("classifySupport on realistic French wording", () => {
     expect(category("Or nous voudrions savoir comment saisir les FINESS.")).toBe("question");
   });
 
+  it("files a question asked without a question mark as a question", () => {
+    for (const text of [
+      "Merci de m'indiquer la marche à suivre pour obtenir un devis.",
+      "Merci de nous préciser les modalités.",
+      "Je souhaiterais connaître le délai de traitement.",
+      "J'aimerais savoir quelles données sont utilisées.",
+      "Nous aimerions avoir des précisions sur le mode de calcul.",
+      "Je voudrais des informations sur le service.",
+      "Pourriez-vous me dire où trouver le numéro FINESS.",
+      "Est ce que le service accepte les fichiers PDF",
+      "A quelle adresse envoyer la demande",
+    ])
+      expect(category(text), text).toBe("question");
+  });
+
   it("files not knowing how to do something as a question", () => {
     for (const text of [
       "Je ne comprends pas comment remplir le formulaire",
