@@ -55,7 +55,7 @@ export function repliesToResult(signals: ThreadSignals): boolean {
 // stop at the end of a sentence, so each one runs in linear time on any text.
 
 /** Result words: what a dispute is about. */
-const RESULT_WORD = String.raw`(tranche|calcul\w*|resultat\w*|classement)`;
+const RESULT_WORD = String.raw`(tranches?|calcul\w*|resultat\w*|classements?)`;
 /** Wrongness, said of a result. */
 const WRONG = String.raw`(faux|fausse\w*|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|pas (correct|juste|bon|bonne|exact|coherent|normal|logique)\w*|ne correspond\w* pas|ne reflet\w* pas|sous-(estim|evalu)\w*|surestim\w*|trop (faible|bas|basse|petite?|elevee?|haute?)|inferieure? a (la realite|celle|ce qu|nos|notre|l'activite))`;
 const DETERMINER = "(le |la |l'|ce |cette |notre |votre |nos |vos |les |ces |mon |ma )?";
@@ -79,6 +79,8 @@ const CONTEST = anyOf([
   String.raw`\b(devri\w*|devrai\w*|aurions du|aurait du|aurais du|aurions droit|avons droit|aurait droit|a droit)( normalement| plutot| bien| logiquement)? (etre |obtenir |avoir |beneficier de |relever de |classe\w* )?(en |la |a la |dans la |de la )?tranche\b`,
   String.raw`\btranche\b[^.?!]{0,30}\b(devri|devrai|aurait du|aurions du)\w*( normalement| plutot| bien| logiquement)? (etre|correspondre a)( en| la)?( tranche)? [a-h](?![\w'])`,
   String.raw`\btranche [a-h] (et non|et pas|au lieu|plutot qu)`,
+  // Too low, said of what was named before: "… du Cabinet Durand nous semblent trop basses".
+  String.raw`\b(sembl|parai)\w* (bien |beaucoup |un peu |tres )?trop (faibles?|bas|basses?)\b`,
   // The tranche expected: "nous attendions une tranche D".
   String.raw`\b(attendions|attendait|attendais|esperions|pensions obtenir|comptions sur) (une |la )?tranche\b`,
   // Surprise said of the result itself: "la tranche B nous surprend", "le résultat est étrange".
@@ -89,7 +91,7 @@ const CONTEST = anyOf([
   String.raw`\b(manqu\w*|omis\w*|absente?s?)\b[^.?!]{0,40}\b(dans|du|au) ${DETERMINER}${RESULT_WORD}\b`,
   String.raw`\b${RESULT_WORD}\b[^.?!]{0,30}\b(n'a pas (ete )?retenu|n'a pas (ete )?compte|ne (tient|prend)\w* pas (en )?compte|a (oublie|omis|ignore))`,
   // The counts it used: "le nombre d'examens retenu est inférieur à la réalité".
-  String.raw`\b(nombre|volume|total)( d'examens| d'actes| d'activite)?\b[^.?!]{0,30}\b(inferieure? a|sous-(estim|evalu)\w*|trop (faible|bas))`,
+  String.raw`\b(nombre|volume|total)( d'examens| d'actes| d'activite)?\b[^.?!]{0,30}\b(inferieure? a|sous-(estim|evalu)\w*|trop (faible|bas)|(sembl|parai)\w* (bien |tres |un peu )?(trop )?(bas|faible))`,
 ]);
 
 /**

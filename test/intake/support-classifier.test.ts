@@ -167,6 +167,16 @@ describe("classifySupport on realistic French wording", () => {
     expect(category("Or nous voudrions savoir comment saisir les FINESS.")).toBe("question");
   });
 
+  it("files several tranches, or a count, said too low as a dispute", () => {
+    for (const text of [
+      "Les tranches de la Clinique du Parc et du Cabinet Durand nous semblent trop basses.",
+      "Les tranches calculées sont fausses.",
+      "Le total d'examens nous paraît bas par rapport à l'activité.",
+    ])
+      expect(category(text), text).toBe("dispute");
+    expect(category("Le risque nous semble faible, comment faire ?")).toBe("question");
+  });
+
   it("files a question asked without a question mark as a question", () => {
     for (const text of [
       "Merci de m'indiquer la marche à suivre pour obtenir un devis.",
