@@ -128,6 +128,22 @@ function senderSubject(subject: string): string {
 }
 
 /**
+ * The confidentiality notice of a signature: « Si vous avez reçu ce message par erreur, merci de le
+ * détruire », « S'il vous a été adressé par erreur ». Its "erreur" is not said of a result.
+ */
+const MISDIRECTED_NOTICE =
+  /\b(recu|adresse|parvenu|transmis|envoye|communique)e?s? (ce (message|courriel|mail|e-mail|document) |cette communication )?par erreur\b/;
+
+/** Folded text without the sentences of a confidentiality notice (split first: linear time). */
+function withoutNotices(folded: string): string {
+  if (!folded.includes("par erreur")) return folded;
+  return folded
+    .split(/(?<=[.!?;])\s/)
+    .filter((sentence) => !MISDIRECTED_NOTICE.test(sentence))
+    .join(" ");
+}
+
+/**
  * Category of a message for support: a dispute about a result, a question, or anything else.
  * The subject the sender wrote counts with the text ("Contestation de la tranche", "Erreur de
  * tranche"); ours, kept in a reply, does not.
@@ -138,7 +154,9 @@ function senderSubject(subject: string): string {
  * unless it only asks a question: even a thank-you, so that support looks at the result it answers.
  */
 export function classifySupport(ownText: string, aboutCalculation: boolean, subject = ""): SupportCategory {
-  const text = [senderSubject(subject), fold(ownText)].filter((part) => part !== "").join(". ");
+  const text = [senderSubject(subject), withoutNotices(fold(ownText))]
+    .filter((part) => part !== "")
+    .join(". ");
   if (CONTEST.test(text)) return "dispute";
   if (SERVICE_PROBLEM.test(text)) return "question";
   if (DISPUTE.test(text)) return "dispute";

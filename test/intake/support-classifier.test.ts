@@ -177,6 +177,21 @@ describe("classifySupport on realistic French wording", () => {
     expect(category("Le risque nous semble faible, comment faire ?")).toBe("question");
   });
 
+  it("does not read the « reçu par erreur » of a confidentiality notice as a dispute", () => {
+    const notice =
+      "Jean Dupont\nEditeur Radiologie\n\nCe message et ses pièces jointes sont confidentiels. Si vous avez reçu ce message par erreur, merci de le détruire et d'en avertir l'expéditeur.";
+    expect(category(`Bonjour,\n\nComment saisir les FINESS ?\n\nCordialement,\n${notice}`)).toBe("question");
+    expect(
+      category(
+        "Quel est le délai de traitement ?\n\nAvertissement : s'il vous a été adressé par erreur, veuillez le supprimer.",
+      ),
+    ).toBe("question");
+    expect(category(`Merci beaucoup.\n\n${notice}`)).toBe("other");
+    // The sender's own words still count.
+    expect(category(`La tranche est fausse.\n\n${notice}`)).toBe("dispute");
+    expect(category(`Le FINESS 920000650 a été classé inconnu par erreur.\n\n${notice}`)).toBe("dispute");
+  });
+
   it("files a question asked without a question mark as a question", () => {
     for (const text of [
       "Merci de m'indiquer la marche à suivre pour obtenir un devis.",
