@@ -407,7 +407,9 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
     ownText,
   };
   const replies = repliesToResult(signals) || ourResultStart(ownText) >= 0;
-  const prose = ownText.slice(0, PROSE_SPAN);
+  // What the sender wrote, without a result of ours forwarded below it: its tables (« Données
+  // invalides, non prises en compte », invalid reasons) would make every forward a dispute.
+  const prose = beforeOurResult(ownText).slice(0, PROSE_SPAN);
   const aboutCalculation = (): Intake => ({
     ...withText,
     kind: "support",

@@ -55,9 +55,9 @@ export function repliesToResult(signals: ThreadSignals): boolean {
 // stop at the end of a sentence, so each one runs in linear time on any text.
 
 /** Result words: what a dispute is about. */
-const RESULT_WORD = String.raw`(tranche|calcul\w*|resultat\w*|classement)`;
+const RESULT_WORD = String.raw`(tranches?|calcul\w*|resultat\w*|classements?)`;
 /** Wrongness, said of a result. */
-const WRONG = String.raw`(faux|fausse\w*|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|pas (correct|juste|bon|bonne|exact|coherent|normal|logique)\w*|ne correspond\w* pas|sous-(estim|evalu)\w*|surestim\w*)`;
+const WRONG = String.raw`(faux|fausse\w*|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|pas (correct|juste|bon|bonne|exact|coherent|normal|logique)\w*|ne correspond\w* pas|ne reflet\w* pas|sous-(estim|evalu)\w*|surestim\w*|trop (faible|bas|basse|petite?|elevee?|haute?)|inferieure? a (la realite|celle|ce qu|nos|notre|l'activite))`;
 const DETERMINER = "(le |la |l'|ce |cette |notre |votre |nos |vos |les |ces |mon |ma )?";
 
 function anyOf(patterns: readonly string[]): RegExp {
@@ -79,6 +79,19 @@ const CONTEST = anyOf([
   String.raw`\b(devri\w*|devrai\w*|aurions du|aurait du|aurais du|aurions droit|avons droit|aurait droit|a droit)( normalement| plutot| bien| logiquement)? (etre |obtenir |avoir |beneficier de |relever de |classe\w* )?(en |la |a la |dans la |de la )?tranche\b`,
   String.raw`\btranche\b[^.?!]{0,30}\b(devri|devrai|aurait du|aurions du)\w*( normalement| plutot| bien| logiquement)? (etre|correspondre a)( en| la)?( tranche)? [a-h](?![\w'])`,
   String.raw`\btranche [a-h] (et non|et pas|au lieu|plutot qu)`,
+  // Too low, said of what was named before: "… du Cabinet Durand nous semblent trop basses".
+  String.raw`\b(sembl|parai)\w* (bien |beaucoup |un peu |tres )?trop (faibles?|bas|basses?)\b`,
+  // The tranche expected: "nous attendions une tranche D".
+  String.raw`\b(attendions|attendait|attendais|esperions|pensions obtenir|comptions sur) (une |la )?tranche\b`,
+  // Surprise said of the result itself: "la tranche B nous surprend", "le résultat est étrange".
+  String.raw`\b${RESULT_WORD}( [a-h])?( obtenue?| calculee?| attribuee?)? (est |semble |parait |nous |me |m')*(bizarre|etrange|surpren\w*|etonn\w*)`,
+  // Asked for in a noun: "une révision de la tranche", "un réexamen du calcul".
+  String.raw`\b(revision|reexamen|reevaluation|rectification|correction)s? (de |du |des |d')${DETERMINER}${RESULT_WORD}\b`,
+  // Identifiers or activity left out: "il manque des FINESS dans le calcul", "le calcul n'a pas retenu …".
+  String.raw`\b(manqu\w*|omis\w*|absente?s?)\b[^.?!]{0,40}\b(dans|du|au) ${DETERMINER}${RESULT_WORD}\b`,
+  String.raw`\b${RESULT_WORD}\b[^.?!]{0,30}\b(n'a pas (ete )?retenu|n'a pas (ete )?compte|ne (tient|prend)\w* pas (en )?compte|a (oublie|omis|ignore))`,
+  // The counts it used: "le nombre d'examens retenu est inférieur à la réalité".
+  String.raw`\b(nombre|volume|total)( d'examens| d'actes| d'activite)?\b[^.?!]{0,30}\b(inferieure? a|sous-(estim|evalu)\w*|trop (faible|bas)|(sembl|parai)\w* (bien |tres |un peu )?(trop )?(bas|faible))`,
 ]);
 
 /**
@@ -100,9 +113,9 @@ const SERVICE_PROBLEM = anyOf([
 
 /** Words that, with nothing more telling, say a result is wrong. */
 const DISPUTE =
-  /\b(erreurs?|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|invalide\w*|rejete\w*|refuse\w*|faux|fausse|different|ne correspond\w* pas|pourtant|alors qu\w*|pas (encore )?(ete )?(pris\w* |tenu\w* )?en compte|non (pris|tenu)\w* en compte|tranche (est )?(trop basse|trop haute|inferieure|superieure))\b/;
+  /\b(erreurs?|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|invalide\w*|rejete\w*|refuse\w*|faux|fausse|different|ne correspond\w* pas|pourtant|alors qu\w*|or (il|elle|ils|elles|celui-ci|celle-ci) (existe|est|sont|figure|exerce|a|ont)\w*|obsolete\w*|pas a jour|pas (encore )?(ete )?(pris\w* |tenu\w* )?en compte|non (pris|tenu)\w* en compte|tranche (est )?(trop basse|trop haute|inferieure|superieure))\b/;
 const QUESTION =
-  /\?|\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?)\b/;
+  /\?|\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (me |m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?|est ce que|merci de (m'|nous )?(indiquer|preciser|expliquer|dire|confirmer|communiquer|renseigner)|(souhait\w*|aimer\w*|voudr\w*) (savoir|connaitre|comprendre|avoir des (informations|precisions)|des (informations|precisions))|ou (envoyer|trouver|transmettre|adresser)|a quelle adresse)\b/;
 
 /** Our own subject prefix (SPEC §7), folded: a reply keeping our subject says nothing of its own. */
 const OUR_SUBJECT_PREFIX = fold("Ségur Numérique - Imagerie - ");
@@ -112,6 +125,22 @@ const SUBJECT_SPAN = 300;
 function senderSubject(subject: string): string {
   const folded = fold(stripSubjectPrefixes(subject.slice(0, SUBJECT_SPAN)));
   return folded.startsWith(OUR_SUBJECT_PREFIX) ? "" : folded;
+}
+
+/**
+ * The confidentiality notice of a signature: « Si vous avez reçu ce message par erreur, merci de le
+ * détruire », « S'il vous a été adressé par erreur ». Its "erreur" is not said of a result.
+ */
+const MISDIRECTED_NOTICE =
+  /\b(recu|adresse|parvenu|transmis|envoye|communique)e?s? (ce (message|courriel|mail|e-mail|document) |cette communication )?par erreur\b/;
+
+/** Folded text without the sentences of a confidentiality notice (split first: linear time). */
+function withoutNotices(folded: string): string {
+  if (!folded.includes("par erreur")) return folded;
+  return folded
+    .split(/(?<=[.!?;])\s/)
+    .filter((sentence) => !MISDIRECTED_NOTICE.test(sentence))
+    .join(" ");
 }
 
 /**
@@ -125,7 +154,9 @@ function senderSubject(subject: string): string {
  * unless it only asks a question: even a thank-you, so that support looks at the result it answers.
  */
 export function classifySupport(ownText: string, aboutCalculation: boolean, subject = ""): SupportCategory {
-  const text = [senderSubject(subject), fold(ownText)].filter((part) => part !== "").join(". ");
+  const text = [senderSubject(subject), withoutNotices(fold(ownText))]
+    .filter((part) => part !== "")
+    .join(". ");
   if (CONTEST.test(text)) return "dispute";
   if (SERVICE_PROBLEM.test(text)) return "question";
   if (DISPUTE.test(text)) return "dispute";

@@ -240,6 +240,17 @@ describe("readInbound", () => {
       expect(intake.calculationIds).toEqual(["TR-2026-000123"]);
     });
 
+    it("files a question forwarding a result as a question: the result's « Données invalides » are not the sender's words", async () => {
+      const raw = rawMessage(
+        authenticatedHeaders(JEAN, { To: "contact@example.test", Subject: `TR: ${RESULT_SUBJECT}` }),
+        `Bonjour,\n\nComment est calculé le total ?\n\n${forwardedResult}`,
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.kind).toBe("support");
+      expect(intake.support).toMatchObject({ category: "question", repliesToResult: true });
+      expect(intake.calculationIds).toEqual(["TR-2026-000123"]);
+    });
+
     it("reads on the submission inbox only the request written above a forwarded result", async () => {
       const raw = rawMessage(
         authenticatedHeaders(JEAN, { Subject: "TR: demande corrigée" }),

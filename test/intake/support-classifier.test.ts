@@ -137,6 +137,76 @@ describe("classifySupport on realistic French wording", () => {
       expect(category(text), text).toBe("question");
   });
 
+  it("files a result said too low, off the activity or left incomplete as a dispute, without « contester »", () => {
+    for (const text of [
+      "Bonjour, nous pensons que la tranche attribuée est trop faible.",
+      "La tranche obtenue ne reflète pas l'activité réelle de l'établissement.",
+      "La tranche calculée est inférieure à celle attendue.",
+      "Le nombre d'examens retenu est inférieur à la réalité.",
+      "Le volume d'activité retenu est sous-évalué.",
+      "La tranche B nous surprend, notre client réalise 80 000 examens par an.",
+      "Nous attendions une tranche D.",
+      "Nous souhaitons une révision de la tranche.",
+      "Nous demandons un réexamen du calcul.",
+      "Il manque des FINESS dans le calcul.",
+      "Le calcul n'a pas retenu le FINESS 920000650.",
+      "Le calcul ne tient pas compte des actes de médecine nucléaire.",
+      "Le FINESS 920000650 est indiqué inconnu, or il existe bien.",
+      "Les données de référence utilisées sont obsolètes.",
+    ])
+      expect(category(text), text).toBe("dispute");
+  });
+
+  it("does not take a sender's own slip or a surprise about delivery for a dispute", () => {
+    for (const text of [
+      "J'ai oublié de joindre le fichier au calcul.",
+      "Il manque le fichier dans ma demande de calcul, je le renvoie.",
+      "Le calcul prend trop de temps.",
+    ])
+      expect(category(text), text).toBe("other");
+    expect(category("Or nous voudrions savoir comment saisir les FINESS.")).toBe("question");
+  });
+
+  it("files several tranches, or a count, said too low as a dispute", () => {
+    for (const text of [
+      "Les tranches de la Clinique du Parc et du Cabinet Durand nous semblent trop basses.",
+      "Les tranches calculées sont fausses.",
+      "Le total d'examens nous paraît bas par rapport à l'activité.",
+    ])
+      expect(category(text), text).toBe("dispute");
+    expect(category("Le risque nous semble faible, comment faire ?")).toBe("question");
+  });
+
+  it("does not read the « reçu par erreur » of a confidentiality notice as a dispute", () => {
+    const notice =
+      "Jean Dupont\nEditeur Radiologie\n\nCe message et ses pièces jointes sont confidentiels. Si vous avez reçu ce message par erreur, merci de le détruire et d'en avertir l'expéditeur.";
+    expect(category(`Bonjour,\n\nComment saisir les FINESS ?\n\nCordialement,\n${notice}`)).toBe("question");
+    expect(
+      category(
+        "Quel est le délai de traitement ?\n\nAvertissement : s'il vous a été adressé par erreur, veuillez le supprimer.",
+      ),
+    ).toBe("question");
+    expect(category(`Merci beaucoup.\n\n${notice}`)).toBe("other");
+    // The sender's own words still count.
+    expect(category(`La tranche est fausse.\n\n${notice}`)).toBe("dispute");
+    expect(category(`Le FINESS 920000650 a été classé inconnu par erreur.\n\n${notice}`)).toBe("dispute");
+  });
+
+  it("files a question asked without a question mark as a question", () => {
+    for (const text of [
+      "Merci de m'indiquer la marche à suivre pour obtenir un devis.",
+      "Merci de nous préciser les modalités.",
+      "Je souhaiterais connaître le délai de traitement.",
+      "J'aimerais savoir quelles données sont utilisées.",
+      "Nous aimerions avoir des précisions sur le mode de calcul.",
+      "Je voudrais des informations sur le service.",
+      "Pourriez-vous me dire où trouver le numéro FINESS.",
+      "Est ce que le service accepte les fichiers PDF",
+      "A quelle adresse envoyer la demande",
+    ])
+      expect(category(text), text).toBe("question");
+  });
+
   it("files not knowing how to do something as a question", () => {
     for (const text of [
       "Je ne comprends pas comment remplir le formulaire",
