@@ -164,8 +164,11 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             );
             return { status: "processed", decision: "ticket-rate-limited" };
           }
-          const { result, dataset } = await calculate(tx, request, {
+          // Numbers of the request read into no field: those the reference data knows are named in
+          // the result, so that one the reading missed is never left out unsaid.
+          const { result, dataset, knownStrays } = await calculate(tx, request, {
             nuclearCoefficient: config.nuclearCoefficient,
+            strayNumbers: calculation.strayNumbers,
           });
           // Chosen now so that the calculation row records it with its public id, in one statement.
           const resultMessageId = replies.newMessageId();
@@ -203,6 +206,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
                           : "not-authorised",
                     }
                   : null,
+              ...(knownStrays.length > 0 ? { strayNumbers: knownStrays } : {}),
               result,
             },
             decision.recipient,

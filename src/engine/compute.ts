@@ -110,6 +110,13 @@ function judge(
   return doctor.activity === activity && doctor.acts > 0 ? { exams: doctor.acts } : { reason: "no-activity" };
 }
 
+/** The values the reference data holds, as a FINESS or as an N°AM (normalised), in their order. */
+export function knownIdentifiers(values: readonly string[], lookup: ReferenceLookup): string[] {
+  return values.filter(
+    (value) => lookup.finess(normaliseIdentifier(value)) || lookup.am(normaliseIdentifier(value)),
+  );
+}
+
 /** False only for a known doctor in the AM field of the other activity. */
 function isDoctorsOwnField(field: Field, doctor: AmCounts | undefined): boolean {
   if (!doctor || (field !== "amRadio" && field !== "amMn")) return true;

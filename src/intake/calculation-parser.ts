@@ -1,7 +1,8 @@
-import { type Activity, emptyLists, type Field, type FieldLists } from "../engine/types.ts";
+import { type Activity, emptyLists, FIELDS, type Field, type FieldLists } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
 import { NUMBER_SIGN, splitIdentifierList } from "../identifiers/split.ts";
 import { fold } from "../text/fold.ts";
+import { strayNumbersOf } from "./stray-numbers.ts";
 import type { CalculationProblem } from "./types.ts";
 
 /**
@@ -159,6 +160,11 @@ export interface LabelledCalculation {
   /** Whether a label named an identifier field (even with an empty value). */
   identifierLabelFound: boolean;
   problems: CalculationProblem[];
+  /**
+   * Numbers shaped like a FINESS or N°AM on lines read as no field (neither a label nor its
+   * value), and in no list: normalised, unique, in order (see strayNumbersOf).
+   */
+  strayNumbers: string[];
 }
 
 interface LabelMatch {
@@ -248,9 +254,10 @@ function splitCells(line: string): string[] | null {
  * its own label: a table row of label/value pairs ("Référence | CH Test | Type d'activité |
  * Mixte"), a row of labels over columns of values (an Excel paste: "FINESS radiologie | AM
  * radiologie", then one row per establishment), and "FINESS radiologie : 920000650 AM radiologie :
- * 751234567" typed on one line. A line with one label is left as it is.
+ * 751234567" typed on one line. A line with one label is left as it is. Cells of a table row under
+ * no label go to `aside`: read into no field.
  */
-function oneFieldPerLine(lines: readonly string[]): string[] {
+function oneFieldPerLine(lines: readonly string[], aside: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -268,6 +275,7 @@ function oneFieldPerLine(lines: readonly string[]): string[] {
           const lists = matches.map((m, c) => (m && isListKind(m.kind) ? (row[c] ?? "") : ""));
           if (!lists.some(Boolean) || lists.some((cell) => cell && !continuesList(cell))) break;
           rows.push(row);
+          aside.push(...row.filter((cell, c) => cell && !cells[c]));
         }
         for (const [c, cell] of cells.entries()) {
           if (!cell) continue;
@@ -390,7 +398,11 @@ function splitValues(text: string): string[] {
 
 /** Reads the labelled fields of SPEC §5 from the sender's own text. Never throws. */
 export function parseLabelledCalculation(text: string): LabelledCalculation {
-  const lines = oneFieldPerLine(text.split("\n").map((line) => line.replace(LIST_MARKER, "")));
+  const aside: string[] = [];
+  const lines = oneFieldPerLine(
+    text.split("\n").map((line) => line.replace(LIST_MARKER, "")),
+    aside,
+  );
   const result: LabelledCalculation = {
     recipient: null,
     reference: null,
@@ -400,7 +412,10 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     labelsFound: 0,
     identifierLabelFound: false,
     problems: [],
+    strayNumbers: [],
   };
+  // Lines read as a field's label or value: the others may hold a number the request meant.
+  const read = new Set<number>();
   const generic: { kind: "finess" | "am"; tokens: string[] }[] = [];
   // Below a closing salutation, up to a forwarded message: a signature, whose "E-mail :" or
   // "Activité : éditeur de logiciels" is not a field of the request.
@@ -428,6 +443,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     const single = match.kind === "recipient" || match.kind === "reference" || match.kind === "activity";
     if (inSignature && (single || signed)) continue;
     result.labelsFound++;
+    read.add(i);
     let value = match.value;
     if (single) {
       if (!value) {
@@ -438,6 +454,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
         if (next.trim() && !matchLabel(next)) {
           value = next.trim();
           i = j;
+          read.add(j);
         }
       }
       value = value.replace(/\t/g, " ").trim();
@@ -470,6 +487,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       const next = lines[j] ?? "";
       if (matchLabel(next) || !continuesList(next)) break;
       parts.push(next);
+      read.add(j);
     }
     i = j - 1;
     const tokens = splitValues(parts.join("\n"));
@@ -490,5 +508,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       result.problems.push("field-without-activity");
   }
   if (result.activityText) result.problems.push("unreadable-activity");
+  const listed = new Set(FIELDS.flatMap((field) => result.lists[field].map(normaliseIdentifier)));
+  result.strayNumbers = strayNumbersOf([...lines.filter((_, n) => !read.has(n)), ...aside], listed);
   return result;
 }

@@ -1,6 +1,7 @@
 import type { AddressObject, ParsedMail } from "mailparser";
 import type { Activity, FieldLists } from "../engine/types.ts";
 import { emptyLists, FIELDS } from "../engine/types.ts";
+import { normaliseIdentifier } from "../identifiers/normalise.ts";
 import { parseAccessRequest } from "./access-parser.ts";
 import {
   type AuthenticationOutcome,
@@ -192,6 +193,8 @@ function buildCalculation(
     lists[field].push(...labelled.lists[field]);
     for (const { table } of reading.tables) lists[field].push(...table.lists[field]);
   }
+  // A number of the text that an attached table lists is read, whatever the text says around it.
+  const inFields = new Set(FIELDS.flatMap((field) => lists[field].map(normaliseIdentifier)));
   const problems = new Set<CalculationProblem>([...labelled.problems, ...reading.problems]);
   const issues: TableIssue[] = [...reading.issues];
   if (reading.tables.some(({ table }) => table.rowsWithoutActivity.length > 0))
@@ -244,6 +247,7 @@ function buildCalculation(
     sources: [...(count(labelled.lists) > 0 ? bodySources : []), ...reading.tables.map((t) => t.name)],
     problems: [...problems],
     ...(issues.length > 0 ? { tableIssues: issues } : {}),
+    strayNumbers: labelled.strayNumbers.filter((n) => !inFields.has(n)),
   };
 }
 

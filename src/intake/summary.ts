@@ -23,6 +23,8 @@ export function summariseIntake(intake: Intake, decision: string | null) {
           amRadio: calculation.lists.amRadio,
           finessMn: calculation.lists.finessMn,
           amMn: calculation.lists.amMn,
+          // Shaped like an identifier, read into no field: the result names those the data knows.
+          strayNumbers: calculation.strayNumbers,
         }
       : null,
     access: access

@@ -85,6 +85,12 @@ export interface CalculationIntake {
   problems: CalculationProblem[];
   /** Which attachment (sheet, rows) each attachment or table problem is about, for the help reply. */
   tableIssues?: TableIssue[];
+  /**
+   * Numbers shaped like a FINESS or N°AM in the request's text that were read into no field
+   * (normalised, unique, in order, at most MAX_STRAY_NUMBERS): those the reference data knows are
+   * named in the result, so that a number the reading missed is never dropped unsaid.
+   */
+  strayNumbers: string[];
 }
 
 export type SupportCategory = "dispute" | "question" | "other";

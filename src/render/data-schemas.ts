@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTIVITIES, type Field } from "../engine/types.ts";
+import { MAX_STRAY_NUMBERS } from "../intake/stray-numbers.ts";
 import type { TemplateData, TemplateName } from "./templates.ts";
 
 // Zod shapes of TemplateData, for data read from files (`tranche preview --data`). Each is typed
@@ -46,6 +47,7 @@ const result: z.ZodType<TemplateData["result"]> = z.object({
     .object({ address, cause: z.enum(["not-authorised", "other-organisation"]) })
     .nullable()
     .optional(),
+  strayNumbers: z.array(text).max(MAX_STRAY_NUMBERS).nullable().optional(),
   result: z.object({
     activity,
     tranche: z.enum(["A", "B", "C", "D", "E", "F", "G", "H"]).nullable(),

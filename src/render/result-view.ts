@@ -46,6 +46,8 @@ export interface ResultView {
   reasons: InvalidExplanation[];
   /** Why the result comes to the requester rather than the address the request named. */
   recipientNote: string | null;
+  /** Known numbers of the request's text read into no field, named after the documented layout. */
+  strayNote: string | null;
 }
 
 /** The request's Email field named an address the result may not go to (SPEC §5): it went to the sender. */
@@ -62,6 +64,12 @@ export interface ResultContext {
   activityInferred: boolean;
   contactAddress: string;
   recipientRefused?: RecipientRefusal | null;
+  /**
+   * FINESS or N°AM the reference data knows, present in the request's text but read into no field
+   * (normalised): the result names them, so that a number the reading missed is never left out
+   * unsaid. Absent or empty: nothing is said.
+   */
+  strayNumbers?: readonly string[] | null;
 }
 
 /** French thousands grouping with a plain space, readable in both parts ("75 000"). */
@@ -110,6 +118,18 @@ function recipientNote(refusal: RecipientRefusal, context: ResultContext): strin
   return `Ce résultat vous est adressé : l'adresse indiquée dans le champ Email de la demande (${refusal.address}) ${why}.`;
 }
 
+/** The numbers a request holds but the calculation left out, and how to have them counted. */
+function strayNote(numbers: readonly string[]): string {
+  const one = numbers.length === 1;
+  const what = one
+    ? "Numéro présent dans votre message mais lu dans aucun champ, non pris en compte dans le calcul"
+    : "Numéros présents dans votre message mais lus dans aucun champ, non pris en compte dans le calcul";
+  const how = one
+    ? "S'il fait partie de la commande, renvoyez la demande complète en le plaçant"
+    : "S'ils font partie de la commande, renvoyez la demande complète en les plaçant";
+  return `${what} : ${numbers.join("; ")}. ${how} sous le libellé du champ concerné (par exemple « FINESS radiologie : ») : les tranches de deux calculs ne s'additionnent pas.`;
+}
+
 /** The result email's view of an engine result and the request it answers. */
 export function buildResultView(result: CalculationResult, context: ResultContext): ResultView {
   const row = (field: Field, values: string[]): ResultRow => ({
@@ -137,6 +157,7 @@ export function buildResultView(result: CalculationResult, context: ResultContex
     totalDetail: `radiologie : ${formatCount(result.radiologyExams)} ; médecine nucléaire : ${formatCount(result.nuclearExams)} × ${result.nuclearCoefficient} = ${formatCount(nuclearWeighted)}`,
     dataset: `${context.dataset.label} (version ${context.dataset.id})`,
     recipientNote: context.recipientRefused ? recipientNote(context.recipientRefused, context) : null,
+    strayNote: context.strayNumbers?.length ? strayNote(context.strayNumbers) : null,
     reasons: FIELDS.flatMap((f) =>
       result.invalid[f].map((i) => ({
         value: i.value,

@@ -64,6 +64,7 @@ describe("tranche inspect", () => {
         amRadio: [],
         finessMn: ["130856255"],
         amMn: [],
+        strayNumbers: [],
       },
       access: null,
       support: null,

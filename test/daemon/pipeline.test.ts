@@ -148,6 +148,49 @@ describe("the message pipeline", () => {
     expect(calculation).toMatchObject({ tranche: "D", total: 79_100n, resultMessageId: reply!.messageId });
     expect(text).toContain(calculation.publicId);
     expect(outcome.summary).toMatchObject({ kind: "calculation", decision: "reply-result" });
+    expect(text).not.toContain("dans aucun champ");
+  });
+
+  it("names in the result a known FINESS of the request that the list did not take, and only that one", async () => {
+    const marie = `marie.lefebvre@${ORG}`;
+    await grantAccess(db, marie, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const body = [
+      "Bonjour,",
+      "",
+      "Merci de calculer la tranche pour le groupement (le Dr 751234567 exerce sur les deux sites).",
+      "",
+      "Référence : Groupement Foch-Pins",
+      "Type d'activité : Radiologie",
+      "AM radiologie : 751234567",
+      "FINESS radiologie :",
+      "920000650 Hôpital Foch",
+      "",
+      "750712184 Clinique des Pins",
+      "",
+      "620100057 (site en projet)",
+      "",
+      "Cordialement,",
+      "Marie Lefebvre",
+      "Éditeur RIS SAS — SIREN 552 100 554",
+      "12 rue des Lilas, 62300 Lens — Tél. 03 21 00 00 00",
+    ].join("\n");
+    const outcome = await handle(buildMail({ from: marie, subject: "Demande de calcul", body }));
+    expect(outcome.decision).toBe("reply-result");
+    const { parsed, text } = await textOf(outcome.outgoing[0]!.raw);
+    // Computed on what was read, as before: 52 000 + 6 100 = 58 100, tranche C.
+    expect(text).toMatch(/\| No FINESS radiologie +\| 920000650 \|/);
+    expect(text).toContain("La tranche de financement calculée est = C");
+    // 620100057 and the SIREN are unknown to the data, 751234567 was read: only the Pins are named.
+    const note =
+      "Numéro présent dans votre message mais lu dans aucun champ, non pris en compte dans le calcul : 750712184.";
+    expect(text).toContain(`Données de référence utilisées : SAE 2023`);
+    expect(text.indexOf(note)).toBeGreaterThan(text.indexOf("Données de référence utilisées"));
+    expect(text.match(/dans aucun champ/g)).toHaveLength(1);
+    expect(parsed.html).toContain("lu dans aucun champ, non pris en compte dans le calcul : 750712184.");
+    // Support sees what intake set aside, known or not.
+    expect(outcome.summary).toMatchObject({
+      calculation: { strayNumbers: ["750712184", "620100057", "552100554"] },
+    });
   });
 
   it("answers once a request sent to calcul@ with contact@ in copy, but a reused Message-ID asking otherwise again", async () => {

@@ -51,6 +51,7 @@ function calculation(overrides: Partial<CalculationIntake> = {}): Intake {
       amOfMixteRows: [],
       sources: ["body"],
       problems: [],
+      strayNumbers: [],
       ...overrides,
     },
   });

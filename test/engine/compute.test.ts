@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { computeTranche } from "../../src/engine/compute.ts";
+import { computeTranche, knownIdentifiers } from "../../src/engine/compute.ts";
 import { memoryLookup } from "../../src/engine/memory-lookup.ts";
 import { TRANCHE_BOUNDS, trancheFor } from "../../src/engine/tranche.ts";
 import type { AmCounts, CalculationRequest, FinessCounts } from "../../src/engine/types.ts";
@@ -326,5 +326,20 @@ describe("engine invariants", () => {
         }
       }),
     );
+  });
+});
+
+describe("knownIdentifiers", () => {
+  it("keeps, in order, the numbers the reference data holds as a FINESS or an N°AM, whatever their activity", () => {
+    const lookup = memoryLookup(
+      new Map([["620100057", { radiology: 0, nuclear: 0 }]]),
+      new Map([["751234567", { activity: "radiologie", acts: 0 }]]),
+    );
+    // A SIREN or an unknown well-formed FINESS is no identifier of the data: not kept.
+    expect(knownIdentifiers(["552100554", "751234567", "750712184", "620 100 057"], lookup)).toEqual([
+      "751234567",
+      "620 100 057",
+    ]);
+    expect(knownIdentifiers([], lookup)).toEqual([]);
   });
 });

@@ -162,6 +162,59 @@ describe("the result email", () => {
   });
 });
 
+describe("known numbers of the request read into no field", () => {
+  const stray = { ...context, strayNumbers: ["620100057"] };
+
+  it("are named after the documented layout in plain text, which is otherwise unchanged", () => {
+    const golden = readFileSync(new URL("golden/result.txt", import.meta.url), "utf8");
+    const expected = readFileSync(new URL("golden/result-stray-numbers.txt", import.meta.url), "utf8");
+    const actual = renderer.render("result", { ...stray, result }).text;
+    expect(actual).toBe(expected);
+    // The golden result with one paragraph added after the reasons, before the footer.
+    expect(expected.replace(/^Numéro présent dans votre message .*\n\n(?=--\n)/m, "")).toBe(golden);
+  });
+
+  it("are named in HTML too, after the details of the calculation", () => {
+    const { html } = renderer.render("result", { ...stray, result });
+    const note = /<p[^>]*data-note="stray-numbers"[^>]*>([^<]*)<\/p>/.exec(html);
+    expect(note?.[1]).toBe(
+      "Numéro présent dans votre message mais lu dans aucun champ, non pris en compte dans le calcul : 620100057. S&#x27;il fait partie de la commande, renvoyez la demande complète en le plaçant sous le libellé du champ concerné (par exemple « FINESS radiologie : ») : les tranches de deux calculs ne s&#x27;additionnent pas.",
+    );
+    expect(html.indexOf("data-note")).toBeGreaterThan(html.indexOf("Motifs des données invalides"));
+    expect(tableRows(html)).toEqual(tableRows(renderer.render("result", { ...context, result }).html));
+  });
+
+  it("are worded in the plural for several, joined as the layout joins values", () => {
+    const { text } = renderer.render("result", {
+      ...context,
+      strayNumbers: ["620100057", "2A0000012"],
+      result,
+    });
+    expect(text).toContain(
+      "Numéros présents dans votre message mais lus dans aucun champ, non pris en compte dans le calcul : 620100057; 2A0000012. S'ils font partie de la commande, renvoyez la demande complète en les plaçant",
+    );
+  });
+
+  it("are escaped like every value the sender supplied", () => {
+    const { html } = renderer.render("result", {
+      ...context,
+      strayNumbers: ['<b onclick="x">1</b>'],
+      result,
+    });
+    expect(html).not.toContain("<b onclick");
+    expect(html).toContain("&lt;b onclick&#x3D;&quot;x&quot;&gt;1&lt;/b&gt;");
+  });
+
+  it("leave both parts as they were when there are none", () => {
+    const before = renderer.render("result", { ...context, result });
+    const none = renderer.render("result", { ...context, strayNumbers: [], result });
+    expect(none.text).toBe(before.text);
+    expect(none.html).toBe(before.html);
+    expect(before.text).not.toContain("lu dans aucun champ");
+    expect(before.html).not.toContain("stray-numbers");
+  });
+});
+
 describe("the reason for a known number without activity of the field's kind", () => {
   // The engine gives one reason for "no acts / no exams" and "doctor of the other activity".
   const lookup = memoryLookup(
