@@ -85,7 +85,7 @@ export const settings = {
   },
   retentionDays: {
     env: "TRANCHE_RETENTION_DAYS",
-    doc: "Days raw message content is kept (purged daily at 03:17 and by `tranche purge`).",
+    doc: "Days raw message content is kept (purged daily at 03:17 and by `tranche purge`), at most 36500.",
   },
   rateLimitSenderPerHour: {
     env: "TRANCHE_RATE_LIMIT_SENDER_PER_HOUR",
@@ -267,7 +267,9 @@ export const configSchema = z
     smtpLeaseMs: positiveInt.default(120_000),
     httpHost: z.string().trim().min(1).default("127.0.0.1"),
     httpPort: z.coerce.number().int().min(0).max(65535).default(9465),
-    retentionDays: positiveInt.default(90),
+    // At most a century: far beyond any retention, and its cutoff stays a valid date (10^8 days
+    // gave an Invalid Date and a purge that failed every night).
+    retentionDays: positiveInt.max(36_500).default(90),
     rateLimitSenderPerHour: positiveInt.default(60),
     rateLimitOrganisationPerHour: positiveInt.default(300),
     logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -43,6 +43,13 @@ describe("configuration", () => {
     expect(() => loadConfig({ TRANCHE_CONFIG: "/nonexistent.json" })).toThrow(ConfigError);
   });
 
+  it("refuses a retention beyond a century, whose cutoff no date can hold", () => {
+    expect(problemsWith({ TRANCHE_RETENTION_DAYS: "100000000" })).toMatch(/TRANCHE_RETENTION_DAYS : .*36500/);
+    expect(loadConfig({ ...noFile, TRANCHE_RETENTION_DAYS: "3650" }, "/nonexistent").retentionDays).toBe(
+      3650,
+    );
+  });
+
   it("refuses a misspelt TRANCHE_ variable, naming the setting likely meant, instead of keeping the default", () => {
     expect(problemsWith({ TRANCHE_RETENTION_DAY: "30", TRANCHE_SMTP_URI: "smtp://relay:25" })).toBe(
       "variable(s) d'environnement inconnue(s) : TRANCHE_RETENTION_DAY (TRANCHE_RETENTION_DAYS ?), TRANCHE_SMTP_URI (TRANCHE_SMTP_URL ?)",
