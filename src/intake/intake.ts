@@ -461,13 +461,15 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
     };
 
   // The submission inbox only takes requests: anything else there gets the help reply.
-  if (context.mailbox === "submissions" || reading.problems.length > 0)
+  if (context.mailbox === "submissions")
     return { ...withText, kind: "calculation", calculation: calculation() };
-  return {
-    ...withText,
-    kind: "support",
-    support: { category: classifySupport(prose, false, base.subject), repliesToResult: false },
-  };
+  const category = classifySupport(prose, false, base.subject);
+  // On contact@, an attached table that could not be read makes a request whose help reply says
+  // why, unless the text asks or contests something: then support reads it (the help reply would
+  // answer the attachment only, and the question nobody).
+  if (reading.problems.length > 0 && category === "other")
+    return { ...withText, kind: "calculation", calculation: calculation() };
+  return { ...withText, kind: "support", support: { category, repliesToResult: false } };
 }
 
 /**

@@ -138,6 +138,40 @@ describe("readInbound", () => {
     expect(intake.calculation?.problems).toContain("attachment-too-large");
   });
 
+  it("gives support a question to contact@ whose attached table cannot be read, not the help reply alone", async () => {
+    const mail = (text: string) =>
+      new MailComposer({
+        from: JEAN,
+        to: "contact@example.test",
+        subject: "Bon de commande",
+        text,
+        attachments: [
+          {
+            filename: "BDC.xlsx",
+            content: Buffer.from("pas un classeur"),
+            contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          },
+        ],
+        headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+      })
+        .compile()
+        .build();
+    const question = await readInbound(
+      await mail(
+        "Bonjour,\n\nLe fichier joint ne s'ouvre pas chez nous : comment remplir le bon de commande ?\n\nCordialement",
+      ),
+      intakeContext({}, "contact"),
+    );
+    expect([question.kind, question.support?.category]).toEqual(["support", "question"]);
+    // Sent only to be computed, it still gets the help reply saying what could not be read.
+    const request = await readInbound(
+      await mail("Bonjour,\n\nVeuillez trouver ci-joint notre bon de commande.\n\nCordialement"),
+      intakeContext({}, "contact"),
+    );
+    expect(request.kind).toBe("calculation");
+    expect(request.calculation?.problems).toContain("attachment-unreadable");
+  });
+
   it("answers a complete request even when the signed PDF order form is attached too", async () => {
     const raw = await new MailComposer({
       from: JEAN,
