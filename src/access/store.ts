@@ -32,6 +32,23 @@ export async function isAuthorised(db: DbOrTx, address: string): Promise<boolean
 }
 
 /**
+ * Why a result email must not go any more, or null: one of its recipients is no longer authorised
+ * (access revoked or moved to another address since the calculation; SPEC §9: a result never goes
+ * to an address that is not authorised). Asked of emails that waited in the outbox; others go.
+ */
+export async function resultRecipientRevoked(
+  db: DbOrTx,
+  email: { kind: string; recipients: string },
+): Promise<string | null> {
+  if (email.kind !== "result") return null;
+  for (const recipient of email.recipients.split(",").filter(Boolean)) {
+    if (!(await isAuthorised(db, recipient)))
+      return `non envoyé : ${recipient} n'est plus autorisé (accès supprimé depuis le calcul)`;
+  }
+  return null;
+}
+
+/**
  * Who made a change and on whose request, for the audit trail. `decidedBy` is `rule:<rule>`,
  * `support:<name>` or `operator:<name>`; `requestedBy` is the requester's address, or the operator.
  */

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
+import { resultRecipientRevoked } from "../access/store.ts";
 import { requireStartTls } from "../config/clear-text.ts";
 import type { Config } from "../config/schema.ts";
 import type { Db } from "../db/client.ts";
@@ -69,6 +70,7 @@ export function createDaemon(
     retryMaxMs: config.smtpRetryMaxMs,
     leaseMs: config.smtpLeaseMs,
     journal: new SentJournal(join(resolve(config.mailRoot), ".outbox-sent.journal")),
+    withhold: (email) => resultRecipientRevoked(db, email),
   });
   return new Daemon({
     db,

@@ -15,11 +15,15 @@ export interface OutgoingEmail {
 /** An outbox row as the worker sends it; `attempts` counts the attempt about to be made. */
 export interface QueuedEmail {
   id: number;
+  /** As OutgoingEmail's. */
+  kind: string;
   messageId: string;
   envelopeFrom: string;
   recipients: string;
   raw: Uint8Array;
   attempts: number;
+  /** When it was queued (committed with what caused it). */
+  createdAt: Date;
 }
 
 /** A lease on outbox rows: for how long, and which outbox worker holds it (OutboxWorker.leaseOwner). */
@@ -64,11 +68,13 @@ export async function enqueueEmails(
     await sql.execute(`INSERT INTO "OutboxContent" ("outboxId", "raw") VALUES (?, ?)`, [row!.id, email.raw]);
     queued.push({
       id: row!.id,
+      kind: email.kind,
       messageId: email.messageId,
       envelopeFrom: email.envelopeFrom,
       recipients,
       raw: email.raw,
       attempts: 1,
+      createdAt: now,
     });
   }
   return queued;

@@ -22,6 +22,14 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** How long a row being sent is reserved for this worker. */
   leaseMs?: number;
+  /**
+   * Asked of an email queued more than `withholdAfterMs` ago (it waited: the relay down, the daemon
+   * stopped) before it is sent: a reason not to send it any more — its recipient's access revoked
+   * meanwhile — or null. A withheld email becomes a dead letter with that reason.
+   */
+  withhold?: (email: QueuedEmail) => Promise<string | null>;
+  /** Default one minute: an email sent within it went out as good as when it was decided. */
+  withholdAfterMs?: number;
 }
 
 const JOURNAL_TRUNCATE_BYTES = 64 * 1024;
@@ -233,7 +241,7 @@ export class OutboxWorker {
   private async lease(): Promise<QueuedEmail[]> {
     const now = new Date();
     const leased = await this.sql.query<Omit<QueuedEmail, "raw">>(
-      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ?, "leasedBy" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "messageId", "envelopeFrom", "recipients", "attempts"`,
+      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ?, "leasedBy" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "kind", "messageId", "envelopeFrom", "recipients", "attempts", "createdAt"`,
       [new Date(now.getTime() + this.leaseMs), this.leaseOwner, now, now, this.batchSize],
     );
     if (leased.length === 0) return [];
@@ -244,7 +252,11 @@ export class OutboxWorker {
     const raws = new Map(contents.map((content) => [content.outboxId, content.raw]));
     // A row without its content cannot be sent (only a purge removes content, of sent or dead mail).
     return leased
-      .map((row) => ({ ...row, raw: raws.get(row.id) ?? new Uint8Array(0) }))
+      .map((row) => ({
+        ...row,
+        createdAt: dateOf(row.createdAt),
+        raw: raws.get(row.id) ?? new Uint8Array(0),
+      }))
       .sort((a, b) => a.id - b.id);
   }
 
@@ -296,12 +308,24 @@ export class OutboxWorker {
     return renewed === 1;
   }
 
+  /** Why an email that waited must not go any more (options.withhold), or null. */
+  private async withheld(row: QueuedEmail): Promise<string | null> {
+    const { withhold, withholdAfterMs = 60_000 } = this.options;
+    if (!withhold || Date.now() - row.createdAt.getTime() <= withholdAfterMs) return null;
+    return withhold(row);
+  }
+
   /** Sends one leased row (`attempts` counts this attempt already); returns the relay's refusal, if any. */
   private async sendOne(row: QueuedEmail): Promise<SendError | null> {
     const attempts = row.attempts;
     if (row.raw.length === 0) {
       const error = new SendError("no content", true, "not sent: the email's content is gone (purged)");
       await this.recordFailure(row, attempts, error);
+      return null;
+    }
+    const withheld = await this.withheld(row);
+    if (withheld) {
+      await this.recordFailure(row, attempts, new SendError("withheld", true, withheld));
       return null;
     }
     if (this.renewLeases && !(await this.renewLease(row))) {

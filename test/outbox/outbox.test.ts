@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { domainToUnicode } from "node:url";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { grantAccess, resultRecipientRevoked, revokeAccess } from "../../src/access/store.ts";
 import type { Db } from "../../src/db/client.ts";
 import { SentJournal } from "../../src/outbox/journal.ts";
 import { fileTransport, smtpTransport } from "../../src/outbox/transport.ts";
@@ -145,6 +146,46 @@ describe("the outbox", () => {
       "not sent: the email's content is gone (purged)",
     ]);
     expect(sink.received).toEqual([]);
+  });
+
+  it("withholds a result that waited while its recipient's access was revoked, and sends the rest", async () => {
+    sink = await startSmtpSink({ tls });
+    const operator = { decidedBy: "operator:test", now: new Date() };
+    await grantAccess(db, "jeanne.martin@editeur.example.test", operator);
+    await grantAccess(db, "paul.durand@editeur.example.test", operator);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    const waited = async (kind: string, to: string, createdAt: Date) => {
+      const messageId = `<${kind}-${to.split("@")[0]}@example.test>`;
+      const raw = Buffer.from(`Message-ID: ${messageId}\r\nSubject: ${kind}\r\n\r\nBonjour,\r\n`);
+      await db.outboxMessage.create({
+        data: {
+          messageId,
+          kind,
+          envelopeFrom: "no-reply@example.test",
+          recipients: to,
+          createdAt,
+          content: { create: { raw: new Uint8Array(raw) } },
+        },
+      });
+      return messageId;
+    };
+    // Queued two hours ago, while the relay was down; Jeanne left the company since.
+    const revoked = await waited("result", "jeanne.martin@editeur.example.test", twoHoursAgo);
+    const ack = await waited("ticket-ack", "jeanne.martin@editeur.example.test", twoHoursAgo);
+    const stillAuthorised = await waited("result", "paul.durand@editeur.example.test", twoHoursAgo);
+    await revokeAccess(db, "jeanne.martin@editeur.example.test", operator);
+    worker = new OutboxWorker(db, {
+      transport: smtpTransport(sink.url, { ca: [tls.cert] }),
+      logger,
+      withhold: (email) => resultRecipientRevoked(db, email),
+    });
+    await worker.sendDue();
+    expect(sink.received.map((m) => m.messageId).sort()).toEqual([ack, stillAuthorised].sort());
+    const row = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: revoked } });
+    expect([row.status, row.lastResponse]).toEqual([
+      "dead",
+      "non envoyé : jeanne.martin@editeur.example.test n'est plus autorisé (accès supprimé depuis le calcul)",
+    ]);
   });
 
   it("makes a refused email (550) a dead letter with the server's answer, and sends the others", async () => {
