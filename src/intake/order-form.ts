@@ -174,7 +174,8 @@ const QUALIFIER = new Set([
 /**
  * A header over a second row that qualifies its FINESS or AM cells ("FINESS" merged over
  * "Juridique" / "Géographique"): each column's header text with its qualifier, or null when the
- * row below is not such a row. A cell left empty by the merge takes the header on its left.
+ * row below is not such a row. A cell left empty by the merge takes the header on its left; a cell
+ * merged down over both rows (« Nom », « Activité ») repeats its header's text on the second.
  */
 function twoRowHeader(header: readonly string[], below: readonly string[] | undefined): string[] | null {
   if (!below?.some((cell) => cell.trim())) return null;
@@ -186,7 +187,8 @@ function twoRowHeader(header: readonly string[], below: readonly string[] | unde
     const sub = (below[c] ?? "").trim();
     const over = top || left;
     if (top) left = top;
-    if (!sub) {
+    // exceljs gives a merged cell's text to every cell it covers: no qualifier, the header itself.
+    if (!sub || fold(sub) === fold(over)) {
       merged.push(top);
       continue;
     }

@@ -304,6 +304,34 @@ describe("FINESS géographique and FINESS juridique columns", () => {
     expect((await readOrderForm(xlsx, "xlsx", null))?.lists).toEqual(lists(["620000026"], [], [], []));
   });
 
+  it("reads a two-row header whose other cells are merged down over both rows", async () => {
+    // exceljs gives a merged cell's text to every cell it covers: « Nom » is on both rows.
+    const juridique = await workbook((book) => {
+      const sheet = book.addWorksheet("Établissements");
+      sheet.addRow(["Nom", "N° FINESS", "", "RPPS", "N° AM", "Activité"]);
+      sheet.addRow(["", "Juridique", "Géographique", "", "", ""]);
+      for (const range of ["A1:A2", "B1:C1", "D1:D2", "E1:E2", "F1:F2"]) sheet.mergeCells(range);
+      sheet.addRow(["Centre hospitalier de Lens", 620100057, 620000026, null, null, "Radiologie"]);
+    });
+    expect(await readOrderForm(juridique, "xlsx", null)).toMatchObject({
+      lists: lists(["620000026"], [], [], []),
+      ambiguousFiness: false,
+    });
+    const geographique = await workbook((book) => {
+      const sheet = book.addWorksheet("Établissements");
+      sheet.addRow(["Nom", "N° FINESS", "RPPS", "N° AM", "Activité"]);
+      sheet.addRow(["", "géographique", "", "", ""]);
+      for (const range of ["A1:A2", "C1:C2", "D1:D2", "E1:E2"]) sheet.mergeCells(range);
+      sheet.addRow(["Centre hospitalier de Lens", 620000026, null, null, "Radiologie"]);
+      sheet.addRow(["Dr Martin", null, 10101234567, 621234567, "MN"]);
+    });
+    const intake = await request([{ filename: "BDC Lens.xlsx", content: geographique, contentType: XLSX }]);
+    expect(intake.calculation).toMatchObject({
+      lists: lists(["620000026"], [], [], ["621234567"]),
+      problems: [],
+    });
+  });
+
   it("reports, rather than guesses, two FINESS columns of which none says géographique", async () => {
     const csv = Buffer.from(
       "Nom;FINESS 1;FINESS 2;N° AM;Activité\r\nCH de Lens;620100057;620000026;;Radiologie\r\nDr Martin;;;751234567;Radiologie\r\n",
