@@ -248,8 +248,17 @@ const DATE_TEXT = /^(?:\d{1,2}\/\d{1,2}\/\d{2,4}|\d{4}-\d{2}-\d{2})(?:[ T]\d{1,2
 /** How a cell lists several numbers besides `;`, `,`, spaces and line breaks. */
 const CELL_SEPARATORS = /[/|&+]|\s(?:et|ou|and|puis)\s/i;
 
-/** A number as Excel writes it into text: "920000650,00", "9,2E+08" (a narrow column's display). */
-function excelNumber(cell: string): string {
+/**
+ * A number as Excel's « # ##0 » format writes it, groups of three after a space, a no-break space
+ * or a narrow one: of 8 digits (its leading zero dropped, "10 262 509") or with decimals
+ * ("920 000 650,00"). Nine digits alone ("920 000 650") read as typed already.
+ */
+const THOUSANDS = /^(?:\d{2}(?:[ \u00a0\u202f]\d{3}){2}|\d{1,3}(?:[ \u00a0\u202f]\d{3}){2}[.,]0{1,4})$/;
+
+/** A number as Excel writes it into text: "920000650,00", "9,2E+08" (a narrow column's display), "10 262 509". */
+function excelNumber(text: string): string {
+  // Else its groups are split apart: "10 262 509" gave three numbers instead of 010262509.
+  const cell = THOUSANDS.test(text) ? text.replace(/[ \u00a0\u202f]/g, "") : text;
   const decimal = /^(\d+)[.,]0{1,4}$/.exec(cell);
   if (decimal) return decimal[1]!;
   const scientific = /^(\d)(?:[.,](\d{1,14}))?E\+?(\d{1,2})$/i.exec(cell);

@@ -724,6 +724,20 @@ describe("Format gaps", () => {
     ]);
   });
 
+  it("reads numbers Excel writes with thousands separators, restoring the leading zero it dropped", async () => {
+    // Excel FR's « # ##0 » format groups digits with a no-break space (narrow in recent versions).
+    const csv = Buffer.from(
+      "Nom;FINESS géographique;N° AM;Activité\n" +
+        "CH de Bourg;10\u00a0262\u00a0509;;Radiologie\n" +
+        "CH de Laon;20\u202f000\u202f014;;Radiologie\n" +
+        "CH de Bourges;180 000 028,00;;Radiologie\n" +
+        "Dr Martin;;11 234 567;Médecine nucléaire\n",
+    );
+    expect((await readOrderForm(csv, "csv", null))?.lists).toEqual(
+      lists(["010262509", "020000014", "180000028"], [], [], ["011234567"]),
+    );
+  });
+
   it("reads a macro-enabled workbook (.xlsm) like an .xlsx", async () => {
     expect(orderFormFormat("application/vnd.ms-excel.sheet.macroEnabled.12", "BDC.xlsm")).toBe("xlsx");
     const intake = await request([{ filename: "Bon de commande.xlsm", content: await orderFormWorkbook() }]);
