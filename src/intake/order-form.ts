@@ -42,6 +42,12 @@ export interface OrderFormTable {
 
 export type OrderFormFormat = "csv" | "xlsx" | "docx";
 
+/**
+ * Documents suppliers attach that may hold the order form in a format not read (PDF, legacy or
+ * binary Excel, OpenDocument, Numbers): the help reply asks for CSV, XLSX or DOCX.
+ */
+export const UNREAD_DOCUMENT = /\.(?:pdf|xls|xlsb|ods|doc|odt|numbers)$/i;
+
 /** The order-form format of an attachment from its type and name; null when it is not a table. */
 export function orderFormFormat(contentType: string, filename: string | null): OrderFormFormat | null {
   const name = (filename ?? "").toLowerCase();

@@ -738,6 +738,16 @@ describe("Format gaps", () => {
     );
   });
 
+  it("asks for a format read when the order form comes as a binary workbook (.xlsb) or a Numbers file", async () => {
+    for (const filename of ["Bon de commande.xlsb", "Bon de commande.numbers"]) {
+      const intake = await request([{ filename, content: Buffer.from("PK\x03\x04 not read") }]);
+      expect(intake.calculation?.problems).toEqual(["no-identifiers", "attachment-unsupported"]);
+      expect(helpLines(intake)).toContain(
+        `La pièce jointe « ${filename} » n'a pas pu être lue : seuls les tableaux du bon de commande aux formats CSV, XLSX ou Word (DOCX) sont lus.`,
+      );
+    }
+  });
+
   it("reads a macro-enabled workbook (.xlsm) like an .xlsx", async () => {
     expect(orderFormFormat("application/vnd.ms-excel.sheet.macroEnabled.12", "BDC.xlsm")).toBe("xlsx");
     const intake = await request([{ filename: "Bon de commande.xlsm", content: await orderFormWorkbook() }]);
