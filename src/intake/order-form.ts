@@ -294,7 +294,8 @@ function identifiersOf(raw: string): string[] {
 /** A cell saying there is no number (yet): « néant », « AM en cours d'attribution », « pas de FINESS ». */
 const NONE_YET =
   /^(?:(?:n°\s*)?(?:am|finess|rpps)\s+)?(?:neant|aucun\w*|sans\b.*|pas (?:de\b|d').*|en cours\b.*|en attente\b.*|a venir|non attribue\w*|n\/?a|nc)\.?$/;
-const TOTAL_ROW = /^(?:sous[- ]?)?tota(?:l|ux)\b/;
+// Counts under the table (« Nombre de sites : 2 ») are totals too: their « 2 » is no FINESS.
+const TOTAL_ROW = /^(?:sous[- ]?)?tota(?:l|ux)\b|^(?:nombre|nb\.?)(?:\s+total)?\s+(?:de|d|des)\b/;
 const EXAMPLE_ROW = /^(?:exemples?|examples?|ex\s*[:.])/;
 const IN_BRACKETS = /^\(.*\)$/s;
 

@@ -102,6 +102,22 @@ describe("readOrderFormRows", () => {
     expect(readOrderFormRows(rows, null)?.rowsWithoutActivity).toEqual([2]);
   });
 
+  it("skips the counts under the table (« Nombre de sites », « Nb de médecins ») as it skips totals", () => {
+    const rows = [
+      ["Nom", "FINESS géographique", "N° AM", "Activité"],
+      ["CH de Bourges", "180000028", "", "Radiologie"],
+      ["Dr Dupont", "", "181234567", "Radiologie"],
+      ["Nombre de sites", "1", "", ""],
+      ["Nb de médecins", "", "1", ""],
+      ["Nombre total d'AM", "", "1", ""],
+    ];
+    for (const stated of [null, "radiologie"] as const)
+      expect(readOrderFormRows(rows, stated)).toMatchObject({
+        lists: lists(["180000028"], ["181234567"], [], []),
+        rowsWithoutActivity: [],
+      });
+  });
+
   it("finds nothing in a table that is not an order form", () => {
     expect(
       readOrderFormRows(
