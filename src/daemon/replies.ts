@@ -1,6 +1,7 @@
 import type { FreeMailList } from "../access/rules.ts";
 import type { HelpProblem as DecidedProblem } from "../decide/decision.ts";
 import { FIELDS } from "../engine/types.ts";
+import { UNREAD_DOCUMENT } from "../intake/order-form.ts";
 import type { Intake } from "../intake/types.ts";
 import type { HelpEmailData, HelpProblem, UnauthorisedEmailData } from "../render/templates.ts";
 
@@ -19,7 +20,6 @@ function attachedFileName(intake: Intake, pattern: RegExp): string {
 }
 
 const TABLE = /\.(csv|txt|xlsx|xlsm|docx|docm)$/i;
-const OTHER_DOCUMENT = /\.(pdf|xls|ods|doc|odt)$/i;
 
 /** Intake's problem names, with the details the help email shows (file name, counts, limits). */
 export function helpProblems(
@@ -52,7 +52,7 @@ export function helpProblems(
         return [
           {
             kind: "attachment-unreadable",
-            filename: attachedFileName(intake, OTHER_DOCUMENT),
+            filename: attachedFileName(intake, UNREAD_DOCUMENT),
             cause: "unsupported-type",
           },
         ];

@@ -264,7 +264,7 @@ function oneFieldPerLine(lines: readonly string[], aside: string[]): string[] {
     const cells = /\t|\||\s\s/.test(line) ? splitCells(line) : null;
     const matches = cells?.map((cell) => (cell ? matchLabel(cell) : null)) ?? [];
     if (cells && matches.filter(Boolean).length >= 2) {
-      if (cells.every((cell, c) => !cell || matches[c]?.value === "")) {
+      if (isHeaderRow(cells, matches)) {
         // A header row: the rows below it are its columns, up to a blank line, a line with a label,
         // or one whose cells under a list's label are not numbers ("Cordialement", a signature).
         const rows: string[][] = [];
@@ -275,10 +275,21 @@ function oneFieldPerLine(lines: readonly string[], aside: string[]): string[] {
           const lists = matches.map((m, c) => (m && isListKind(m.kind) ? (row[c] ?? "") : ""));
           if (!lists.some(Boolean) || lists.some((cell) => cell && !continuesList(cell))) break;
           rows.push(row);
-          aside.push(...row.filter((cell, c) => cell && !cells[c]));
+          // Cells under no label, or under a column that is no field (« Nom », « RPPS »): read into none.
+          aside.push(...row.filter((cell, c) => cell && !matches[c]));
         }
+        // An order form's FINESS and N°AM columns name no activity: each row's activity column does.
+        const activityColumn = matches.findIndex((m) => m?.kind === "activity");
+        const byRow = activityColumn >= 0 && matches.some((m) => m?.kind === "finess" || m?.kind === "am");
         for (const [c, cell] of cells.entries()) {
-          if (!cell) continue;
+          const kind = matches[c]?.kind;
+          if (!cell || !kind || (byRow && c === activityColumn)) continue;
+          if (byRow && (kind === "finess" || kind === "am")) {
+            for (const row of rows)
+              if (row[c])
+                out.push(`${rowLabel(kind, readActivity(row[activityColumn] ?? ""), cell)} : ${row[c]}`);
+            continue;
+          }
           const values = rows.map((row) => row[c] ?? "").filter(Boolean);
           out.push(`${cell.replace(/\s*[:=]\s*$/, "")} : ${values.join("; ")}`);
         }
@@ -312,6 +323,32 @@ function oneFieldPerLine(lines: readonly string[], aside: string[]): string[] {
 }
 
 const isListKind = (kind: LabelKind) => kind !== "recipient" && kind !== "reference" && kind !== "activity";
+
+/**
+ * Whether a table row is a header: labels without values, beside a list's label maybe columns
+ * that are no field (« Nom », « RPPS »: words without a digit). Such a word right after the
+ * reference's or activity's label is its value (« Référence | CH Test »): a row of pairs.
+ */
+function isHeaderRow(cells: readonly string[], matches: readonly (LabelMatch | null)[]): boolean {
+  const lists = matches.some((m) => m && isListKind(m.kind));
+  let previous: LabelKind | null = null;
+  return cells.every((cell, c) => {
+    const match = matches[c];
+    if (!cell) return true;
+    if (match) {
+      previous = match.kind;
+      return match.value === "";
+    }
+    return lists && !/\d/.test(cell) && (previous === null || isListKind(previous));
+  });
+}
+
+/** The label of a row's FINESS or N°AM under its activity; a mixte doctor's N°AM names none (the message's). */
+function rowLabel(kind: "finess" | "am", activity: Activity | null, header: string): string {
+  const words = { radiologie: "radiologie", "medecine-nucleaire": "médecine nucléaire", mixte: "mixte" };
+  if (!activity || (kind === "am" && activity === "mixte")) return header.replace(/\s*[:=]\s*$/, "");
+  return `${kind === "finess" ? "FINESS" : "AM"} ${words[activity]}`;
+}
 
 /** "FINESS radiologie : 920000650 AM radiologie : 751234567" → one line per label. */
 function splitInlineLabels(line: string): string[] {

@@ -15,7 +15,7 @@ import { extractOwnText, htmlToText, stripSubjectPrefixes } from "./body-text.ts
 import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
 import { parseMessage } from "./mail-parser.ts";
 import { relabelEightBitText } from "./mislabelled-charset.ts";
-import { type OrderFormTable, orderFormFormat, readOrderForm } from "./order-form.ts";
+import { type OrderFormTable, orderFormFormat, readOrderForm, UNREAD_DOCUMENT } from "./order-form.ts";
 import { classifySupport, ourResultStart, repliesToResult, threadsToUs } from "./support-classifier.ts";
 import type {
   CalculationIntake,
@@ -147,15 +147,12 @@ interface TableReading {
   withoutTable: string[];
 }
 
-/** Documents suppliers attach that may hold the order form but are not read. */
-const UNSUPPORTED_DOCUMENT = /\.(pdf|xls|ods|doc|odt)$/i;
-
 async function readTables(parsed: ParsedMail, stated: Activity | null, context: IntakeContext) {
   const reading: TableReading = { tables: [], problems: [], issues: [], unsupported: [], withoutTable: [] };
   // Inline images (signature logos) come first in Outlook mail: count only tables against the limit.
   const candidates = parsed.attachments.flatMap((attachment) => {
     const format = orderFormFormat(attachment.contentType, attachment.filename ?? null);
-    if (!format && UNSUPPORTED_DOCUMENT.test(attachment.filename ?? ""))
+    if (!format && UNREAD_DOCUMENT.test(attachment.filename ?? ""))
       reading.unsupported.push(attachment.filename!);
     return format ? [{ attachment, format }] : [];
   });

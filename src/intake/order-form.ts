@@ -42,6 +42,12 @@ export interface OrderFormTable {
 
 export type OrderFormFormat = "csv" | "xlsx" | "docx";
 
+/**
+ * Documents suppliers attach that may hold the order form in a format not read (PDF, legacy or
+ * binary Excel, OpenDocument, Numbers): the help reply asks for CSV, XLSX or DOCX.
+ */
+export const UNREAD_DOCUMENT = /\.(?:pdf|xls|xlsb|ods|doc|odt|numbers)$/i;
+
 /** The order-form format of an attachment from its type and name; null when it is not a table. */
 export function orderFormFormat(contentType: string, filename: string | null): OrderFormFormat | null {
   const name = (filename ?? "").toLowerCase();
@@ -174,7 +180,8 @@ const QUALIFIER = new Set([
 /**
  * A header over a second row that qualifies its FINESS or AM cells ("FINESS" merged over
  * "Juridique" / "Géographique"): each column's header text with its qualifier, or null when the
- * row below is not such a row. A cell left empty by the merge takes the header on its left.
+ * row below is not such a row. A cell left empty by the merge takes the header on its left; a cell
+ * merged down over both rows (« Nom », « Activité ») repeats its header's text on the second.
  */
 function twoRowHeader(header: readonly string[], below: readonly string[] | undefined): string[] | null {
   if (!below?.some((cell) => cell.trim())) return null;
@@ -186,7 +193,8 @@ function twoRowHeader(header: readonly string[], below: readonly string[] | unde
     const sub = (below[c] ?? "").trim();
     const over = top || left;
     if (top) left = top;
-    if (!sub) {
+    // exceljs gives a merged cell's text to every cell it covers: no qualifier, the header itself.
+    if (!sub || fold(sub) === fold(over)) {
       merged.push(top);
       continue;
     }
@@ -246,8 +254,17 @@ const DATE_TEXT = /^(?:\d{1,2}\/\d{1,2}\/\d{2,4}|\d{4}-\d{2}-\d{2})(?:[ T]\d{1,2
 /** How a cell lists several numbers besides `;`, `,`, spaces and line breaks. */
 const CELL_SEPARATORS = /[/|&+]|\s(?:et|ou|and|puis)\s/i;
 
-/** A number as Excel writes it into text: "920000650,00", "9,2E+08" (a narrow column's display). */
-function excelNumber(cell: string): string {
+/**
+ * A number as Excel's « # ##0 » format writes it, groups of three after a space, a no-break space
+ * or a narrow one: of 8 digits (its leading zero dropped, "10 262 509") or with decimals
+ * ("920 000 650,00"). Nine digits alone ("920 000 650") read as typed already.
+ */
+const THOUSANDS = /^(?:\d{2}(?:[ \u00a0\u202f]\d{3}){2}|\d{1,3}(?:[ \u00a0\u202f]\d{3}){2}[.,]0{1,4})$/;
+
+/** A number as Excel writes it into text: "920000650,00", "9,2E+08" (a narrow column's display), "10 262 509". */
+function excelNumber(text: string): string {
+  // Else its groups are split apart: "10 262 509" gave three numbers instead of 010262509.
+  const cell = THOUSANDS.test(text) ? text.replace(/[ \u00a0\u202f]/g, "") : text;
   const decimal = /^(\d+)[.,]0{1,4}$/.exec(cell);
   if (decimal) return decimal[1]!;
   const scientific = /^(\d)(?:[.,](\d{1,14}))?E\+?(\d{1,2})$/i.exec(cell);
@@ -277,7 +294,8 @@ function identifiersOf(raw: string): string[] {
 /** A cell saying there is no number (yet): « néant », « AM en cours d'attribution », « pas de FINESS ». */
 const NONE_YET =
   /^(?:(?:n°\s*)?(?:am|finess|rpps)\s+)?(?:neant|aucun\w*|sans\b.*|pas (?:de\b|d').*|en cours\b.*|en attente\b.*|a venir|non attribue\w*|n\/?a|nc)\.?$/;
-const TOTAL_ROW = /^(?:sous[- ]?)?tota(?:l|ux)\b/;
+// Counts under the table (« Nombre de sites : 2 ») are totals too: their « 2 » is no FINESS.
+const TOTAL_ROW = /^(?:sous[- ]?)?tota(?:l|ux)\b|^(?:nombre|nb\.?)(?:\s+total)?\s+(?:de|d|des)\b/;
 const EXAMPLE_ROW = /^(?:exemples?|examples?|ex\s*[:.])/;
 const IN_BRACKETS = /^\(.*\)$/s;
 

@@ -326,6 +326,37 @@ describe("parseLabelledCalculation, as suppliers really type", () => {
     });
   });
 
+  it("reads a pasted table whose header also names columns that are no field (Nom, RPPS)", () => {
+    const parsed = parseLabelledCalculation(
+      "Nom\tFINESS radiologie\tAM radiologie\tFINESS médecine nucléaire\tAM médecine nucléaire\n" +
+        "CH Lens\t620000026\t621234567\t620000034\t\n\nCordialement",
+    );
+    expect(parsed.lists).toEqual({
+      finessRadio: ["620000026"],
+      amRadio: ["621234567"],
+      finessMn: ["620000034"],
+      amMn: [],
+    });
+  });
+
+  it("reads a pasted order-form table by each row's activity, never a header word as a number", () => {
+    const parsed = parseLabelledCalculation(
+      "Nom\tFINESS géographique\tRPPS\tN° AM\tActivité\n" +
+        "CH Lens\t620000026\t\t\tRadiologie\n" +
+        "Dr Martin\t\t10101234567\t621234567\tMédecine nucléaire\n" +
+        "CH Arras\t620000034\t\t\tMixte\n\nCordialement",
+    );
+    expect(parsed).toMatchObject({
+      lists: {
+        finessRadio: ["620000026", "620000034"],
+        amRadio: [],
+        finessMn: ["620000034"],
+        amMn: ["621234567"],
+      },
+      problems: [],
+    });
+  });
+
   it("keeps the request's own Email and activity, not those of the signature below it", () => {
     const parsed = parseLabelledCalculation(
       "Bonjour,\n\nEmail : marie.curie@editeur-radiologie.fr\nRéférence : CH Test\nType d'activité : Médecine nucléaire\nN° FINESS : 130783293\n\nCordialement,\n\nJean Dupont\nActivité : éditeur de logiciels RIS\nE-mail : mailto:jean.dupont@editeur-radiologie.fr",

@@ -387,6 +387,21 @@ describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
     });
   });
 
+  it("reads the order-form table pasted in the body by each row's activity", async () => {
+    const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
+    const calculation = await html(
+      `<p>Bonjour,</p><table>${row(["Nom", "FINESS géographique", "RPPS", "N° AM", "Activité"])}` +
+        row(["CH Lens", "620000026", "", "", "Radiologie"]) +
+        row(["Dr Martin", "", "10101234567", "621234567", "Médecine nucléaire"]) +
+        `</table><p>Cordialement</p>`,
+    );
+    expect(calculation).toMatchObject({
+      activity: "mixte",
+      lists: { finessRadio: ["620000026"], amRadio: [], finessMn: [], amMn: ["621234567"] },
+      problems: [],
+    });
+  });
+
   it("reads Gmail's and Outlook's bulleted lists", async () => {
     const outlookItem = (v: string) =>
       `<p class=MsoListParagraph style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp; </span></span><![endif]>${v}<o:p></o:p></p>`;

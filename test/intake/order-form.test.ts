@@ -102,6 +102,22 @@ describe("readOrderFormRows", () => {
     expect(readOrderFormRows(rows, null)?.rowsWithoutActivity).toEqual([2]);
   });
 
+  it("skips the counts under the table (« Nombre de sites », « Nb de médecins ») as it skips totals", () => {
+    const rows = [
+      ["Nom", "FINESS géographique", "N° AM", "Activité"],
+      ["CH de Bourges", "180000028", "", "Radiologie"],
+      ["Dr Dupont", "", "181234567", "Radiologie"],
+      ["Nombre de sites", "1", "", ""],
+      ["Nb de médecins", "", "1", ""],
+      ["Nombre total d'AM", "", "1", ""],
+    ];
+    for (const stated of [null, "radiologie"] as const)
+      expect(readOrderFormRows(rows, stated)).toMatchObject({
+        lists: lists(["180000028"], ["181234567"], [], []),
+        rowsWithoutActivity: [],
+      });
+  });
+
   it("finds nothing in a table that is not an order form", () => {
     expect(
       readOrderFormRows(
@@ -302,6 +318,34 @@ describe("FINESS géographique and FINESS juridique columns", () => {
       sheet.addRow(["Centre hospitalier de Lens", 620100057, 620000026, null, "Radiologie"]);
     });
     expect((await readOrderForm(xlsx, "xlsx", null))?.lists).toEqual(lists(["620000026"], [], [], []));
+  });
+
+  it("reads a two-row header whose other cells are merged down over both rows", async () => {
+    // exceljs gives a merged cell's text to every cell it covers: « Nom » is on both rows.
+    const juridique = await workbook((book) => {
+      const sheet = book.addWorksheet("Établissements");
+      sheet.addRow(["Nom", "N° FINESS", "", "RPPS", "N° AM", "Activité"]);
+      sheet.addRow(["", "Juridique", "Géographique", "", "", ""]);
+      for (const range of ["A1:A2", "B1:C1", "D1:D2", "E1:E2", "F1:F2"]) sheet.mergeCells(range);
+      sheet.addRow(["Centre hospitalier de Lens", 620100057, 620000026, null, null, "Radiologie"]);
+    });
+    expect(await readOrderForm(juridique, "xlsx", null)).toMatchObject({
+      lists: lists(["620000026"], [], [], []),
+      ambiguousFiness: false,
+    });
+    const geographique = await workbook((book) => {
+      const sheet = book.addWorksheet("Établissements");
+      sheet.addRow(["Nom", "N° FINESS", "RPPS", "N° AM", "Activité"]);
+      sheet.addRow(["", "géographique", "", "", ""]);
+      for (const range of ["A1:A2", "C1:C2", "D1:D2", "E1:E2"]) sheet.mergeCells(range);
+      sheet.addRow(["Centre hospitalier de Lens", 620000026, null, null, "Radiologie"]);
+      sheet.addRow(["Dr Martin", null, 10101234567, 621234567, "MN"]);
+    });
+    const intake = await request([{ filename: "BDC Lens.xlsx", content: geographique, contentType: XLSX }]);
+    expect(intake.calculation).toMatchObject({
+      lists: lists(["620000026"], [], [], ["621234567"]),
+      problems: [],
+    });
   });
 
   it("reports, rather than guesses, two FINESS columns of which none says géographique", async () => {
@@ -694,6 +738,30 @@ describe("Format gaps", () => {
       "010262509",
       "920000000",
     ]);
+  });
+
+  it("reads numbers Excel writes with thousands separators, restoring the leading zero it dropped", async () => {
+    // Excel FR's « # ##0 » format groups digits with a no-break space (narrow in recent versions).
+    const csv = Buffer.from(
+      "Nom;FINESS géographique;N° AM;Activité\n" +
+        "CH de Bourg;10\u00a0262\u00a0509;;Radiologie\n" +
+        "CH de Laon;20\u202f000\u202f014;;Radiologie\n" +
+        "CH de Bourges;180 000 028,00;;Radiologie\n" +
+        "Dr Martin;;11 234 567;Médecine nucléaire\n",
+    );
+    expect((await readOrderForm(csv, "csv", null))?.lists).toEqual(
+      lists(["010262509", "020000014", "180000028"], [], [], ["011234567"]),
+    );
+  });
+
+  it("asks for a format read when the order form comes as a binary workbook (.xlsb) or a Numbers file", async () => {
+    for (const filename of ["Bon de commande.xlsb", "Bon de commande.numbers"]) {
+      const intake = await request([{ filename, content: Buffer.from("PK\x03\x04 not read") }]);
+      expect(intake.calculation?.problems).toEqual(["no-identifiers", "attachment-unsupported"]);
+      expect(helpLines(intake)).toContain(
+        `La pièce jointe « ${filename} » n'a pas pu être lue : seuls les tableaux du bon de commande aux formats CSV, XLSX ou Word (DOCX) sont lus.`,
+      );
+    }
   });
 
   it("reads a macro-enabled workbook (.xlsm) like an .xlsx", async () => {
