@@ -242,4 +242,18 @@ describe("configuration checked before anything starts", () => {
     expect(percent).toContain("TRANCHE_SMTP_URL : « % » non suivi de deux chiffres hexadécimaux");
     expect(percent).not.toContain("50%off");
   });
+
+  it("lists both mailboxes on one account among every other problem, an invalid yes/no or choice included", () => {
+    const problems = problemsWith({
+      TRANCHE_CONTACT_IMAP_URL: "imaps://contact%40editeur.fr:secret@imap.editeur.fr/INBOX",
+      TRANCHE_SUBMISSIONS_IMAP_URL: "imaps://contact%40editeur.fr:secret@imap.editeur.fr/INBOX",
+      TRANCHE_ALLOW_CLEAR_TEXT: "peut-être",
+      TRANCHE_AUTH_MODE: "dkim",
+    });
+    expect(problems).toContain("TRANCHE_ALLOW_CLEAR_TEXT : « peut-être » n'est pas un booléen");
+    expect(problems).toContain("TRANCHE_AUTH_MODE : « dkim » : une valeur parmi");
+    expect(problems).toContain(
+      "TRANCHE_SUBMISSIONS_IMAP_URL : même compte et même dossier que TRANCHE_CONTACT_IMAP_URL",
+    );
+  });
 });
