@@ -95,7 +95,10 @@ export const settings = {
     env: "TRANCHE_RATE_LIMIT_ORGANISATION_PER_HOUR",
     doc: "Calculations answered per organisation (organisational domain) per hour; beyond it, a ticket.",
   },
-  logLevel: { env: "TRANCHE_LOG_LEVEL", doc: "pino level: fatal, error, warn, info, debug, trace." },
+  logLevel: {
+    env: "TRANCHE_LOG_LEVEL",
+    doc: "pino level: fatal, error, warn, info, debug, trace, or silent (no log at all).",
+  },
 } as const;
 
 export type SettingKey = keyof typeof settings;
