@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, openSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { listDatasets } from "../reference/datasets.ts";
@@ -23,7 +23,7 @@ export function registerReferenceCommands(program: Command): void {
     .action((dir: string, options: { label?: string; rejects?: string }) =>
       withDatabase(async (db) => {
         const label = options.label ?? basename(resolve(dir));
-        const rejectsFile = options.rejects ? createWriteStream(options.rejects) : null;
+        const rejectsFile = options.rejects ? openRejectsFile(options.rejects) : null;
         let printed = 0;
         let total = 0;
         const progress = progressDisplay();
@@ -113,6 +113,21 @@ export function registerReferenceCommands(program: Command): void {
         console.log(`Pour l'importer : npx tranche reference import ${dir}`);
       }),
     );
+}
+
+/**
+ * Opened before the import starts: a path that cannot be written is said in one line, before any
+ * row is read, instead of the stream's unhandled error ending the process with a stack trace.
+ */
+function openRejectsFile(path: string) {
+  let fd: number;
+  try {
+    fd = openSync(path, "w");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`--rejects ${path} : impossible d'écrire ce fichier (${code})`);
+  }
+  return createWriteStream(path, { fd });
 }
 
 function positive(text: string, option: string): number {

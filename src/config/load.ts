@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { resolveDatabaseUrl } from "../db/database-url.ts";
@@ -41,16 +41,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (unknown.length) throw new ConfigError(`${file} : réglage(s) inconnu(s) ${unknown.join(", ")}`);
   // zod's own messages in French, like the rest of the CLI; the schema's are French already.
   const parsed = configSchema.safeParse(merged, { error: FRENCH_MESSAGES });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? "");
-      const source = key in fromEnv ? settings[key as SettingKey].env : `${key} (${file})`;
-      return `  ${source} : ${issue.message}`;
-    });
+  const sourceOf = (key: string) => (key in fromEnv ? settings[key as SettingKey].env : `${key} (${file})`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `  ${sourceOf(String(issue.path[0] ?? ""))} : ${issue.message}`);
+  // A CA file that cannot be read is as invalid as a malformed URL: said here, with the rest, rather
+  // than as a stack trace when the daemon builds its transports.
+  const caFile = typeof merged.tlsCaFile === "string" ? merged.tlsCaFile.trim() : "";
+  const caProblem = caFile ? unreadableFile(resolve(cwd, caFile)) : null;
+  if (caProblem)
+    problems.push(
+      `  ${sourceOf("tlsCaFile")} : ${caProblem} : un fichier PEM de certificat(s) lisible attendu`,
+    );
+  if (!parsed.success || problems.length)
     throw new ConfigError(`configuration invalide :\n${problems.join("\n")}`);
-  }
   const config = parsed.data;
-  return { ...config, databaseUrl: resolveDatabaseUrl(config.databaseUrl, cwd) };
+  return {
+    ...config,
+    databaseUrl: resolveDatabaseUrl(config.databaseUrl, cwd),
+    ...(config.tlsCaFile ? { tlsCaFile: resolve(cwd, config.tlsCaFile) } : {}),
+  };
+}
+
+/** Why a file cannot be read, or null when it can. */
+function unreadableFile(path: string): string | null {
+  try {
+    if (!statSync(path).isFile()) return `${path} n'est pas un fichier`;
+    readFileSync(path);
+    return null;
+  } catch (error) {
+    return `${path} illisible (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
 }
 
 /** Variables of the `TRANCHE_` family read elsewhere than in the settings. */

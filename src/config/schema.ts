@@ -95,7 +95,10 @@ export const settings = {
     env: "TRANCHE_RATE_LIMIT_ORGANISATION_PER_HOUR",
     doc: "Calculations answered per organisation (organisational domain) per hour; beyond it, a ticket.",
   },
-  logLevel: { env: "TRANCHE_LOG_LEVEL", doc: "pino level: fatal, error, warn, info, debug, trace." },
+  logLevel: {
+    env: "TRANCHE_LOG_LEVEL",
+    doc: "pino level: fatal, error, warn, info, debug, trace, or silent (no log at all).",
+  },
 } as const;
 
 export type SettingKey = keyof typeof settings;
@@ -274,15 +277,25 @@ export const configSchema = z
     rateLimitOrganisationPerHour: positiveInt.default(300),
     logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
-  .superRefine((config, ctx) => {
-    const { contactImapUrl: contact, submissionsImapUrl: submissions } = config;
-    // Both mailboxes on one account and folder: every message would be claimed, and answered, twice.
-    if (contact && submissions && imapMailbox(contact) === imapMailbox(submissions))
-      ctx.addIssue({
-        code: "custom",
-        path: ["submissionsImapUrl"],
-        message: `même compte et même dossier que ${settings.contactImapUrl.env} : chaque message serait traité deux fois ; indiquez la boîte de dépôt des demandes de calcul`,
-      });
-  });
+  .superRefine(
+    (config, ctx) => {
+      const { contactImapUrl: contact, submissionsImapUrl: submissions } = config;
+      // Both mailboxes on one account and folder: every message would be claimed, and answered, twice.
+      if (contact && submissions && imapMailbox(contact) === imapMailbox(submissions))
+        ctx.addIssue({
+          code: "custom",
+          path: ["submissionsImapUrl"],
+          message: `même compte et même dossier que ${settings.contactImapUrl.env} : chaque message serait traité deux fois ; indiquez la boîte de dépôt des demandes de calcul`,
+        });
+    },
+    {
+      // Zod skips an object's checks once a setting has failed with an aborting issue (a yes/no, a
+      // fixed choice): run this one whenever both URLs themselves are valid, so that every problem is listed.
+      when: (payload) =>
+        !payload.issues.some(
+          (issue) => issue.path?.[0] === "contactImapUrl" || issue.path?.[0] === "submissionsImapUrl",
+        ),
+    },
+  );
 
 export type Config = z.infer<typeof configSchema>;

@@ -242,4 +242,39 @@ describe("configuration checked before anything starts", () => {
     expect(percent).toContain("TRANCHE_SMTP_URL : « % » non suivi de deux chiffres hexadécimaux");
     expect(percent).not.toContain("50%off");
   });
+
+  it("names TRANCHE_TLS_CA_FILE when the file cannot be read, with the other problems, before anything starts", () => {
+    const problems = problemsWith({
+      TRANCHE_TLS_CA_FILE: "/nonexistent/ca.pem",
+      TRANCHE_NUCLEAR_COEFFICIENT: "cinq",
+    });
+    expect(problems).toContain(
+      "TRANCHE_TLS_CA_FILE : /nonexistent/ca.pem illisible (ENOENT) : un fichier PEM de certificat(s) lisible attendu",
+    );
+    expect(problems).toContain("TRANCHE_NUCLEAR_COEFFICIENT");
+    // A relative path is the current directory's, as for the SQLite file.
+    const dir = mkdtempSync(join(tmpdir(), "tranche-ca-"));
+    try {
+      writeFileSync(join(dir, "ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+      expect(loadConfig({ ...noFile, TRANCHE_TLS_CA_FILE: "ca.pem" }, dir).tlsCaFile).toBe(
+        join(dir, "ca.pem"),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lists both mailboxes on one account among every other problem, an invalid yes/no or choice included", () => {
+    const problems = problemsWith({
+      TRANCHE_CONTACT_IMAP_URL: "imaps://contact%40editeur.fr:secret@imap.editeur.fr/INBOX",
+      TRANCHE_SUBMISSIONS_IMAP_URL: "imaps://contact%40editeur.fr:secret@imap.editeur.fr/INBOX",
+      TRANCHE_ALLOW_CLEAR_TEXT: "peut-être",
+      TRANCHE_AUTH_MODE: "dkim",
+    });
+    expect(problems).toContain("TRANCHE_ALLOW_CLEAR_TEXT : « peut-être » n'est pas un booléen");
+    expect(problems).toContain("TRANCHE_AUTH_MODE : « dkim » : une valeur parmi");
+    expect(problems).toContain(
+      "TRANCHE_SUBMISSIONS_IMAP_URL : même compte et même dossier que TRANCHE_CONTACT_IMAP_URL",
+    );
+  });
 });
