@@ -43,6 +43,18 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The daemon's pipeline on the default configuration. */
+async function defaultPipeline() {
+  const config = loadConfig({ TRANCHE_CONFIG: "" }, "/nonexistent");
+  return createPipeline({
+    config,
+    logger: pino({ level: "silent" }),
+    renderer: await createRenderer(),
+    policy: loadAccessPolicy(config, process.cwd()),
+    rateLimits: { senderPerHour: 60, organisationPerHour: 300 },
+  });
+}
+
 describe("PostgreSQL, through the same schema and migrations", () => {
   it("applies the committed migrations, as Prisma records them", async () => {
     const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
@@ -160,16 +172,9 @@ describe("PostgreSQL, through the same schema and migrations", () => {
   });
 
   it("answers a calculation request end to end: claim, pipeline, outbox, rate limit counted", async () => {
-    const config = loadConfig({ TRANCHE_CONFIG: "" }, "/nonexistent");
     const now = new Date();
     await grantAccess(db, "claire.petit@editeur-pg.fr", { decidedBy: "operator:test", now });
-    const pipeline = createPipeline({
-      config,
-      logger: pino({ level: "silent" }),
-      renderer: await createRenderer(),
-      policy: loadAccessPolicy(config, process.cwd()),
-      rateLimits: { senderPerHour: 60, organisationPerHour: 300 },
-    });
+    const pipeline = await defaultPipeline();
     const raw = buildMail({
       from: "claire.petit@editeur-pg.fr",
       subject: "Calcul",
@@ -216,14 +221,7 @@ describe("PostgreSQL, through the same schema and migrations", () => {
         am: [["131234568", "medecine_nucleaire", 1_200]],
       });
       await grantAccess(big, "claire.petit@editeur-pg.fr", { decidedBy: "operator:test", now: new Date() });
-      const config = loadConfig({ TRANCHE_CONFIG: "" }, "/nonexistent");
-      const pipeline = createPipeline({
-        config,
-        logger: pino({ level: "silent" }),
-        renderer: await createRenderer(),
-        policy: loadAccessPolicy(config, process.cwd()),
-        rateLimits: { senderPerHour: 60, organisationPerHour: 300 },
-      });
+      const pipeline = await defaultPipeline();
       const raw = buildMail({
         from: "claire.petit@editeur-pg.fr",
         subject: "Calcul",

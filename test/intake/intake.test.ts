@@ -344,20 +344,21 @@ describe("readInbound on hostile bodies", () => {
   }
 });
 
-describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
-  const html = async (body: string) => {
-    const raw = await new MailComposer({
-      from: JEAN,
-      to: "calcul@example.test",
-      subject: "Demande de calcul",
-      html: body,
-      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
-    })
-      .compile()
-      .build();
-    return (await readInbound(raw, intakeContext())).calculation;
-  };
+/** What intake reads of an HTML-only request from Jean to calcul@. */
+async function html(body: string) {
+  const raw = await new MailComposer({
+    from: JEAN,
+    to: "calcul@example.test",
+    subject: "Demande de calcul",
+    html: body,
+    headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
+  })
+    .compile()
+    .build();
+  return (await readInbound(raw, intakeContext())).calculation;
+}
 
+describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
   it("reads an Outlook table with two label and value pairs per row", async () => {
     const calculation = await html(
       "<table><tr><td>Référence</td><td>CH Test</td><td>Type d'activité</td><td>Mixte</td></tr>" +
@@ -417,19 +418,6 @@ describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
 });
 
 describe("readInbound, HTML lists whose values are set apart by empty paragraphs", () => {
-  const html = async (body: string) => {
-    const raw = await new MailComposer({
-      from: JEAN,
-      to: "calcul@example.test",
-      subject: "Demande de calcul",
-      html: body,
-      headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
-    })
-      .compile()
-      .build();
-    return (await readInbound(raw, intakeContext())).calculation;
-  };
-
   it("reads every value of a Gmail list typed with blank lines, not the signature's phone below it", async () => {
     const calculation = await html(
       '<div dir="ltr"><div>Bonjour,</div><div><br></div><div>Référence : CH Test</div>' +

@@ -110,15 +110,19 @@ describe("the outgoing message", () => {
     expect(html).toMatch(/<div class="quote"[^>]*>[^\n]*<br>[^\n]*<br>/);
   });
 
-  it("keeps every line of a long thread's message within SMTP's limits", async () => {
-    const references = Array.from({ length: 40 }, (_, i) => `<message-${i}-${"x".repeat(60)}@editeur.fr>`);
-    const { raw } = await composeMessage({
+  /** A ticket acknowledgment to Jean, in reply to `thread`. */
+  const ackTo = (thread: { messageId: string; references: string[] }) =>
+    composeMessage({
       email: renderer.render("ticket-ack", SAMPLE_DATA["ticket-ack"]),
       from: "no-reply@example.test",
       to: "jean.dupont@editeur.fr",
       replyTo: "contact@example.test",
-      inReplyTo: { messageId: "<last@editeur.fr>", references },
+      inReplyTo: thread,
     });
+
+  it("keeps every line of a long thread's message within SMTP's limits", async () => {
+    const references = Array.from({ length: 40 }, (_, i) => `<message-${i}-${"x".repeat(60)}@editeur.fr>`);
+    const { raw } = await ackTo({ messageId: "<last@editeur.fr>", references });
     const lines = raw.toString("utf8").split("\r\n");
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(998);
     expect(raw.toString("utf8")).not.toMatch(/[^\r]\n/);
@@ -131,13 +135,7 @@ describe("the outgoing message", () => {
     const references = Array.from({ length: 30 }, (_, i) => `<message-${i}@editeur.fr>`);
     // Some clients (and loops of forwards) put the message's own id among its References.
     references.splice(3, 0, "<last@editeur.fr>");
-    const { raw } = await composeMessage({
-      email: renderer.render("ticket-ack", SAMPLE_DATA["ticket-ack"]),
-      from: "no-reply@example.test",
-      to: "jean.dupont@editeur.fr",
-      replyTo: "contact@example.test",
-      inReplyTo: { messageId: "<last@editeur.fr>", references },
-    });
+    const { raw } = await ackTo({ messageId: "<last@editeur.fr>", references });
     const mail = await simpleParser(raw);
     expect(mail.inReplyTo).toBe("<last@editeur.fr>");
     expect(mail.references).toHaveLength(20);
