@@ -1,5 +1,5 @@
 import { promises as dns } from "node:dns";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { loadAccessPolicy } from "../access/policy.ts";
 import { checkCalculationRate, type RateDecision, rateLimitsOf } from "../calculations/rate-limit.ts";
@@ -117,6 +117,7 @@ export function registerInspectCommand(program: Command): void {
         if (options.mailbox !== "contact" && options.mailbox !== "submissions")
           throw new UsageError(`--mailbox « ${options.mailbox} » : contact ou submissions attendu`);
         if (!existsSync(file)) throw new UsageError(`fichier introuvable : ${file}`);
+        if (!statSync(file).isFile()) throw new UsageError(`${file} n'est pas un fichier (un .eml attendu)`);
         const resolver =
           config.authMode === "verify"
             ? (name: string, type: string) => dns.resolve(name, type) as Promise<string[] | string[][]>

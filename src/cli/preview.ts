@@ -49,17 +49,23 @@ export async function writePreview(
     replyTo: config.contactAddress,
     inReplyTo: SAMPLE_THREAD,
   });
-  await mkdir(options.out, { recursive: true });
   const files: [string, string | Buffer][] = [
     [`${name}.html`, email.html],
     [`${name}.txt`, email.text],
     [`${name}.eml`, message.raw],
   ];
   const written: string[] = [];
-  for (const [file, content] of files) {
-    const path = resolve(join(options.out, file));
-    await writeFile(path, content);
-    written.push(path);
+  try {
+    await mkdir(options.out, { recursive: true });
+    for (const [file, content] of files) {
+      const path = resolve(join(options.out, file));
+      await writeFile(path, content);
+      written.push(path);
+    }
+  } catch (error) {
+    // A file where the folder should be, no right to write: the operator's to mend, in one line.
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`--out ${options.out} : impossible d'y écrire (${code}) ; un dossier attendu`);
   }
   return written;
 }

@@ -161,4 +161,10 @@ describe("tranche inspect", () => {
     expect(failure.code).toBe(2);
     expect(failure.stderr).toContain("contact ou submissions");
   });
+
+  it("says in one line that a folder is no message, without a stack trace", async () => {
+    const failure = await inspect(MAIL_FIXTURES).catch((e) => e);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toBe(`tranche : ${MAIL_FIXTURES} n'est pas un fichier (un .eml attendu)\n`);
+  });
 });

@@ -103,6 +103,14 @@ describe("tranche preview", () => {
     expect(stderr).toMatch(/^tranche : --data .*broken\.json : fichier JSON illisible/);
   });
 
+  it("says in one line that --out cannot be written, without a stack trace", async () => {
+    const file = join(root, "a-file");
+    writeFileSync(file, "");
+    const { stderr, exitCode } = await preview("help", "--out", file);
+    expect(exitCode).toBe(2);
+    expect(stderr).toBe(`tranche : --out ${file} : impossible d'y écrire (EEXIST) ; un dossier attendu\n`);
+  });
+
   it("names the templates when given an unknown one", async () => {
     const { stderr, exitCode } = await preview("resultat", "--out", join(root, "unknown"));
     expect(exitCode).toBe(2);
