@@ -165,13 +165,14 @@ export interface AccessContext {
  * When the action or the address is not certain it says so instead of guessing.
  */
 export function parseAccessRequest(text: string, context: AccessContext): AccessParse {
-  const parsed = readAccessRequest(text, context);
+  const ownLines = typedLines(text);
+  const parsed = readAccessRequest(ownLines, context);
   if (parsed.status !== "request") return parsed;
   // The patterns read folded text, where "josé@éditeur.fr" is "jose@editeur.fr" (another mailbox,
   // another domain) and "straße@x.fr" leaves "e@x.fr": an address typed with letters beyond ASCII
   // cannot be read faithfully, so support reads it. The sender's own (a signature) is no request.
   const sender = context.sender?.normalize("NFC");
-  const accented = typedLines(text)
+  const accented = ownLines
     .join("\n")
     .normalize("NFC")
     .toLowerCase()
@@ -181,8 +182,7 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
   return parsed;
 }
 
-function readAccessRequest(text: string, context: AccessContext): AccessParse {
-  const ownLines = typedLines(text);
+function readAccessRequest(ownLines: readonly string[], context: AccessContext): AccessParse {
   const folded = ownLines.map(fold).join("\n");
   if (!ACCESS_TOPIC.test(folded)) return { status: "none" };
   const own = new Set(context.ownAddresses.map((a) => a.toLowerCase()));

@@ -176,6 +176,16 @@ export function judgeResults(
   return fail(seen ? `no aligned pass (${seen})` : "no authentication result");
 }
 
+/** judgeResults on a parsed header; one that cannot be read safely says why in the detail. */
+function judgeHeader(
+  header: AuthenticationResultsHeader | null,
+  fromAddress: string | null,
+  mode: AuthMode,
+): AuthenticationOutcome {
+  const outcome = judgeResults(header?.results ?? [], fromAddress, mode);
+  return header?.problem ? { ...outcome, detail: `${outcome.detail}: ${header.problem}` } : outcome;
+}
+
 /**
  * Reads the `Authentication-Results` headers (topmost first) and trusts only the topmost one
  * written by the configured authserv-id: the receiving server prepends its own, and any header
@@ -189,9 +199,7 @@ export function authenticateFromHeaders(
   const trusted = authservId.toLowerCase();
   for (const value of headerValues) {
     const parsed = parseAuthenticationResults(value);
-    if (parsed?.authservId !== trusted) continue;
-    const outcome = judgeResults(parsed.results, fromAddress, "authentication-results");
-    return parsed.problem ? { ...outcome, detail: `${outcome.detail}: ${parsed.problem}` } : outcome;
+    if (parsed?.authservId === trusted) return judgeHeader(parsed, fromAddress, "authentication-results");
   }
   return {
     authenticated: false,
@@ -332,8 +340,11 @@ export async function verifyMessage(
     });
     const header = /Authentication-Results:\s*([\s\S]*)/i.exec(result.headers)?.[1] ?? "";
     const parsed = parseAuthenticationResults(header);
-    const judged = judgeResults(parsed?.results ?? [], fromAddress, "verify");
-    const outcome = parsed?.problem ? { ...judged, detail: `${judged.detail}: ${parsed.problem}` } : judged;
+    const outcome = judgeHeader(
+      parsed ?? { authservId: "", results: [], problem: null },
+      fromAddress,
+      "verify",
+    );
     const { problem } = options.connection;
     return outcome.authenticated || !problem
       ? outcome

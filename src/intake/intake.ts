@@ -407,10 +407,12 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
     fullText,
     ownText,
   };
-  const replies = repliesToResult(signals) || ourResultStart(ownText) >= 0;
   // What the sender wrote, without a result of ours forwarded below it: its tables (« Données
-  // invalides, non prises en compte », invalid reasons) would make every forward a dispute.
-  const prose = beforeOurResult(ownText).slice(0, PROSE_SPAN);
+  // invalides, non prises en compte », invalid reasons) would make every forward a dispute, and
+  // would be read as a request.
+  const ownWords = beforeOurResult(ownText);
+  const replies = repliesToResult(signals) || ownWords.length < ownText.length;
+  const prose = ownWords.slice(0, PROSE_SPAN);
   const aboutCalculation = (): Intake => ({
     ...withText,
     kind: "support",
@@ -422,7 +424,7 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
   // inbox takes requests only: a corrected request in reply to a result is answered there.
   if (context.mailbox === "contact" && (replies || calculationIds.length > 0)) return aboutCalculation();
 
-  let labelled = parseLabelledCalculation(beforeOurResult(ownText));
+  let labelled = parseLabelledCalculation(ownWords);
   // Some clients write a poor plain-text alternative of a table: the HTML part may read better.
   if (count(labelled.lists) === 0 && plain.trim() && htmlText) {
     const fromHtml = parseLabelledCalculation(beforeOurResult(extractOwnText(htmlText, base.subject)));
