@@ -340,11 +340,7 @@ export async function verifyMessage(
     });
     const header = /Authentication-Results:\s*([\s\S]*)/i.exec(result.headers)?.[1] ?? "";
     const parsed = parseAuthenticationResults(header);
-    const outcome = judgeHeader(
-      parsed ?? { authservId: "", results: [], problem: null },
-      fromAddress,
-      "verify",
-    );
+    const outcome = judgeHeader(parsed, fromAddress, "verify");
     const { problem } = options.connection;
     return outcome.authenticated || !problem
       ? outcome
