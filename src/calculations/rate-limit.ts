@@ -1,3 +1,4 @@
+import type { FreeMailList } from "../access/rules.ts";
 import { organisationalDomain } from "../addresses/organisation.ts";
 import { sqlOf } from "../db/sql.ts";
 import type { DbOrTx } from "../db/transaction.ts";
@@ -10,7 +11,10 @@ export interface RateLimits {
 export interface RecentCounts {
   /** Calculations answered in the last hour for this sender. */
   sender: number;
-  /** …and for every address of its organisation (sub-domains included). */
+  /**
+   * …and for every address of its organisation (sub-domains included); at a free-mail provider the
+   * sender's own count, since the people sharing gmail.com are not one company.
+   */
   organisation: number;
 }
 
@@ -53,17 +57,23 @@ export async function checkCalculationRate(
   sender: string,
   now: Date,
   limits: RateLimits,
+  freeMail: FreeMailList,
 ): Promise<RateDecision> {
-  return checkRateLimit(await countRecentCalculations(db, sender, now), limits);
+  return checkRateLimit(await countRecentCalculations(db, sender, now, freeMail), limits);
 }
 
 const HOUR = 60 * 60 * 1000;
 
 /** Calculations recorded in the hour before `now` for the sender, and for its organisation. */
-export async function countRecentCalculations(db: DbOrTx, sender: string, now: Date): Promise<RecentCounts> {
+export async function countRecentCalculations(
+  db: DbOrTx,
+  sender: string,
+  now: Date,
+  freeMail: FreeMailList,
+): Promise<RecentCounts> {
   const address = sender.trim().toLowerCase();
   const since = new Date(now.getTime() - HOUR);
-  const organisation = organisationalDomain(address);
+  const organisation = freeMail.contains(address) ? null : organisationalDomain(address);
   // Asked for every calculation: plain SQL (src/db/sql.ts), each a range scan of an index on
   // (sender | organisation, createdAt). One after the other: a transaction runs one at a time.
   const sql = sqlOf(db);

@@ -124,10 +124,11 @@ export function registerInspectCommand(program: Command): void {
             : undefined;
         const context = intakeContextFromConfig(config, options.mailbox as Mailbox, resolver);
         const intake = await readInbound(readFileSync(file), context);
-        const decision = decide(intake, await lookUpFacts(db, intake), loadAccessPolicy(config));
+        const policy = loadAccessPolicy(config);
+        const decision = decide(intake, await lookUpFacts(db, intake), policy);
         const rate: RateDecision =
           decision.action === "reply-result" && intake.from
-            ? await checkCalculationRate(db, intake.from, new Date(), rateLimitsOf(config))
+            ? await checkCalculationRate(db, intake.from, new Date(), rateLimitsOf(config), policy.freeMail)
             : { allowed: true };
         const action = rate.allowed ? decision.action : "ticket-rate-limited";
         if (options.json) process.stdout.write(`${JSON.stringify(summariseIntake(intake, action))}\n`);

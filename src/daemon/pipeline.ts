@@ -144,7 +144,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             log.info({ calculation: copyOf }, "copy of a request answered from the other mailbox: no reply");
             return { status: "processed", decision: "duplicate-copy" };
           }
-          const rate = await checkCalculationRate(tx, sender, at, deps.rateLimits);
+          const rate = await checkCalculationRate(tx, sender, at, deps.rateLimits, policy.freeMail);
           if (!rate.allowed) {
             // Over the limit: one ticket thread for support instead of replies.
             const ticket = await openOrJoinTicket(tx, { ...contact, category: "other" }, at, {

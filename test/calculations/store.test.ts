@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseFreeMailList } from "../../src/access/rules.ts";
 import {
   checkCalculationRate,
   checkRateLimit,
@@ -105,6 +106,8 @@ describe("calculation records", () => {
   });
 });
 
+const freeMail = parseFreeMailList("gmail.com\nhotmail.*\n");
+
 describe("rate limits on calculation requests", () => {
   const limits = { senderPerHour: 3, organisationPerHour: 5 };
 
@@ -132,13 +135,32 @@ describe("rate limits on calculation requests", () => {
     await record("marie@editeur.fr", "C", minutesAgo(61)); // outside the hour
     await record("paul@mail.editeur.fr", "D", minutesAgo(10));
     await record("luc@notediteur.fr", "E", minutesAgo(10)); // another organisation
-    expect(await countRecentCalculations(db, "Marie@editeur.fr", now)).toEqual({
+    expect(await countRecentCalculations(db, "Marie@editeur.fr", now, freeMail)).toEqual({
       sender: 2,
       organisation: 3,
     });
-    expect(await countRecentCalculations(db, "paul@mail.editeur.fr", now)).toEqual({
+    expect(await countRecentCalculations(db, "paul@mail.editeur.fr", now, freeMail)).toEqual({
       sender: 1,
       organisation: 3,
+    });
+  });
+
+  it("does not count the other users of a free-mail provider as the sender's organisation", async () => {
+    const now = new Date("2026-11-20T10:00:00Z");
+    const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+    // A cabinet's secretary and an unrelated distributor, both approved by support at gmail.com.
+    await record("secretariat.cabinet.durand@gmail.com", "A", minutesAgo(5));
+    await record("distrib.ris.sud@gmail.com", "B", minutesAgo(10));
+    await record("distrib.ris.sud@gmail.com", "C", minutesAgo(20));
+    expect(await countRecentCalculations(db, "secretariat.cabinet.durand@gmail.com", now, freeMail)).toEqual({
+      sender: 1,
+      organisation: 1,
+    });
+    const tight = { senderPerHour: 60, organisationPerHour: 2 };
+    expect(
+      await checkCalculationRate(db, "secretariat.cabinet.durand@gmail.com", now, tight, freeMail),
+    ).toEqual({
+      allowed: true,
     });
   });
 });
@@ -147,14 +169,18 @@ describe("the rate check the daemon calls", () => {
   it("refuses the sender's next calculation once the configured limit is reached", async () => {
     const now = new Date("2026-11-20T10:00:00Z");
     const limits = rateLimitsOf({ rateLimitSenderPerHour: 2, rateLimitOrganisationPerHour: 300 });
-    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits)).toEqual({ allowed: true });
+    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits, freeMail)).toEqual({
+      allowed: true,
+    });
     await record("marie@editeur.fr", "A", new Date(now.getTime() - 60_000));
     await record("marie@editeur.fr", "B", new Date(now.getTime() - 30_000));
-    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits)).toMatchObject({
+    expect(await checkCalculationRate(db, "marie@editeur.fr", now, limits, freeMail)).toMatchObject({
       allowed: false,
       scope: "sender",
     });
-    expect(await checkCalculationRate(db, "paul@editeur.fr", now, limits)).toEqual({ allowed: true });
+    expect(await checkCalculationRate(db, "paul@editeur.fr", now, limits, freeMail)).toEqual({
+      allowed: true,
+    });
   });
 
   it("defaults to 60 per sender and 300 per organisation", () => {

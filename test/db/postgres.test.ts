@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAccessPolicy } from "../../src/access/policy.ts";
+import { parseFreeMailList } from "../../src/access/rules.ts";
 import {
   accessHistory,
   changeAccess,
@@ -192,7 +193,14 @@ describe("PostgreSQL, through the same schema and migrations", () => {
     });
     expect(calculation).toMatchObject({ organisation: "editeur-pg.fr", tranche: "C", total: 52000n });
     expect(calculation.publicId).toMatch(/^TR-\d{4}-\d{6}$/);
-    expect(await countRecentCalculations(db, "claire.petit@editeur-pg.fr", new Date())).toEqual({
+    expect(
+      await countRecentCalculations(
+        db,
+        "claire.petit@editeur-pg.fr",
+        new Date(),
+        parseFreeMailList("gmail.com"),
+      ),
+    ).toEqual({
       sender: 1,
       organisation: 1,
     });
