@@ -207,6 +207,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
                     }
                   : null,
               ...(knownStrays.length > 0 ? { strayNumbers: knownStrays } : {}),
+              ...(calculation.hiddenRows ? { hiddenRows: calculation.hiddenRows } : {}),
               result,
             },
             decision.recipient,

@@ -20,6 +20,7 @@ import { classifySupport, ourResultStart, repliesToResult, threadsToUs } from ".
 import type {
   CalculationIntake,
   CalculationProblem,
+  HiddenRows,
   Intake,
   IntakeContext,
   IntakeLimits,
@@ -194,6 +195,7 @@ function buildCalculation(
   const inFields = new Set(FIELDS.flatMap((field) => lists[field].map(normaliseIdentifier)));
   const problems = new Set<CalculationProblem>([...labelled.problems, ...reading.problems]);
   const issues: TableIssue[] = [...reading.issues];
+  const hiddenRows: HiddenRows[] = [];
   if (reading.tables.some(({ table }) => table.rowsWithoutActivity.length > 0))
     problems.add("row-without-activity");
   for (const { name, table } of reading.tables) {
@@ -201,6 +203,8 @@ function buildCalculation(
       problems.add("row-without-identifier");
       issues.push({ problem: "row-without-identifier", filename: name, ...place });
     }
+    for (const place of table.hiddenRowsRead)
+      hiddenRows.push({ filename: name, sheet: place.sheet, rows: place.rows });
     if (table.ambiguousFiness) {
       problems.add("finess-column-ambiguous");
       issues.push({ problem: "finess-column-ambiguous", filename: name });
@@ -245,6 +249,7 @@ function buildCalculation(
     problems: [...problems],
     ...(issues.length > 0 ? { tableIssues: issues } : {}),
     strayNumbers: labelled.strayNumbers.filter((n) => !inFields.has(n)),
+    ...(hiddenRows.length > 0 ? { hiddenRows } : {}),
   };
 }
 

@@ -35,6 +35,11 @@ export interface OrderFormTable {
   rowsWithoutActivity: number[];
   /** Rows naming an establishment or doctor without any readable FINESS or N°AM: not counted. */
   rowsWithoutIdentifier: SheetRows[];
+  /**
+   * Rows the workbook hides (by hand, or a filter left on) whose numbers were read: counted like the
+   * others, since the file holds them, and named in the result so that the sender can tell.
+   */
+  hiddenRowsRead: SheetRows[];
   /** Several FINESS columns, none of them named géographique: none was read. */
   ambiguousFiness: boolean;
   rows: number;
@@ -313,6 +318,7 @@ const emptyTable = (): OrderFormTable => ({
   activities: [],
   rowsWithoutActivity: [],
   rowsWithoutIdentifier: [],
+  hiddenRowsRead: [],
   ambiguousFiness: false,
   rows: 0,
 });
@@ -357,11 +363,13 @@ export function readOrderFormRows(
   rows: readonly string[][],
   statedActivity: Activity | null,
   place: TablePlace = { sheet: null },
+  hiddenRows: ReadonlySet<number> = new Set(),
 ): OrderFormTable | null {
   const first = firstHeader(rows);
   if (first < 0) return null;
   const table = emptyTable();
   const withoutIdentifier: number[] = [];
+  const hiddenRead: number[] = [];
   const seen = new Set<Activity>();
   let layout: Layout | null = null;
   let headerRow: readonly string[] | null = null;
@@ -390,6 +398,7 @@ export function readOrderFormRows(
       continue;
     }
     table.rows++;
+    if (hiddenRows.has(i + 1)) hiddenRead.push(i + 1);
     for (const { field, ids } of fields) table.lists[field].push(...ids);
     if (layout.ambiguous.some((col) => cell(col))) table.ambiguousFiness = true;
     if (finess.length + am.length === 0) continue;
@@ -411,6 +420,7 @@ export function readOrderFormRows(
   }
   table.activities = [...seen];
   if (withoutIdentifier.length > 0) table.rowsWithoutIdentifier.push({ ...place, rows: withoutIdentifier });
+  if (hiddenRead.length > 0) table.hiddenRowsRead.push({ ...place, rows: hiddenRead });
   return table;
 }
 
@@ -506,6 +516,7 @@ function addTable(into: OrderFormTable, table: OrderFormTable): void {
   into.activities = [...new Set([...into.activities, ...table.activities])];
   into.rowsWithoutActivity.push(...table.rowsWithoutActivity);
   into.rowsWithoutIdentifier.push(...table.rowsWithoutIdentifier);
+  into.hiddenRowsRead.push(...table.hiddenRowsRead);
   into.ambiguousFiness ||= table.ambiguousFiness;
   into.rows += table.rows;
 }
@@ -517,16 +528,23 @@ const holdsSomething = (t: OrderFormTable | null): t is OrderFormTable =>
 async function tablesOf(
   bytes: Buffer,
   format: OrderFormFormat,
-): Promise<{ name: string; place: TablePlace; rows: string[][] }[]> {
+): Promise<{ name: string; place: TablePlace; rows: string[][]; hidden: ReadonlySet<number> }[]> {
   const limits = { rows: MAX_ROWS + HEADER_SPAN, columns: MAX_COLUMNS };
-  if (format === "csv") return [{ name: "", place: { sheet: null }, rows: csvRows(bytes) }];
+  const none = new Set<number>();
+  if (format === "csv") return [{ name: "", place: { sheet: null }, rows: csvRows(bytes), hidden: none }];
   if (format === "docx")
     return docxTables(bytes, limits).map(({ number, rows }) => ({
       name: "",
       place: { sheet: null, table: number },
       rows,
+      hidden: none,
     }));
-  return (await xlsxSheets(bytes, limits)).map(({ name, rows }) => ({ name, place: { sheet: name }, rows }));
+  return (await xlsxSheets(bytes, limits)).map(({ name, rows, hiddenRows }) => ({
+    name,
+    place: { sheet: name },
+    rows,
+    hidden: new Set(hiddenRows),
+  }));
 }
 
 /**
@@ -544,7 +562,7 @@ export async function readOrderForm(
   const read = (template: boolean) =>
     sheets
       .filter((sheet) => TEMPLATE_SHEET.test(fold(sheet.name)) === template)
-      .map((sheet) => readOrderFormRows(sheet.rows, statedActivity, sheet.place))
+      .map((sheet) => readOrderFormRows(sheet.rows, statedActivity, sheet.place, sheet.hidden))
       .filter(holdsSomething);
   let tables = read(false);
   if (tables.length === 0) tables = read(true);

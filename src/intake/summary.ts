@@ -25,6 +25,8 @@ export function summariseIntake(intake: Intake, decision: string | null) {
           amMn: calculation.lists.amMn,
           // Shaped like an identifier, read into no field: the result names those the data knows.
           strayNumbers: calculation.strayNumbers,
+          // Rows an attached workbook hides but whose numbers were counted: the result names them.
+          hiddenRows: calculation.hiddenRows ?? [],
         }
       : null,
     access: access

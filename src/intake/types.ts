@@ -91,6 +91,15 @@ export interface CalculationIntake {
    * named in the result, so that a number the reading missed is never dropped unsaid.
    */
   strayNumbers: string[];
+  /** Rows of an attached workbook that it hides but whose numbers were read: named in the result. */
+  hiddenRows?: HiddenRows[];
+}
+
+/** Hidden rows of one sheet of an attached workbook, numbered as the sheet shows them. */
+export interface HiddenRows {
+  filename: string;
+  sheet: string | null;
+  rows: number[];
 }
 
 export type SupportCategory = "dispute" | "question" | "other";

@@ -6,6 +6,8 @@ import { checkOfficeZip, WORKBOOK_PARTS } from "./office-zip.ts";
 export interface Sheet {
   name: string;
   rows: string[][];
+  /** Numbers of the rows read that the sheet hides (by hand or by a filter), in order. */
+  hiddenRows: number[];
 }
 
 /** Sheets that show how to fill the form, never the order itself. */
@@ -60,14 +62,16 @@ export async function xlsxSheets(bytes: Buffer, limits: { rows: number; columns:
   );
   return sheets.map((sheet) => {
     const rows: string[][] = [];
+    const hiddenRows: number[] = [];
     const last = Math.min(sheet.rowCount, limits.rows);
     for (let r = 1; r <= last; r++) {
       const row = sheet.findRow(r);
+      if (row?.hidden) hiddenRows.push(r);
       const cells: string[] = [];
       for (let c = 1; row && c <= Math.min(row.cellCount, limits.columns); c++)
         cells.push(cellText(row.findCell(c)));
       rows.push(cells);
     }
-    return { name: sheet.name, rows };
+    return { name: sheet.name, rows, hiddenRows };
   });
 }

@@ -48,6 +48,10 @@ const result: z.ZodType<TemplateData["result"]> = z.object({
     .nullable()
     .optional(),
   strayNumbers: z.array(text).max(MAX_STRAY_NUMBERS).nullable().optional(),
+  hiddenRows: z
+    .array(z.object({ filename: text, sheet: text.nullable(), rows: z.array(z.number().int().positive()) }))
+    .nullable()
+    .optional(),
   result: z.object({
     activity,
     tranche: z.enum(["A", "B", "C", "D", "E", "F", "G", "H"]).nullable(),

@@ -48,6 +48,8 @@ export interface ResultView {
   recipientNote: string | null;
   /** Known numbers of the request's text read into no field, named after the documented layout. */
   strayNote: string | null;
+  /** Hidden rows of an attached workbook that were counted, named after the documented layout. */
+  hiddenRowsNote: string | null;
 }
 
 /** The request's Email field named an address the result may not go to (SPEC §5): it went to the sender. */
@@ -70,6 +72,18 @@ export interface ResultContext {
    * unsaid. Absent or empty: nothing is said.
    */
   strayNumbers?: readonly string[] | null;
+  /**
+   * Rows an attached workbook hides (by hand, or a filter left on) whose numbers were counted: the
+   * result names them, since the sender may have hidden them to leave them out.
+   */
+  hiddenRows?: readonly HiddenRowsPlace[] | null;
+}
+
+/** Hidden rows of one sheet of an attached workbook, numbered as the sheet shows them. */
+export interface HiddenRowsPlace {
+  filename: string;
+  sheet: string | null;
+  rows: readonly number[];
 }
 
 /** French thousands grouping with a plain space, readable in both parts ("75 000"). */
@@ -130,6 +144,26 @@ function strayNote(numbers: readonly string[]): string {
   return `${what} : ${numbers.join("; ")}. ${how} sous le libellé du champ concerné (par exemple « FINESS radiologie : ») : les tranches de deux calculs ne s'additionnent pas.`;
 }
 
+/** Hidden rows that were counted, where they are, and how to leave them out. */
+function hiddenRowsNote(places: readonly HiddenRowsPlace[]): string {
+  const rows = places.reduce((n, p) => n + p.rows.length, 0);
+  const where = places
+    .map((p) => {
+      const lines = p.rows.length === 1 ? `ligne ${p.rows[0]}` : `lignes ${p.rows.join(", ")}`;
+      return `${lines} du tableau « ${p.filename} »${p.sheet ? ` (feuille « ${p.sheet} »)` : ""}`;
+    })
+    .join(" et ");
+  const what =
+    rows === 1
+      ? "Ligne masquée dans le tableau joint, lue et prise en compte dans le calcul"
+      : "Lignes masquées dans le tableau joint, lues et prises en compte dans le calcul";
+  const how =
+    rows === 1
+      ? "Si elle ne fait pas partie de la commande, supprimez-la du tableau et renvoyez la demande"
+      : "Si elles ne font pas partie de la commande, supprimez-les du tableau et renvoyez la demande";
+  return `${what} : ${where}. ${how} (un filtre ou un masquage ne les retire pas du fichier).`;
+}
+
 /** The result email's view of an engine result and the request it answers. */
 export function buildResultView(result: CalculationResult, context: ResultContext): ResultView {
   const row = (field: Field, values: string[]): ResultRow => ({
@@ -158,6 +192,7 @@ export function buildResultView(result: CalculationResult, context: ResultContex
     dataset: `${context.dataset.label} (version ${context.dataset.id})`,
     recipientNote: context.recipientRefused ? recipientNote(context.recipientRefused, context) : null,
     strayNote: context.strayNumbers?.length ? strayNote(context.strayNumbers) : null,
+    hiddenRowsNote: context.hiddenRows?.length ? hiddenRowsNote(context.hiddenRows) : null,
     reasons: FIELDS.flatMap((f) =>
       result.invalid[f].map((i) => ({
         value: i.value,

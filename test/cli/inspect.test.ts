@@ -65,6 +65,7 @@ describe("tranche inspect", () => {
         finessMn: ["130856255"],
         amMn: [],
         strayNumbers: [],
+        hiddenRows: [],
       },
       access: null,
       support: null,

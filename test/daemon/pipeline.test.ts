@@ -1,3 +1,4 @@
+import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import MailComposer from "nodemailer/lib/mail-composer";
 import pino from "pino";
@@ -270,6 +271,38 @@ describe("the message pipeline", () => {
     const replay = await replayCalculation(db, stored, { nuclearCoefficient: 5 });
     expect(replay.result).toEqual(stored.result);
     expect(stored.result.total).toBe(79_100);
+  });
+
+  it("counts the rows an attached workbook hides and says so in the result, after the documented layout", async () => {
+    const sender = `sophie.roux@${ORG}`;
+    await grantAccess(db, sender, { decidedBy: "operator:test", now: new Date() });
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet("Commande");
+    sheet.addRow(["Nom", "FINESS géographique", "RPPS", "N° AM", "Activité"]);
+    sheet.addRow(["Hôpital Foch", 920000650, null, null, "radiologie"]);
+    sheet.addRow(["Dr Girard (départ en retraite)", null, null, 751234567, "radiologie"]).hidden = true;
+    const auth = `mx.example.test; spf=pass smtp.mailfrom=${ORG}; dkim=pass header.d=${ORG}; dmarc=pass header.from=${ORG}`;
+    const raw = await new MailComposer({
+      from: `Sophie Roux <${sender}>`,
+      to: "calcul@example.test",
+      subject: "Bon de commande Hôpital Foch",
+      text: "Bonjour,\n\nRéférence : Hôpital Foch\n\nLe bon de commande est en pièce jointe.\n",
+      attachments: [{ filename: "Commande Foch.xlsx", content: Buffer.from(await book.xlsx.writeBuffer()) }],
+      headers: { "Authentication-Results": auth },
+    })
+      .compile()
+      .build();
+    const outcome = await handle(raw);
+    expect(outcome.decision).toBe("reply-result");
+    const { parsed, text } = await textOf(outcome.outgoing[0]!.raw);
+    expect(text).toMatch(/\| No AM radiologie +\| 751234567 \|/);
+    const note =
+      "Ligne masquée dans le tableau joint, lue et prise en compte dans le calcul : ligne 3 du tableau « Commande Foch.xlsx » (feuille « Commande »).";
+    expect(text.indexOf(note)).toBeGreaterThan(text.indexOf("Données de référence utilisées"));
+    expect(parsed.html).toContain("ligne 3 du tableau « Commande Foch.xlsx » (feuille « Commande »)");
+    expect(outcome.summary).toMatchObject({
+      calculation: { hiddenRows: [{ filename: "Commande Foch.xlsx", sheet: "Commande", rows: [3] }] },
+    });
   });
 
   it("sends the result to the requester, and says why, when the Email field names an address it may not go to", async () => {

@@ -434,6 +434,37 @@ describe("Workbooks of several sheets", () => {
   });
 });
 
+describe("Rows the workbook hides", () => {
+  /** The order form as a supplier sends it after filtering on « radiologie » and hiding a draft row. */
+  async function filteredWorkbook(): Promise<Buffer> {
+    return workbook((book) => {
+      const sheet = book.addWorksheet("Commande");
+      sheet.addRow(HEADER);
+      sheet.addRow(["CH de Bourges", 180000028, null, null, "radiologie"]);
+      sheet.addRow(["Clinique du Lac (projet abandonné)", 920000650, null, null, "radiologie"]).hidden = true;
+      sheet.addRow(["Dr Martin", null, 10101234567, "131234567", "radiologie"]);
+      sheet.addRow(["Dr Petit", null, null, "511782349", "radiologie"]).hidden = true;
+      sheet.getRow(8).hidden = true; // an empty hidden row says nothing
+      sheet.autoFilter = "A1:E5";
+    });
+  }
+
+  it("are counted, since the file holds them, and named with their sheet's row numbers", async () => {
+    const table = await readOrderForm(await filteredWorkbook(), "xlsx", null);
+    expect(table?.lists).toEqual(lists(["180000028", "920000650"], ["131234567", "511782349"], [], []));
+    expect(table?.hiddenRowsRead).toEqual([{ sheet: "Commande", rows: [3, 5] }]);
+  });
+
+  it("reach the calculation request with the file they are in, and none when nothing is hidden", async () => {
+    const intake = await request([{ filename: "Commande Bourges.xlsx", content: await filteredWorkbook() }]);
+    expect(intake.calculation?.hiddenRows).toEqual([
+      { filename: "Commande Bourges.xlsx", sheet: "Commande", rows: [3, 5] },
+    ]);
+    const plain = await request([{ filename: "CH Vierzon.xlsx", content: await orderFormWorkbook() }]);
+    expect(plain.calculation?.hiddenRows).toBeUndefined();
+  });
+});
+
 describe("Header rows", () => {
   it("starts a new table, with its own columns, at a later header row", () => {
     const table = readOrderFormRows(

@@ -215,6 +215,44 @@ describe("known numbers of the request read into no field", () => {
   });
 });
 
+describe("hidden rows of an attached workbook that were counted", () => {
+  const hidden = {
+    ...context,
+    hiddenRows: [{ filename: "Commande Bourges.xlsx", sheet: "Commande", rows: [3, 5] }],
+  };
+
+  it("are named after the documented layout, which is otherwise unchanged", () => {
+    const golden = readFileSync(new URL("golden/result.txt", import.meta.url), "utf8");
+    const { text } = renderer.render("result", { ...hidden, result });
+    const note =
+      "Lignes masquées dans le tableau joint, lues et prises en compte dans le calcul : lignes 3, 5 du tableau « Commande Bourges.xlsx » (feuille « Commande »). Si elles ne font pas partie de la commande, supprimez-les du tableau et renvoyez la demande (un filtre ou un masquage ne les retire pas du fichier).";
+    expect(text).toContain(`\n\n${note}\n\n--`);
+    expect(text.replace(`${note}\n\n`, "")).toBe(golden);
+  });
+
+  it("are named in HTML too, after the details of the calculation, in the singular for one row", () => {
+    const one = { ...context, hiddenRows: [{ filename: "bon.xlsx", sheet: null, rows: [7] }] };
+    const { html, text } = renderer.render("result", { ...one, result });
+    const note = /<p[^>]*data-note="hidden-rows"[^>]*>([^<]*)<\/p>/.exec(html);
+    expect(note?.[1]).toBe(
+      "Ligne masquée dans le tableau joint, lue et prise en compte dans le calcul : ligne 7 du tableau « bon.xlsx ». Si elle ne fait pas partie de la commande, supprimez-la du tableau et renvoyez la demande (un filtre ou un masquage ne les retire pas du fichier).",
+    );
+    expect(html.indexOf("data-note")).toBeGreaterThan(html.indexOf("Données de référence utilisées"));
+    expect(text).toContain("ligne 7 du tableau « bon.xlsx ».");
+    expect(tableRows(html)).toEqual(tableRows(renderer.render("result", { ...context, result }).html));
+  });
+
+  it("are escaped like every name the sender supplied", () => {
+    const { html } = renderer.render("result", {
+      ...context,
+      hiddenRows: [{ filename: '<img src=x onerror="y">.xlsx', sheet: "<b>", rows: [2] }],
+      result,
+    });
+    expect(html).not.toContain("<img src=x");
+    expect(html).toContain("&lt;img src&#x3D;x onerror&#x3D;&quot;y&quot;&gt;.xlsx");
+  });
+});
+
 describe("the reason for a known number without activity of the field's kind", () => {
   // The engine gives one reason for "no acts / no exams" and "doctor of the other activity".
   const lookup = memoryLookup(
