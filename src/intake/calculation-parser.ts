@@ -216,6 +216,40 @@ const onlyIdentifiers = (line: string) =>
       .replace(/(?<=\p{N})\/(?=\p{N})/gu, ";")
       .replace(/\b(2a|2b|9[a-f])/gi, "00"),
   ) && continuesList(line);
+/**
+ * « 750712184 CH Arras », « CH Lens : 620100057 », « Clinique du Parc (750712184) »: one identifier
+ * beside an establishment's name — a capital first, up to six words, no digit, no sentence mark.
+ * Its shape (which comes first, and the mark between them), or null for any other line. Past a
+ * blank line a list goes on to a line of its last line's shape: « 620100057 CH Lens » under
+ * « 750712184 CH Arras ». Not to a sentence (« 620100057 est fermé depuis 2024. »), a signature's
+ * name and phone, a number with a comment of another shape: their numbers stay out, and the
+ * result names them (strayNumbers).
+ */
+function commentedShape(line: string): string | null {
+  const text = line.trim();
+  if (text.length > COMMENTED_SPAN || !continuesList(text)) return null;
+  for (const [shape, pattern] of COMMENTED) {
+    const m = pattern.exec(text);
+    const number = m?.groups?.number ?? "";
+    const comment = m?.groups?.comment ?? "";
+    if (!m || normaliseIdentifier(number).length !== 9) continue;
+    if (comment.trim().split(/\s+/).length > COMMENT_WORDS) return null;
+    return `${shape}${m.groups?.mark?.trim() ?? ""}`;
+  }
+  return null;
+}
+const COMMENTED_SPAN = 120;
+const COMMENT_WORDS = 6;
+const NUMBER = String.raw`(?<number>(?:2[ABab]|9[A-Fa-f]|\d)[\d .\u002D]{0,12}\d)`;
+const COMMENT = String.raw`(?<comment>\p{Lu}[\p{L}\p{M}'’ &/\u002D]*?)`;
+const MARK = String.raw`(?:\s*(?<mark>[:\u002D\u2013\u2014])\s*|\s+)`;
+/** Bounded: each part is one run of its own characters, on a line of at most COMMENTED_SPAN. */
+const COMMENTED: [string, RegExp][] = [
+  ["number-first", new RegExp(`^${NUMBER}${MARK}${COMMENT}$`, "u")],
+  ["number-first()", new RegExp(String.raw`^${NUMBER}\s*\(${COMMENT}\)$`, "u")],
+  ["comment-first", new RegExp(`^${COMMENT}${MARK}${NUMBER}$`, "u")],
+  ["comment-first()", new RegExp(String.raw`^${COMMENT}\s*\(${NUMBER}\)$`, "u")],
+];
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 
@@ -612,7 +646,10 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       if (!(lines[j] ?? "").trim()) {
         let k = j + 1;
         while (k < lines.length && !(lines[k] ?? "").trim()) k++;
-        if (k === lines.length || !onlyIdentifiers(lines[k] ?? "")) break;
+        const shape = commentedShape(parts.at(-1) ?? "");
+        const next = lines[k] ?? "";
+        if (k === lines.length || !(onlyIdentifiers(next) || (shape && commentedShape(next) === shape)))
+          break;
         j = k;
       }
       const next = lines[j] ?? "";

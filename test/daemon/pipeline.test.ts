@@ -165,7 +165,7 @@ describe("the message pipeline", () => {
       "FINESS radiologie :",
       "920000650 Hôpital Foch",
       "",
-      "750712184 Clinique des Pins",
+      "Clinique des Pins : 750712184",
       "",
       "620100057 (site en projet)",
       "",
@@ -191,6 +191,33 @@ describe("the message pipeline", () => {
     expect(outcome.summary).toMatchObject({
       calculation: { strayNumbers: ["750712184", "620100057", "552100554"] },
     });
+  });
+
+  it("counts every establishment of a commented list split by blank lines, each written like the one above", async () => {
+    const paul = `paul.roux@${ORG}`;
+    await grantAccess(db, paul, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const body = [
+      "Bonjour,",
+      "",
+      "Référence : Groupement Foch-Pins",
+      "Type d'activité : Radiologie",
+      "AM radiologie : 751234567",
+      "FINESS radiologie :",
+      "920000650 Hôpital Foch",
+      "",
+      "750712184 Clinique des Pins",
+      "",
+      "Cordialement,",
+      "Paul Roux",
+      "Tél. 03 21 00 00 00",
+    ].join("\n");
+    const outcome = await handle(buildMail({ from: paul, subject: "Demande de calcul", body }));
+    expect(outcome.decision).toBe("reply-result");
+    const { text } = await textOf(outcome.outgoing[0]!.raw);
+    // The Pins were left out, only named below the result: 52 000 + 6 100 = 58 100 gave tranche C.
+    expect(text).toMatch(/\| No FINESS radiologie +\| 920000650; 750712184 \|/);
+    expect(text).toContain("La tranche de financement calculée est = D");
+    expect(text).not.toContain("dans aucun champ");
   });
 
   it("answers once a request sent to calcul@ with contact@ in copy, but a reused Message-ID asking otherwise again", async () => {
