@@ -185,7 +185,13 @@ const COURTESY_SPANS = new RegExp(COURTESY.source, "g");
  * « Est-il possible de le faire rapidement ? »): the decision and its confirmation answer it.
  */
 const ABOUT_THE_REQUEST =
-  /\b(confirm\w*|tenir (au courant|inform\w*)|(me|nous) (prevenir|avertir|faire (un )?retour|recontacter)|accuse\w* (de )?reception|faire le necessaire|(cette|ma|notre|la|votre) demande|est-(il|ce) possible|(le|la|l') faire)\b/;
+  /\b(confirm\w*|tenir (au courant|inform\w*)|(me|nous) (prevenir|avertir|faire (un )?retour|recontacter)|accuse\w* (de )?reception|faire le necessaire|(cette|ma|notre|la|votre) demande|est-(il|ce) possible|(le|la|l') faire|(etre|sera|soit|serait) (fait|faite|realisee?|traitee?)|urgent\w*|rapidement|delais?)\b/;
+/**
+ * The access itself (« Dans combien de temps l'accès sera-t-il actif ? »): the decision answers it,
+ * unless the sender asks how or why (« comment utiliser le service une fois l'accès ouvert ? »).
+ */
+const ABOUT_THE_ACCESS = /\b(acces|compte|autorisation|habilitation|inscription)\b/;
+const HOW_OR_WHY = /\b(comment|pourquoi|expliqu\w*|utilis\w*|fonctionn\w*)\b/;
 /** Words of a result or an order: a sentence naming one is about more than the access. */
 const RESULT_TOPIC =
   /\b(tranches?|calcul\w*|resultats?|classements?|finess|am|devis|examens?|factur\w*|financement|commandes?)\b/;
@@ -197,7 +203,7 @@ const MIN_ASIDE_WORDS = 4;
  * contested, or a question (SPEC §8: the access is decided by rule, and the rest still reaches
  * support). `aside` and `asideSubject` are `besideAccessRequest`'s, one folded sentence a line.
  * Greetings, thanks and courtesy (« N'hésitez pas si besoin »), a confirmation asked for, a short
- * sentence or one about the request itself ask nothing of support; words of wrongness (« une erreur
+ * sentence or one about the request or the access itself (its delay) ask nothing of support; words of wrongness (« une erreur
  * dans l'adresse »), or a bare question mark, say nothing of a result unless one is named.
  */
 export function classifyBesideAccess(aside: string, asideSubject = ""): "dispute" | "question" | null {
@@ -207,6 +213,7 @@ export function classifyBesideAccess(aside: string, asideSubject = ""): "dispute
       if (RESULT_TOPIC.test(sentence)) return true;
       if (SERVICE_PROBLEM.test(sentence)) return true;
       if (ABOUT_THE_REQUEST.test(sentence)) return false;
+      if (ABOUT_THE_ACCESS.test(sentence) && !HOW_OR_WHY.test(sentence)) return false;
       return (sentence.match(/\p{L}{2,}/gu)?.length ?? 0) >= MIN_ASIDE_WORDS;
     });
   const text = sentences.join(". ");

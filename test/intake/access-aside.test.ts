@@ -98,6 +98,19 @@ describe("an access request with a question or a dispute beside it", () => {
     expect(intake.support?.category).toBe("question");
   });
 
+  it("opens a question ticket for how to use the service or a problem met, though they speak of the access", async () => {
+    for (const aside of [
+      "Pouvez-vous m'expliquer comment utiliser le service une fois l'accès ouvert ?",
+      "Par ailleurs, je n'arrive pas à me connecter à mon compte depuis hier.",
+    ]) {
+      const intake = await plain(
+        `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}. ${aside}\n\nCordialement`,
+      );
+      expect(intake.access?.status, aside).toBe("request");
+      expect(intake.support?.category, aside).toBe("question");
+    }
+  });
+
   it("opens no ticket for a plain request and its courtesy", async () => {
     const bodies = [
       `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}.\n\nMerci d'avance.\nN'hésitez pas si besoin.\n\nCordialement,\nClaire Petit`,
@@ -106,6 +119,8 @@ describe("an access request with a question or a dispute beside it", () => {
       `Bonjour,\n\nPouvez-vous donner accès au service à :\n${JEAN} ?\nPourriez-vous faire le nécessaire ? Merci de me prévenir une fois l'accès ouvert.\nSi vous avez des questions, je suis joignable au 03 21 00 00 00.\n\nMerci par avance,\nClaire`,
       `Bonjour,\n\nUne erreur s'est glissée dans l'adresse de Jean : merci de remplacer jean.dupond@editeur-ris.fr par ${JEAN}.\n\nCordialement`,
       `Bonjour,\nUne erreur s'est glissée dans l'adresse de Jean.\nMerci de remplacer jean.dupond@editeur-ris.fr par ${JEAN}.\n\nCordialement`,
+      `Bonjour,\n\nMerci d'autoriser ${JEAN}. Est-ce que cela peut être fait aujourd'hui ?\n\nCordialement`,
+      `Bonjour,\n\nMerci d'autoriser ${JEAN}. Dans combien de temps l'accès sera-t-il actif ? C'est urgent.\n\nCordialement`,
     ];
     for (const body of bodies) {
       const intake = await plain(body);
