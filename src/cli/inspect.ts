@@ -45,6 +45,13 @@ function describeDecision(decision: Decision): string {
       return `${label} → ${decision.to}`;
     case "access-pending":
       return `${label} (${decision.reason})`;
+    case "access-granted":
+    case "access-changed":
+    case "access-revoked":
+      // What the message asks beside the request is a ticket too, as the daemon opens it.
+      return decision.ticketAside
+        ? `${label}, et ${DECISION_LABELS.ticket} (catégorie ${decision.ticketAside})`
+        : label;
     case "ticket":
       return `${label} (catégorie ${decision.category})`;
     case "ignore-automated":

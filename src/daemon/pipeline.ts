@@ -227,10 +227,15 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             now: at,
           });
           for (const notification of handled.notifications) await replies.notify(notification, thread);
-          return {
-            status: "processed",
-            decision: handled.status === "pending" ? "access-pending" : decision.action,
-          };
+          if (handled.status === "pending") return { status: "processed", decision: "access-pending" };
+          // Applied by rule: a question or dispute beside it becomes a ticket, acknowledged.
+          const aside = decision.action === "access-pending" ? null : decision.ticketAside;
+          if (!aside) return { status: "processed", decision: decision.action };
+          const ticket = await openOrJoinTicket(tx, { ...contact, category: aside }, at, {
+            freeMail: policy.freeMail,
+          });
+          await replies.notify(ticket.notification, thread);
+          return { status: "processed", decision: `${decision.action}+ticket` };
         }
         case "ticket": {
           const ticket = await openOrJoinTicket(tx, { ...contact, category: decision.category }, at, {

@@ -9,6 +9,7 @@ import type {
   AutomatedReason,
   CalculationProblem,
   Intake,
+  SupportCategory,
   UnreadableReason,
 } from "../intake/types.ts";
 import type { TicketCategory } from "../support/category.ts";
@@ -36,6 +37,8 @@ export type Decision =
       action: "access-granted" | "access-changed" | "access-revoked";
       request: AccessRequest;
       requester: string;
+      /** A question or dispute written beside the request: a ticket of that category too; else null. */
+      ticketAside: SupportCategory | null;
     }
   | { action: "access-pending"; request: AccessRequest; requester: string; reason: AccessReviewReason }
   | { action: "ticket"; category: TicketCategory };
@@ -83,7 +86,14 @@ export function decide(intake: Intake, facts: DecisionFacts, policy: AccessPolic
       const outcome = judgeAccessRequest({ ...request, sender, authenticated: true }, policy);
       if (outcome.decision === "review")
         return { action: "access-pending", request, requester: sender, reason: outcome.reason };
-      return { action: APPLIED[request.action], request, requester: sender };
+      // Decided by rule, the request asks nothing more of support; what the message asks beside
+      // it still does (SPEC §8). Kept pending, the whole message is in its access-review ticket.
+      return {
+        action: APPLIED[request.action],
+        request,
+        requester: sender,
+        ticketAside: intake.support?.category ?? null,
+      };
     }
     case "support":
       return { action: "ticket", category: intake.support?.category ?? "other" };

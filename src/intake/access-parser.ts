@@ -230,3 +230,44 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   if (!sender || !aboutSender) return { status: "ambiguous", action, reason: "no-address" };
   return { status: "request", request: { action, email: sender, newEmail: null } };
 }
+
+/** Where a sentence ends: after « . », « ? », « ! » followed by a space, or at a line break. */
+const SENTENCE_END = /(?<=[.?!])\s+|\n/;
+/** A word of at least two letters: a line left with an address or « ? » alone says nothing. */
+const WORD = /\p{L}{2}/u;
+
+/** Whether a folded sentence asks for an access: an action word and what it acts on, or the guide's heading. */
+function asksAccess(sentence: string): boolean {
+  const affirmative = sentence.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
+  return (
+    GRANT.test(affirmative) ||
+    ACCESS_ASKED.test(affirmative) ||
+    REVOKE.test(sentence.replace(NOT_REVOKED, " ")) ||
+    CHANGE.test(sentence) ||
+    sentence.search(NO_LONGER) >= 0 ||
+    sentence.search(NOT_GRANTED) >= 0 ||
+    sentence.search(NOT_REVOKED) >= 0
+  );
+}
+
+/**
+ * What a text says beside its access request, folded, one sentence a line: the sender's own
+ * sentences (above any forwarded message: its words were written to the sender, not to us) less
+ * those that ask for the access and those left without a word once their addresses are gone (« x@…
+ * ? » under « merci d'ouvrir un accès à : »). A question or a dispute written beside the request
+ * (« Par ailleurs, quand les résultats de mars seront-ils disponibles ? ») is what remains.
+ */
+export function besideAccessRequest(text: string): string {
+  const lines = text.split("\n");
+  const folded = lines.map(fold);
+  const forward = folded.findIndex(
+    (line) => FORWARD_MARKER.test(line) || (HEADER_LINE.test(line) && !SUBJECT_LINE.test(line)),
+  );
+  const own = forward < 0 ? lines : lines.slice(0, forward);
+  return own
+    .join("\n")
+    .split(SENTENCE_END)
+    .map(fold)
+    .filter((sentence) => WORD.test(sentence.replace(ADDRESS, " ")) && !asksAccess(sentence))
+    .join("\n");
+}

@@ -2,7 +2,7 @@ import { type Activity, emptyLists, FIELDS, type Field, type FieldLists } from "
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
 import { NUMBER_SIGN, splitIdentifierList } from "../identifiers/split.ts";
 import { fold } from "../text/fold.ts";
-import { strayNumbersOf } from "./stray-numbers.ts";
+import { identifierShapedNumbers, strayNumbersOf } from "./stray-numbers.ts";
 import type { CalculationProblem } from "./types.ts";
 
 /**
@@ -216,6 +216,40 @@ const onlyIdentifiers = (line: string) =>
       .replace(/(?<=\p{N})\/(?=\p{N})/gu, ";")
       .replace(/\b(2a|2b|9[a-f])/gi, "00"),
   ) && continuesList(line);
+/**
+ * « 750712184 CH Arras », « CH Lens : 620100057 », « Clinique du Parc (750712184) »: one identifier
+ * beside an establishment's name — a capital first, up to six words, no digit, no sentence mark.
+ * Its shape (which comes first, and the mark between them), or null for any other line. Past a
+ * blank line a list goes on to a line of its last line's shape: « 620100057 CH Lens » under
+ * « 750712184 CH Arras ». Not to a sentence (« 620100057 est fermé depuis 2024. »), a signature's
+ * name and phone, a number with a comment of another shape: their numbers stay out, and the
+ * result names them (strayNumbers).
+ */
+function commentedShape(line: string): string | null {
+  const text = line.trim();
+  if (text.length > COMMENTED_SPAN || !continuesList(text)) return null;
+  for (const [shape, pattern] of COMMENTED) {
+    const m = pattern.exec(text);
+    const number = m?.groups?.number ?? "";
+    const comment = m?.groups?.comment ?? "";
+    if (!m || normaliseIdentifier(number).length !== 9) continue;
+    if (comment.trim().split(/\s+/).length > COMMENT_WORDS) return null;
+    return `${shape}${m.groups?.mark?.trim() ?? ""}`;
+  }
+  return null;
+}
+const COMMENTED_SPAN = 120;
+const COMMENT_WORDS = 6;
+const NUMBER = String.raw`(?<number>(?:2[ABab]|9[A-Fa-f]|\d)[\d .\u002D]{0,12}\d)`;
+const COMMENT = String.raw`(?<comment>\p{Lu}[\p{L}\p{M}'’ &/\u002D]*?)`;
+const MARK = String.raw`(?:\s*(?<mark>[:\u002D\u2013\u2014])\s*|\s+)`;
+/** Bounded: each part is one run of its own characters, on a line of at most COMMENTED_SPAN. */
+const COMMENTED: [string, RegExp][] = [
+  ["number-first", new RegExp(`^${NUMBER}${MARK}${COMMENT}$`, "u")],
+  ["number-first()", new RegExp(String.raw`^${NUMBER}\s*\(${COMMENT}\)$`, "u")],
+  ["comment-first", new RegExp(`^${COMMENT}${MARK}${NUMBER}$`, "u")],
+  ["comment-first()", new RegExp(String.raw`^${COMMENT}\s*\(${NUMBER}\)$`, "u")],
+];
 const LABEL_SPAN = 200;
 const ONLY_NUMBERS = /^[\d\s;,.\u002D\u2010-\u2015]+$/;
 
@@ -313,13 +347,107 @@ function oneFieldPerLine(lines: readonly string[], aside: string[]): string[] {
       if (field) out.push(field.join(" "));
       continue;
     }
-    // Two fields on one line need two separators, and a list first: a reference or an email's value
-    // may hold a colon ("Référence : Bon de commande : BC-2025-114").
+    // Two fields on one line need two separators: « Référence : CH Arras ; FINESS radiologie : … »,
+    // and without a mark between them a list first, for a reference or an email's value may hold a
+    // colon ("Référence : Bon de commande : BC-2025-114").
     const twoFields = line.indexOf(":") !== line.lastIndexOf(":");
-    const first = twoFields ? matchLabel(line) : null;
-    out.push(...(first && isListKind(first.kind) ? splitInlineLabels(line) : [line]));
+    const fields = twoFields ? splitFieldsOfLine(line) : [line];
+    for (const field of fields) {
+      const first = field.indexOf(":") !== field.lastIndexOf(":") ? matchLabel(field) : null;
+      out.push(...(first && isListKind(first.kind) ? splitInlineLabels(field) : [field]));
+    }
   }
   return out;
+}
+
+/** The longest label looked for before a colon (« Liste des numéros FINESS médecine nucléaire »). */
+const MAX_LABEL = 80;
+/** Marks a label may begin after, nearest first (« ; N° FINESS - Radiologie : » needs two). */
+const MARKS_TRIED = 3;
+
+/** A field without the mark that set the next one apart (no part of its value); linear time. */
+function withoutEndMark(field: string): string {
+  const text = field.trimEnd();
+  const mark = /[;,|.]$/.test(text) || /\s[-\u2013\u2014/]$/.test(text);
+  return (mark ? text.slice(0, -1) : text).trim();
+}
+
+/**
+ * Where a field typed on the line of another ends: « ; », « , », « | », « . », or a dash or slash
+ * between spaces. Fixed alternatives, matched at one place at a time (linear).
+ */
+const FIELD_MARK = /[;,|]|\.(?=\s)|\s[-\u2013\u2014/]\s/g;
+
+/**
+ * The list's or activity's label that ends `text` (a field's start up to a colon), after the
+ * field's numbers, as splitInlineLabels finds it; `offset` is where `text` starts in its line.
+ */
+function labelAfterNumbers(text: string, offset: number): { start: number; kind: LabelKind } | null {
+  const words = [...text.matchAll(/\S+/g)];
+  for (let k = Math.min(6, words.length - 1); k >= 1; k--) {
+    const first = words[words.length - k]!;
+    const kind = classifyLabel(text.slice(first.index));
+    if (kind && (isListKind(kind) || kind === "activity") && /\d/.test(text.slice(0, first.index)))
+      return { start: offset + first.index, kind };
+  }
+  return null;
+}
+
+/**
+ * A request written on one line, each field after a mark (SPEC §5 labels): « Référence : CH Arras ;
+ * Activité : Radiologie ; FINESS radiologie : 620100057 ; 620000018 », or with « - » or « | »
+ * between fields. The line starts with a label, and each later « label : » right after a mark starts
+ * the next field; a list's values run to it. Read only when that is certain, else the line is left
+ * whole (a reference then holds it all, and no list is read: the help reply): a colon in a list's
+ * value that starts no field (« Site : 620000018 » — whose number is it?), a reference, email or
+ * activity holding a number shaped like an identifier (« Référence : CH Arras 620100057 »: a FINESS
+ * that would be dropped unsaid, the reference's line being read), or a second reference, email or
+ * activity label (the first one's value may hold it: « Référence : Commande - Client : CH Arras »).
+ */
+function splitFieldsOfLine(line: string): string[] {
+  const colons = [...line.matchAll(/[:=]/g)].map((m) => m.index);
+  // The form has seven fields: a line of many more colons is no request typed on one line.
+  if (colons.length < 2 || colons.length > MAX_CELLS || colons[0]! > LABEL_SPAN) return [line];
+  const firstKind = classifyLabel(line.slice(0, colons[0]));
+  if (!firstKind) return [line];
+  const starts = [0];
+  const kinds: LabelKind[] = [firstKind];
+  let previous = colons[0]!;
+  for (const colon of colons.slice(1)) {
+    const from = Math.max(previous + 1, colon - MAX_LABEL);
+    const marks = [...line.slice(from, colon).matchAll(FIELD_MARK)].map((m) => ({
+      start: from + m.index,
+      end: from + m.index + m[0].length,
+    }));
+    // The label begins after a mark: the nearest one giving a label (« N° FINESS - Radiologie : »).
+    let found: { start: number; kind: LabelKind } | null = null;
+    for (const mark of marks.reverse().slice(0, MARKS_TRIED)) {
+      const kind = classifyLabel(line.slice(mark.end, colon));
+      if (kind) {
+        found = { start: mark.end, kind };
+        break;
+      }
+    }
+    const current = kinds.at(-1)!;
+    // « FINESS radiologie : 620100057 AM radiologie : … »: a list's label right after its numbers.
+    if (!found && isListKind(current)) {
+      const start = Math.max(starts.at(-1)!, colon - LABEL_SPAN);
+      found = labelAfterNumbers(line.slice(start, colon), start);
+    }
+    if (found && (isListKind(found.kind) || !kinds.includes(found.kind))) {
+      starts.push(found.start);
+      kinds.push(found.kind);
+      previous = colon;
+    } else if (isListKind(current)) return [line];
+    else if (found) return [line];
+  }
+  if (starts.length === 1) return [line];
+  const fields = starts.map((start, n) => withoutEndMark(line.slice(start, starts[n + 1] ?? line.length)));
+  const numberInSingle = fields.some((field, n) => {
+    const value = field.slice(field.search(/[:=]/) + 1);
+    return !isListKind(kinds[n]!) && identifierShapedNumbers(value).length > 0;
+  });
+  return numberInSingle ? [line] : fields;
 }
 
 const isListKind = (kind: LabelKind) => kind !== "recipient" && kind !== "reference" && kind !== "activity";
@@ -518,7 +646,10 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       if (!(lines[j] ?? "").trim()) {
         let k = j + 1;
         while (k < lines.length && !(lines[k] ?? "").trim()) k++;
-        if (k === lines.length || !onlyIdentifiers(lines[k] ?? "")) break;
+        const shape = commentedShape(parts.at(-1) ?? "");
+        const next = lines[k] ?? "";
+        if (k === lines.length || !(onlyIdentifiers(next) || (shape && commentedShape(next) === shape)))
+          break;
         j = k;
       }
       const next = lines[j] ?? "";

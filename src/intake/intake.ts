@@ -2,7 +2,7 @@ import type { AddressObject, ParsedMail } from "mailparser";
 import type { Activity, FieldLists } from "../engine/types.ts";
 import { emptyLists, FIELDS } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
-import { parseAccessRequest } from "./access-parser.ts";
+import { besideAccessRequest, parseAccessRequest } from "./access-parser.ts";
 import {
   type AuthenticationOutcome,
   authenticateFromHeaders,
@@ -16,7 +16,13 @@ import { type LabelledCalculation, parseLabelledCalculation } from "./calculatio
 import { parseMessage } from "./mail-parser.ts";
 import { relabelEightBitText } from "./mislabelled-charset.ts";
 import { type OrderFormTable, orderFormFormat, readOrderForm, UNREAD_DOCUMENT } from "./order-form.ts";
-import { classifySupport, ourResultStart, repliesToResult, threadsToUs } from "./support-classifier.ts";
+import {
+  classifyBesideAccess,
+  classifySupport,
+  ourResultStart,
+  repliesToResult,
+  threadsToUs,
+} from "./support-classifier.ts";
 import type {
   CalculationIntake,
   CalculationProblem,
@@ -454,6 +460,14 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
   if (replies || calculationIds.length > 0) return aboutCalculation();
 
   const access = parseAccessRequest(`${base.subject}\n${prose}`, { sender: from, ownAddresses: own });
+  if (access.status === "request") {
+    // A question or a dispute written beside the request reaches support too (SPEC §8), while the
+    // access is decided as asked: `support` says which ticket it calls for.
+    const aside = classifyBesideAccess(besideAccessRequest(prose), besideAccessRequest(base.subject));
+    const support = aside ? { category: aside, repliesToResult: false } : null;
+    return { ...withText, kind: "access", access, support };
+  }
+  // An ambiguous request goes to support whole, as an access review.
   if (access.status !== "none") return { ...withText, kind: "access", access };
 
   // An answer to another of our emails (help, confirmation, acknowledgment) is for support.

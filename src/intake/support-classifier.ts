@@ -114,8 +114,10 @@ const SERVICE_PROBLEM = anyOf([
 /** Words that, with nothing more telling, say a result is wrong. */
 const DISPUTE =
   /\b(erreurs?|errone\w*|incorrect\w*|inexact\w*|incoherent\w*|anormal\w*|invalide\w*|rejete\w*|refuse\w*|faux|fausse|different|ne correspond\w* pas|pourtant|alors qu\w*|or (il|elle|ils|elles|celui-ci|celle-ci) (existe|est|sont|figure|exerce|a|ont)\w*|obsolete\w*|pas a jour|pas (encore )?(ete )?(pris\w* |tenu\w* )?en compte|non (pris|tenu)\w* en compte|tranche (est )?(trop basse|trop haute|inferieure|superieure))\b/;
-const QUESTION =
-  /\?|\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (me |m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?|est ce que|merci de (m'|nous )?(indiquer|preciser|expliquer|dire|confirmer|communiquer|renseigner)|(souhait\w*|aimer\w*|voudr\w*) (savoir|connaitre|comprendre|avoir des (informations|precisions)|des (informations|precisions))|ou (envoyer|trouver|transmettre|adresser)|a quelle adresse)\b/;
+/** Words that ask (« comment », « pourriez-vous me dire »), a question mark aside. */
+const QUESTION_WORDS =
+  /\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (me |m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?|est ce que|merci de (m'|nous )?(indiquer|preciser|expliquer|dire|confirmer|communiquer|renseigner)|(souhait\w*|aimer\w*|voudr\w*) (savoir|connaitre|comprendre|avoir des (informations|precisions)|des (informations|precisions))|ou (envoyer|trouver|transmettre|adresser)|a quelle adresse)\b/;
+const QUESTION = new RegExp(String.raw`\?|${QUESTION_WORDS.source}`);
 
 /** Our own subject prefix (SPEC §7), folded: a reply keeping our subject says nothing of its own. */
 const OUR_SUBJECT_PREFIX = fold("Ségur Numérique - Imagerie - ");
@@ -163,4 +165,62 @@ export function classifySupport(ownText: string, aboutCalculation: boolean, subj
   if (aboutCalculation) return QUESTION.test(text) ? "question" : "dispute";
   if (QUESTION.test(text)) return "question";
   return "other";
+}
+
+/**
+ * Courtesy that names questions without asking one: « N'hésitez pas à me contacter pour toute
+ * question », « Je reste à votre disposition pour tout renseignement », « Si vous avez des
+ * questions, … ». Removed from what a text says beside its access request (each span ends its clause).
+ */
+const COURTESY = anyOf([
+  String.raw`\bn'hesit\w* pas\b[^.?!,;]*`,
+  String.raw`\b(je|nous) (reste|restons|demeure|demeurons|suis|sommes) (bien entendu |bien sur )?a (votre|ta|vos) (entiere |pleine )?disposition\b[^.?!,;]*`,
+  String.raw`\bsi (vous avez|tu as|besoin|necessaire)( des| d'autres| la moindre| une| quelconques?)?( autres?)?( questions?| interrogations?| renseignements?| informations?| precisions?)?\b`,
+  String.raw`\b(pour|en cas de) (toute|tout|toutes|tous|d'eventuelles?|vos|d'autres?)( autres?)? (questions?|renseignements?|informations?|complements?( d'information)?|precisions?|besoins?)( complementaires?)?\b`,
+]);
+const COURTESY_SPANS = new RegExp(COURTESY.source, "g");
+/**
+ * Asked to hear back about the request (« Merci de me confirmer la prise en compte », « Pouvez-vous
+ * me prévenir une fois l'accès ouvert ? ») or to act on it (« Pourriez-vous faire le nécessaire ? »,
+ * « Est-il possible de le faire rapidement ? »): the decision and its confirmation answer it.
+ */
+const ABOUT_THE_REQUEST =
+  /\b(confirm\w*|tenir (au courant|inform\w*)|(me|nous) (prevenir|avertir|faire (un )?retour|recontacter)|accuse\w* (de )?reception|faire le necessaire|(cette|ma|notre|la|votre) demande|est-(il|ce) possible|(le|la|l') faire|(etre|sera|soit|serait) (fait|faite|realisee?|traitee?)|urgent\w*|rapidement|delais?)\b/;
+/**
+ * The access itself (« Dans combien de temps l'accès sera-t-il actif ? »): the decision answers it,
+ * unless the sender asks how or why (« comment utiliser le service une fois l'accès ouvert ? »).
+ */
+const ABOUT_THE_ACCESS = /\b(acces|compte|autorisation|habilitation|inscription)\b/;
+const HOW_OR_WHY = /\b(comment|pourquoi|expliqu\w*|utilis\w*|fonctionn\w*)\b/;
+/** Words of a result or an order: a sentence naming one is about more than the access. */
+const RESULT_TOPIC =
+  /\b(tranches?|calcul\w*|resultats?|classements?|finess|am|devis|examens?|factur\w*|financement|commandes?)\b/;
+/** A sentence this short, with no word of a result, refers back to the request (« Comment faire ? »). */
+const MIN_ASIDE_WORDS = 4;
+
+/**
+ * The ticket that what a text says beside its access request calls for, or null: a result
+ * contested, or a question (SPEC §8: the access is decided by rule, and the rest still reaches
+ * support). `aside` and `asideSubject` are `besideAccessRequest`'s, one folded sentence a line.
+ * Greetings, thanks and courtesy (« N'hésitez pas si besoin »), a confirmation asked for, a short
+ * sentence or one about the request or the access itself (its delay) ask nothing of support; words of wrongness (« une erreur
+ * dans l'adresse »), or a bare question mark, say nothing of a result unless one is named.
+ */
+export function classifyBesideAccess(aside: string, asideSubject = ""): "dispute" | "question" | null {
+  const sentences = [senderSubject(asideSubject), ...aside.split("\n")]
+    .map((sentence) => withoutNotices(sentence).replace(COURTESY_SPANS, " "))
+    .filter((sentence) => {
+      if (RESULT_TOPIC.test(sentence)) return true;
+      if (SERVICE_PROBLEM.test(sentence)) return true;
+      if (ABOUT_THE_REQUEST.test(sentence)) return false;
+      if (ABOUT_THE_ACCESS.test(sentence) && !HOW_OR_WHY.test(sentence)) return false;
+      return (sentence.match(/\p{L}{2,}/gu)?.length ?? 0) >= MIN_ASIDE_WORDS;
+    });
+  const text = sentences.join(". ");
+  if (CONTEST.test(text)) return "dispute";
+  if (SERVICE_PROBLEM.test(text)) return "question";
+  const aboutResults = sentences.filter((sentence) => RESULT_TOPIC.test(sentence));
+  if (aboutResults.some((sentence) => DISPUTE.test(sentence))) return "dispute";
+  if (QUESTION_WORDS.test(text) || aboutResults.some((sentence) => sentence.includes("?"))) return "question";
+  return null;
 }

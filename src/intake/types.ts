@@ -130,6 +130,10 @@ export interface Intake {
     | { status: "request"; request: AccessRequest }
     | { status: "ambiguous"; action: AccessAction | null; reason: AccessAmbiguity }
     | null;
+  /**
+   * For support messages, their category; for an access request read without doubt, the question
+   * or dispute written beside it (a ticket besides the decision), else null.
+   */
   support: { category: SupportCategory; repliesToResult: boolean } | null;
   unreadable: { reason: UnreadableReason; detail: string } | null;
   /** Calculation public ids quoted anywhere in the subject or text (TR-2026-000123), in order. */

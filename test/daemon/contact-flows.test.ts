@@ -161,4 +161,29 @@ describe("contact@ workflows through the daemon", () => {
     expect(after!.parsed.subject).toContain("Adresse non autorisée");
     expect(await db.calculation.count()).toBe(1);
   });
+
+  it("grants an access asked beside a question and acknowledges the question's ticket, in one message", async () => {
+    const paul = `paul.roux@${ORG}`;
+    const replies = await exchange(
+      "contact",
+      buildMail({
+        from: CLAIRE,
+        to: "contact@example.test",
+        subject: "Accès pour Paul",
+        body: `Bonjour,\n\nMerci d'autoriser l'accès pour ${paul}. Par ailleurs, pourriez-vous me dire quand les résultats de mars seront disponibles ?\n\nCordialement,\nClaire Petit`,
+      }),
+      3,
+    );
+    const byKind = (subject: string) => replies.filter((r) => r.parsed.subject?.includes(subject));
+    expect(
+      byKind("Accès au service accordé")
+        .map((r) => r.mail.recipients[0])
+        .sort(),
+    ).toEqual([CLAIRE, paul]);
+    const [ack] = byKind("a bien été reçue");
+    expect(ack!.mail.recipients).toEqual([CLAIRE]);
+    const ticket = await db.ticket.findFirstOrThrow({ where: { sender: CLAIRE } });
+    expect(ticket.category).toBe("question");
+    expect(ack!.parsed.subject).toContain(`[T-${String(ticket.id).padStart(6, "0")}]`);
+  });
 });

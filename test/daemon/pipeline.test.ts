@@ -15,7 +15,7 @@ import type { Db } from "../../src/db/client.ts";
 import type { Mailbox } from "../../src/intake/types.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
-import { getTicket } from "../../src/support/tickets.ts";
+import { formatTicketNumber, getTicket } from "../../src/support/tickets.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
 import { buildMail, calculationBody } from "../helpers/mail.ts";
@@ -166,7 +166,7 @@ describe("the message pipeline", () => {
       "FINESS radiologie :",
       "920000650 Hôpital Foch",
       "",
-      "750712184 Clinique des Pins",
+      "Clinique des Pins : 750712184",
       "",
       "620100057 (site en projet)",
       "",
@@ -192,6 +192,33 @@ describe("the message pipeline", () => {
     expect(outcome.summary).toMatchObject({
       calculation: { strayNumbers: ["750712184", "620100057", "552100554"] },
     });
+  });
+
+  it("counts every establishment of a commented list split by blank lines, each written like the one above", async () => {
+    const paul = `paul.roux@${ORG}`;
+    await grantAccess(db, paul, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const body = [
+      "Bonjour,",
+      "",
+      "Référence : Groupement Foch-Pins",
+      "Type d'activité : Radiologie",
+      "AM radiologie : 751234567",
+      "FINESS radiologie :",
+      "920000650 Hôpital Foch",
+      "",
+      "750712184 Clinique des Pins",
+      "",
+      "Cordialement,",
+      "Paul Roux",
+      "Tél. 03 21 00 00 00",
+    ].join("\n");
+    const outcome = await handle(buildMail({ from: paul, subject: "Demande de calcul", body }));
+    expect(outcome.decision).toBe("reply-result");
+    const { text } = await textOf(outcome.outgoing[0]!.raw);
+    // The Pins were left out, only named below the result: 52 000 + 6 100 = 58 100 gave tranche C.
+    expect(text).toMatch(/\| No FINESS radiologie +\| 920000650; 750712184 \|/);
+    expect(text).toContain("La tranche de financement calculée est = D");
+    expect(text).not.toContain("dans aucun champ");
   });
 
   it("answers once a request sent to calcul@ with contact@ in copy, but a reused Message-ID asking otherwise again", async () => {
@@ -478,5 +505,48 @@ describe("the message pipeline", () => {
     expect(Buffer.from(row.raw!)).toEqual(head);
     const ticket = await db.ticket.findFirstOrThrow({ where: { messages: { some: { id: row.id } } } });
     expect((await getTicket(db, ticket.id)).messages.map((m) => m.truncated)).toEqual([true]);
+  });
+
+  it("grants an access asked beside a question, and files the question as a ticket acknowledged to the sender", async () => {
+    const sender = "sophie.leroy@imagerie-soft.fr";
+    const concerned = "marc.bernard@imagerie-soft.fr";
+    const outcome = await handle(
+      buildMail({
+        from: sender,
+        to: "contact@example.test",
+        subject: "Accès Ségur et question",
+        body: `Bonjour,\n\nMerci d'autoriser l'accès pour ${concerned}. Par ailleurs, pourriez-vous me dire quand les résultats de mars seront disponibles ?\n\nCordialement,\nSophie Leroy`,
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("access-granted+ticket");
+    expect(outcome.outgoing.map((o) => [o.kind, o.recipients[0]])).toEqual([
+      ["access-granted", sender],
+      ["access-granted", concerned],
+      ["ticket-ack", sender],
+    ]);
+    expect(await db.accessEvent.findMany({ where: { email: concerned } })).toMatchObject([
+      { action: "grant", decidedBy: "rule:same-organisation" },
+    ]);
+    const ticket = await db.ticket.findFirstOrThrow({ where: { sender }, include: { messages: true } });
+    expect(ticket).toMatchObject({ category: "question", status: "open" });
+    expect(ticket.messages).toHaveLength(1);
+    expect((await textOf(outcome.outgoing[2]!.raw)).text).toContain(formatTicketNumber(ticket.id));
+  });
+
+  it("grants an access asked with the usual courtesy and opens no ticket", async () => {
+    const sender = "paul.girard@imagerie-soft.fr";
+    const outcome = await handle(
+      buildMail({
+        from: sender,
+        to: "contact@example.test",
+        subject: "Demande d'accès",
+        body: "Bonjour,\n\nMerci d'autoriser l'accès pour luc.moreau@imagerie-soft.fr.\nMerci d'avance. N'hésitez pas si besoin.\n\nCordialement,\nPaul Girard",
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("access-granted");
+    expect(outcome.outgoing.map((o) => o.kind)).toEqual(["access-granted", "access-granted"]);
+    expect(await db.ticket.count({ where: { sender } })).toBe(0);
   });
 });

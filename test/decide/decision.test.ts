@@ -163,6 +163,26 @@ describe("decide", () => {
       action: "access-changed",
       request,
       requester: SENDER,
+      ticketAside: null,
+    });
+  });
+
+  it("applies an access request by rule and asks for a ticket for the question written beside it", () => {
+    const request = { action: "grant" as const, email: "x@editeur-radiologie.fr", newEmail: null };
+    const access = intake({
+      kind: "access",
+      support: { category: "question", repliesToResult: false },
+      access: { status: "request", request },
+    });
+    expect(decide(access, authorised, policy)).toEqual({
+      action: "access-granted",
+      request,
+      requester: SENDER,
+      ticketAside: "question",
+    });
+    // Kept pending, the whole message is in its access-review ticket already.
+    expect(decide(access, authorised, defaultPolicy({ autoApprove: false }))).toMatchObject({
+      action: "access-pending",
     });
   });
 

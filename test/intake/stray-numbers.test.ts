@@ -47,6 +47,7 @@ describe("identifier-shaped numbers of a line", () => {
 
 describe("stray numbers of a calculation request", () => {
   it("names a number below a blank line that the list did not take, with its comment", async () => {
+    // Written otherwise than the line above the blank one (name first): not certainly the list's.
     const calculation = await calculationOf(
       [
         "Bonjour,",
@@ -55,7 +56,7 @@ describe("stray numbers of a calculation request", () => {
         "FINESS radiologie :",
         "750712184 CH Arras",
         "",
-        "620100057 CH Lens",
+        "CH Lens : 620100057",
         "",
         "Cordialement,",
         "Jeanne Martin",
