@@ -15,11 +15,39 @@ const RESULT_MARKERS = [/la tranche de financement calcul[ée]e est\s*=/i, /iden
 const RESULT_START = /^[> \t]*vous recevez ce mail suite [àa] votre utilisation du service de calcul/im;
 
 /**
+ * The first lines of our other emails (help, access confirmations, ticket acknowledgments): their
+ * topic — the subject without its prefix — alone on a line, then « Bonjour, ».
+ */
+const OUR_TOPICS = [
+  "demande de calcul incompl[èe]te",
+  "adresse non autoris[ée]e [àa] demander un calcul",
+  "acc[èe]s au service (?:d[ée]j[àa] )?(?:accord|supprim)[ée]",
+  "adresse d['’]acc[èe]s au service (?:inchang|modifi)[ée]e",
+  "aucun acc[èe]s au service [àa] supprimer",
+  String.raw`demande d['’]acc[èe]s (?:en cours d['’]examen \[T-\d+\]|refus[ée]e)`,
+  String.raw`votre demande \[T-\d+\] a bien [ée]t[ée] re[çc]ue`,
+];
+const EMAIL_START = new RegExp(
+  String.raw`^[> \t]*(?:${OUR_TOPICS.join("|")})[ \t]*\r?\n(?:[> \t]*\r?\n){0,3}[> \t]*bonjour\b`,
+  "im",
+);
+
+/**
  * Where a result email of ours starts inside the sender's own text (forwarded, or pasted), -1 when
  * it holds none. Its tables list what we answered, valid and invalid: they are not a new request.
  */
 export function ourResultStart(ownText: string): number {
   return ownText.search(RESULT_START);
+}
+
+/**
+ * Where any email of ours starts inside the sender's own text, -1 when it holds none. An
+ * auto-responder may quote ours whole, without quote marks: the example request of a help reply,
+ * the « Merci d'autoriser l'accès … » line of an unauthorised one, are ours, not a request.
+ */
+export function ourEmailStart(ownText: string): number {
+  const starts = [ownText.search(RESULT_START), ownText.search(EMAIL_START)].filter((i) => i >= 0);
+  return starts.length ? Math.min(...starts) : -1;
 }
 
 export interface ThreadSignals {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { classifySupport, repliesToResult, threadsToUs } from "../../src/intake/support-classifier.ts";
+import {
+  classifySupport,
+  ourEmailStart,
+  repliesToResult,
+  threadsToUs,
+} from "../../src/intake/support-classifier.ts";
+import { createRenderer } from "../../src/render/renderer.ts";
+import { SAMPLE_DATA } from "../../src/render/samples.ts";
+import { TEMPLATE_NAMES } from "../../src/render/templates.ts";
 
 const signals = {
   inReplyTo: null,
@@ -264,5 +272,23 @@ describe("classifySupport on realistic French wording", () => {
       "ma demande a ".repeat(2_000),
     ])
       expect(["dispute", "question", "other"]).toContain(classifySupport(text, false, text));
+  });
+});
+
+describe("ourEmailStart", () => {
+  it("finds where each email we send begins, pasted below a person's words, so that none is read as a request", async () => {
+    const renderer = await createRenderer();
+    const note = "Bonjour,\n\nJe suis absente jusqu'au 3 décembre.\n\nJeanne\n\n";
+    for (const name of TEMPLATE_NAMES) {
+      const { text } = renderer.render(name, SAMPLE_DATA[name] as never);
+      expect(ourEmailStart(`${note}${text}`), name).toBeGreaterThanOrEqual(note.length);
+      expect(ourEmailStart(`${note}${text}`), name).toBeLessThanOrEqual(note.length + "Bonjour,\n\n".length);
+    }
+  });
+
+  it("finds none in a person's message that only names a topic of ours", () => {
+    expect(ourEmailStart("Bonjour,\n\nDemande de calcul incomplète\nJe renvoie le FINESS manquant.\n")).toBe(
+      -1,
+    );
   });
 });
