@@ -14,7 +14,7 @@ import type { Db } from "../../src/db/client.ts";
 import type { Mailbox } from "../../src/intake/types.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
-import { getTicket } from "../../src/support/tickets.ts";
+import { ACKNOWLEDGED_TICKETS_PER_HOUR, getTicket } from "../../src/support/tickets.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
 import { buildMail, calculationBody } from "../helpers/mail.ts";
@@ -332,6 +332,32 @@ describe("the message pipeline", () => {
       }),
     );
     expect(outcome).toMatchObject({ status: "ignored", decision: "ignore-automated", outgoing: [] });
+  });
+
+  it("stops acknowledging a helpdesk that answers each acknowledgment with a new message, and files them all", async () => {
+    // The supplier's own helpdesk: no Auto-Submitted, no threading, a new subject each time.
+    const helpdesk = `assistance@${ORG}`;
+    const accuse = (n: number) =>
+      buildMail({
+        from: helpdesk,
+        fromName: "Assistance Éditeur RIS",
+        to: "contact@example.test",
+        subject: `Votre demande n° ${4711 + n} a bien été enregistrée`,
+        body: `Bonjour,\n\nNous accusons réception de votre message, enregistré sous le numéro ${4711 + n}.\nNotre équipe vous répondra dans les meilleurs délais.\n\nL'assistance Éditeur RIS`,
+      });
+    let outcome = await handle(accuse(0), "contact");
+    let received = 1;
+    let acknowledgments = 0;
+    while (outcome.outgoing.length > 0 && received < 3 * ACKNOWLEDGED_TICKETS_PER_HOUR) {
+      acknowledgments += outcome.outgoing.length;
+      outcome = await handle(accuse(received++), "contact");
+    }
+    expect(acknowledgments).toBe(ACKNOWLEDGED_TICKETS_PER_HOUR);
+    expect(outcome.decision).toBe("ticket-joined");
+    const filed = await db.inboundMessage.count({
+      where: { ticketId: { not: null }, ticket: { sender: helpdesk } },
+    });
+    expect(filed).toBe(received);
   });
 
   it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {
