@@ -60,11 +60,20 @@ export interface ThreadSignals {
   ownText: string;
 }
 
-/** Whether the message threads to one of our own emails (a Message-ID of the no-reply domain). */
+/** How every subject of ours begins (the result's and every other email's), folded. */
+const OUR_SUBJECT_START = fold("Ségur Numérique - Imagerie -");
+
+/**
+ * Whether the message answers one of our own emails: it threads to a Message-ID of the no-reply
+ * domain, or its subject is one of ours under a reply or forward prefix (clients and
+ * auto-responders that drop In-Reply-To keep the subject).
+ */
 export function threadsToUs(signals: ThreadSignals, noreplyAddress: string): boolean {
   const domain = noreplyAddress.slice(noreplyAddress.lastIndexOf("@") + 1).toLowerCase();
   const ids = [signals.inReplyTo, ...signals.references].filter((id): id is string => !!id);
-  return ids.some((id) => id.toLowerCase().replace(/>$/, "").endsWith(`@${domain}`));
+  if (ids.some((id) => id.toLowerCase().replace(/>$/, "").endsWith(`@${domain}`))) return true;
+  const stripped = fold(stripSubjectPrefixes(signals.subject));
+  return stripped.startsWith(OUR_SUBJECT_START) && fold(signals.subject) !== stripped;
 }
 
 /**

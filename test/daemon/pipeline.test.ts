@@ -360,6 +360,29 @@ describe("the message pipeline", () => {
     expect(filed).toBe(received);
   });
 
+  it("sends one help reply, not one per turn, to an auto-responder answering it unthreaded on the submission inbox", async () => {
+    const robot = `commandes@${ORG}`;
+    await grantAccess(db, robot, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const first = await handle(
+      buildMail({
+        from: robot,
+        subject: "Commande 2026-114",
+        body: "Bonjour,\n\nMerci de calculer la tranche.\n",
+      }),
+    );
+    expect(first.decision).toBe("reply-help");
+    // Its robot mailbox answers to the address it wrote to, keeping our subject but no threading.
+    const answer = await handle(
+      buildMail({
+        from: robot,
+        subject: "RE: Ségur Numérique - Imagerie - Demande de calcul incomplète",
+        body: "Bonjour,\n\nVotre message a bien été reçu par le service commandes. Il sera traité sous 48 heures.\n\nService commandes",
+      }),
+    );
+    expect(answer.outgoing.map((o) => o.kind)).not.toContain("help");
+    expect(answer.decision).toBe("ticket");
+  });
+
   it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {
     const outcome = await handle(
       buildMail({

@@ -28,6 +28,16 @@ describe("threadsToUs", () => {
     ).toBe(true);
     expect(threadsToUs({ ...signals, inReplyTo: "<abc@editeur.fr>" }, "no-reply@example.test")).toBe(false);
   });
+
+  it("sees a reply that lost its threading by one of our subjects under a reply prefix", () => {
+    const answers = (subject: string) => threadsToUs({ ...signals, subject }, "no-reply@example.test");
+    expect(answers("RE: Ségur Numérique - Imagerie - Demande de calcul incomplète")).toBe(true);
+    expect(answers("Réf : Ségur Numérique - Imagerie - Votre demande [T-000042] a bien été reçue")).toBe(
+      true,
+    );
+    expect(answers("Ségur Numérique - Imagerie - demande de calcul CH Lens")).toBe(false);
+    expect(answers("RE: Demande de calcul incomplète")).toBe(false);
+  });
 });
 
 describe("repliesToResult", () => {
