@@ -33,6 +33,13 @@ const EMAIL_START = new RegExp(
 );
 
 /**
+ * The banner of our HTML emails as their text reads, with the line above it: the preheader, a
+ * sentence of ours (« L'accès au service passe de … à … ») that would read as a request.
+ */
+const HTML_EMAIL_START =
+  /^(?:[^\n]*\n)?[> \t]*s[ée]gur num[ée]rique [—–-] imagerie vague 2[ \t]*\r?\n[> \t]*service de calcul de la tranche de financement\b/im;
+
+/**
  * Where a result email of ours starts inside the sender's own text (forwarded, or pasted), -1 when
  * it holds none. Its tables list what we answered, valid and invalid: they are not a new request.
  */
@@ -46,7 +53,9 @@ export function ourResultStart(ownText: string): number {
  * the « Merci d'autoriser l'accès … » line of an unauthorised one, are ours, not a request.
  */
 export function ourEmailStart(ownText: string): number {
-  const starts = [ownText.search(RESULT_START), ownText.search(EMAIL_START)].filter((i) => i >= 0);
+  const starts = [RESULT_START, EMAIL_START, HTML_EMAIL_START]
+    .map((start) => ownText.search(start))
+    .filter((i) => i >= 0);
   return starts.length ? Math.min(...starts) : -1;
 }
 

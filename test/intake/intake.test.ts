@@ -1,6 +1,8 @@
 import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
 import { rawBudget, readInbound } from "../../src/intake/intake.ts";
+import { createRenderer } from "../../src/render/renderer.ts";
+import { SAMPLE_DATA } from "../../src/render/samples.ts";
 import {
   authenticatedHeaders,
   intakeContext,
@@ -367,6 +369,23 @@ describe("readInbound", () => {
         expect(intake.calculation).toBeNull();
         expect(intake.support?.repliesToResult).toBe(false);
       });
+
+    it("never reads an access confirmation it quotes as HTML, preheader included, as an access request", async () => {
+      const renderer = await createRenderer();
+      const { html } = renderer.render("access-changed", SAMPLE_DATA["access-changed"]);
+      const quoted = html.replace(/^[\s\S]*?<body[^>]*>/i, "").replace(/<\/body>[\s\S]*$/i, "");
+      const raw = rawMessage(
+        authenticatedHeaders("Marc Petit <m.petit@medimagerie-solutions.fr>", {
+          To: "contact@example.test",
+          Subject: "Réponse : Adresse d'accès au service modifiée",
+          "Content-Type": "text/html; charset=utf-8",
+        }),
+        `<html><body><p>Bonjour,</p><p>Je suis en déplacement jusqu'au 3 décembre, avec un accès limité à mes messages.</p><p>Marc Petit</p><div>${quoted}</div></body></html>`,
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.kind).toBe("support");
+      expect(intake.access).toBeNull();
+    });
 
     it("never reads the « Merci d'autoriser l'accès » example of an unauthorised reply it quotes as an access request", async () => {
       const raw = autoReply(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { htmlToText } from "../../src/intake/body-text.ts";
 import {
   classifySupport,
   ourEmailStart,
@@ -290,9 +291,11 @@ describe("ourEmailStart", () => {
     const renderer = await createRenderer();
     const note = "Bonjour,\n\nJe suis absente jusqu'au 3 décembre.\n\nJeanne\n\n";
     for (const name of TEMPLATE_NAMES) {
-      const { text } = renderer.render(name, SAMPLE_DATA[name] as never);
+      const { text, html } = renderer.render(name, SAMPLE_DATA[name] as never);
       expect(ourEmailStart(`${note}${text}`), name).toBeGreaterThanOrEqual(note.length);
       expect(ourEmailStart(`${note}${text}`), name).toBeLessThanOrEqual(note.length + "Bonjour,\n\n".length);
+      // Quoted as HTML: from its first line, the preheader.
+      expect(ourEmailStart(`${note}${htmlToText(html).trimStart()}`), `${name} (HTML)`).toBe(note.length);
     }
   });
 
