@@ -25,10 +25,11 @@ const BOUNCE_LOCAL_PARTS =
 /**
  * Auto-reply subjects, for responders that write no header. A word of absence alone is not one
  * (« Absent du calcul : FINESS … », « En congés – accès pour mon collègue » are a person's): only
- * when the subject is the notice itself (« Absente », « En congés jusqu'au 3 janvier »).
+ * when the subject is the notice itself (« Absente », « En congés jusqu'au 3 janvier »). A tag that
+ * a mail gateway puts in front (« [EXTERNE] ») or a responder's brackets come before it.
  */
 const OUT_OF_OFFICE_SUBJECT =
-  /^\s*(r[ée]ponse automatique|absente? du bureau|absence du bureau|auto(matic)?[ -]?reply|auto[ -]?r[ée]ponse|out of (the )?office|auto\s*:|message d'absence|(je suis |je serai )?(absente?|absence|en cong[ée]s?)\s*(\.?$|jusqu|du \d|[àa] partir|retour))/i;
+  /^\s*(\[[^\]]{1,40}\]\s*)?\[?\s*(r[ée]ponse automatique|absente? du bureau|absence du bureau|auto(matic)?[ -]?reply|auto[ -]?r[ée]ponse|out of (the )?office|auto\s*:|message d'absence|(je suis |je serai )?(absente?|absence|en cong[ée]s?)\s*(\.?$|jusqu|du \d|[àa] partir|retour))/i;
 /** A null reverse-path as delivery agents write it: `<>`, empty, `<<>>` (IIS), `<#@[]>` (qmail). */
 const NULL_RETURN_PATH = /^\s*(?:<\s*(?:<\s*>|#@\[\])?\s*>\s*)?$/;
 /** RFC 2369 list headers, and older list managers' own: any of them is list traffic. */

@@ -145,6 +145,8 @@ describe("detectAutomated", () => {
       "Absent du bureau : Calcul",
       "Je suis absente du 20/12 au 3/01",
       "Auto-Reply: Calcul",
+      "[EXTERNE] Réponse automatique : Calcul",
+      "[Réponse automatique] Calcul",
     ])
       expect(detectAutomated(input({}, { subject }))?.reason, subject).toBe("out-of-office");
   });
