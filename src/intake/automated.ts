@@ -19,7 +19,7 @@ export interface AutomatedInput {
   ownAddresses: readonly string[];
 }
 
-/** Exchange's own system mailbox sends its delivery reports and recall notices: a fixed name. */
+/** Senders of delivery reports: the mail system's usual names, and Exchange's system mailbox (a fixed name). */
 const BOUNCE_LOCAL_PARTS =
   /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|microsoftexchange329e71ec88ae4615bbc36ab6ce41109e)$/i;
 /**
