@@ -119,19 +119,17 @@ export async function openOrJoinTicket(
       (await numberedTicket(tx, message.subject, joinable));
     // Outside a thread, unauthenticated mail from one address makes one ticket per category (an
     // access review stays one support can approve), not one per message.
-    if (existingId === null && (options.joinOpenTicketOfSender || !message.authenticated)) {
+    // The sender's latest ticket still open (of one category, or any).
+    const latestOpen = async (category?: TicketCategory) => {
       const open = await tx.ticket.findFirst({
-        where: {
-          sender,
-          authenticated: message.authenticated,
-          category: message.category,
-          status: { not: "closed" },
-        },
+        where: { sender, authenticated: message.authenticated, category, status: { not: "closed" } },
         orderBy: { id: "desc" },
         select: { id: true },
       });
-      existingId = open?.id ?? null;
-    }
+      return open?.id ?? null;
+    };
+    if (existingId === null && (options.joinOpenTicketOfSender || !message.authenticated))
+      existingId = await latestOpen(message.category);
     const wantsAcknowledgment = (options.acknowledge ?? true) && message.authenticated;
     let limited = false;
     if (existingId === null && wantsAcknowledgment) {
@@ -140,12 +138,7 @@ export async function openOrJoinTicket(
       });
       if (opened >= ACKNOWLEDGED_TICKETS_PER_HOUR) {
         limited = true;
-        const open = await tx.ticket.findFirst({
-          where: { sender, authenticated: true, status: { not: "closed" } },
-          orderBy: { id: "desc" },
-          select: { id: true },
-        });
-        existingId = open?.id ?? null;
+        existingId = await latestOpen();
       }
     }
     let ticketId: number;
