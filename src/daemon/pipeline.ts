@@ -242,6 +242,11 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             freeMail: policy.freeMail,
           });
           await replies.notify(ticket.notification, thread);
+          if (ticket.limited)
+            log.warn(
+              { ticket: ticket.ticket.number },
+              "tickets per sender per hour: filed without acknowledgment",
+            );
           return { status: "processed", decision: ticket.joined ? "ticket-joined" : "ticket" };
         }
       }

@@ -19,9 +19,33 @@ export interface AutomatedInput {
   ownAddresses: readonly string[];
 }
 
-const BOUNCE_LOCAL_PARTS = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)$/i;
+/** Senders of delivery reports: the mail system's usual names, and Exchange's system mailbox (a fixed name). */
+const BOUNCE_LOCAL_PARTS =
+  /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|microsoftexchange329e71ec88ae4615bbc36ab6ce41109e)$/i;
+/**
+ * Auto-reply subjects, for responders that write no header. A word of absence alone is not one
+ * (« Absent du calcul : FINESS … », « En congés – accès pour mon collègue » are a person's): only
+ * when the subject is the notice itself (« Absente », « En congés jusqu'au 3 janvier »). A tag that
+ * a mail gateway puts in front (« [EXTERNE] ») or a responder's brackets come before it.
+ */
 const OUT_OF_OFFICE_SUBJECT =
-  /^\s*(r[ée]ponse automatique|absence du bureau|absent(e)?\b|auto(matic)? ?reply|out of (the )?office|auto\s*:|je suis absent|en cong[ée]s?|message d'absence)/i;
+  /^\s*(\[[^\]]{1,40}\]\s*)?\[?\s*(r[ée]ponse automatique|absente? du bureau|absence du bureau|auto(matic)?[ -]?reply|auto[ -]?r[ée]ponse|out of (the )?office|auto\s*:|message d'absence|(je suis |je serai )?(absente?|absence|en cong[ée]s?)\s*(\.?$|jusqu|du \d|[àa] partir|retour))/i;
+/** A null reverse-path as delivery agents write it: `<>`, empty, `<<>>` (IIS), `<#@[]>` (qmail). */
+const NULL_RETURN_PATH = /^\s*(?:<\s*(?:<\s*>|#@\[\])?\s*>\s*)?$/;
+/** RFC 2369 list headers, and older list managers' own: any of them is list traffic. */
+const LIST_HEADERS = [
+  "list-id",
+  "list-post",
+  "list-unsubscribe",
+  "list-subscribe",
+  "list-help",
+  "list-owner",
+  "list-archive",
+  "mailing-list",
+  "x-mailing-list",
+];
+/** The Sender of list traffic: Majordomo's `owner-list@`, Mailman's `list-bounces@`, `list-request@`. */
+const LIST_SENDER = /^(owner-[^@]+|[^@]+-(owner|bounces|request))@/i;
 
 function first(input: AutomatedInput, name: string): string | undefined {
   return input.headers.get(name)?.[0]?.trim();
@@ -39,10 +63,13 @@ function has(input: AutomatedInput, name: string): boolean {
 /** Null when the message is written by a person; otherwise the first named reason found. */
 export function detectAutomated(input: AutomatedInput): AutomatedVerdict | null {
   const contentType = input.contentType.toLowerCase();
-  if (contentType.startsWith("multipart/report")) return { reason: "bounce", detail: "multipart/report" };
+  // A delivery report, or a read receipt (report-type=disposition-notification): never answered.
+  if (contentType.startsWith("multipart/report")) {
+    const type = /report-type\s*=\s*"?([\w-]+)/.exec(contentType)?.[1];
+    return { reason: "bounce", detail: type ? `multipart/report (${type})` : "multipart/report" };
+  }
   const returnPath = input.headers.get("return-path");
-  // `<>`, or empty as some delivery agents write it.
-  if (returnPath?.some((v) => /^\s*(?:<\s*>\s*)?$/.test(v)))
+  if (returnPath?.some((v) => NULL_RETURN_PATH.test(v)))
     return { reason: "bounce", detail: "null return path" };
   if (has(input, "x-failed-recipients")) return { reason: "bounce", detail: "x-failed-recipients" };
   const localPart = input.from?.split("@")[0] ?? "";
@@ -63,16 +90,24 @@ export function detectAutomated(input: AutomatedInput): AutomatedVerdict | null 
   if (all(input, "precedence").some((v) => /^auto[_-]?reply\b/i.test(v)))
     return { reason: "out-of-office", detail: "precedence: auto_reply" };
 
-  const autoSubmitted = all(input, "auto-submitted").find((v) => v && !/^no\b/i.test(v));
+  // RFC 3834: « no », case-insensitive, maybe with a comment or parameters; any other keyword is automated.
+  const autoSubmitted = all(input, "auto-submitted").find(
+    (v) => v && !/^(?:\([^)]*\)\s*)*no\s*(?:[;(]|$)/i.test(v),
+  );
   if (autoSubmitted)
     return { reason: "auto-submitted", detail: `auto-submitted: ${autoSubmitted.toLowerCase()}` };
-  if (has(input, "x-auto-response-suppress"))
-    return { reason: "auto-submitted", detail: "x-auto-response-suppress" };
+  // Exchange's request that no automatic answer be sent. Exchange also writes it on mail that people
+  // send (`OOF`, `None`…): only `All` and `AutoReply` ask it of a reply like ours.
+  const suppress = all(input, "x-auto-response-suppress").find((v) => /\b(all|autoreply)\b/i.test(v));
+  if (suppress) return { reason: "auto-submitted", detail: `x-auto-response-suppress: ${suppress}` };
 
-  const precedence = all(input, "precedence")
+  const precedence = [...all(input, "precedence"), ...all(input, "x-precedence")]
     .map((v) => v.toLowerCase())
     .find((v) => /^(bulk|junk|list)\b/.test(v));
   if (precedence) return { reason: "list", detail: `precedence: ${precedence}` };
-  if (has(input, "list-id")) return { reason: "list", detail: "list-id" };
+  const listHeader = LIST_HEADERS.find((name) => has(input, name));
+  if (listHeader) return { reason: "list", detail: listHeader };
+  const sender = all(input, "sender").find((v) => LIST_SENDER.test(v.replace(/^.*</, "")));
+  if (sender) return { reason: "list", detail: "sender of a list" };
   return null;
 }

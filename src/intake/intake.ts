@@ -19,6 +19,7 @@ import { type OrderFormTable, orderFormFormat, readOrderForm, UNREAD_DOCUMENT } 
 import {
   classifyBesideAccess,
   classifySupport,
+  ourEmailStart,
   ourResultStart,
   repliesToResult,
   threadsToUs,
@@ -406,9 +407,10 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
   ];
   const withText = { ...base, ownText, calculationIds };
 
-  // A result of ours forwarded or pasted below: only what the sender wrote above it can be a request.
-  const beforeOurResult = (text: string) => {
-    const start = ourResultStart(text);
+  // An email of ours forwarded, pasted or quoted whole below (by an auto-responder too): only what
+  // the sender wrote above it can be a request.
+  const beforeOurEmail = (text: string) => {
+    const start = ourEmailStart(text);
     return start < 0 ? text : text.slice(0, start);
   };
   const signals = {
@@ -418,11 +420,11 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
     fullText,
     ownText,
   };
-  // What the sender wrote, without a result of ours forwarded below it: its tables (« Données
+  // What the sender wrote, without an email of ours forwarded below it: a result's tables (« Données
   // invalides, non prises en compte », invalid reasons) would make every forward a dispute, and
-  // would be read as a request.
-  const ownWords = beforeOurResult(ownText);
-  const replies = repliesToResult(signals) || ownWords.length < ownText.length;
+  // would be read as a request, as would a help reply's example.
+  const ownWords = beforeOurEmail(ownText);
+  const replies = repliesToResult(signals) || ourResultStart(ownText) >= 0;
   const prose = ownWords.slice(0, PROSE_SPAN);
   const aboutCalculation = (): Intake => ({
     ...withText,
@@ -438,7 +440,7 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
   let labelled = parseLabelledCalculation(ownWords);
   // Some clients write a poor plain-text alternative of a table: the HTML part may read better.
   if (count(labelled.lists) === 0 && plain.trim() && htmlText) {
-    const fromHtml = parseLabelledCalculation(beforeOurResult(extractOwnText(htmlText, base.subject)));
+    const fromHtml = parseLabelledCalculation(beforeOurEmail(extractOwnText(htmlText, base.subject)));
     if (count(fromHtml.lists) > 0) labelled = fromHtml;
   }
   // Forwarded as attachment: the request is in the attached message, below the sender's note.
@@ -449,7 +451,7 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
       (m) =>
         `${FORWARDED_MESSAGE}\nDe : ${m.from}\nObjet : ${m.subject}\n\n${extractOwnText(m.text, m.subject)}`,
     );
-    const fromAttached = parseLabelledCalculation(beforeOurResult([ownText, ...forwarded].join("\n\n")));
+    const fromAttached = parseLabelledCalculation(beforeOurEmail([ownText, ...forwarded].join("\n\n")));
     if (count(fromAttached.lists) > 0) [labelled, bodySources] = [fromAttached, attached.map((m) => m.name)];
   }
   const reading = await readTables(parsed, labelled.activity, context);

@@ -15,11 +15,48 @@ const RESULT_MARKERS = [/la tranche de financement calcul[ée]e est\s*=/i, /iden
 const RESULT_START = /^[> \t]*vous recevez ce mail suite [àa] votre utilisation du service de calcul/im;
 
 /**
+ * The first lines of our other emails (help, access confirmations, ticket acknowledgments): their
+ * topic — the subject without its prefix — alone on a line, then « Bonjour, ».
+ */
+const OUR_TOPICS = [
+  "demande de calcul incompl[èe]te",
+  "adresse non autoris[ée]e [àa] demander un calcul",
+  "acc[èe]s au service (?:d[ée]j[àa] )?(?:accord|supprim)[ée]",
+  "adresse d['’]acc[èe]s au service (?:inchang|modifi)[ée]e",
+  "aucun acc[èe]s au service [àa] supprimer",
+  String.raw`demande d['’]acc[èe]s (?:en cours d['’]examen \[T-\d+\]|refus[ée]e)`,
+  String.raw`votre demande \[T-\d+\] a bien [ée]t[ée] re[çc]ue`,
+];
+const EMAIL_START = new RegExp(
+  String.raw`^[> \t]*(?:${OUR_TOPICS.join("|")})[ \t]*\r?\n(?:[> \t]*\r?\n){0,3}[> \t]*bonjour\b`,
+  "im",
+);
+
+/**
+ * The banner of our HTML emails as their text reads, with the line above it: the preheader, a
+ * sentence of ours (« L'accès au service passe de … à … ») that would read as a request.
+ */
+const HTML_EMAIL_START =
+  /^(?:[^\n]*\n)?[> \t]*s[ée]gur num[ée]rique [—–-] imagerie vague 2[ \t]*\r?\n[> \t]*service de calcul de la tranche de financement\b/im;
+
+/**
  * Where a result email of ours starts inside the sender's own text (forwarded, or pasted), -1 when
  * it holds none. Its tables list what we answered, valid and invalid: they are not a new request.
  */
 export function ourResultStart(ownText: string): number {
   return ownText.search(RESULT_START);
+}
+
+/**
+ * Where any email of ours starts inside the sender's own text, -1 when it holds none. An
+ * auto-responder may quote ours whole, without quote marks: the example request of a help reply,
+ * the « Merci d'autoriser l'accès … » line of an unauthorised one, are ours, not a request.
+ */
+export function ourEmailStart(ownText: string): number {
+  const starts = [RESULT_START, EMAIL_START, HTML_EMAIL_START]
+    .map((start) => ownText.search(start))
+    .filter((i) => i >= 0);
+  return starts.length ? Math.min(...starts) : -1;
 }
 
 export interface ThreadSignals {
@@ -32,11 +69,20 @@ export interface ThreadSignals {
   ownText: string;
 }
 
-/** Whether the message threads to one of our own emails (a Message-ID of the no-reply domain). */
+/** How every subject of ours begins (the result's and every other email's), folded. */
+const OUR_SUBJECT_START = fold("Ségur Numérique - Imagerie -");
+
+/**
+ * Whether the message answers one of our own emails: it threads to a Message-ID of the no-reply
+ * domain, or its subject is one of ours under a reply or forward prefix (clients and
+ * auto-responders that drop In-Reply-To keep the subject).
+ */
 export function threadsToUs(signals: ThreadSignals, noreplyAddress: string): boolean {
   const domain = noreplyAddress.slice(noreplyAddress.lastIndexOf("@") + 1).toLowerCase();
   const ids = [signals.inReplyTo, ...signals.references].filter((id): id is string => !!id);
-  return ids.some((id) => id.toLowerCase().replace(/>$/, "").endsWith(`@${domain}`));
+  if (ids.some((id) => id.toLowerCase().replace(/>$/, "").endsWith(`@${domain}`))) return true;
+  const stripped = fold(stripSubjectPrefixes(signals.subject));
+  return stripped.startsWith(OUR_SUBJECT_START) && fold(signals.subject) !== stripped;
 }
 
 /**

@@ -48,7 +48,20 @@ export interface TicketOutcome {
   linked: { publicId: string; linkedBy: LinkedBy }[];
   /** The acknowledgment to send, if any. */
   notification: Notification | null;
+  /**
+   * The sender opened ACKNOWLEDGED_TICKETS_PER_HOUR tickets within the hour already: this message
+   * joined their latest open ticket (or opened one), and is not acknowledged.
+   */
+  limited: boolean;
 }
+
+/**
+ * New tickets acknowledged per sender and hour. Beyond it the sender is most likely a machine
+ * answering each acknowledgment with a new, unthreaded message (a helpdesk's own « accusé de
+ * réception », an auto-responder without headers): acknowledging it again would loop.
+ */
+export const ACKNOWLEDGED_TICKETS_PER_HOUR = 10;
+const HOUR = 60 * 60 * 1000;
 
 export class TicketNotFoundError extends Error {
   constructor(id: number) {
@@ -106,18 +119,27 @@ export async function openOrJoinTicket(
       (await numberedTicket(tx, message.subject, joinable));
     // Outside a thread, unauthenticated mail from one address makes one ticket per category (an
     // access review stays one support can approve), not one per message.
-    if (existingId === null && (options.joinOpenTicketOfSender || !message.authenticated)) {
+    // The sender's latest ticket still open (of one category, or any).
+    const latestOpen = async (category?: TicketCategory) => {
       const open = await tx.ticket.findFirst({
-        where: {
-          sender,
-          authenticated: message.authenticated,
-          category: message.category,
-          status: { not: "closed" },
-        },
+        where: { sender, authenticated: message.authenticated, category, status: { not: "closed" } },
         orderBy: { id: "desc" },
         select: { id: true },
       });
-      existingId = open?.id ?? null;
+      return open?.id ?? null;
+    };
+    if (existingId === null && (options.joinOpenTicketOfSender || !message.authenticated))
+      existingId = await latestOpen(message.category);
+    const wantsAcknowledgment = (options.acknowledge ?? true) && message.authenticated;
+    let limited = false;
+    if (existingId === null && wantsAcknowledgment) {
+      const opened = await tx.ticket.count({
+        where: { sender, authenticated: true, createdAt: { gte: new Date(now.getTime() - HOUR) } },
+      });
+      if (opened >= ACKNOWLEDGED_TICKETS_PER_HOUR) {
+        limited = true;
+        existingId = await latestOpen();
+      }
     }
     let ticketId: number;
     let reopened = false;
@@ -163,8 +185,7 @@ export async function openOrJoinTicket(
       `${message.subject}\n${message.text}`,
     );
     const ticket = { id: ticketId, number: formatTicketNumber(ticketId) };
-    const acknowledge =
-      (options.acknowledge ?? true) && message.authenticated && (existingId === null || reopened);
+    const acknowledge = wantsAcknowledgment && !limited && (existingId === null || reopened);
     let notification: Notification | null = null;
     if (acknowledge) {
       const row = await tx.ticket.findUniqueOrThrow({
@@ -189,7 +210,7 @@ export async function openOrJoinTicket(
         },
       };
     }
-    return { ticket, joined: existingId !== null, reopened, linked, notification };
+    return { ticket, joined: existingId !== null, reopened, linked, notification, limited };
   });
 }
 

@@ -15,7 +15,7 @@ import type { Db } from "../../src/db/client.ts";
 import type { Mailbox } from "../../src/intake/types.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { createRenderer } from "../../src/render/renderer.ts";
-import { formatTicketNumber, getTicket } from "../../src/support/tickets.ts";
+import { ACKNOWLEDGED_TICKETS_PER_HOUR, formatTicketNumber, getTicket } from "../../src/support/tickets.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
 import { buildMail, calculationBody } from "../helpers/mail.ts";
@@ -392,6 +392,55 @@ describe("the message pipeline", () => {
       }),
     );
     expect(outcome).toMatchObject({ status: "ignored", decision: "ignore-automated", outgoing: [] });
+  });
+
+  it("stops acknowledging a helpdesk that answers each acknowledgment with a new message, and files them all", async () => {
+    // The supplier's own helpdesk: no Auto-Submitted, no threading, a new subject each time.
+    const helpdesk = `assistance@${ORG}`;
+    const accuse = (n: number) =>
+      buildMail({
+        from: helpdesk,
+        fromName: "Assistance Éditeur RIS",
+        to: "contact@example.test",
+        subject: `Votre demande n° ${4711 + n} a bien été enregistrée`,
+        body: `Bonjour,\n\nNous accusons réception de votre message, enregistré sous le numéro ${4711 + n}.\nNotre équipe vous répondra dans les meilleurs délais.\n\nL'assistance Éditeur RIS`,
+      });
+    let outcome = await handle(accuse(0), "contact");
+    let received = 1;
+    let acknowledgments = 0;
+    while (outcome.outgoing.length > 0 && received < 3 * ACKNOWLEDGED_TICKETS_PER_HOUR) {
+      acknowledgments += outcome.outgoing.length;
+      outcome = await handle(accuse(received++), "contact");
+    }
+    expect(acknowledgments).toBe(ACKNOWLEDGED_TICKETS_PER_HOUR);
+    expect(outcome.decision).toBe("ticket-joined");
+    const filed = await db.inboundMessage.count({
+      where: { ticketId: { not: null }, ticket: { sender: helpdesk } },
+    });
+    expect(filed).toBe(received);
+  });
+
+  it("sends one help reply, not one per turn, to an auto-responder answering it unthreaded on the submission inbox", async () => {
+    const robot = `commandes@${ORG}`;
+    await grantAccess(db, robot, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const first = await handle(
+      buildMail({
+        from: robot,
+        subject: "Commande 2026-114",
+        body: "Bonjour,\n\nMerci de calculer la tranche.\n",
+      }),
+    );
+    expect(first.decision).toBe("reply-help");
+    // Its robot mailbox answers to the address it wrote to, keeping our subject but no threading.
+    const answer = await handle(
+      buildMail({
+        from: robot,
+        subject: "RE: Ségur Numérique - Imagerie - Demande de calcul incomplète",
+        body: "Bonjour,\n\nVotre message a bien été reçu par le service commandes. Il sera traité sous 48 heures.\n\nService commandes",
+      }),
+    );
+    expect(answer.outgoing.map((o) => o.kind)).not.toContain("help");
+    expect(answer.decision).toBe("ticket");
   });
 
   it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type AutomatedInput, detectAutomated } from "../../src/intake/automated.ts";
+import { readInbound } from "../../src/intake/intake.ts";
+import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
 
 const OWN = ["contact@example.test", "calcul@example.test", "no-reply@example.test"];
 
@@ -75,6 +77,8 @@ describe("detectAutomated", () => {
     expect(repeated("auto-submitted", ["no", "auto-generated"])).toBe("auto-submitted");
     expect(repeated("precedence", ["first-class", "bulk"])).toBe("list");
     expect(repeated("auto-submitted", ["no", "No"])).toBeUndefined();
+    expect(repeated("auto-submitted", ["No (écrit par une personne)", "(humain) no"])).toBeUndefined();
+    expect(repeated("auto-submitted", ["no-thanks"])).toBe("auto-submitted");
     expect(detectAutomated(input({ "Return-Path": "" }))?.reason).toBe("bounce");
   });
 
@@ -82,5 +86,112 @@ describe("detectAutomated", () => {
     expect(detectAutomated(input({ Precedence: "bulk" }))?.reason).toBe("list");
     expect(detectAutomated(input({ Precedence: "junk" }))?.reason).toBe("list");
     expect(detectAutomated(input({ "List-Id": "<annonces.editeur.fr>" }))?.reason).toBe("list");
+  });
+
+  it("answers a person's mail that Exchange marked X-Auto-Response-Suppress: OOF or None", () => {
+    expect(detectAutomated(input({ "X-Auto-Response-Suppress": "OOF" }))).toBeNull();
+    expect(detectAutomated(input({ "X-Auto-Response-Suppress": "None" }))).toBeNull();
+    expect(detectAutomated(input({ "X-Auto-Response-Suppress": "RN, NRN" }))).toBeNull();
+    expect(detectAutomated(input({ "X-Auto-Response-Suppress": "DR, OOF, AutoReply" }))?.reason).toBe(
+      "auto-submitted",
+    );
+  });
+
+  it("never answers a read receipt, and names it", () => {
+    expect(
+      detectAutomated(
+        input({}, { contentType: 'multipart/report; report-type="disposition-notification"; boundary="b"' }),
+      ),
+    ).toEqual({ reason: "bounce", detail: "multipart/report (disposition-notification)" });
+  });
+
+  it("reads a null return path as IIS (<<>>) and qmail (<#@[]>) write it", () => {
+    expect(detectAutomated(input({ "Return-Path": "<<>>" }))?.reason).toBe("bounce");
+    expect(detectAutomated(input({ "Return-Path": "<#@[]>" }))?.reason).toBe("bounce");
+    expect(detectAutomated(input({ "Return-Path": "<jean.dupont@editeur-radiologie.fr>" }))).toBeNull();
+  });
+
+  it("never answers Exchange's system mailbox, which sends its delivery reports", () => {
+    const from = "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@editeur-radiologie.fr";
+    expect(detectAutomated(input({}, { from, subject: "Non remis : Calcul" }))?.reason).toBe("bounce");
+  });
+
+  it("never answers list traffic that carries no List-Id", () => {
+    const lists: Record<string, string>[] = [
+      { "List-Unsubscribe": "<mailto:desinscription@lettre.editeur-radiologie.fr>" },
+      { "List-Post": "<mailto:radiologie@listes.editeur-radiologie.fr>" },
+      { "X-Mailing-List": "radiologie@listes.editeur-radiologie.fr" },
+      { "X-Precedence": "bulk" },
+      { Sender: "owner-radiologie@listes.editeur-radiologie.fr" },
+      { Sender: "Radiologie <radiologie-bounces@listes.editeur-radiologie.fr>" },
+    ];
+    for (const headers of lists)
+      expect(detectAutomated(input(headers))?.reason, JSON.stringify(headers)).toBe("list");
+    expect(detectAutomated(input({ Sender: "secretariat@editeur-radiologie.fr" }))).toBeNull();
+  });
+
+  it("does not take a person's subject naming an absence for an out-of-office", () => {
+    for (const subject of [
+      "Absent du calcul : FINESS 920000650",
+      "En congés – accès pour mon collègue",
+      "Je suis absent demain : merci de traiter ma demande",
+      "Absence de résultat pour ma demande",
+    ])
+      expect(detectAutomated(input({}, { subject })), subject).toBeNull();
+    for (const subject of [
+      "Absente",
+      "Absente jusqu'au 3 décembre",
+      "En congés jusqu'au 5 janvier",
+      "Absent du bureau : Calcul",
+      "Je suis absente du 20/12 au 3/01",
+      "Auto-Reply: Calcul",
+      "[EXTERNE] Réponse automatique : Calcul",
+      "[Réponse automatique] Calcul",
+    ])
+      expect(detectAutomated(input({}, { subject }))?.reason, subject).toBe("out-of-office");
+  });
+
+  describe("whole messages", () => {
+    const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
+
+    it("computes a request sent from Outlook with X-Auto-Response-Suppress: OOF", async () => {
+      const raw = rawMessage(
+        authenticatedHeaders(JEAN, {
+          "X-Auto-Response-Suppress": "OOF",
+          "Thread-Topic": "Demande de calcul",
+        }),
+        "Bonjour,\n\nRéférence : CH de Lens\nType d'activité : Radiologie\nFINESS radiologie : 920000650\n\nCordialement,\nJean Dupont",
+      );
+      const intake = await readInbound(raw, intakeContext({}, "submissions"));
+      expect(intake.kind).toBe("calculation");
+      expect(intake.calculation?.lists.finessRadio).toEqual(["920000650"]);
+    });
+
+    it("files for support a dispute whose subject says a FINESS is absent from the calculation", async () => {
+      const raw = rawMessage(
+        authenticatedHeaders(JEAN, {
+          To: "contact@example.test",
+          Subject: "Absent du calcul : FINESS 750712184",
+        }),
+        "Bonjour,\n\nLe FINESS 750712184 est absent du calcul TR-2026-000123, alors qu'il a une activité de radiologie. Merci de revoir la tranche.\n\nJean Dupont",
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.kind).toBe("support");
+      expect(intake.support?.category).toBe("dispute");
+    });
+
+    it("never answers a newsletter that only carries List-Unsubscribe", async () => {
+      const raw = rawMessage(
+        authenticatedHeaders("La lettre Imagerie <lettre@editeur-radiologie.fr>", {
+          To: "contact@example.test",
+          Subject: "Lettre d'information de novembre : nouveautés RIS",
+          "List-Unsubscribe": "<https://lettre.editeur-radiologie.fr/desinscription?u=8f2c>",
+          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }),
+        "Bonjour,\n\nDécouvrez les nouveautés de notre RIS ce mois-ci.\n\nSe désinscrire : https://lettre.editeur-radiologie.fr/desinscription",
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.automated).toEqual({ reason: "list", detail: "list-unsubscribe" });
+    });
   });
 });

@@ -1,6 +1,8 @@
 import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
 import { rawBudget, readInbound } from "../../src/intake/intake.ts";
+import { createRenderer } from "../../src/render/renderer.ts";
+import { SAMPLE_DATA } from "../../src/render/samples.ts";
 import {
   authenticatedHeaders,
   intakeContext,
@@ -299,6 +301,101 @@ describe("readInbound", () => {
         finessMn: [],
       });
       expect(intake.calculation?.reference).toBe("CH de Lens");
+    });
+  });
+
+  describe("an email of ours quoted whole, without quote marks, by an auto-responder", () => {
+    const ABSENT = [
+      "Bonjour,",
+      "",
+      "Je suis absente du bureau jusqu'au 3 décembre inclus. Votre message sera traité à mon retour.",
+      "",
+      "Jeanne Martin",
+    ].join("\n");
+    const HELP_REPLY = [
+      "Demande de calcul incomplète",
+      "",
+      "Bonjour,",
+      "",
+      "Votre demande de calcul « Calcul », envoyée depuis jeanne.martin@editeur-ris.fr, n'a pas pu être traitée : des informations manquent ou n'ont pas pu être lues. Aucun calcul n'a été fait.",
+      "",
+      "Format attendu : envoyez à calcul@example.test un nouveau message dont le corps reprend ces libellés, avec vos valeurs :",
+      "",
+      "Email : jeanne.martin@editeur-ris.fr",
+      "Référence : Centre d'imagerie des Tilleuls",
+      "Type d'activité : Mixte",
+      "FINESS radiologie : 920000650; 750712184",
+      "AM radiologie : 751234567; 921234566",
+      "FINESS médecine nucléaire : 920000650",
+      "AM médecine nucléaire : 131234568",
+      "",
+      "Bonne réception.",
+      "",
+      "--",
+      "Ce message a été envoyé automatiquement par le service de calcul de la tranche de financement.",
+    ].join("\n");
+    const UNAUTHORISED_REPLY = [
+      "Adresse non autorisée à demander un calcul",
+      "",
+      "Bonjour,",
+      "",
+      "Votre demande de calcul (référence « CH Lens ») n'a pas été traitée : l'adresse jeanne.martin@editeur-ris.fr n'est pas autorisée à utiliser le service de calcul de tranche de financement.",
+      "",
+      "Pour obtenir l'accès, écrivez à contact@example.test depuis une adresse professionnelle de votre société (pas une messagerie grand public), par exemple :",
+      "",
+      "    Merci d'autoriser l'accès au service pour jeanne.martin@editeur-ris.fr",
+      "",
+      "Bonne réception.",
+    ].join("\n");
+    const autoReply = (subject: string, quoted: string, to: string) =>
+      rawMessage(
+        authenticatedHeaders("Jeanne Martin <jeanne.martin@editeur-ris.fr>", {
+          To: to,
+          Subject: `RE: Ségur Numérique - Imagerie - ${subject}`,
+          "In-Reply-To": "<9c1d7e2a-5b3f-4e8a-a1c2-7d4e6f8b9a01@example.test>",
+        }),
+        `${ABSENT}\n\n${quoted}`,
+      );
+
+    for (const mailbox of ["contact", "submissions"] as const)
+      it(`never computes the example of a help reply it quotes (${mailbox})`, async () => {
+        const raw = autoReply(
+          "Demande de calcul incomplète",
+          HELP_REPLY,
+          `${mailbox === "contact" ? "contact" : "calcul"}@example.test`,
+        );
+        const intake = await readInbound(raw, intakeContext({}, mailbox));
+        expect(intake.kind).toBe("support");
+        expect(intake.calculation).toBeNull();
+        expect(intake.support?.repliesToResult).toBe(false);
+      });
+
+    it("never reads an access confirmation it quotes as HTML, preheader included, as an access request", async () => {
+      const renderer = await createRenderer();
+      const { html } = renderer.render("access-changed", SAMPLE_DATA["access-changed"]);
+      const quoted = html.replace(/^[\s\S]*?<body[^>]*>/i, "").replace(/<\/body>[\s\S]*$/i, "");
+      const raw = rawMessage(
+        authenticatedHeaders("Marc Petit <m.petit@medimagerie-solutions.fr>", {
+          To: "contact@example.test",
+          Subject: "Réponse : Adresse d'accès au service modifiée",
+          "Content-Type": "text/html; charset=utf-8",
+        }),
+        `<html><body><p>Bonjour,</p><p>Je suis en déplacement jusqu'au 3 décembre, avec un accès limité à mes messages.</p><p>Marc Petit</p><div>${quoted}</div></body></html>`,
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.kind).toBe("support");
+      expect(intake.access).toBeNull();
+    });
+
+    it("never reads the « Merci d'autoriser l'accès » example of an unauthorised reply it quotes as an access request", async () => {
+      const raw = autoReply(
+        "Adresse non autorisée à demander un calcul",
+        UNAUTHORISED_REPLY,
+        "contact@example.test",
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect(intake.kind).toBe("support");
+      expect(intake.access).toBeNull();
     });
   });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { classifySupport, repliesToResult, threadsToUs } from "../../src/intake/support-classifier.ts";
+import { htmlToText } from "../../src/intake/body-text.ts";
+import {
+  classifySupport,
+  ourEmailStart,
+  repliesToResult,
+  threadsToUs,
+} from "../../src/intake/support-classifier.ts";
+import { createRenderer } from "../../src/render/renderer.ts";
+import { SAMPLE_DATA } from "../../src/render/samples.ts";
+import { TEMPLATE_NAMES } from "../../src/render/templates.ts";
 
 const signals = {
   inReplyTo: null,
@@ -19,6 +28,16 @@ describe("threadsToUs", () => {
       ),
     ).toBe(true);
     expect(threadsToUs({ ...signals, inReplyTo: "<abc@editeur.fr>" }, "no-reply@example.test")).toBe(false);
+  });
+
+  it("sees a reply that lost its threading by one of our subjects under a reply prefix", () => {
+    const answers = (subject: string) => threadsToUs({ ...signals, subject }, "no-reply@example.test");
+    expect(answers("RE: Ségur Numérique - Imagerie - Demande de calcul incomplète")).toBe(true);
+    expect(answers("Réf : Ségur Numérique - Imagerie - Votre demande [T-000042] a bien été reçue")).toBe(
+      true,
+    );
+    expect(answers("Ségur Numérique - Imagerie - demande de calcul CH Lens")).toBe(false);
+    expect(answers("RE: Demande de calcul incomplète")).toBe(false);
   });
 });
 
@@ -264,5 +283,25 @@ describe("classifySupport on realistic French wording", () => {
       "ma demande a ".repeat(2_000),
     ])
       expect(["dispute", "question", "other"]).toContain(classifySupport(text, false, text));
+  });
+});
+
+describe("ourEmailStart", () => {
+  it("finds where each email we send begins, pasted below a person's words, so that none is read as a request", async () => {
+    const renderer = await createRenderer();
+    const note = "Bonjour,\n\nJe suis absente jusqu'au 3 décembre.\n\nJeanne\n\n";
+    for (const name of TEMPLATE_NAMES) {
+      const { text, html } = renderer.render(name, SAMPLE_DATA[name] as never);
+      expect(ourEmailStart(`${note}${text}`), name).toBeGreaterThanOrEqual(note.length);
+      expect(ourEmailStart(`${note}${text}`), name).toBeLessThanOrEqual(note.length + "Bonjour,\n\n".length);
+      // Quoted as HTML: from its first line, the preheader.
+      expect(ourEmailStart(`${note}${htmlToText(html).trimStart()}`), `${name} (HTML)`).toBe(note.length);
+    }
+  });
+
+  it("finds none in a person's message that only names a topic of ours", () => {
+    expect(ourEmailStart("Bonjour,\n\nDemande de calcul incomplète\nJe renvoie le FINESS manquant.\n")).toBe(
+      -1,
+    );
   });
 });
