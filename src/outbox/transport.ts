@@ -91,7 +91,8 @@ export function smtpTransport(
         // Only a 5xx refusing this message (its recipient, or its content) is final. A 5xx at the
         // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every
         // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.
-        const aboutThisMessage = e.command === "RCPT TO" || e.command === "DATA";
+        const aboutThisMessage =
+          (e.command === "RCPT TO" && !REFUSES_US.test(e.response ?? "")) || e.command === "DATA";
         // An envelope nodemailer refuses before sending (no recipient, a bad address) never goes:
         // a dead letter for support, and no reason to stop the others.
         const badEnvelope = e.command === "API";
@@ -103,6 +104,15 @@ export function smtpTransport(
     close: () => transport.close(),
   };
 }
+
+/**
+ * A refusal at RCPT TO that is about us, not the recipient, and so refuses every reply alike: the
+ * relay does not let us relay, or refuses our sender (X.1.7, X.1.8 of RFC 3463) or our host. Postfix
+ * answers its client, HELO and sender restrictions at RCPT TO (smtpd_delay_reject = yes): every
+ * reply was made a dead letter, to be put back by hand once the relay's policy was fixed.
+ */
+const REFUSES_US =
+  /\b[45]\.1\.[78]\b|\brelay(ing)?\b|sender address rejected|client host rejected|helo command rejected|authenticat/i;
 
 interface PooledMail {
   data: Record<string, never>;

@@ -220,6 +220,64 @@ describe("the outbox", () => {
     await waitFor("all sent", async () => (await outboxCounts(db)).sent === 3);
   });
 
+  // Postfix delays its client, HELO and sender restrictions to RCPT TO (smtpd_delay_reject = yes):
+  // a relay that no longer lets us send refuses every recipient, each in words about us.
+  it.each([
+    [
+      "relaying is denied (no login in the URL, or our address left mynetworks)",
+      "5.7.1 <jeanne.martin@editeur.example.test>: Relay access denied",
+      554,
+    ],
+    [
+      "our sender is not the login's (smtpd_sender_login_maps)",
+      "5.7.1 <no-reply@example.test>: Sender address rejected: not owned by user daemon",
+      553,
+    ],
+    [
+      "our sender's domain is unknown to it",
+      "5.1.8 <no-reply@example.test>: Sender address rejected: Domain not found",
+      550,
+    ],
+  ] as const)(
+    "keeps every email while the relay refuses them all at RCPT because %s, and sends them once it is fixed",
+    async (_why, words, code) => {
+      sink = await startSmtpSink({ tls });
+      sink.inject({ at: "rcpt", code, times: Infinity, message: words });
+      await queue(3);
+      worker = smtpWorker(sink.url);
+      worker.start();
+      await waitFor("refused twice", async () =>
+        (await db.outboxMessage.findMany()).every((row) => row.attempts >= 2),
+      );
+      expect(await outboxCounts(db)).toEqual({ pending: 3, sent: 0, dead: 0 });
+      expect((await db.outboxMessage.findFirstOrThrow()).lastResponse).toBe(`${code} ${words}`);
+      sink.clearFaults();
+      await sink.waitForCount(3);
+      await waitFor("all sent", async () => (await outboxCounts(db)).sent === 3);
+    },
+  );
+
+  it("still makes a dead letter of an email its relay refuses for its recipient alone (5.1.1 at RCPT)", async () => {
+    sink = await startSmtpSink({ tls });
+    sink.inject({
+      at: "rcpt",
+      code: 550,
+      times: 1,
+      message:
+        "5.1.1 <parti@editeur.example.test>: Recipient address rejected: User unknown in local recipient table",
+    });
+    await queue(1, "parti@editeur.example.test");
+    await queue(2);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(2);
+    await waitFor("all rows final", async () => (await outboxCounts(db)).pending === 0);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, sent: 2, dead: 1 });
+    expect((await db.outboxMessage.findFirstOrThrow({ where: { status: "dead" } })).lastResponse).toMatch(
+      /^550 5\.1\.1 .*User unknown/,
+    );
+  });
+
   it("keeps every email, and never sends its password, while STARTTLS is required and the relay offers none", async () => {
     sink = await startSmtpSink({ tls, starttls: false });
     await queue(2);

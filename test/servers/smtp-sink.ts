@@ -20,8 +20,10 @@ export interface ReceivedMail {
 /** What the sink answers next; each fault is consumed once per message (or kept with `times: Infinity`). */
 export interface Fault {
   at: "rcpt" | "data";
-  code: 451 | 550 | 421 | 554;
+  code: 451 | 550 | 421 | 553 | 554;
   times: number;
+  /** The text after the code (default « Injected fault at RCPT|DATA »), e.g. a relay's own words. */
+  message?: string;
 }
 
 export interface SmtpSink {
@@ -104,7 +106,9 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     onRcptTo(_address, _session, callback) {
       const fault = takeFault("rcpt");
       if (fault) {
-        const error = Object.assign(new Error("Injected fault at RCPT"), { responseCode: fault.code });
+        const error = Object.assign(new Error(fault.message ?? "Injected fault at RCPT"), {
+          responseCode: fault.code,
+        });
         callback(error);
       } else callback();
     },
@@ -114,7 +118,9 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
       stream.on("end", async () => {
         const fault = takeFault("data");
         if (fault) {
-          callback(Object.assign(new Error("Injected fault at DATA"), { responseCode: fault.code }));
+          callback(
+            Object.assign(new Error(fault.message ?? "Injected fault at DATA"), { responseCode: fault.code }),
+          );
           return;
         }
         const raw = Buffer.concat(chunks);
