@@ -374,6 +374,30 @@ describe("the outbox", () => {
     expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set(ids));
   });
 
+  it("sends the emails that waited on a relay outage as soon as one email gets through again, not each at the end of its own backoff", async () => {
+    const port = await freePort();
+    const waiting = await queue(3);
+    worker = new OutboxWorker(db, {
+      transport: smtpTransport(`smtp://daemon:sink-pw@127.0.0.1:${port}`, { ca: [tls.cert] }),
+      logger,
+      // Production's first retry: each waits 15–30 s after its first refused attempt.
+      retryMinMs: 30_000,
+      pollMs: 100,
+    });
+    worker.start();
+    await waitFor("each refused once", async () =>
+      (await db.outboxMessage.findMany()).every((row) => row.attempts === 1 && row.lastResponse),
+    );
+    sink = await startSmtpSink({ tls, port });
+    // The relay is back; a reply decided now goes out at once…
+    const [fresh] = await queue(1);
+    await sink.waitForCount(1, 5_000);
+    expect(sink.received[0]!.messageId).toBe(fresh);
+    // …and so do the three queued during the outage, without waiting out their retry delay.
+    await sink.waitForCount(4, 5_000);
+    expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set([...waiting, fresh]));
+  });
+
   it("does not send again what the relay accepted just before a crash (send journal)", async () => {
     sink = await startSmtpSink({ tls });
     const [accepted, waiting] = await queue(2);
