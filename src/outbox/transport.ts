@@ -59,7 +59,11 @@ export function smtpTransport(
     maxConnections: options.maxConnections ?? 4,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    // Once a message is sent, the relay may take minutes to answer it (a content filter under
+    // load): giving up on it sooner sent the reply again at the next retry, while the relay had
+    // taken the first. RFC 5321 §4.5.3.2.6 asks for ten minutes, as Postfix waits; a relay that
+    // hangs holds up one connection that long, and the replies behind it are late, not doubled.
+    socketTimeout: 600_000,
   });
   // The pool itself takes the stored message: nodemailer's Mail layer (plugins, a MIME tree built
   // around the raw bytes, an extra stream) was ~0.2 ms of CPU per reply and changes nothing for a

@@ -398,6 +398,19 @@ describe("the outbox", () => {
     expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set([...waiting, fresh]));
   });
 
+  it("waits for a relay that takes over half a minute to accept a message, instead of sending it again", async () => {
+    // A before-queue content filter under load (RFC 5321 §4.5.3.2.6: wait ten minutes for it).
+    sink = await startSmtpSink({ tls, dataReplyDelayMs: 32_000 });
+    const [id] = await queue(1);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(1, 60_000);
+    await waitFor("marked sent", async () => (await outboxCounts(db)).sent === 1);
+    const row = await db.outboxMessage.findFirstOrThrow();
+    expect([row.attempts, row.lastResponse]).toEqual([1, expect.stringMatching(/^250 /)]);
+    expect(sink.received.map((m) => m.messageId)).toEqual([id]);
+  }, 90_000);
+
   it("does not send again what the relay accepted just before a crash (send journal)", async () => {
     sink = await startSmtpSink({ tls });
     const [accepted, waiting] = await queue(2);

@@ -53,6 +53,8 @@ export interface SmtpSinkOptions {
   port?: number;
   /** false: STARTTLS is not offered (a relay without TLS, or one an attacker stripped it from). */
   starttls?: boolean;
+  /** How long it takes to answer the end of a message (a relay's content filter under load). */
+  dataReplyDelayMs?: number;
 }
 
 export const SINK_USER = "daemon";
@@ -116,6 +118,8 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", async () => {
+        if (options.dataReplyDelayMs)
+          await new Promise((resolve) => setTimeout(resolve, options.dataReplyDelayMs));
         const fault = takeFault("data");
         if (fault) {
           callback(
