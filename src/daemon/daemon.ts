@@ -36,7 +36,8 @@ export interface DaemonOptions {
   prepare?: () => Promise<void>;
   /**
    * How long a mailbox may stay unreachable (reconnecting after failures: the server down, a wrong
-   * password) before /healthz answers 503; default five minutes, past a few reconnects.
+   * password), or the SMTP relay refuse every email, before /healthz answers 503; default five
+   * minutes, past a few reconnects.
    */
   unhealthyAfterMs?: number;
 }
@@ -270,7 +271,16 @@ export class Daemon {
         const unreachable = [...this.downSince]
           .filter(([name, since]) => this.states.get(name)?.state !== "stopped" && Date.now() - since > limit)
           .map(([name]) => name);
-        const status = this.stopping ? "stopping" : unreachable.length ? "mailbox unreachable" : "ok";
+        // The relay refusing every reply (a stale password, our sender refused) for as long: none goes out.
+        const relay = this.options.outbox.relayRefusing;
+        const relayRefusing = relay !== null && Date.now() - relay.since.getTime() > limit;
+        const status = this.stopping
+          ? "stopping"
+          : unreachable.length
+            ? "mailbox unreachable"
+            : relayRefusing
+              ? "relay refusing"
+              : "ok";
         this.options.db
           .$queryRawUnsafe("SELECT 1")
           .then(() =>
@@ -286,6 +296,9 @@ export class Daemon {
                         unreachable.map((n) => [n, this.lastErrors.get(n) ?? null]),
                       ),
                     }
+                  : {}),
+                ...(relayRefusing
+                  ? { relay: { since: relay.since.toISOString(), response: relay.response } }
                   : {}),
               }),
             ),
@@ -344,6 +357,9 @@ export class Daemon {
           (m) =>
             `tranche_mailbox_last_error_timestamp_seconds{mailbox="${m.mailbox}"} ${m.lastErrorAt!.getTime() / 1000}`,
         ),
+      "# HELP tranche_outbox_relay_refusing_since_timestamp_seconds Since when the relay has refused every email (down, login or sender refused); 0 while it takes them.",
+      "# TYPE tranche_outbox_relay_refusing_since_timestamp_seconds gauge",
+      `tranche_outbox_relay_refusing_since_timestamp_seconds ${(this.options.outbox.relayRefusing?.since.getTime() ?? 0) / 1000}`,
       "# HELP tranche_outbox_last_error_timestamp_seconds Time of the last failed send.",
       "# TYPE tranche_outbox_last_error_timestamp_seconds gauge",
       `tranche_outbox_last_error_timestamp_seconds ${(this.options.outbox.lastErrorAt?.getTime() ?? 0) / 1000}`,

@@ -79,6 +79,11 @@ export class OutboxWorker {
   private readonly waitingOnRelay = new Set<number>();
   /** The relay took an email during this pass. */
   private relayAnswered = false;
+  /**
+   * Since when the relay has refused the session (down, our login or sender refused) without
+   * taking an email since, and its last answer: what /healthz reports once it lasts.
+   */
+  relayRefusing: { since: Date; response: string } | null = null;
   /** Sends the relay accepted that the database does not say yet (they are in the journal). */
   private readonly accepted: { id: number; attempts: number; sentAt: Date; response: string }[] = [];
   private readonly sql: Sql;
@@ -380,6 +385,7 @@ export class OutboxWorker {
       return error instanceof SendError ? error : null;
     }
     this.relayAnswered = true;
+    this.relayRefusing = null;
     this.waitingOnRelay.delete(row.id);
     this.options.logger.info({ outboxId: row.id, messageId: row.messageId, response }, "email sent");
     const accepted = { id: row.id, attempts, sentAt: new Date(), response };
@@ -415,9 +421,11 @@ export class OutboxWorker {
     error: unknown,
   ): Promise<void> {
     const permanent = error instanceof SendError && error.permanent;
-    if (!permanent && error instanceof SendError && error.everyEmail) this.waitingOnRelay.add(row.id);
-    else this.waitingOnRelay.delete(row.id);
     const response = error instanceof SendError ? error.response : String((error as Error)?.message ?? error);
+    if (!permanent && error instanceof SendError && error.everyEmail) {
+      this.waitingOnRelay.add(row.id);
+      this.relayRefusing = { since: this.relayRefusing?.since ?? new Date(), response };
+    } else this.waitingOnRelay.delete(row.id);
     const ceiling = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (attempts - 1));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     this.lastErrorAt = new Date();
