@@ -54,6 +54,8 @@ export class Daemon {
   /** Since when each mailbox not connected has been so (from the start, or since it lost its connection), and its last error: for /healthz. */
   private readonly downSince = new Map<string, number>();
   private readonly lastErrors = new Map<string, string>();
+  /** Mailboxes whose last scan failed, until one completes. */
+  private readonly scanFailing = new Set<string>();
   private readonly queue: { message: InboundMessageRef; done: (d: Disposition) => void }[] = [];
   /** Attempts a database failure interrupted, tried again at once (ClaimOptions.interrupted). */
   private readonly interrupted = new Map<number, number>();
@@ -224,7 +226,13 @@ export class Daemon {
   private recordStatus(source: MailboxSource, status: SourceStatus): void {
     const previous = this.states.get(source.mailbox);
     this.states.set(source.mailbox, status);
-    if (status.state === "connected" || status.state === "idle") this.downSince.delete(source.mailbox);
+    // A scan that failed (connected, with an error: a MOVE the server refuses) ends the IMAP session
+    // and the next one fails the same way: down until a scan completes, not up at each reconnect.
+    if (status.state === "connected" && status.error) this.scanFailing.add(source.mailbox);
+    if (status.state === "idle") this.scanFailing.delete(source.mailbox);
+    const up =
+      (status.state === "connected" || status.state === "idle") && !this.scanFailing.has(source.mailbox);
+    if (up) this.downSince.delete(source.mailbox);
     else if (!this.downSince.has(source.mailbox)) this.downSince.set(source.mailbox, Date.now());
     // Kept through the reconnect that follows it ("connecting" carries none).
     if (status.error) this.lastErrors.set(source.mailbox, status.error);

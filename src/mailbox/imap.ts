@@ -71,6 +71,13 @@ export class ImapSource implements MailboxSource {
   private wake: (() => void) | null = null;
   private uidValidity: string | undefined;
   private lastUid = 0;
+  /** Why this session's scan failed (it then ends the session): the reason the backoff reports. */
+  private scanError: string | null = null;
+  /**
+   * The last command error imapflow reported through its logger: a refused MOVE resolves `false`
+   * without its reason, which imapflow logs only.
+   */
+  private commandError: unknown = null;
 
   constructor(options: ImapSourceOptions) {
     this.mailbox = options.mailbox;
@@ -172,7 +179,7 @@ export class ImapSource implements MailboxSource {
       ...(this.target.requireStartTls ? { doSTARTTLS: true } : {}),
       auth: { user: this.target.user, pass: this.target.pass },
       ...(this.options.ca ? { tls: { ca: this.options.ca } } : {}),
-      logger: false,
+      logger: this.commandErrors,
       socketTimeout: this.options.socketTimeoutMs,
       maxIdleTime: this.options.maxIdleTimeMs,
       autoIdleDelay: 200,
@@ -190,6 +197,7 @@ export class ImapSource implements MailboxSource {
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
     client.on("exists", () => this.requestScan());
     this.client = client;
+    this.scanError = null;
     this.status("connecting");
     // Each step named in the error: « Command failed » alone does not say what to fix.
     const step = async <T>(name: string, command: () => Promise<T>): Promise<T> => {
@@ -235,8 +243,23 @@ export class ImapSource implements MailboxSource {
     await closed;
     clearInterval(watchdog);
     await this.scanning;
-    return lastError;
+    return this.scanError ?? lastError;
   }
+
+  /** imapflow's logger: silent, but keeps the error of a command it answers `false` for. */
+  private readonly commandErrors = (() => {
+    const ignore = () => {};
+    return {
+      trace: ignore,
+      debug: ignore,
+      info: ignore,
+      warn: (entry: { err?: unknown }) => {
+        if (entry?.err) this.commandError = entry.err;
+      },
+      error: ignore,
+      fatal: ignore,
+    };
+  })();
 
   /**
    * imapflow stays stuck, without error, when a server dies between IDLE and its continuation: its
@@ -278,7 +301,9 @@ export class ImapSource implements MailboxSource {
         await this.scan(client);
         if (!this.stopping && client.usable) this.status("idle");
       } catch (error) {
-        this.status("connected", (error as Error).message);
+        // Ending the session, whose close would otherwise be its reason (« connection closed »).
+        this.scanError = (error as Error).message;
+        this.status("connected", this.scanError);
         if (client.usable) client.close();
         return;
       }
@@ -377,8 +402,14 @@ export class ImapSource implements MailboxSource {
       const set = uidSet([...moved].sort((a, b) => a - b));
       if ((await client.messageMove(set, folder, { uid: true })) === false) {
         await client.mailboxCreate(folder).catch(() => {});
+        this.commandError = null;
         if ((await client.messageMove(set, folder, { uid: true })) === false)
-          throw new Error(`MOVE to ${folder} refused by the server`);
+          // In the server's words (« [NOPERM] Permission denied », « [OVERQUOTA] … »): what to fix.
+          throw new Error(
+            this.commandError
+              ? describeError(this.commandError, `MOVE to ${folder}`)
+              : `MOVE to ${folder} refused by the server`,
+          );
       }
       this.lastUid = Math.max(this.lastUid, ...moved);
     }

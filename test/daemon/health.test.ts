@@ -134,6 +134,48 @@ describe("watching the daemon", () => {
     expect(Object.keys(body.unreachable)).toEqual(["submissions"]);
   });
 
+  it("answers 503 on /healthz for a mailbox that connects every time and fails every scan (its Processed folder refusing the messages)", async () => {
+    const refusal = "MOVE to Processed: Command failed: [NOPERM] Permission denied";
+    let cycling: NodeJS.Timeout | undefined;
+    // What an IMAP source reports, session after session, when the server refuses its MOVE.
+    const failingSource: MailboxSource = {
+      mailbox: "contact",
+      kind: "imap",
+      start: (_consume, onStatus) => {
+        const cycle: SourceStatus[] = [
+          { state: "connecting" },
+          { state: "connected" },
+          { state: "connected", error: refusal },
+          { state: "backoff", error: refusal },
+        ];
+        let step = 0;
+        cycling = setInterval(() => onStatus(cycle[step++ % cycle.length]!), 10);
+      },
+      rescan: () => {},
+      stop: async () => clearInterval(cycling),
+    };
+    const { db } = database;
+    const port = await freePort();
+    const logger = pino({ level: "silent" });
+    daemon = new Daemon({
+      db,
+      handler: replyHandler(),
+      sources: [failingSource],
+      outbox: new OutboxWorker(db, { transport: fileTransport(join(root, "sent")), logger }),
+      logger,
+      maxAttempts: 3,
+      rescanCron: "",
+      http: { host: "127.0.0.1", port },
+      unhealthyAfterMs: 300,
+    });
+    await daemon.start();
+    const health = await waitFor("unhealthy", async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return response.status === 503 ? ((await response.json()) as object) : null;
+    });
+    expect(health).toMatchObject({ status: "mailbox unreachable", unreachable: { contact: refusal } });
+  });
+
   it("answers 503 on /healthz while the relay refuses every reply (a stale password), with its answer, and 200 once one goes out", async () => {
     const { db } = database;
     // A port per daemon: fetch keeps its connection to the first one's server.

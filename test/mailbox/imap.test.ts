@@ -1,3 +1,5 @@
+import { chownSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessageRef } from "../../src/daemon/handler.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
@@ -277,5 +279,38 @@ describe("the IMAP source", () => {
     await dovecot.append("support", requestEmail("s3"));
     await waitFor("caught up", () => seen.some((m) => m.raw.toString().includes("<req-s3@")));
     expect(seen.length).toBe(before + 1);
+  });
+});
+
+describe("the IMAP source, when its filing folder refuses the messages", () => {
+  let restricted: DovecotServer;
+  beforeAll(async () => {
+    restricted = await startDovecot({
+      extraConfig: "mail_plugins = $mail_plugins acl\nplugin {\n  acl = vfile\n}\n",
+    });
+  });
+  afterAll(async () => {
+    await restricted?.destroy();
+  });
+
+  it("says so in the server's own words, not « connection closed », at every reconnect", async () => {
+    const client = await restricted.client("support");
+    for (const folder of ["Processed", "Quarantine", "Failed"]) await client.mailboxCreate(folder);
+    await client.logout();
+    // The administrator left the account read-only rights on Processed (no insert).
+    const acl = join(restricted.dir, "mail", "support", "Maildir", ".Processed", "dovecot-acl");
+    writeFileSync(acl, "owner lrs\n");
+    chownSync(acl, statSync(dirname(acl)).uid, statSync(dirname(acl)).gid);
+    await restricted.append("support", requestEmail("acl1"));
+    const { statuses } = watch({
+      mailbox: "contact",
+      url: restricted.imapUrl("support"),
+      ca: [restricted.tls.cert],
+      backoffMinMs: 50,
+      backoffMaxMs: 100,
+    });
+    await waitFor("reconnected twice", () => statuses.filter((s) => s.state === "backoff").length >= 2);
+    const errors = [...new Set(statuses.flatMap((s) => (s.error ? [s.error] : [])))];
+    expect(errors).toEqual([expect.stringMatching(/^MOVE to Processed: .*\[NOPERM\] Permission denied/)]);
   });
 });
