@@ -96,7 +96,7 @@ export function smtpTransport(
         // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every
         // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.
         const aboutThisMessage =
-          (e.command === "RCPT TO" && !REFUSES_US.test(e.response ?? "")) || e.command === "DATA";
+          (e.command === "RCPT TO" || e.command === "DATA") && !REFUSES_US.test(e.response ?? "");
         // An envelope nodemailer refuses before sending (no recipient, a bad address) never goes:
         // a dead letter for support, and no reason to stop the others.
         const badEnvelope = e.command === "API";
@@ -110,13 +110,14 @@ export function smtpTransport(
 }
 
 /**
- * A refusal at RCPT TO that is about us, not the recipient, and so refuses every reply alike: the
- * relay does not let us relay, or refuses our sender (X.1.7, X.1.8 of RFC 3463) or our host. Postfix
- * answers its client, HELO and sender restrictions at RCPT TO (smtpd_delay_reject = yes): every
- * reply was made a dead letter, to be put back by hand once the relay's policy was fixed.
+ * A refusal at RCPT TO or of the message that is about us, not the recipient nor the content, and so
+ * refuses every reply alike: the relay does not let us relay, or refuses our sender (X.1.7, X.1.8 of
+ * RFC 3463), our host or our login's right to send as it. Postfix answers its client, HELO and
+ * sender restrictions at RCPT TO (smtpd_delay_reject = yes), Microsoft 365 its send-as check at the
+ * end of DATA (5.7.60): every reply was made a dead letter, to be put back by hand once fixed.
  */
 const REFUSES_US =
-  /\b[45]\.1\.[78]\b|\brelay(ing)?\b|sender address rejected|client host rejected|helo command rejected|authenticat/i;
+  /\b[45]\.1\.[78]\b|\brelay(ing)?\b|sender address rejected|client host rejected|helo command rejected|authenticat|\bsend ?as\b|\b5\.7\.60\b/i;
 
 interface PooledMail {
   data: Record<string, never>;

@@ -238,11 +238,17 @@ describe("the outbox", () => {
       "5.1.8 <no-reply@example.test>: Sender address rejected: Domain not found",
       550,
     ],
+    [
+      "our login may no longer send as no-reply@ (Microsoft 365, at the end of DATA)",
+      "5.7.60 SMTP; Client does not have permissions to send as this sender",
+      550,
+      "data",
+    ],
   ] as const)(
-    "keeps every email while the relay refuses them all at RCPT because %s, and sends them once it is fixed",
-    async (_why, words, code) => {
+    "keeps every email while the relay refuses them all because %s, and sends them once it is fixed",
+    async (_why, words, code, at: "rcpt" | "data" = "rcpt") => {
       sink = await startSmtpSink({ tls });
-      sink.inject({ at: "rcpt", code, times: Infinity, message: words });
+      sink.inject({ at, code, times: Infinity, message: words });
       await queue(3);
       worker = smtpWorker(sink.url);
       worker.start();
