@@ -98,8 +98,10 @@ export function smtpTransport(
         const aboutThisMessage =
           (e.command === "RCPT TO" || e.command === "DATA") && !REFUSES_US.test(e.response ?? "");
         // An envelope nodemailer refuses before sending (no recipient, a bad address) never goes:
-        // a dead letter for support, and no reason to stop the others.
-        const badEnvelope = e.command === "API";
+        // a dead letter for support, and no reason to stop the others. Its other refusals before
+        // sending are about the session: a user without a password in the URL (« Missing
+        // credentials », which made every reply a dead letter), a connection already destroyed.
+        const badEnvelope = e.command === "API" && (e.code === "EENVELOPE" || e.code === "EMESSAGE");
         const permanent =
           badEnvelope || (aboutThisMessage && typeof e.responseCode === "number" && e.responseCode >= 500);
         throw new SendError(e.message, permanent, response.slice(0, 1000), !aboutThisMessage && !badEnvelope);

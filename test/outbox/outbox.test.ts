@@ -307,6 +307,23 @@ describe("the outbox", () => {
     expect(sink.received.every((mail) => !mail.secure && mail.user === "daemon")).toBe(true);
   });
 
+  it("keeps every email while the relay URL names a user without a password, and sends them once it is fixed", async () => {
+    sink = await startSmtpSink({ tls });
+    await queue(2);
+    // `smtp://daemon:${SMTP_PASSWORD}@…` with the variable unset, say.
+    worker = smtpWorker(sink.url.replace(":sink-pw@", ":@"));
+    worker.start();
+    await waitFor("tried twice", async () =>
+      (await db.outboxMessage.findMany()).every((row) => row.attempts >= 2),
+    );
+    await worker.stop();
+    expect(await outboxCounts(db)).toEqual({ pending: 2, sent: 0, dead: 0 });
+    expect((await db.outboxMessage.findFirstOrThrow()).lastResponse).toMatch(/Missing credentials/);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(2);
+  });
+
   it("tries one login per lane, not one per queued email, while the relay refuses it", async () => {
     sink = await startSmtpSink({ tls });
     await queue(16);
