@@ -95,8 +95,7 @@ export function smtpTransport(
         // Only a 5xx refusing this message (its recipient, or its content) is final. A 5xx at the
         // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every
         // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.
-        const aboutThisMessage =
-          (e.command === "RCPT TO" || e.command === "DATA") && !REFUSES_US.test(e.response ?? "");
+        const aboutThisMessage = (e.command === "RCPT TO" || e.command === "DATA") && !refusesUs(e.response);
         // An envelope nodemailer refuses before sending (no recipient, a bad address) never goes:
         // a dead letter for support, and no reason to stop the others. Its other refusals before
         // sending are about the session: a user without a password in the URL (« Missing
@@ -118,8 +117,15 @@ export function smtpTransport(
  * sender restrictions at RCPT TO (smtpd_delay_reject = yes), Microsoft 365 its send-as check at the
  * end of DATA (5.7.60): every reply was made a dead letter, to be put back by hand once fixed.
  */
-const REFUSES_US =
-  /\b[45]\.1\.[78]\b|\brelay(ing)?\b|sender address rejected|client host rejected|helo command rejected|authenticat|\bsend ?as\b|\b5\.7\.60\b/i;
+function refusesUs(response: string | undefined): boolean {
+  // Read without the addresses it quotes (« <relay@…> » names a recipient, not relaying); a
+  // recipient address that is bad or unknown (X.1.1–X.1.6) is about the recipient whatever the words.
+  const words = (response ?? "").replace(/<[^>]*>/g, "");
+  if (/^\d{3}[ -][45]\.1\.[1-6]\b/.test(words)) return false;
+  return /\b[45]\.1\.[78]\b|\brelay(ing)?\b|sender address rejected|client host rejected|helo command rejected|authenticat|\bsend ?as\b|\b5\.7\.60\b/i.test(
+    words,
+  );
+}
 
 interface PooledMail {
   data: Record<string, never>;

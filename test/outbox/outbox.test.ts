@@ -263,26 +263,29 @@ describe("the outbox", () => {
     },
   );
 
-  it("still makes a dead letter of an email its relay refuses for its recipient alone (5.1.1 at RCPT)", async () => {
-    sink = await startSmtpSink({ tls });
-    sink.inject({
-      at: "rcpt",
-      code: 550,
-      times: 1,
-      message:
-        "5.1.1 <parti@editeur.example.test>: Recipient address rejected: User unknown in local recipient table",
-    });
-    await queue(1, "parti@editeur.example.test");
-    await queue(2);
-    worker = smtpWorker(sink.url);
-    worker.start();
-    await sink.waitForCount(2);
-    await waitFor("all rows final", async () => (await outboxCounts(db)).pending === 0);
-    expect(await outboxCounts(db)).toEqual({ pending: 0, sent: 2, dead: 1 });
-    expect((await db.outboxMessage.findFirstOrThrow({ where: { status: "dead" } })).lastResponse).toMatch(
-      /^550 5\.1\.1 .*User unknown/,
-    );
-  });
+  // The words are read without the address they quote: « relay@… » is a recipient, not relaying.
+  it.each(["parti@editeur.example.test", "relay-sortant@editeur.example.test"])(
+    "still makes a dead letter of an email its relay refuses for its recipient %s alone (5.1.1 at RCPT)",
+    async (to) => {
+      sink = await startSmtpSink({ tls });
+      sink.inject({
+        at: "rcpt",
+        code: 550,
+        times: 1,
+        message: `5.1.1 <${to}>: Recipient address rejected: User unknown in local recipient table`,
+      });
+      await queue(1, to);
+      await queue(2);
+      worker = smtpWorker(sink.url);
+      worker.start();
+      await sink.waitForCount(2);
+      await waitFor("all rows final", async () => (await outboxCounts(db)).pending === 0);
+      expect(await outboxCounts(db)).toEqual({ pending: 0, sent: 2, dead: 1 });
+      expect((await db.outboxMessage.findFirstOrThrow({ where: { status: "dead" } })).lastResponse).toMatch(
+        /^550 5\.1\.1 .*User unknown/,
+      );
+    },
+  );
 
   it("keeps every email, and never sends its password, while STARTTLS is required and the relay offers none", async () => {
     sink = await startSmtpSink({ tls, starttls: false });
