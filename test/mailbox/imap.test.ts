@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessageRef } from "../../src/daemon/handler.ts";
@@ -319,7 +319,9 @@ describe("the IMAP source, when the server cannot give or take a message", () =>
     // Its file unreadable on the server (restored from a backup as root, say): Dovecot says
     // « Permission denied » in its log and ends the session at each FETCH of it.
     const inbox = join(restricted.dir, "mail", "requester2", "Maildir", "new");
-    const [, unreadable] = readdirSync(inbox).sort();
+    const unreadable = readdirSync(inbox).find((name) =>
+      readFileSync(join(inbox, name), "utf8").includes("<req-illisible@"),
+    );
     chmodSync(join(inbox, unreadable!), 0);
     const { seen, statuses } = watch({
       mailbox: "contact",
