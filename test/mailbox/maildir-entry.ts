@@ -1,5 +1,5 @@
-// One scan of a Maildir by a process of its own, run by the Maildir test as an unprivileged user
-// (root reads every file whatever its mode): prints the UIDs handed over and the statuses, as JSON.
+// One scan of a Maildir by a process of its own, run by the Maildir test without root's right to
+// read any file whatever its mode: prints the UIDs handed over and the statuses, as JSON.
 import { MaildirSource } from "../../src/mailbox/maildir.ts";
 import type { SourceStatus } from "../../src/mailbox/source.ts";
 

@@ -201,21 +201,22 @@ describe("the Maildir source", () => {
 
   it("says which file it cannot read (delivered by another user, mode 0600) and reads the others", () => {
     const box = join(root, "submissions");
-    new MaildirSource("submissions", box);
     deliver("1700000005.M1P1.host", requestEmail("illisible"));
-    chmodSync(join(box, "new", "1700000005.M1P1.host"), 0o600);
     deliver("1700000005.M2P1.host", requestEmail("lisible"));
-    // The daemon's own user (the image runs it as one): root would read any file.
-    const nobody = 65534;
-    for (const dir of [root, box, ...["new", "cur", "tmp"].map((sub) => join(box, sub))])
-      chownSync(dir, nobody, nobody);
-    const child = spawnSync(process.execPath, ["bin/run-ts.js", "test/mailbox/maildir-entry.ts"], {
-      env: { ...process.env, MAILDIR: box },
-      uid: nobody,
-      gid: nobody,
-      encoding: "utf8",
-      timeout: 30_000,
-    });
+    // Delivered by another user (the MTA's), mode 0600; the daemon runs as its own user (the image
+    // does): here a process without root's right to read any file (CAP_DAC_OVERRIDE).
+    chownSync(join(box, "new", "1700000005.M1P1.host"), 65534, 65534);
+    chmodSync(join(box, "new", "1700000005.M1P1.host"), 0o600);
+    const child = spawnSync(
+      "setpriv",
+      [
+        "--bounding-set=-dac_override,-dac_read_search",
+        process.execPath,
+        "bin/run-ts.js",
+        "test/mailbox/maildir-entry.ts",
+      ],
+      { env: { ...process.env, MAILDIR: box }, encoding: "utf8", timeout: 30_000 },
+    );
     expect(child.stderr).toBe("");
     const { seen, statuses } = JSON.parse(child.stdout) as { seen: string[]; statuses: SourceStatus[] };
     expect(seen).toEqual([expect.stringMatching(/^1700000005\.M2P1\.host#/)]);
