@@ -36,7 +36,8 @@ export interface DaemonOptions {
   prepare?: () => Promise<void>;
   /**
    * How long a mailbox may stay unreachable (reconnecting after failures: the server down, a wrong
-   * password) before /healthz answers 503; default five minutes, past a few reconnects.
+   * password), or the SMTP relay refuse every email, before /healthz answers 503; default five
+   * minutes, past a few reconnects.
    */
   unhealthyAfterMs?: number;
 }
@@ -53,6 +54,8 @@ export class Daemon {
   /** Since when each mailbox not connected has been so (from the start, or since it lost its connection), and its last error: for /healthz. */
   private readonly downSince = new Map<string, number>();
   private readonly lastErrors = new Map<string, string>();
+  /** Mailboxes whose last scan failed, until one completes. */
+  private readonly scanFailing = new Set<string>();
   private readonly queue: { message: InboundMessageRef; done: (d: Disposition) => void }[] = [];
   /** Attempts a database failure interrupted, tried again at once (ClaimOptions.interrupted). */
   private readonly interrupted = new Map<number, number>();
@@ -223,7 +226,13 @@ export class Daemon {
   private recordStatus(source: MailboxSource, status: SourceStatus): void {
     const previous = this.states.get(source.mailbox);
     this.states.set(source.mailbox, status);
-    if (status.state === "connected" || status.state === "idle") this.downSince.delete(source.mailbox);
+    // A scan that failed (connected, with an error: a MOVE the server refuses) ends the IMAP session
+    // and the next one fails the same way: down until a scan completes, not up at each reconnect.
+    if (status.state === "connected" && status.error) this.scanFailing.add(source.mailbox);
+    if (status.state === "idle") this.scanFailing.delete(source.mailbox);
+    const up =
+      (status.state === "connected" || status.state === "idle") && !this.scanFailing.has(source.mailbox);
+    if (up) this.downSince.delete(source.mailbox);
     else if (!this.downSince.has(source.mailbox)) this.downSince.set(source.mailbox, Date.now());
     // Kept through the reconnect that follows it ("connecting" carries none).
     if (status.error) this.lastErrors.set(source.mailbox, status.error);
@@ -270,7 +279,16 @@ export class Daemon {
         const unreachable = [...this.downSince]
           .filter(([name, since]) => this.states.get(name)?.state !== "stopped" && Date.now() - since > limit)
           .map(([name]) => name);
-        const status = this.stopping ? "stopping" : unreachable.length ? "mailbox unreachable" : "ok";
+        // The relay refusing every reply (a stale password, our sender refused) for as long: none goes out.
+        const relay = this.options.outbox.relayRefusing;
+        const relayRefusing = relay !== null && Date.now() - relay.since.getTime() > limit;
+        const status = this.stopping
+          ? "stopping"
+          : unreachable.length
+            ? "mailbox unreachable"
+            : relayRefusing
+              ? "relay refusing"
+              : "ok";
         this.options.db
           .$queryRawUnsafe("SELECT 1")
           .then(() =>
@@ -286,6 +304,9 @@ export class Daemon {
                         unreachable.map((n) => [n, this.lastErrors.get(n) ?? null]),
                       ),
                     }
+                  : {}),
+                ...(relayRefusing
+                  ? { relay: { since: relay.since.toISOString(), response: relay.response } }
                   : {}),
               }),
             ),
@@ -344,6 +365,9 @@ export class Daemon {
           (m) =>
             `tranche_mailbox_last_error_timestamp_seconds{mailbox="${m.mailbox}"} ${m.lastErrorAt!.getTime() / 1000}`,
         ),
+      "# HELP tranche_outbox_relay_refusing_since_timestamp_seconds Since when the relay has refused every email (down, login or sender refused); 0 while it takes them.",
+      "# TYPE tranche_outbox_relay_refusing_since_timestamp_seconds gauge",
+      `tranche_outbox_relay_refusing_since_timestamp_seconds ${(this.options.outbox.relayRefusing?.since.getTime() ?? 0) / 1000}`,
       "# HELP tranche_outbox_last_error_timestamp_seconds Time of the last failed send.",
       "# TYPE tranche_outbox_last_error_timestamp_seconds gauge",
       `tranche_outbox_last_error_timestamp_seconds ${(this.options.outbox.lastErrorAt?.getTime() ?? 0) / 1000}`,

@@ -32,6 +32,9 @@ export interface ImapSourceOptions {
   sizeLimit?: SizeLimit;
 }
 
+/** Sessions one message fetched alone may end before it is given up on (see fetchFailed). */
+const MAX_FETCH_FAILURES = 3;
+
 export const FOLDERS: Record<Exclude<Disposition, "retry">, string> = {
   processed: "Processed",
   quarantined: "Quarantine",
@@ -71,6 +74,24 @@ export class ImapSource implements MailboxSource {
   private wake: (() => void) | null = null;
   private uidValidity: string | undefined;
   private lastUid = 0;
+  /**
+   * Messages whose FETCH ended a session (Dovecot drops it when it cannot read the message's file):
+   * `isolated`, fetched alone since, so that one such message no longer takes its batch with it;
+   * `fetchFailures`, how often one fetched alone did so; `unfetchable`, those given up on after
+   * MAX_FETCH_FAILURES, never fetched again; `toPark`, those to move to Failed at the next scan.
+   * Under the current UIDVALIDITY.
+   */
+  private readonly isolated = new Set<number>();
+  private readonly fetchFailures = new Map<number, number>();
+  private readonly unfetchable = new Set<number>();
+  private readonly toPark = new Set<number>();
+  /** Why this session's scan failed (it then ends the session): the reason the backoff reports. */
+  private scanError: string | null = null;
+  /**
+   * The last command error imapflow reported through its logger: a refused MOVE resolves `false`
+   * without its reason, which imapflow logs only.
+   */
+  private commandError: unknown = null;
 
   constructor(options: ImapSourceOptions) {
     this.mailbox = options.mailbox;
@@ -172,7 +193,7 @@ export class ImapSource implements MailboxSource {
       ...(this.target.requireStartTls ? { doSTARTTLS: true } : {}),
       auth: { user: this.target.user, pass: this.target.pass },
       ...(this.options.ca ? { tls: { ca: this.options.ca } } : {}),
-      logger: false,
+      logger: this.commandErrors,
       socketTimeout: this.options.socketTimeoutMs,
       maxIdleTime: this.options.maxIdleTimeMs,
       autoIdleDelay: 200,
@@ -190,6 +211,7 @@ export class ImapSource implements MailboxSource {
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
     client.on("exists", () => this.requestScan());
     this.client = client;
+    this.scanError = null;
     this.status("connecting");
     // Each step named in the error: « Command failed » alone does not say what to fix.
     const step = async <T>(name: string, command: () => Promise<T>): Promise<T> => {
@@ -211,7 +233,10 @@ export class ImapSource implements MailboxSource {
       );
       const box = await step(`SELECT ${this.target.folder}`, () => client.mailboxOpen(this.target.folder));
       const uidValidity = String(box.uidValidity);
-      if (this.uidValidity !== undefined && this.uidValidity !== uidValidity) this.lastUid = 0;
+      if (this.uidValidity !== undefined && this.uidValidity !== uidValidity) {
+        this.lastUid = 0;
+        for (const uids of [this.isolated, this.fetchFailures, this.unfetchable, this.toPark]) uids.clear();
+      }
       this.uidValidity = uidValidity;
       const existing = new Set((await step("LIST", () => client.list())).map((entry) => entry.path));
       for (const folder of Object.values(FOLDERS)) {
@@ -235,8 +260,23 @@ export class ImapSource implements MailboxSource {
     await closed;
     clearInterval(watchdog);
     await this.scanning;
-    return lastError;
+    return this.scanError ?? lastError;
   }
+
+  /** imapflow's logger: silent, but keeps the error of a command it answers `false` for. */
+  private readonly commandErrors = (() => {
+    const ignore = () => {};
+    return {
+      trace: ignore,
+      debug: ignore,
+      info: ignore,
+      warn: (entry: { err?: unknown }) => {
+        if (entry?.err) this.commandError = entry.err;
+      },
+      error: ignore,
+      fatal: ignore,
+    };
+  })();
 
   /**
    * imapflow stays stuck, without error, when a server dies between IDLE and its continuation: its
@@ -278,7 +318,9 @@ export class ImapSource implements MailboxSource {
         await this.scan(client);
         if (!this.stopping && client.usable) this.status("idle");
       } catch (error) {
-        this.status("connected", (error as Error).message);
+        // Ending the session, whose close would otherwise be its reason (« connection closed »).
+        this.scanError = (error as Error).message;
+        this.status("connected", this.scanError);
         if (client.usable) client.close();
         return;
       }
@@ -292,7 +334,9 @@ export class ImapSource implements MailboxSource {
     // A closed client resolves "nothing" instead of failing: do not read that as an empty folder.
     if (!client.usable) throw new Error("connection lost during SEARCH");
     if (!uids || uids.length === 0) return;
-    const sorted = [...uids].sort((a, b) => a - b);
+    await this.park(client);
+    const sorted = uids.filter((uid) => !this.unfetchable.has(uid)).sort((a, b) => a - b);
+    if (sorted.length === 0) return;
     // Sizes first (one short round trip), so that a batch is bounded in bytes as well as in count.
     const sizes = new Map<number, number>();
     for (const m of await client.fetchAll(uidSet(sorted), { uid: true, size: true }, { uid: true }))
@@ -302,11 +346,31 @@ export class ImapSource implements MailboxSource {
       sorted.map((uid) => ({ uid, size: sizes.get(uid) ?? 0 })),
       this.options.batchSize,
       this.options.batchBytes,
-    );
+    ).flatMap((batch) => {
+      const alone = batch.filter((uid) => this.isolated.has(uid));
+      if (alone.length === 0) return [batch];
+      const rest = batch.filter((uid) => !this.isolated.has(uid));
+      return [...(rest.length ? [rest] : []), ...alone.map((uid) => [uid])];
+    });
     // Collect a batch before handling it (no other command while a FETCH iterator is open), and
     // fetch the next one while this one is handled: the server works while we do.
     const limit = this.options.sizeLimit;
     const fetchBatch = async (batch: number[]): Promise<{ uid: number; raw: Buffer; size?: number }[]> => {
+      try {
+        const fetched = await fetchSources(batch);
+        // A closed client resolves "nothing" instead of failing.
+        if (!client.usable) throw new Error("connection lost");
+        for (const uid of batch) {
+          this.isolated.delete(uid);
+          this.fetchFailures.delete(uid);
+        }
+        return fetched;
+      } catch (error) {
+        if (!this.stopping) this.fetchFailed(batch);
+        throw new Error(describeError(error, `FETCH UID ${uidSet(batch)}`));
+      }
+    };
+    const fetchSources = async (batch: number[]): Promise<{ uid: number; raw: Buffer; size?: number }[]> => {
       const over = limit ? batch.filter((uid) => (sizes.get(uid) ?? 0) > limit.maxBytes) : [];
       const whole = over.length ? batch.filter((uid) => !over.includes(uid)) : batch;
       const fetched = whole.length
@@ -367,6 +431,47 @@ export class ImapSource implements MailboxSource {
     }
   }
 
+  /**
+   * A batch's FETCH ended the session. Its messages are fetched alone from now on; one fetched alone
+   * that ends it MAX_FETCH_FAILURES times is given up on: every scan fetched it again, the session
+   * died each time, and no message of the folder was answered again, ever.
+   */
+  private fetchFailed(batch: number[]): void {
+    if (batch.length > 1) {
+      for (const uid of batch) this.isolated.add(uid);
+      return;
+    }
+    const uid = batch[0]!;
+    const failures = (this.fetchFailures.get(uid) ?? 0) + 1;
+    this.fetchFailures.set(uid, failures);
+    if (failures < MAX_FETCH_FAILURES) return;
+    this.isolated.delete(uid);
+    this.fetchFailures.delete(uid);
+    this.unfetchable.add(uid);
+    this.toPark.add(uid);
+  }
+
+  /** Moves the messages given up on to Failed, for support to see (tried once; else left, skipped). */
+  private async park(client: ImapFlow): Promise<void> {
+    for (const uid of [...this.toPark]) {
+      this.toPark.delete(uid);
+      this.commandError = null;
+      const moved = await client.messageMove(String(uid), FOLDERS.failed, { uid: true }).catch((error) => {
+        this.commandError = error;
+        return false as const;
+      });
+      if (!client.usable) throw new Error(`MOVE of UID ${uid} to ${FOLDERS.failed}: connection lost`);
+      const where =
+        moved === false
+          ? `left in ${this.target.folder}, no longer fetched (${describeError(this.commandError, `MOVE to ${FOLDERS.failed}`)})`
+          : `moved to ${FOLDERS.failed}, unanswered`;
+      this.status(
+        "connected",
+        `UID ${uid}: the server ends the connection each time it is fetched (${MAX_FETCH_FAILURES} times): ${where}`,
+      );
+    }
+  }
+
   private async file(client: ImapFlow, filed: Record<string, number[]>): Promise<void> {
     for (const [folder, moved] of Object.entries(filed)) {
       if (!client.usable) return;
@@ -377,8 +482,14 @@ export class ImapSource implements MailboxSource {
       const set = uidSet([...moved].sort((a, b) => a - b));
       if ((await client.messageMove(set, folder, { uid: true })) === false) {
         await client.mailboxCreate(folder).catch(() => {});
+        this.commandError = null;
         if ((await client.messageMove(set, folder, { uid: true })) === false)
-          throw new Error(`MOVE to ${folder} refused by the server`);
+          // In the server's words (« [NOPERM] Permission denied », « [OVERQUOTA] … »): what to fix.
+          throw new Error(
+            this.commandError
+              ? describeError(this.commandError, `MOVE to ${folder}`)
+              : `MOVE to ${folder} refused by the server`,
+          );
       }
       this.lastUid = Math.max(this.lastUid, ...moved);
     }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   closeSync,
+  existsSync,
   type FSWatcher,
   mkdirSync,
   openSync,
@@ -12,7 +13,7 @@ import {
   utimesSync,
   watch,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Mailbox } from "../intake/types.ts";
 import type { MailboxSource, MessageConsumer, SizeLimit, SourceStatus } from "./source.ts";
 
@@ -116,12 +117,19 @@ export class MaildirSource implements MailboxSource {
     const names = readdirSync(newDir)
       .filter((name) => !name.startsWith("."))
       .sort();
+    /** Files left in new/ for a reason someone must fix: named in the status, tried at each scan. */
+    const problems: string[] = [];
     for (const name of names) {
-      if (this.stopping) return;
+      if (this.stopping) break;
       let raw: Buffer;
       let size: number | undefined;
       try {
         const stat = statSync(join(newDir, name));
+        // A directory or a named pipe is no message (reading a pipe would block the daemon).
+        if (!stat.isFile()) {
+          problems.push(`${name} not read: not a regular file`);
+          continue;
+        }
         const age = Date.now() - stat.mtimeMs;
         if (age < this.settleMs) {
           setTimeout(() => this.requestScan(), this.settleMs - age + 10).unref();
@@ -131,8 +139,13 @@ export class MaildirSource implements MailboxSource {
           raw = readHead(join(newDir, name), this.sizeLimit.headBytes);
           size = stat.size;
         } else raw = readFileSync(join(newDir, name));
-      } catch {
-        continue; // taken by another reader meanwhile
+      } catch (error) {
+        // Taken by another reader meanwhile.
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+        // Delivered by another user with mode 0600 (the daemon runs as its own user), say: skipped
+        // without a word, it was never answered, and nobody knew.
+        problems.push(`${name} not read: ${(error as Error).message}`);
+        continue;
       }
       const digest = createHash("sha256").update(raw).digest("hex").slice(0, 12);
       const uid = `${name.split(":")[0]!}#${digest}`;
@@ -147,7 +160,14 @@ export class MaildirSource implements MailboxSource {
       const folder =
         disposition === "processed" ? "" : disposition === "quarantined" ? ".Quarantine" : ".Failed";
       const handled = join(this.dir, folder, "cur", `${uid}:2,S`);
-      renameSync(join(newDir, name), handled);
+      try {
+        this.file(join(newDir, name), handled);
+      } catch (error) {
+        // Left in new/: the next scan files it without answering it again (its claim is done). The
+        // messages after it are not held up by it.
+        problems.push(`${name} not filed: ${(error as Error).message}`);
+        continue;
+      }
       // The retention purge (src/retention/purge.ts) ages handled mail by mtime, which a rename keeps
       // (the delivery time, maybe long before for mail retried until it failed): the copy is kept
       // `retentionDays` from when it was handled. Should this fail, the earlier delivery time stays:
@@ -156,6 +176,24 @@ export class MaildirSource implements MailboxSource {
         const now = new Date();
         utimesSync(handled, now, now);
       } catch {}
+    }
+    if (problems.length) throw new Error(`left in new/: ${problems.join("; ")}`);
+  }
+
+  /**
+   * Moves a handled message into its folder, creating the folder if someone deleted it (support
+   * emptying `.Quarantine` by removing it): the rename failed, and the scan stopped at that message,
+   * leaving every later one unanswered. A message another reader took meanwhile is filed already.
+   */
+  private file(from: string, to: string): void {
+    try {
+      renameSync(from, to);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if (!existsSync(from)) return;
+      const folder = dirname(dirname(to));
+      for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(folder, sub), { recursive: true });
+      renameSync(from, to);
     }
   }
 }

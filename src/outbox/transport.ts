@@ -59,7 +59,11 @@ export function smtpTransport(
     maxConnections: options.maxConnections ?? 4,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    // Once a message is sent, the relay may take minutes to answer it (a content filter under
+    // load): giving up on it sooner sent the reply again at the next retry, while the relay had
+    // taken the first. RFC 5321 §4.5.3.2.6 asks for ten minutes, as Postfix waits; a relay that
+    // hangs holds up one connection that long, and the replies behind it are late, not doubled.
+    socketTimeout: 600_000,
   });
   // The pool itself takes the stored message: nodemailer's Mail layer (plugins, a MIME tree built
   // around the raw bytes, an extra stream) was ~0.2 ms of CPU per reply and changes nothing for a
@@ -91,10 +95,12 @@ export function smtpTransport(
         // Only a 5xx refusing this message (its recipient, or its content) is final. A 5xx at the
         // greeting, the login (a stale password: 535) or MAIL FROM (our sender) would refuse every
         // reply alike: tried again, like timeouts, refused connections and 4xx, until it is fixed.
-        const aboutThisMessage = e.command === "RCPT TO" || e.command === "DATA";
+        const aboutThisMessage = (e.command === "RCPT TO" || e.command === "DATA") && !refusesUs(e.response);
         // An envelope nodemailer refuses before sending (no recipient, a bad address) never goes:
-        // a dead letter for support, and no reason to stop the others.
-        const badEnvelope = e.command === "API";
+        // a dead letter for support, and no reason to stop the others. Its other refusals before
+        // sending are about the session: a user without a password in the URL (« Missing
+        // credentials », which made every reply a dead letter), a connection already destroyed.
+        const badEnvelope = e.command === "API" && (e.code === "EENVELOPE" || e.code === "EMESSAGE");
         const permanent =
           badEnvelope || (aboutThisMessage && typeof e.responseCode === "number" && e.responseCode >= 500);
         throw new SendError(e.message, permanent, response.slice(0, 1000), !aboutThisMessage && !badEnvelope);
@@ -102,6 +108,23 @@ export function smtpTransport(
     },
     close: () => transport.close(),
   };
+}
+
+/**
+ * A refusal at RCPT TO or of the message that is about us, not the recipient nor the content, and so
+ * refuses every reply alike: the relay does not let us relay, or refuses our sender (X.1.7, X.1.8 of
+ * RFC 3463), our host or our login's right to send as it. Postfix answers its client, HELO and
+ * sender restrictions at RCPT TO (smtpd_delay_reject = yes), Microsoft 365 its send-as check at the
+ * end of DATA (5.7.60): every reply was made a dead letter, to be put back by hand once fixed.
+ */
+function refusesUs(response: string | undefined): boolean {
+  // Read without the addresses it quotes (« <relay@…> » names a recipient, not relaying); a
+  // recipient address that is bad or unknown (X.1.1–X.1.6) is about the recipient whatever the words.
+  const words = (response ?? "").replace(/<[^>]*>/g, "");
+  if (/^\d{3}[ -][45]\.1\.[1-6]\b/.test(words)) return false;
+  return /\b[45]\.1\.[78]\b|\brelay(ing)?\b|sender address rejected|client host rejected|helo command rejected|authenticat|\bsend ?as\b|\b5\.7\.60\b/i.test(
+    words,
+  );
 }
 
 interface PooledMail {

@@ -72,6 +72,18 @@ export class OutboxWorker {
   private woken = false;
   lastErrorAt: Date | null = null;
   private reconciled = false;
+  /**
+   * Emails last refused with the session (the relay down, a login refused), not for themselves:
+   * made due again as soon as the relay takes an email, instead of each waiting out its own backoff.
+   */
+  private readonly waitingOnRelay = new Set<number>();
+  /** The relay took an email during this pass. */
+  private relayAnswered = false;
+  /**
+   * Since when the relay has refused the session (down, our login or sender refused) without
+   * taking an email since, and its last answer: what /healthz reports once it lasts.
+   */
+  relayRefusing: { since: Date; response: string } | null = null;
   /** Sends the relay accepted that the database does not say yet (they are in the journal). */
   private readonly accepted: { id: number; attempts: number; sentAt: Date; response: string }[] = [];
   private readonly sql: Sql;
@@ -195,6 +207,7 @@ export class OutboxWorker {
   /** One pass: the rows handed over, else the rows due now in the table; returns how many were attempted. */
   async sendDue(): Promise<number> {
     await this.reconcile();
+    this.relayAnswered = false;
     const handed = this.handed.splice(0, this.batchSize);
     const due = handed.length ? handed : await this.lease();
     // Few sends in flight. A crash between the relay's 250 and the row update (the only way to send
@@ -221,6 +234,7 @@ export class OutboxWorker {
       this.reconciled = false;
       throw error;
     }
+    if (this.relayAnswered && this.waitingOnRelay.size) await this.releaseWaitingOnRelay();
     // Recorded in the background, between two claims: the next sends do not wait for it.
     this.recordAccepted();
     // Once every accepted send is in the database the journal's entries are no longer needed.
@@ -258,6 +272,27 @@ export class OutboxWorker {
         raw: raws.get(row.id) ?? new Uint8Array(0),
       }))
       .sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * The relay takes emails again: those it refused with the session are due now. After an outage of
+   * twenty minutes they had reached retry delays of eight to sixteen minutes (an hour after a long
+   * one), and went out that long after the relay was back, behind the replies decided since.
+   */
+  private async releaseWaitingOnRelay(): Promise<void> {
+    const ids = [...this.waitingOnRelay];
+    const now = new Date();
+    // SQLite takes at most 32,766 parameters a statement.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      await this.sql.execute(
+        `UPDATE "OutboxMessage" SET "nextAttemptAt" = ? WHERE "status" = 'pending' AND "leasedBy" IS NULL AND "nextAttemptAt" > ? AND "id" IN (${placeholders(chunk.length)})`,
+        [now, now, ...chunk],
+      );
+      for (const id of chunk) this.waitingOnRelay.delete(id);
+    }
+    this.options.logger.info({ count: ids.length }, "relay takes emails again: those it refused are due now");
+    this.woken = true;
   }
 
   /** Marks the accepted sends in one transaction, in the background; one such flush at a time. */
@@ -349,6 +384,9 @@ export class OutboxWorker {
       await this.recordFailure(row, attempts, error);
       return error instanceof SendError ? error : null;
     }
+    this.relayAnswered = true;
+    this.relayRefusing = null;
+    this.waitingOnRelay.delete(row.id);
     this.options.logger.info({ outboxId: row.id, messageId: row.messageId, response }, "email sent");
     const accepted = { id: row.id, attempts, sentAt: new Date(), response };
     if (this.options.journal) {
@@ -384,6 +422,10 @@ export class OutboxWorker {
   ): Promise<void> {
     const permanent = error instanceof SendError && error.permanent;
     const response = error instanceof SendError ? error.response : String((error as Error)?.message ?? error);
+    if (!permanent && error instanceof SendError && error.everyEmail) {
+      this.waitingOnRelay.add(row.id);
+      this.relayRefusing = { since: this.relayRefusing?.since ?? new Date(), response };
+    } else this.waitingOnRelay.delete(row.id);
     const ceiling = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (attempts - 1));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     this.lastErrorAt = new Date();

@@ -15,7 +15,9 @@ import { replyHandler } from "./reply-handler.ts";
 export function maildirTestDaemon(
   db: Db,
   root: string,
-  options: Partial<Pick<DaemonOptions, "rescanCron" | "http" | "prepare" | "handler">> = {},
+  options: Partial<
+    Pick<DaemonOptions, "rescanCron" | "http" | "prepare" | "handler" | "outbox" | "unhealthyAfterMs">
+  > = {},
 ): Daemon {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   return new Daemon({

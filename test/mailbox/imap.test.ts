@@ -1,3 +1,5 @@
+import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessageRef } from "../../src/daemon/handler.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
@@ -277,5 +279,76 @@ describe("the IMAP source", () => {
     await dovecot.append("support", requestEmail("s3"));
     await waitFor("caught up", () => seen.some((m) => m.raw.toString().includes("<req-s3@")));
     expect(seen.length).toBe(before + 1);
+  });
+});
+
+describe("the IMAP source, when the server cannot give or take a message", () => {
+  let restricted: DovecotServer;
+  beforeAll(async () => {
+    restricted = await startDovecot({
+      extraConfig: "mail_plugins = $mail_plugins acl\nplugin {\n  acl = vfile\n}\n",
+    });
+  });
+  afterAll(async () => {
+    await restricted?.destroy();
+  });
+
+  it("says so in the server's own words, not « connection closed », at every reconnect", async () => {
+    const client = await restricted.client("support");
+    for (const folder of ["Processed", "Quarantine", "Failed"]) await client.mailboxCreate(folder);
+    await client.logout();
+    // The administrator left the account read-only rights on Processed (no insert).
+    const acl = join(restricted.dir, "mail", "support", "Maildir", ".Processed", "dovecot-acl");
+    writeFileSync(acl, "owner lrs\n");
+    chownSync(acl, statSync(dirname(acl)).uid, statSync(dirname(acl)).gid);
+    await restricted.append("support", requestEmail("acl1"));
+    const { statuses } = watch({
+      mailbox: "contact",
+      url: restricted.imapUrl("support"),
+      ca: [restricted.tls.cert],
+      backoffMinMs: 50,
+      backoffMaxMs: 100,
+    });
+    await waitFor("reconnected twice", () => statuses.filter((s) => s.state === "backoff").length >= 2);
+    const errors = [...new Set(statuses.flatMap((s) => (s.error ? [s.error] : [])))];
+    expect(errors).toEqual([expect.stringMatching(/^MOVE to Processed: .*\[NOPERM\] Permission denied/)]);
+  });
+
+  it("answers the other messages when the server drops the connection each time one is fetched, and parks that one in Failed", async () => {
+    for (const n of ["avant", "illisible", "apres"]) await restricted.append("requester2", requestEmail(n));
+    // Its file unreadable on the server (restored from a backup as root, say): Dovecot says
+    // « Permission denied » in its log and ends the session at each FETCH of it.
+    const inbox = join(restricted.dir, "mail", "requester2", "Maildir", "new");
+    const unreadable = readdirSync(inbox).find((name) =>
+      readFileSync(join(inbox, name), "utf8").includes("<req-illisible@"),
+    );
+    chmodSync(join(inbox, unreadable!), 0);
+    const { seen, statuses } = watch({
+      mailbox: "contact",
+      url: restricted.imapUrl("requester2"),
+      ca: [restricted.tls.cert],
+      backoffMinMs: 50,
+      backoffMaxMs: 100,
+    });
+    // (« avant » may be handed over more than once: its MOVE waited behind the FETCH that ended the
+    // session. The daemon's claim files it again without a second answer.)
+    const answered = () => new Set(seen.map((m) => m.raw.toString().match(/<req-(\w+)@/)![1]));
+    await waitFor("the two others answered", () => answered().size === 2);
+    expect([...answered()]).toEqual(["avant", "apres"]);
+    const parked = await waitFor("the unreadable one parked", () =>
+      statuses.find((s) => s.error?.startsWith("UID 2:")),
+    );
+    expect(parked.error).toBe(
+      "UID 2: the server ends the connection each time it is fetched (3 times): moved to Failed, unanswered",
+    );
+    const client = await restricted.client("requester2");
+    const count = async (folder: string) => {
+      const status = await client.status(folder, { messages: true });
+      return status ? status.messages : null;
+    };
+    await waitFor("« apres » filed", async () => (await count("Processed")) === 2);
+    expect([await count("Failed"), await count("INBOX")]).toEqual([1, 0]);
+    await client.logout();
+    expect(answered().has("illisible")).toBe(false);
   });
 });

@@ -1,4 +1,7 @@
+import { spawnSync } from "node:child_process";
 import {
+  chmodSync,
+  chownSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -18,6 +21,7 @@ import { mailboxSources } from "../../src/daemon/runtime.ts";
 import type { Db } from "../../src/db/client.ts";
 import { MAX_HEADER_BYTES, rawBudget } from "../../src/intake/intake.ts";
 import { MaildirSource } from "../../src/mailbox/maildir.ts";
+import type { SourceStatus } from "../../src/mailbox/source.ts";
 import { fileTransport } from "../../src/outbox/transport.ts";
 import { OutboxWorker } from "../../src/outbox/worker.ts";
 import { createTestDatabase } from "../helpers/database.ts";
@@ -177,6 +181,49 @@ describe("the Maildir source", () => {
     );
     expect((await db.inboundMessage.findFirstOrThrow()).status).toBe("quarantined");
     expect(sent()).toEqual([]);
+  });
+
+  it("recreates a filing folder someone deleted, and goes on answering the messages after it", async () => {
+    await start().start();
+    await waitFor("first scan", async () => (await db.mailboxState.count()) === 1);
+    // Support emptied the quarantine by deleting the whole folder.
+    rmSync(join(root, "submissions", ".Quarantine"), { recursive: true, force: true });
+    deliver("1700000004.M1P1.host", requestEmail("suspect-apres-menage"));
+    deliver("1700000004.M2P1.host", requestEmail("apres-menage"));
+    await waitFor("the request after it answered", () => sent().length === 1);
+    await waitFor(
+      "the suspect one quarantined",
+      () => readdirSync(join(root, "submissions", ".Quarantine", "cur")).length === 1,
+    );
+    await waitFor("nothing left in new/", () => readdirSync(join(root, "submissions", "new")).length === 0);
+    expect(readFileSync(join(root, "sent", sent()[0]!), "utf8")).toMatch(/^In-Reply-To: <req-apres-menage@/m);
+  });
+
+  it("says which file it cannot read (delivered by another user, mode 0600) and reads the others", () => {
+    const box = join(root, "submissions");
+    deliver("1700000005.M1P1.host", requestEmail("illisible"));
+    deliver("1700000005.M2P1.host", requestEmail("lisible"));
+    // Delivered by another user (the MTA's), mode 0600; the daemon runs as its own user (the image
+    // does): here a process without root's right to read any file (CAP_DAC_OVERRIDE).
+    chownSync(join(box, "new", "1700000005.M1P1.host"), 65534, 65534);
+    chmodSync(join(box, "new", "1700000005.M1P1.host"), 0o600);
+    const child = spawnSync(
+      "setpriv",
+      [
+        "--bounding-set=-dac_override,-dac_read_search",
+        process.execPath,
+        "bin/run-ts.js",
+        "test/mailbox/maildir-entry.ts",
+      ],
+      { env: { ...process.env, MAILDIR: box }, encoding: "utf8", timeout: 30_000 },
+    );
+    expect(child.stderr).toBe("");
+    const { seen, statuses } = JSON.parse(child.stdout) as { seen: string[]; statuses: SourceStatus[] };
+    expect(seen).toEqual([expect.stringMatching(/^1700000005\.M2P1\.host#/)]);
+    expect(statuses.map((s) => s.error).filter(Boolean)).toEqual([
+      expect.stringMatching(/1700000005\.M1P1\.host not read: EACCES/),
+    ]);
+    expect(readdirSync(join(box, "new"))).toEqual(["1700000005.M1P1.host"]);
   });
 
   it("moves a message that keeps failing to .Failed/cur after the last attempt", async () => {

@@ -220,6 +220,73 @@ describe("the outbox", () => {
     await waitFor("all sent", async () => (await outboxCounts(db)).sent === 3);
   });
 
+  // Postfix delays its client, HELO and sender restrictions to RCPT TO (smtpd_delay_reject = yes):
+  // a relay that no longer lets us send refuses every recipient, each in words about us.
+  it.each([
+    [
+      "relaying is denied (no login in the URL, or our address left mynetworks)",
+      "5.7.1 <jeanne.martin@editeur.example.test>: Relay access denied",
+      554,
+    ],
+    [
+      "our sender is not the login's (smtpd_sender_login_maps)",
+      "5.7.1 <no-reply@example.test>: Sender address rejected: not owned by user daemon",
+      553,
+    ],
+    [
+      "our sender's domain is unknown to it",
+      "5.1.8 <no-reply@example.test>: Sender address rejected: Domain not found",
+      550,
+    ],
+    [
+      "our login may no longer send as no-reply@ (Microsoft 365, at the end of DATA)",
+      "5.7.60 SMTP; Client does not have permissions to send as this sender",
+      550,
+      "data",
+    ],
+  ] as const)(
+    "keeps every email while the relay refuses them all because %s, and sends them once it is fixed",
+    async (_why, words, code, at: "rcpt" | "data" = "rcpt") => {
+      sink = await startSmtpSink({ tls });
+      sink.inject({ at, code, times: Infinity, message: words });
+      await queue(3);
+      worker = smtpWorker(sink.url);
+      worker.start();
+      await waitFor("refused twice", async () =>
+        (await db.outboxMessage.findMany()).every((row) => row.attempts >= 2),
+      );
+      expect(await outboxCounts(db)).toEqual({ pending: 3, sent: 0, dead: 0 });
+      expect((await db.outboxMessage.findFirstOrThrow()).lastResponse).toBe(`${code} ${words}`);
+      sink.clearFaults();
+      await sink.waitForCount(3);
+      await waitFor("all sent", async () => (await outboxCounts(db)).sent === 3);
+    },
+  );
+
+  // The words are read without the address they quote: « relay@… » is a recipient, not relaying.
+  it.each(["parti@editeur.example.test", "relay-sortant@editeur.example.test"])(
+    "still makes a dead letter of an email its relay refuses for its recipient %s alone (5.1.1 at RCPT)",
+    async (to) => {
+      sink = await startSmtpSink({ tls });
+      sink.inject({
+        at: "rcpt",
+        code: 550,
+        times: 1,
+        message: `5.1.1 <${to}>: Recipient address rejected: User unknown in local recipient table`,
+      });
+      await queue(1, to);
+      await queue(2);
+      worker = smtpWorker(sink.url);
+      worker.start();
+      await sink.waitForCount(2);
+      await waitFor("all rows final", async () => (await outboxCounts(db)).pending === 0);
+      expect(await outboxCounts(db)).toEqual({ pending: 0, sent: 2, dead: 1 });
+      expect((await db.outboxMessage.findFirstOrThrow({ where: { status: "dead" } })).lastResponse).toMatch(
+        /^550 5\.1\.1 .*User unknown/,
+      );
+    },
+  );
+
   it("keeps every email, and never sends its password, while STARTTLS is required and the relay offers none", async () => {
     sink = await startSmtpSink({ tls, starttls: false });
     await queue(2);
@@ -241,6 +308,23 @@ describe("the outbox", () => {
     worker.start();
     await sink.waitForCount(2);
     expect(sink.received.every((mail) => !mail.secure && mail.user === "daemon")).toBe(true);
+  });
+
+  it("keeps every email while the relay URL names a user without a password, and sends them once it is fixed", async () => {
+    sink = await startSmtpSink({ tls });
+    await queue(2);
+    // `smtp://daemon:${SMTP_PASSWORD}@…` with the variable unset, say.
+    worker = smtpWorker(sink.url.replace(":sink-pw@", ":@"));
+    worker.start();
+    await waitFor("tried twice", async () =>
+      (await db.outboxMessage.findMany()).every((row) => row.attempts >= 2),
+    );
+    await worker.stop();
+    expect(await outboxCounts(db)).toEqual({ pending: 2, sent: 0, dead: 0 });
+    expect((await db.outboxMessage.findFirstOrThrow()).lastResponse).toMatch(/Missing credentials/);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(2);
   });
 
   it("tries one login per lane, not one per queued email, while the relay refuses it", async () => {
@@ -315,6 +399,43 @@ describe("the outbox", () => {
     await waitFor("queue drained", async () => (await outboxCounts(db)).sent === 30);
     expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set(ids));
   });
+
+  it("sends the emails that waited on a relay outage as soon as one email gets through again, not each at the end of its own backoff", async () => {
+    const port = await freePort();
+    const waiting = await queue(3);
+    worker = new OutboxWorker(db, {
+      transport: smtpTransport(`smtp://daemon:sink-pw@127.0.0.1:${port}`, { ca: [tls.cert] }),
+      logger,
+      // Production's first retry: each waits 15–30 s after its first refused attempt.
+      retryMinMs: 30_000,
+      pollMs: 100,
+    });
+    worker.start();
+    await waitFor("each refused once", async () =>
+      (await db.outboxMessage.findMany()).every((row) => row.attempts === 1 && row.lastResponse),
+    );
+    sink = await startSmtpSink({ tls, port });
+    // The relay is back; a reply decided now goes out at once…
+    const [fresh] = await queue(1);
+    await sink.waitForCount(1, 5_000);
+    expect(sink.received[0]!.messageId).toBe(fresh);
+    // …and so do the three queued during the outage, without waiting out their retry delay.
+    await sink.waitForCount(4, 5_000);
+    expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set([...waiting, fresh]));
+  });
+
+  it("waits for a relay that takes over half a minute to accept a message, instead of sending it again", async () => {
+    // A before-queue content filter under load (RFC 5321 §4.5.3.2.6: wait ten minutes for it).
+    sink = await startSmtpSink({ tls, dataReplyDelayMs: 32_000 });
+    const [id] = await queue(1);
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(1, 60_000);
+    await waitFor("marked sent", async () => (await outboxCounts(db)).sent === 1);
+    const row = await db.outboxMessage.findFirstOrThrow();
+    expect([row.attempts, row.lastResponse]).toEqual([1, expect.stringMatching(/^250 /)]);
+    expect(sink.received.map((m) => m.messageId)).toEqual([id]);
+  }, 90_000);
 
   it("does not send again what the relay accepted just before a crash (send journal)", async () => {
     sink = await startSmtpSink({ tls });

@@ -48,7 +48,12 @@ const mailUser = (() => {
   return { uid: Number(uid), gid: Number(gid) };
 })();
 
-function config(dir: string, tls: TestCertificate, ports: { imap: number; imaps: number; lmtp: number }) {
+function config(
+  dir: string,
+  tls: TestCertificate,
+  ports: { imap: number; imaps: number; lmtp: number },
+  extra: string,
+) {
   return `# Private Dovecot for the tests: nothing from /etc, everything under ${dir}
 instance_name = tranche-test-${ports.imap}
 base_dir = ${dir}/run
@@ -93,25 +98,30 @@ service lmtp {
 protocol imap {
   mail_max_userip_connections = 100
 }
-`;
+${extra}`;
+}
+
+export interface DovecotOptions {
+  /** Appended to the configuration (plugins: quota, ACL). */
+  extraConfig?: string;
 }
 
 /**
  * Starts a private Dovecot (IMAP with STARTTLS, IMAPS, LMTP) on free high ports of 127.0.0.1, in a
  * fresh directory under /tmp, with the test users. Mail is stored as the system user `mail`.
  */
-export async function startDovecot(): Promise<DovecotServer> {
+export async function startDovecot(options: DovecotOptions = {}): Promise<DovecotServer> {
   try {
-    return await startDovecotOnce();
+    return await startDovecotOnce(options);
   } catch (error) {
     // Seen once in CI under load: `dovecot -n` exiting non-zero, cause unrecorded. One fresh try
     // (new directory, new ports), and the first error is kept on stderr for diagnosis.
     process.stderr.write(`startDovecot: retrying after ${(error as Error).message}\n`);
-    return startDovecotOnce();
+    return startDovecotOnce(options);
   }
 }
 
-async function startDovecotOnce(): Promise<DovecotServer> {
+async function startDovecotOnce(options: DovecotOptions): Promise<DovecotServer> {
   const dir = mkdtempSync("/tmp/tranche-dovecot-");
   // Dovecot's own users must traverse the tree (a 0700 dir gives "Temporary authentication failure").
   chmodSync(dir, 0o755);
@@ -126,7 +136,7 @@ async function startDovecotOnce(): Promise<DovecotServer> {
   const [imap, imaps, lmtp] = [...taken] as [number, number, number];
   const ports = { imap, imaps, lmtp };
   const configPath = join(dir, "dovecot.conf");
-  writeFileSync(configPath, config(dir, tls, ports));
+  writeFileSync(configPath, config(dir, tls, ports, options.extraConfig ?? ""));
   const check = spawnSync("dovecot", ["-c", configPath, "-n"], { encoding: "utf8" });
   if (check.error) {
     throw new Error(

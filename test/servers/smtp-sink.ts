@@ -20,8 +20,10 @@ export interface ReceivedMail {
 /** What the sink answers next; each fault is consumed once per message (or kept with `times: Infinity`). */
 export interface Fault {
   at: "rcpt" | "data";
-  code: 451 | 550 | 421 | 554;
+  code: 451 | 550 | 421 | 553 | 554;
   times: number;
+  /** The text after the code (default « Injected fault at RCPT|DATA »), e.g. a relay's own words. */
+  message?: string;
 }
 
 export interface SmtpSink {
@@ -51,6 +53,8 @@ export interface SmtpSinkOptions {
   port?: number;
   /** false: STARTTLS is not offered (a relay without TLS, or one an attacker stripped it from). */
   starttls?: boolean;
+  /** How long it takes to answer the end of a message (a relay's content filter under load). */
+  dataReplyDelayMs?: number;
 }
 
 export const SINK_USER = "daemon";
@@ -104,7 +108,9 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     onRcptTo(_address, _session, callback) {
       const fault = takeFault("rcpt");
       if (fault) {
-        const error = Object.assign(new Error("Injected fault at RCPT"), { responseCode: fault.code });
+        const error = Object.assign(new Error(fault.message ?? "Injected fault at RCPT"), {
+          responseCode: fault.code,
+        });
         callback(error);
       } else callback();
     },
@@ -112,9 +118,13 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", async () => {
+        if (options.dataReplyDelayMs)
+          await new Promise((resolve) => setTimeout(resolve, options.dataReplyDelayMs));
         const fault = takeFault("data");
         if (fault) {
-          callback(Object.assign(new Error("Injected fault at DATA"), { responseCode: fault.code }));
+          callback(
+            Object.assign(new Error(fault.message ?? "Injected fault at DATA"), { responseCode: fault.code }),
+          );
           return;
         }
         const raw = Buffer.concat(chunks);
