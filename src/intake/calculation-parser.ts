@@ -234,10 +234,28 @@ function commentedShape(line: string): string | null {
     const comment = m?.groups?.comment ?? "";
     if (!m || normaliseIdentifier(number).length !== 9) continue;
     if (comment.trim().split(/\s+/).length > COMMENT_WORDS) return null;
-    return `${shape}${m.groups?.mark?.trim() ?? ""}`;
+    const named = fold(comment);
+    if (NOT_AN_ESTABLISHMENT.test(named)) return null;
+    const who = DOCTOR_TITLE.test(named) ? "doctor" : "place";
+    const activity = NUCLEAR_NAMED.test(named) ? "-nuclear" : RADIOLOGY_NAMED.test(named) ? "-radiology" : "";
+    return `${shape}${m.groups?.mark?.trim() ?? ""}:${who}${activity}`;
   }
   return null;
 }
+/**
+ * A comment that is no establishment's name: an instruction (« Ne pas prendre en compte », « À
+ * retirer », « Doublon »), a company's own number (« Éditeur SA », « Siège »).
+ */
+const NOT_AN_ESTABLISHMENT =
+  /\b(ne|pas|sans|hors|sauf|retir\w*|exclu\w*|supprim\w*|annul\w*|doublons?|erreurs?|ignor\w*|fermee?s?|remplac\w*|siege|sa|sas|sasu|sarl|eurl)\b/;
+/** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
+const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
+/**
+ * An activity named (« Médecine nucléaire : 620000026 », « TEP - 620000026 »): past a blank line
+ * under « CH Arras : 750712184 », the start of another activity's list, not this one's.
+ */
+const NUCLEAR_NAMED = /\b(nucl\w*|mn|tep|scinti\w*)\b/;
+const RADIOLOGY_NAMED = /\bradi(?!oth)\w*/;
 const COMMENTED_SPAN = 120;
 const COMMENT_WORDS = 6;
 const NUMBER = String.raw`(?<number>(?:2[ABab]|9[A-Fa-f]|\d)[\d .\u002D]{0,12}\d)`;
