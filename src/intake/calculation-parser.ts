@@ -370,6 +370,10 @@ function oneFieldPerLine(lines: readonly string[], aside: string[]): string[] {
     // colon ("Référence : Bon de commande : BC-2025-114").
     const twoFields = line.indexOf(":") !== line.lastIndexOf(":");
     const fields = twoFields ? splitFieldsOfLine(line) : [line];
+    if (!fields) {
+      aside.push(line);
+      continue;
+    }
     for (const field of fields) {
       const first = field.indexOf(":") !== field.lastIndexOf(":") ? matchLabel(field) : null;
       out.push(...(first && isListKind(first.kind) ? splitInlineLabels(field) : [field]));
@@ -415,14 +419,14 @@ function labelAfterNumbers(text: string, offset: number): { start: number; kind:
  * A request written on one line, each field after a mark (SPEC §5 labels): « Référence : CH Arras ;
  * Activité : Radiologie ; FINESS radiologie : 620100057 ; 620000018 », or with « - » or « | »
  * between fields. The line starts with a label, and each later « label : » right after a mark starts
- * the next field; a list's values run to it. Read only when that is certain, else the line is left
- * whole (a reference then holds it all, and no list is read: the help reply): a colon in a list's
+ * the next field; a list's values run to it. Read only when that is certain: a colon in a list's
  * value that starts no field (« Site : 620000018 » — whose number is it?), a reference, email or
- * activity holding a number shaped like an identifier (« Référence : CH Arras 620100057 »: a FINESS
- * that would be dropped unsaid, the reference's line being read), or a second reference, email or
- * activity label (the first one's value may hold it: « Référence : Commande - Client : CH Arras »).
+ * activity holding a number shaped like an identifier (« Référence : CH Arras 620100057 »), or a
+ * second reference, email or activity label (the first one's value may hold it: « Référence :
+ * Commande - Client : CH Arras ») make it uncertain. Then null when the line holds identifiers
+ * (read into no field: stray numbers, named; alone, the help reply), else the line left whole.
  */
-function splitFieldsOfLine(line: string): string[] {
+function splitFieldsOfLine(line: string): string[] | null {
   const colons = [...line.matchAll(/[:=]/g)].map((m) => m.index);
   // The form has seven fields: a line of many more colons is no request typed on one line.
   if (colons.length < 2 || colons.length > MAX_CELLS || colons[0]! > LABEL_SPAN) return [line];
@@ -431,6 +435,8 @@ function splitFieldsOfLine(line: string): string[] {
   const starts = [0];
   const kinds: LabelKind[] = [firstKind];
   let previous = colons[0]!;
+  // A colon after a mark that starts no field, or a second reference: where fields end is not sure.
+  let uncertain = false;
   for (const colon of colons.slice(1)) {
     const from = Math.max(previous + 1, colon - MAX_LABEL);
     const marks = [...line.slice(from, colon).matchAll(FIELD_MARK)].map((m) => ({
@@ -456,16 +462,20 @@ function splitFieldsOfLine(line: string): string[] {
       starts.push(found.start);
       kinds.push(found.kind);
       previous = colon;
-    } else if (isListKind(current)) return [line];
-    else if (found) return [line];
+    } else if (isListKind(current) || found) uncertain = true;
   }
-  if (starts.length === 1) return [line];
+  if (starts.length === 1 && !uncertain) return [line];
   const fields = starts.map((start, n) => withoutEndMark(line.slice(start, starts[n + 1] ?? line.length)));
   const numberInSingle = fields.some((field, n) => {
     const value = field.slice(field.search(/[:=]/) + 1);
     return !isListKind(kinds[n]!) && identifierShapedNumbers(value).length > 0;
   });
-  return numberInSingle ? [line] : fields;
+  if (!uncertain && !numberInSingle) return fields;
+  // Left whole, the line is one field: its numbers would go to a reference or activity (dropped
+  // unsaid), or to the first list (another field's numbers moved into it). Read into none, they
+  // are stray numbers the result names. A list alone with a comment's colon stays a list.
+  const lost = !isListKind(firstKind) || starts.length > 1;
+  return lost && identifierShapedNumbers(line).length > 0 ? null : [line];
 }
 
 const isListKind = (kind: LabelKind) => kind !== "recipient" && kind !== "reference" && kind !== "activity";

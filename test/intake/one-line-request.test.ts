@@ -87,7 +87,7 @@ describe("a calculation request typed on one line", () => {
     expect(gmail.calculation).toMatchObject(ARRAS);
   });
 
-  it("leaves the line whole, for the help reply, when a field's end is not certain", async () => {
+  it("reads no field of a one-line request, for the help reply, when a field's end is not certain", async () => {
     for (const line of [
       // Whose is 620000018: the FINESS radiologie list's, or a site's of another activity?
       "Référence : CH Arras ; FINESS radiologie : 620100057 ; Site : 620000018",
@@ -129,5 +129,31 @@ describe("a calculation request typed on one line", () => {
       activity: "radiologie",
       lists: { finessRadio: ["620100057"] },
     });
+  });
+
+  it("moves no number of an uncertain one-line request into a list, nor drops it unsaid beside other fields", async () => {
+    // Left whole, the line was one field: the activity (or the reference) took its numbers out of
+    // the calculation without a word, or the first list took another field's numbers.
+    const beside = await plain(
+      "Bonjour,\n\nRéférence : CH Arras\nActivité : Mixte ; FINESS radiologie : 620100057 ; MN : 620000026\nAM radiologie : 751234567\n\nCordialement,\nJean Dupont",
+    );
+    expect(beside.calculation).toMatchObject({
+      reference: "CH Arras",
+      lists: { finessRadio: [], amRadio: ["751234567"], finessMn: [], amMn: [] },
+      strayNumbers: ["620100057", "620000026"],
+    });
+    const listFirst = await plain(
+      "Bonjour,\n\nFINESS radiologie : 620100057 ; 620000018 ; Médecine nucléaire : 620000026 ; Référence : CH Arras\n\nCordialement,\nJean Dupont",
+    );
+    expect(listFirst.calculation).toMatchObject({
+      lists: { finessRadio: [], amRadio: [], finessMn: [], amMn: [] },
+      strayNumbers: ["620100057", "620000018", "620000026"],
+    });
+    expect(decide(listFirst, authorised, defaultPolicy())).toMatchObject({ action: "reply-help" });
+  });
+
+  it("keeps a list whose comment holds a colon, alone on its line, a list", () => {
+    const read = parseLabelledCalculation("FINESS radiologie : 620100057 (CH Arras : site 2) ; 620000018");
+    expect(read.lists.finessRadio).toEqual(["620100057", "620000018"]);
   });
 });
