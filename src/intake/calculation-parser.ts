@@ -437,6 +437,8 @@ function splitFieldsOfLine(line: string): string[] | null {
   let previous = colons[0]!;
   // A colon after a mark that starts no field, or a second reference: where fields end is not sure.
   let uncertain = false;
+  // « FINESS radiologie : 620100057. Remarque : ne pas prendre en compte 620000018. »
+  let noteInList = false;
   for (const colon of colons.slice(1)) {
     const from = Math.max(previous + 1, colon - MAX_LABEL);
     const marks = [...line.slice(from, colon).matchAll(FIELD_MARK)].map((m) => ({
@@ -462,7 +464,10 @@ function splitFieldsOfLine(line: string): string[] | null {
       starts.push(found.start);
       kinds.push(found.kind);
       previous = colon;
-    } else if (isListKind(current) || found) uncertain = true;
+    } else if (isListKind(current) || found) {
+      uncertain = true;
+      noteInList ||= isListKind(current) && !found && noteAfterMark(line, marks.at(-1)?.end ?? -1, colon);
+    }
   }
   if (starts.length === 1 && !uncertain) return [line];
   const fields = starts.map((start, n) => withoutEndMark(line.slice(start, starts[n + 1] ?? line.length)));
@@ -474,8 +479,23 @@ function splitFieldsOfLine(line: string): string[] | null {
   // Left whole, the line is one field: its numbers would go to a reference or activity (dropped
   // unsaid), or to the first list (another field's numbers moved into it). Read into none, they
   // are stray numbers the result names. A list alone with a comment's colon stays a list.
-  const lost = !isListKind(firstKind) || starts.length > 1;
+  const lost = !isListKind(firstKind) || starts.length > 1 || noteInList;
   return lost && identifierShapedNumbers(line).length > 0 ? null : [line];
+}
+
+/**
+ * Whether a list's colon after a mark opens a note about a number (« . Remarque : ne pas prendre
+ * en compte 620000018 », « - Attention : 620000018 est en médecine nucléaire »): words without a
+ * digit before it, and after it, up to the next mark, a number shaped like an identifier beside
+ * other words. « ; CH Lens : 620000018 » names a number, « (CH Arras : site 2) » holds no mark.
+ */
+function noteAfterMark(line: string, markEnd: number, colon: number): boolean {
+  if (markEnd < 0 || /\d/.test(line.slice(markEnd, colon))) return false;
+  const rest = line.slice(colon + 1);
+  const next = rest.search(FIELD_MARK);
+  const after = next < 0 ? rest : rest.slice(0, next);
+  const numbers = identifierShapedNumbers(after);
+  return numbers.length > 0 && /\p{L}{2}/u.test(after);
 }
 
 const isListKind = (kind: LabelKind) => kind !== "recipient" && kind !== "reference" && kind !== "activity";

@@ -152,8 +152,28 @@ describe("a calculation request typed on one line", () => {
     expect(decide(listFirst, authorised, defaultPolicy())).toMatchObject({ action: "reply-help" });
   });
 
-  it("keeps a list whose comment holds a colon, alone on its line, a list", () => {
-    const read = parseLabelledCalculation("FINESS radiologie : 620100057 (CH Arras : site 2) ; 620000018");
-    expect(read.lists.finessRadio).toEqual(["620100057", "620000018"]);
+  it("counts no number of a note written after a list on its line, and asks for the request again", async () => {
+    // « ne pas prendre en compte 620000018 » was read as the list's value: 620000018 was counted.
+    for (const line of [
+      "FINESS radiologie : 620100057. Remarque : ne pas prendre en compte 620000018.",
+      "FINESS radiologie : 620100057 - Attention : 620000018 est en médecine nucléaire",
+    ]) {
+      const intake = await plain(`Bonjour,\n\nActivité : Radiologie\n${line}\n\nCordialement,\nJean Dupont`);
+      expect(intake.calculation?.lists.finessRadio, line).toEqual([]);
+      expect(intake.calculation?.strayNumbers, line).toEqual(["620100057", "620000018"]);
+      expect(decide(intake, authorised, defaultPolicy()), line).toMatchObject({ action: "reply-help" });
+    }
+  });
+
+  it("keeps a list whose comments hold a colon, alone on its line, a list", () => {
+    for (const line of [
+      "FINESS radiologie : 620100057 (CH Arras : site 2) ; 620000018",
+      "FINESS radiologie : CH Arras : 620100057 ; CH Lens : 620000018",
+      "FINESS radiologie : 620100057, 620000018. Merci : bonne journée",
+    ])
+      expect(
+        parseLabelledCalculation(line).lists.finessRadio.map((n) => n.replace(".", "")),
+        line,
+      ).toEqual(["620100057", "620000018"]);
   });
 });
