@@ -248,6 +248,12 @@ function commentedShape(line: string): string | null {
  */
 const NOT_AN_ESTABLISHMENT =
   /\b(ne|pas|sans|hors|sauf|retir\w*|exclu\w*|supprim\w*|annul\w*|doublons?|erreurs?|ignor\w*|fermee?s?|remplac\w*|siege|sa|sas|sasu|sarl|eurl)\b/;
+/**
+ * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »,
+ * « 620000018 doublon »): the list goes on below it, without it.
+ */
+const EXCLUDED_HERE =
+  /\b(ne (pas|plus)|a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|doublons?|annulee?s?|hors perimetre|non concernee?s?)\b/;
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
 const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
 /**
@@ -702,6 +708,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       }
       const next = lines[j] ?? "";
       if (matchLabel(next) || !continuesList(next)) break;
+      // Left unread: its numbers are stray numbers, named in the result, not counted.
+      if (EXCLUDED_HERE.test(fold(next))) continue;
       parts.push(next);
       read.add(j);
     }

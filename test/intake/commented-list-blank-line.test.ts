@@ -152,4 +152,25 @@ describe("a commented identifier list split by a blank line", () => {
     );
     expect(practices.lists.finessRadio).toEqual(["750712184", "620100057"]);
   });
+
+  it("leaves out of the calculation a listed number its comment says to leave out, and reads on", async () => {
+    // « (ne pas prendre en compte) » beside 620100057 was a comment like any other: it was counted.
+    const raw = rawMessage(
+      { ...authenticatedHeaders(JEAN), Subject: "Demande de calcul" },
+      [
+        ...HEAD,
+        "FINESS radiologie :",
+        "750712184 CH Arras",
+        "620100057 CH Lens (ne pas prendre en compte, site fermé)",
+        "620000018 CH Béthune",
+        "",
+        "Cordialement,",
+        "Jean Dupont",
+      ].join("\n"),
+    );
+    const calculation = (await readInbound(raw, intakeContext())).calculation!;
+    expect(calculation.lists.finessRadio).toEqual(["750712184", "620000018"]);
+    // Named in the result (when the reference data knows it), not dropped unsaid.
+    expect(calculation.strayNumbers).toEqual(["620100057"]);
+  });
 });
