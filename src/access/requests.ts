@@ -141,14 +141,19 @@ export async function listPendingRequests(db: DbOrTx): Promise<AccessRequestRow[
 
 /**
  * Support (or an operator) approves a pending request: it is applied, recorded with who decided,
- * its access-review ticket is closed, and `notify` receives the confirmations inside the same
+ * its access-review ticket is closed (or left open for a question beside the request), and `notify` receives the confirmations inside the same
  * transaction (the daemon enqueues them; the CLI prints them).
  */
 export async function approveAccessRequest(
   db: DbOrTx,
   id: number,
   options: { decidedBy: string; now: Date; notify?: DecisionNotify },
-): Promise<{ request: AccessRequestRow; outcome: AppliedOutcome; notifications: Notification[] }> {
+): Promise<{
+  request: AccessRequestRow;
+  outcome: AppliedOutcome;
+  notifications: Notification[];
+  ticket: ReviewTicketOutcome | null;
+}> {
   return inDecisionTransaction(db, async (tx) => {
     const row = await claimPendingRequest(tx, id, {
       status: "approved",
@@ -163,7 +168,7 @@ export async function approveAccessRequest(
       options.decidedBy,
       options.now,
     );
-    await closeReviewTicket(
+    const ticket = await closeReviewTicket(
       tx,
       row,
       `demande d'accès ${formatAccessRequestNumber(row.id)} approuvée par ${options.decidedBy}`,
@@ -171,20 +176,20 @@ export async function approveAccessRequest(
     );
     await options.notify?.(tx, notifications, { inboundMessageId: row.inboundMessageId });
     const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
-    return { request, outcome, notifications };
+    return { request, outcome, notifications, ticket };
   });
 }
 
 /**
  * Support denies a pending request, with a reason: recorded (request and audit event), the
- * access-review ticket closed, and the requester told why — unless the request was not
+ * access-review ticket closed (or left open for a question beside the request), and the requester told why — unless the request was not
  * authenticated, since its sender may be forged.
  */
 export async function denyAccessRequest(
   db: DbOrTx,
   id: number,
   options: { decidedBy: string; reason: string; now: Date; notify?: DecisionNotify },
-): Promise<{ request: AccessRequestRow; notifications: Notification[] }> {
+): Promise<{ request: AccessRequestRow; notifications: Notification[]; ticket: ReviewTicketOutcome | null }> {
   const reason = options.reason.trim();
   if (!reason) throw new AccessRequestError("un refus doit être motivé (--reason)");
   return inDecisionTransaction(db, async (tx) => {
@@ -203,7 +208,7 @@ export async function denyAccessRequest(
       newEmail: row.newEmail,
       detail: JSON.stringify({ reviewReason: row.reason, reason }),
     });
-    await closeReviewTicket(
+    const ticket = await closeReviewTicket(
       tx,
       row,
       `demande d'accès ${formatAccessRequestNumber(row.id)} refusée par ${options.decidedBy} : ${reason}`,
@@ -229,7 +234,7 @@ export async function denyAccessRequest(
           },
         ];
     await options.notify?.(tx, notifications, { inboundMessageId: row.inboundMessageId });
-    return { request, notifications };
+    return { request, notifications, ticket };
   });
 }
 
@@ -352,22 +357,48 @@ async function applyRequest(
   return { outcome, notifications: [notification] };
 }
 
+/**
+ * What became of the request's access-review ticket once decided: closed, or left open under the
+ * category of a question or dispute its message wrote beside the request (SPEC §8: kept pending,
+ * that question lives only in this ticket, and closing it would leave it unanswered).
+ */
+export type ReviewTicketOutcome =
+  | { ticketId: number; status: "closed" }
+  | { ticketId: number; status: "open"; category: "question" | "dispute" };
+
 async function closeReviewTicket(
   tx: Prisma.TransactionClient,
   row: AccessRequestRow,
   note: string,
   now: Date,
-) {
-  if (row.inboundMessageId === null) return;
+): Promise<ReviewTicketOutcome | null> {
+  if (row.inboundMessageId === null) return null;
   const inbound = await tx.inboundMessage.findUnique({
     where: { id: row.inboundMessageId },
-    select: { ticketId: true },
+    select: { ticketId: true, summary: true },
   });
-  if (inbound?.ticketId == null) return;
-  await tx.ticket.updateMany({
-    where: { id: inbound.ticketId, category: "access-review", status: { not: "closed" } },
+  if (inbound?.ticketId == null) return null;
+  const aside = questionBeside(inbound.summary);
+  const where = { id: inbound.ticketId, category: "access-review", status: { not: "closed" } };
+  if (aside) {
+    const { count } = await tx.ticket.updateMany({ where, data: { category: aside, updatedAt: now } });
+    return count > 0 ? { ticketId: inbound.ticketId, status: "open", category: aside } : null;
+  }
+  const { count } = await tx.ticket.updateMany({
+    where,
     data: { status: "closed", closedAt: now, closeNote: note, updatedAt: now },
   });
+  return count > 0 ? { ticketId: inbound.ticketId, status: "closed" } : null;
+}
+
+/** The category of a question or dispute that intake read beside the access request (its summary). */
+function questionBeside(summary: string | null): "question" | "dispute" | null {
+  try {
+    const category = JSON.parse(summary ?? "null")?.support?.category;
+    return category === "question" || category === "dispute" ? category : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The number shown to people for an access request, e.g. A-000017. */

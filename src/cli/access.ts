@@ -6,8 +6,10 @@ import {
   formatAccessRequestNumber,
   listPendingRequests,
   parseAccessRequestNumber,
+  type ReviewTicketOutcome,
 } from "../access/requests.ts";
 import { accessHistory, grantAccess, listAuthorised, revokeAccess } from "../access/store.ts";
+import { formatTicketNumber } from "../support/tickets.ts";
 import { operatorName, supportName, UsageError, withDatabase } from "./context.ts";
 import { describeChange, notificationQueue } from "./notifications.ts";
 
@@ -48,6 +50,12 @@ const EVENT_ACTIONS: Record<string, string> = {
   deny: "refus",
   noop: "sans effet",
 };
+
+/** The access is decided, the question written beside its request is not: its ticket stays open. */
+function ticketLeftOpen(ticket: ReviewTicketOutcome & { status: "open" }): string {
+  const what = ticket.category === "dispute" ? "une contestation" : "une question";
+  return `Ticket ${formatTicketNumber(ticket.ticketId)} laissé ouvert (${ticket.category}) : le message de la demande pose aussi ${what}, à traiter puis clore (tranche tickets close ${formatTicketNumber(ticket.ticketId)}).`;
+}
 
 /** `notify` receives the confirmations of approve/deny inside their transaction (default: queued in the outbox). */
 export function registerAccessCommands(program: Command, options: { notify?: DecisionNotify } = {}): void {
@@ -130,7 +138,7 @@ export function registerAccessCommands(program: Command, options: { notify?: Dec
     .description("approuve une demande d'accès en attente et l'applique")
     .action((id: string) =>
       withDatabase(async (db) => {
-        const { request, outcome, notifications } = await approveAccessRequest(db, requestId(id), {
+        const { request, outcome, notifications, ticket } = await approveAccessRequest(db, requestId(id), {
           decidedBy: supportName(),
           now: new Date(),
           notify: await notifier(),
@@ -142,6 +150,7 @@ export function registerAccessCommands(program: Command, options: { notify?: Dec
             ? describeChange(change.facts)
             : (OUTCOME_LABELS[outcome] ?? outcome);
         console.log(`Demande ${formatAccessRequestNumber(request.id)} approuvée : ${what}.`);
+        if (ticket?.status === "open") console.log(ticketLeftOpen(ticket));
       }),
     );
 
@@ -151,13 +160,14 @@ export function registerAccessCommands(program: Command, options: { notify?: Dec
     .requiredOption("--reason <text>", "motif du refus (communiqué au demandeur)")
     .action((id: string, options: { reason: string }) =>
       withDatabase(async (db) => {
-        const { request } = await denyAccessRequest(db, requestId(id), {
+        const { request, ticket } = await denyAccessRequest(db, requestId(id), {
           decidedBy: supportName(),
           reason: options.reason,
           now: new Date(),
           notify: await notifier(),
         });
         console.log(`Demande ${formatAccessRequestNumber(request.id)} refusée : ${request.reason}`);
+        if (ticket?.status === "open") console.log(ticketLeftOpen(ticket));
       }),
     );
 

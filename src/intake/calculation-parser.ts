@@ -234,10 +234,34 @@ function commentedShape(line: string): string | null {
     const comment = m?.groups?.comment ?? "";
     if (!m || normaliseIdentifier(number).length !== 9) continue;
     if (comment.trim().split(/\s+/).length > COMMENT_WORDS) return null;
-    return `${shape}${m.groups?.mark?.trim() ?? ""}`;
+    const named = fold(comment);
+    if (NOT_AN_ESTABLISHMENT.test(named)) return null;
+    const who = DOCTOR_TITLE.test(named) ? "doctor" : "place";
+    const activity = NUCLEAR_NAMED.test(named) ? "-nuclear" : RADIOLOGY_NAMED.test(named) ? "-radiology" : "";
+    return `${shape}${m.groups?.mark?.trim() ?? ""}:${who}${activity}`;
   }
   return null;
 }
+/**
+ * A comment that is no establishment's name: an instruction (« Ne pas prendre en compte », « À
+ * retirer », « Doublon »), a company's own number (« Éditeur SA », « Siège »).
+ */
+const NOT_AN_ESTABLISHMENT =
+  /\b(ne|pas|sans|hors|sauf|retir\w*|exclu\w*|supprim\w*|annul\w*|doublons?|erreurs?|ignor\w*|fermee?s?|remplac\w*|siege|sa|sas|sasu|sarl|eurl)\b/;
+/**
+ * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »,
+ * « 620000018 doublon »): the list goes on below it, without it.
+ */
+const EXCLUDED_HERE =
+  /\b(ne (pas|plus)|a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|doublons?|annulee?s?|hors perimetre|non concernee?s?)\b/;
+/** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
+const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
+/**
+ * An activity named (« Médecine nucléaire : 620000026 », « TEP - 620000026 »): past a blank line
+ * under « CH Arras : 750712184 », the start of another activity's list, not this one's.
+ */
+const NUCLEAR_NAMED = /\b(nucl\w*|mn|tep|scinti\w*)\b/;
+const RADIOLOGY_NAMED = /\bradi(?!oth)\w*/;
 const COMMENTED_SPAN = 120;
 const COMMENT_WORDS = 6;
 const NUMBER = String.raw`(?<number>(?:2[ABab]|9[A-Fa-f]|\d)[\d .\u002D]{0,12}\d)`;
@@ -352,6 +376,10 @@ function oneFieldPerLine(lines: readonly string[], aside: string[]): string[] {
     // colon ("Référence : Bon de commande : BC-2025-114").
     const twoFields = line.indexOf(":") !== line.lastIndexOf(":");
     const fields = twoFields ? splitFieldsOfLine(line) : [line];
+    if (!fields) {
+      aside.push(line);
+      continue;
+    }
     for (const field of fields) {
       const first = field.indexOf(":") !== field.lastIndexOf(":") ? matchLabel(field) : null;
       out.push(...(first && isListKind(first.kind) ? splitInlineLabels(field) : [field]));
@@ -397,14 +425,14 @@ function labelAfterNumbers(text: string, offset: number): { start: number; kind:
  * A request written on one line, each field after a mark (SPEC §5 labels): « Référence : CH Arras ;
  * Activité : Radiologie ; FINESS radiologie : 620100057 ; 620000018 », or with « - » or « | »
  * between fields. The line starts with a label, and each later « label : » right after a mark starts
- * the next field; a list's values run to it. Read only when that is certain, else the line is left
- * whole (a reference then holds it all, and no list is read: the help reply): a colon in a list's
+ * the next field; a list's values run to it. Read only when that is certain: a colon in a list's
  * value that starts no field (« Site : 620000018 » — whose number is it?), a reference, email or
- * activity holding a number shaped like an identifier (« Référence : CH Arras 620100057 »: a FINESS
- * that would be dropped unsaid, the reference's line being read), or a second reference, email or
- * activity label (the first one's value may hold it: « Référence : Commande - Client : CH Arras »).
+ * activity holding a number shaped like an identifier (« Référence : CH Arras 620100057 »), or a
+ * second reference, email or activity label (the first one's value may hold it: « Référence :
+ * Commande - Client : CH Arras ») make it uncertain. Then null when the line holds identifiers
+ * (read into no field: stray numbers, named; alone, the help reply), else the line left whole.
  */
-function splitFieldsOfLine(line: string): string[] {
+function splitFieldsOfLine(line: string): string[] | null {
   const colons = [...line.matchAll(/[:=]/g)].map((m) => m.index);
   // The form has seven fields: a line of many more colons is no request typed on one line.
   if (colons.length < 2 || colons.length > MAX_CELLS || colons[0]! > LABEL_SPAN) return [line];
@@ -413,6 +441,10 @@ function splitFieldsOfLine(line: string): string[] {
   const starts = [0];
   const kinds: LabelKind[] = [firstKind];
   let previous = colons[0]!;
+  // A colon after a mark that starts no field, or a second reference: where fields end is not sure.
+  let uncertain = false;
+  // « FINESS radiologie : 620100057. Remarque : ne pas prendre en compte 620000018. »
+  let noteInList = false;
   for (const colon of colons.slice(1)) {
     const from = Math.max(previous + 1, colon - MAX_LABEL);
     const marks = [...line.slice(from, colon).matchAll(FIELD_MARK)].map((m) => ({
@@ -438,16 +470,38 @@ function splitFieldsOfLine(line: string): string[] {
       starts.push(found.start);
       kinds.push(found.kind);
       previous = colon;
-    } else if (isListKind(current)) return [line];
-    else if (found) return [line];
+    } else if (isListKind(current) || found) {
+      uncertain = true;
+      noteInList ||= isListKind(current) && !found && noteAfterMark(line, marks.at(-1)?.end ?? -1, colon);
+    }
   }
-  if (starts.length === 1) return [line];
+  if (starts.length === 1 && !uncertain) return [line];
   const fields = starts.map((start, n) => withoutEndMark(line.slice(start, starts[n + 1] ?? line.length)));
   const numberInSingle = fields.some((field, n) => {
     const value = field.slice(field.search(/[:=]/) + 1);
     return !isListKind(kinds[n]!) && identifierShapedNumbers(value).length > 0;
   });
-  return numberInSingle ? [line] : fields;
+  if (!uncertain && !numberInSingle) return fields;
+  // Left whole, the line is one field: its numbers would go to a reference or activity (dropped
+  // unsaid), or to the first list (another field's numbers moved into it). Read into none, they
+  // are stray numbers the result names. A list alone with a comment's colon stays a list.
+  const lost = !isListKind(firstKind) || starts.length > 1 || noteInList;
+  return lost && identifierShapedNumbers(line).length > 0 ? null : [line];
+}
+
+/**
+ * Whether a list's colon after a mark opens a note about a number (« . Remarque : ne pas prendre
+ * en compte 620000018 », « - Attention : 620000018 est en médecine nucléaire »): words without a
+ * digit before it, and after it, up to the next mark, a number shaped like an identifier beside
+ * other words. « ; CH Lens : 620000018 » names a number, « (CH Arras : site 2) » holds no mark.
+ */
+function noteAfterMark(line: string, markEnd: number, colon: number): boolean {
+  if (markEnd < 0 || /\d/.test(line.slice(markEnd, colon))) return false;
+  const rest = line.slice(colon + 1);
+  const next = rest.search(FIELD_MARK);
+  const after = next < 0 ? rest : rest.slice(0, next);
+  const numbers = identifierShapedNumbers(after);
+  return numbers.length > 0 && /\p{L}{2}/u.test(after);
 }
 
 const isListKind = (kind: LabelKind) => kind !== "recipient" && kind !== "reference" && kind !== "activity";
@@ -654,6 +708,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       }
       const next = lines[j] ?? "";
       if (matchLabel(next) || !continuesList(next)) break;
+      // Left unread: its numbers are stray numbers, named in the result, not counted.
+      if (EXCLUDED_HERE.test(fold(next))) continue;
       parts.push(next);
       read.add(j);
     }

@@ -144,12 +144,32 @@ function strayNote(numbers: readonly string[]): string {
   return `${what} : ${numbers.join("; ")}. ${how} sous le libellé du champ concerné (par exemple « FINESS radiologie : ») : les tranches de deux calculs ne s'additionnent pas.`;
 }
 
+/** Row spans named in a note: a filter may hide thousands of rows, the note stays a sentence. */
+const MAX_ROW_SPANS = 10;
+
+/**
+ * Rows as a reader names them: runs of three or more as « 12 à 480 », at most MAX_ROW_SPANS of
+ * them, then « … » and how many rows in all.
+ */
+function rowList(rows: readonly number[]): string {
+  const spans: string[] = [];
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    while (j + 1 < rows.length && rows[j + 1] === rows[j]! + 1) j++;
+    if (j - i >= 2) spans.push(`${rows[i]} à ${rows[j]}`);
+    else spans.push(...rows.slice(i, j + 1).map(String));
+    i = j + 1;
+  }
+  if (spans.length <= MAX_ROW_SPANS) return spans.join(", ");
+  return `${spans.slice(0, MAX_ROW_SPANS).join(", ")}, … (${rows.length} lignes en tout)`;
+}
+
 /** Hidden rows that were counted, where they are, and how to leave them out. */
 function hiddenRowsNote(places: readonly HiddenRowsPlace[]): string {
   const rows = places.reduce((n, p) => n + p.rows.length, 0);
   const where = places
     .map((p) => {
-      const lines = p.rows.length === 1 ? `ligne ${p.rows[0]}` : `lignes ${p.rows.join(", ")}`;
+      const lines = p.rows.length === 1 ? `ligne ${p.rows[0]}` : `lignes ${rowList(p.rows)}`;
       return `${lines} du tableau « ${p.filename} »${p.sheet ? ` (feuille « ${p.sheet} »)` : ""}`;
     })
     .join(" et ");

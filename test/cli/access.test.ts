@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleAccessRequest } from "../../src/access/requests.ts";
+import { readInbound } from "../../src/intake/intake.ts";
+import { summariseIntake } from "../../src/intake/summary.ts";
 import { runTranche } from "../helpers/cli.ts";
-import { contactMessage, insertInbound } from "../helpers/contact.ts";
+import { contactMessage, insertInbound, rawEmail } from "../helpers/contact.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { defaultPolicy } from "../helpers/intake.ts";
+import { authenticatedHeaders, defaultPolicy, intakeContext } from "../helpers/intake.ts";
 
 const policy = defaultPolicy();
 let test: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -146,5 +148,67 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
     expect(await test.db.outboxMessage.count({ where: { inboundMessageId, kind: "access-granted" } })).toBe(
       2,
     );
+  });
+
+  it("leaves open, as a question, the ticket of a request kept pending whose message also asks a question", async () => {
+    // Approving or denying closed the access-review ticket: the question written beside the
+    // request lived only there, and nobody was left to answer it.
+    const ask = async (n: number, sender: string, text: string) => {
+      const messageId = `<gmail-q${n}@mail.gmail.com>`;
+      const raw = rawEmail(`Jean Dupont <${sender}>`, "Demande d'accès", messageId, text);
+      const headers = authenticatedHeaders(sender)["Authentication-Results"];
+      const intake = await readInbound(
+        Buffer.from(`Authentication-Results: ${headers}\r\n${raw}`),
+        intakeContext({}, "contact"),
+      );
+      if (intake.kind !== "access" || intake.access?.status !== "request")
+        throw new Error("expected a request");
+      const inboundMessageId = await insertInbound(test.db, {
+        messageId,
+        from: sender,
+        subject: "Demande d'accès",
+      });
+      // As the daemon stores it once the message is processed.
+      await test.db.inboundMessage.update({
+        where: { id: inboundMessageId },
+        data: { summary: JSON.stringify(summariseIntake(intake, "access-pending")) },
+      });
+      const handled = await handleAccessRequest(test.db, {
+        message: contactMessage({ sender, messageId, inboundMessageId, text }),
+        request: intake.access.request,
+        policy,
+        now: new Date("2026-11-20T10:00:00Z"),
+      });
+      if (handled.status !== "pending") throw new Error("expected pending");
+      return handled;
+    };
+    const question = await ask(
+      1,
+      "paul.martin@gmail.com",
+      "Bonjour,\n\nMerci d'autoriser l'accès au service pour mon adresse paul.martin@gmail.com.\n\nPar ailleurs, quand les résultats des calculs de mars seront-ils disponibles ?\n\nCordialement,\nPaul Martin\nRadiologie Conseil",
+    );
+    const plain = await ask(
+      2,
+      "lucie.bernard@gmail.com",
+      "Bonjour,\n\nMerci d'autoriser l'accès pour lucie.bernard@gmail.com.\nPouvez-vous me confirmer la prise en compte ?\n\nBonne journée,\nLucie Bernard\n\nEnvoyé de mon iPhone",
+    );
+    const number = (id: number) => `A-${String(id).padStart(6, "0")}`;
+    const ticketNumber = `T-${String(question.ticket.id).padStart(6, "0")}`;
+
+    const approved = tranche(["access", "approve", number(question.requestId)]);
+    expect(approved).toMatchObject({ status: 0, stderr: "" });
+    expect(approved.stdout).toContain(`Ticket ${ticketNumber} laissé ouvert (question)`);
+    expect(await test.db.ticket.findUniqueOrThrow({ where: { id: question.ticket.id } })).toMatchObject({
+      status: "open",
+      category: "question",
+    });
+
+    // A courtesy beside the request asks nothing: its ticket closes with the decision.
+    const denied = tranche(["access", "deny", number(plain.requestId), "--reason", "adresse personnelle"]);
+    expect(denied.stdout).not.toContain("laissé ouvert");
+    expect(await test.db.ticket.findUniqueOrThrow({ where: { id: plain.ticket.id } })).toMatchObject({
+      status: "closed",
+      category: "access-review",
+    });
   });
 });

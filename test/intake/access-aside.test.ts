@@ -111,6 +111,19 @@ describe("an access request with a question or a dispute beside it", () => {
     }
   });
 
+  it("opens a question ticket for something asked of support in a P.S. below the signature", async () => {
+    // « pourriez-vous m'envoyer … ? » asked nothing by the classifier's words: no ticket, no answer.
+    const intake = await plain(
+      `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}.\n\nCordialement,\nClaire Petit\nChef de projet Ségur — Éditeur RIS\n\nP.S. : pourriez-vous m'envoyer le guide utilisateur du service ?`,
+    );
+    expect(intake.support?.category).toBe("question");
+    // Asked to send back the decision itself, it asks nothing more.
+    const confirmation = await plain(
+      `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}.\nPourriez-vous m'envoyer une confirmation une fois fait ?\n\nEnvoyé de mon iPhone`,
+    );
+    expect(confirmation.support).toBeNull();
+  });
+
   it("opens no ticket for a plain request and its courtesy", async () => {
     const bodies = [
       `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}.\n\nMerci d'avance.\nN'hésitez pas si besoin.\n\nCordialement,\nClaire Petit`,

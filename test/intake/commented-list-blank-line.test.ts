@@ -113,4 +113,64 @@ describe("a commented identifier list split by a blank line", () => {
       expect(parsed.lists.finessRadio, below).toEqual(["750712184"]);
     }
   });
+
+  it("does not carry past the blank line a number whose comment names another activity, a doctor, an instruction or a company", () => {
+    // Each number was taken into the FINESS radiologie list: a nuclear-medicine FINESS counted as
+    // radiology, a doctor's N°AM read as a FINESS, a number the sender excluded counted.
+    for (const [first, below] of [
+      ["CH Arras : 750712184", "Médecine nucléaire : 620000026"],
+      ["CH Arras : 750712184", "MN : 620000026"],
+      ["CH Arras - 750712184", "TEP - 620000026"],
+      ["750712184 CH Arras", "751234567 Dr Martin"],
+      ["750712184 CH Arras", "620100057 Ne pas prendre en compte"],
+      ["750712184 CH Arras", "620100057 Doublon"],
+      ["750712184 CH Arras", "552100554 Éditeur SA"],
+      ["CH Arras : 750712184", "Siège : 552100554"],
+    ]) {
+      const parsed = parseLabelledCalculation(
+        [...HEAD, "FINESS radiologie :", first, "", below, "", "Cordialement,", "Jean Dupont"].join("\n"),
+      );
+      expect(parsed.lists.finessRadio, below).toEqual(["750712184"]);
+      // Not dropped unsaid: the result names it, when the reference data knows it.
+      expect(parsed.strayNumbers, below).toHaveLength(1);
+    }
+  });
+
+  it("still carries a doctor's N°AM under another doctor's, and a radiology practice under another", () => {
+    const doctors = parseLabelledCalculation(
+      [...HEAD, "AM radiologie :", "751234567 Dr Martin", "", "751234568 Dr Durand"].join("\n"),
+    );
+    expect(doctors.lists.amRadio).toEqual(["751234567", "751234568"]);
+    const practices = parseLabelledCalculation(
+      [
+        ...HEAD,
+        "FINESS radiologie :",
+        "Cabinet de radiologie d'Arras : 750712184",
+        "",
+        "Cabinet de radiologie de Lens : 620100057",
+      ].join("\n"),
+    );
+    expect(practices.lists.finessRadio).toEqual(["750712184", "620100057"]);
+  });
+
+  it("leaves out of the calculation a listed number its comment says to leave out, and reads on", async () => {
+    // « (ne pas prendre en compte) » beside 620100057 was a comment like any other: it was counted.
+    const raw = rawMessage(
+      { ...authenticatedHeaders(JEAN), Subject: "Demande de calcul" },
+      [
+        ...HEAD,
+        "FINESS radiologie :",
+        "750712184 CH Arras",
+        "620100057 CH Lens (ne pas prendre en compte, site fermé)",
+        "620000018 CH Béthune",
+        "",
+        "Cordialement,",
+        "Jean Dupont",
+      ].join("\n"),
+    );
+    const calculation = (await readInbound(raw, intakeContext())).calculation!;
+    expect(calculation.lists.finessRadio).toEqual(["750712184", "620000018"]);
+    // Named in the result (when the reference data knows it), not dropped unsaid.
+    expect(calculation.strayNumbers).toEqual(["620100057"]);
+  });
 });

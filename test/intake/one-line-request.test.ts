@@ -87,7 +87,7 @@ describe("a calculation request typed on one line", () => {
     expect(gmail.calculation).toMatchObject(ARRAS);
   });
 
-  it("leaves the line whole, for the help reply, when a field's end is not certain", async () => {
+  it("reads no field of a one-line request, for the help reply, when a field's end is not certain", async () => {
     for (const line of [
       // Whose is 620000018: the FINESS radiologie list's, or a site's of another activity?
       "Référence : CH Arras ; FINESS radiologie : 620100057 ; Site : 620000018",
@@ -129,5 +129,51 @@ describe("a calculation request typed on one line", () => {
       activity: "radiologie",
       lists: { finessRadio: ["620100057"] },
     });
+  });
+
+  it("moves no number of an uncertain one-line request into a list, nor drops it unsaid beside other fields", async () => {
+    // Left whole, the line was one field: the activity (or the reference) took its numbers out of
+    // the calculation without a word, or the first list took another field's numbers.
+    const beside = await plain(
+      "Bonjour,\n\nRéférence : CH Arras\nActivité : Mixte ; FINESS radiologie : 620100057 ; MN : 620000026\nAM radiologie : 751234567\n\nCordialement,\nJean Dupont",
+    );
+    expect(beside.calculation).toMatchObject({
+      reference: "CH Arras",
+      lists: { finessRadio: [], amRadio: ["751234567"], finessMn: [], amMn: [] },
+      strayNumbers: ["620100057", "620000026"],
+    });
+    const listFirst = await plain(
+      "Bonjour,\n\nFINESS radiologie : 620100057 ; 620000018 ; Médecine nucléaire : 620000026 ; Référence : CH Arras\n\nCordialement,\nJean Dupont",
+    );
+    expect(listFirst.calculation).toMatchObject({
+      lists: { finessRadio: [], amRadio: [], finessMn: [], amMn: [] },
+      strayNumbers: ["620100057", "620000018", "620000026"],
+    });
+    expect(decide(listFirst, authorised, defaultPolicy())).toMatchObject({ action: "reply-help" });
+  });
+
+  it("counts no number of a note written after a list on its line, and asks for the request again", async () => {
+    // « ne pas prendre en compte 620000018 » was read as the list's value: 620000018 was counted.
+    for (const line of [
+      "FINESS radiologie : 620100057. Remarque : ne pas prendre en compte 620000018.",
+      "FINESS radiologie : 620100057 - Attention : 620000018 est en médecine nucléaire",
+    ]) {
+      const intake = await plain(`Bonjour,\n\nActivité : Radiologie\n${line}\n\nCordialement,\nJean Dupont`);
+      expect(intake.calculation?.lists.finessRadio, line).toEqual([]);
+      expect(intake.calculation?.strayNumbers, line).toEqual(["620100057", "620000018"]);
+      expect(decide(intake, authorised, defaultPolicy()), line).toMatchObject({ action: "reply-help" });
+    }
+  });
+
+  it("keeps a list whose comments hold a colon, alone on its line, a list", () => {
+    for (const line of [
+      "FINESS radiologie : 620100057 (CH Arras : site 2) ; 620000018",
+      "FINESS radiologie : CH Arras : 620100057 ; CH Lens : 620000018",
+      "FINESS radiologie : 620100057, 620000018. Merci : bonne journée",
+    ])
+      expect(
+        parseLabelledCalculation(line).lists.finessRadio.map((n) => n.replace(".", "")),
+        line,
+      ).toEqual(["620100057", "620000018"]);
   });
 });

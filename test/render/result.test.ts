@@ -242,6 +242,20 @@ describe("hidden rows of an attached workbook that were counted", () => {
     expect(tableRows(html)).toEqual(tableRows(renderer.render("result", { ...context, result }).html));
   });
 
+  it("stay one readable sentence when a filter hides hundreds of rows: runs as spans, then « … »", () => {
+    // Every row was listed: 600 numbers in one paragraph of the result email.
+    const filtered = [2, 3, 4, 5, 9, 11, 12, ...Array.from({ length: 600 }, (_, n) => 20 + 2 * n)];
+    const { text } = renderer.render("result", {
+      ...context,
+      hiddenRows: [{ filename: "Commande Artois.xlsx", sheet: "Commande", rows: filtered }],
+      result,
+    });
+    expect(text).toContain(
+      "lignes 2 à 5, 9, 11, 12, 20, 22, 24, 26, 28, 30, … (607 lignes en tout) du tableau « Commande Artois.xlsx » (feuille « Commande »).",
+    );
+    expect(text).not.toContain("1216, 1218");
+  });
+
   it("are escaped like every name the sender supplied", () => {
     const { html } = renderer.render("result", {
       ...context,
