@@ -208,6 +208,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
                   : null,
               ...(knownStrays.length > 0 ? { strayNumbers: knownStrays } : {}),
               ...(calculation.hiddenRows ? { hiddenRows: calculation.hiddenRows } : {}),
+              ...(calculation.hiddenColumns ? { hiddenColumns: calculation.hiddenColumns } : {}),
               result,
             },
             decision.recipient,

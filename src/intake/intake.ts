@@ -27,6 +27,7 @@ import {
 import type {
   CalculationIntake,
   CalculationProblem,
+  HiddenColumns,
   HiddenRows,
   Intake,
   IntakeContext,
@@ -203,6 +204,7 @@ function buildCalculation(
   const problems = new Set<CalculationProblem>([...labelled.problems, ...reading.problems]);
   const issues: TableIssue[] = [...reading.issues];
   const hiddenRows: HiddenRows[] = [];
+  const hiddenColumns: HiddenColumns[] = [];
   if (reading.tables.some(({ table }) => table.rowsWithoutActivity.length > 0))
     problems.add("row-without-activity");
   for (const { name, table } of reading.tables) {
@@ -212,6 +214,8 @@ function buildCalculation(
     }
     for (const place of table.hiddenRowsRead)
       hiddenRows.push({ filename: name, sheet: place.sheet, rows: place.rows });
+    for (const place of table.hiddenColumnsRead)
+      hiddenColumns.push({ filename: name, sheet: place.sheet, columns: place.columns });
     if (table.ambiguousFiness) {
       problems.add("finess-column-ambiguous");
       issues.push({ problem: "finess-column-ambiguous", filename: name });
@@ -257,6 +261,7 @@ function buildCalculation(
     ...(issues.length > 0 ? { tableIssues: issues } : {}),
     strayNumbers: labelled.strayNumbers.filter((n) => !inFields.has(n)),
     ...(hiddenRows.length > 0 ? { hiddenRows } : {}),
+    ...(hiddenColumns.length > 0 ? { hiddenColumns } : {}),
   };
 }
 

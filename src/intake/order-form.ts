@@ -24,6 +24,27 @@ export interface SheetRows extends TablePlace {
   rows: number[];
 }
 
+/** Columns of one table, named by their letter and header as the sheet shows them. */
+export interface SheetColumns extends TablePlace {
+  columns: string[];
+}
+
+/** What a sheet hides: its row numbers (from 1) and column indexes (from 0). */
+export interface HiddenCells {
+  rows: ReadonlySet<number>;
+  columns: ReadonlySet<number>;
+}
+
+const NOTHING_HIDDEN: HiddenCells = { rows: new Set(), columns: new Set() };
+
+/** A column's letter as a spreadsheet shows it: 0 → A, 25 → Z, 26 → AA. */
+function columnLetter(index: number): string {
+  let letters = "";
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
+    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return letters;
+}
+
 /** A table read from an attachment, mapped to the four lists of the web form. */
 export interface OrderFormTable {
   lists: FieldLists;
@@ -40,6 +61,8 @@ export interface OrderFormTable {
    * others, since the file holds them, and named in the result so that the sender can tell.
    */
   hiddenRowsRead: SheetRows[];
+  /** Likewise the hidden columns that gave numbers, by their letter and header (« D (N° AM) »). */
+  hiddenColumnsRead: SheetColumns[];
   /** Several FINESS columns, none of them named géographique: none was read. */
   ambiguousFiness: boolean;
   rows: number;
@@ -319,6 +342,7 @@ const emptyTable = (): OrderFormTable => ({
   rowsWithoutActivity: [],
   rowsWithoutIdentifier: [],
   hiddenRowsRead: [],
+  hiddenColumnsRead: [],
   ambiguousFiness: false,
   rows: 0,
 });
@@ -363,13 +387,15 @@ export function readOrderFormRows(
   rows: readonly string[][],
   statedActivity: Activity | null,
   place: TablePlace = { sheet: null },
-  hiddenRows: ReadonlySet<number> = new Set(),
+  hidden: HiddenCells = NOTHING_HIDDEN,
 ): OrderFormTable | null {
   const first = firstHeader(rows);
   if (first < 0) return null;
   const table = emptyTable();
   const withoutIdentifier: number[] = [];
   const hiddenRead: number[] = [];
+  /** Hidden identifier columns that gave numbers, with their name at the time. */
+  const hiddenColumnsRead = new Map<number, string>();
   const seen = new Set<Activity>();
   let layout: Layout | null = null;
   let headerRow: readonly string[] | null = null;
@@ -398,7 +424,13 @@ export function readOrderFormRows(
       continue;
     }
     table.rows++;
-    if (hiddenRows.has(i + 1)) hiddenRead.push(i + 1);
+    if (hidden.rows.has(i + 1)) hiddenRead.push(i + 1);
+    for (const col of [...layout.finess, ...layout.am, ...layout.fields.map((f) => f.col)]) {
+      if (!hidden.columns.has(col) || hiddenColumnsRead.has(col) || !identifiersOf(cell(col)).length)
+        continue;
+      const title = (headerRow?.[col] ?? "").replace(/\s+/g, " ").trim().slice(0, 60);
+      hiddenColumnsRead.set(col, title ? `${columnLetter(col)} (${title})` : columnLetter(col));
+    }
     for (const { field, ids } of fields) table.lists[field].push(...ids);
     if (layout.ambiguous.some((col) => cell(col))) table.ambiguousFiness = true;
     if (finess.length + am.length === 0) continue;
@@ -421,6 +453,11 @@ export function readOrderFormRows(
   table.activities = [...seen];
   if (withoutIdentifier.length > 0) table.rowsWithoutIdentifier.push({ ...place, rows: withoutIdentifier });
   if (hiddenRead.length > 0) table.hiddenRowsRead.push({ ...place, rows: hiddenRead });
+  if (hiddenColumnsRead.size > 0)
+    table.hiddenColumnsRead.push({
+      ...place,
+      columns: [...hiddenColumnsRead].sort((a, b) => a[0] - b[0]).map(([, name]) => name),
+    });
   return table;
 }
 
@@ -517,6 +554,7 @@ function addTable(into: OrderFormTable, table: OrderFormTable): void {
   into.rowsWithoutActivity.push(...table.rowsWithoutActivity);
   into.rowsWithoutIdentifier.push(...table.rowsWithoutIdentifier);
   into.hiddenRowsRead.push(...table.hiddenRowsRead);
+  into.hiddenColumnsRead.push(...table.hiddenColumnsRead);
   into.ambiguousFiness ||= table.ambiguousFiness;
   into.rows += table.rows;
 }
@@ -528,9 +566,9 @@ const holdsSomething = (t: OrderFormTable | null): t is OrderFormTable =>
 async function tablesOf(
   bytes: Buffer,
   format: OrderFormFormat,
-): Promise<{ name: string; place: TablePlace; rows: string[][]; hidden: ReadonlySet<number> }[]> {
+): Promise<{ name: string; place: TablePlace; rows: string[][]; hidden: HiddenCells }[]> {
   const limits = { rows: MAX_ROWS + HEADER_SPAN, columns: MAX_COLUMNS };
-  const none = new Set<number>();
+  const none = NOTHING_HIDDEN;
   if (format === "csv") return [{ name: "", place: { sheet: null }, rows: csvRows(bytes), hidden: none }];
   if (format === "docx")
     return docxTables(bytes, limits).map(({ number, rows }) => ({
@@ -539,11 +577,11 @@ async function tablesOf(
       rows,
       hidden: none,
     }));
-  return (await xlsxSheets(bytes, limits)).map(({ name, rows, hiddenRows }) => ({
+  return (await xlsxSheets(bytes, limits)).map(({ name, rows, hiddenRows, hiddenColumns }) => ({
     name,
     place: { sheet: name },
     rows,
-    hidden: new Set(hiddenRows),
+    hidden: { rows: new Set(hiddenRows), columns: new Set(hiddenColumns) },
   }));
 }
 

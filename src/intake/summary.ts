@@ -27,6 +27,7 @@ export function summariseIntake(intake: Intake, decision: string | null) {
           strayNumbers: calculation.strayNumbers,
           // Rows an attached workbook hides but whose numbers were counted: the result names them.
           hiddenRows: calculation.hiddenRows ?? [],
+          hiddenColumns: calculation.hiddenColumns ?? [],
         }
       : null,
     access: access

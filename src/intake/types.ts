@@ -93,9 +93,18 @@ export interface CalculationIntake {
   strayNumbers: string[];
   /** Rows of an attached workbook that it hides but whose numbers were read: named in the result. */
   hiddenRows?: HiddenRows[];
+  /** Columns of an attached workbook that it hides but whose numbers were read: named likewise. */
+  hiddenColumns?: HiddenColumns[];
 }
 
 /** Hidden rows of one sheet of an attached workbook, numbered as the sheet shows them. */
+/** Hidden columns of one sheet of an attached workbook, by letter and header (« D (N° AM) »). */
+export interface HiddenColumns {
+  filename: string;
+  sheet: string | null;
+  columns: string[];
+}
+
 export interface HiddenRows {
   filename: string;
   sheet: string | null;

@@ -8,6 +8,8 @@ export interface Sheet {
   rows: string[][];
   /** Numbers of the rows read that the sheet hides (by hand or by a filter), in order. */
   hiddenRows: number[];
+  /** Indexes (from 0, as in `rows[i]`) of the columns read that the sheet hides, in order. */
+  hiddenColumns: number[];
 }
 
 /** Sheets that show how to fill the form, never the order itself. */
@@ -72,6 +74,9 @@ export async function xlsxSheets(bytes: Buffer, limits: { rows: number; columns:
         cells.push(cellText(row.findCell(c)));
       rows.push(cells);
     }
-    return { name: sheet.name, rows, hiddenRows };
+    const hiddenColumns: number[] = [];
+    for (let c = 1; c <= Math.min(sheet.columnCount, limits.columns); c++)
+      if (sheet.getColumn(c).hidden) hiddenColumns.push(c - 1);
+    return { name: sheet.name, rows, hiddenRows, hiddenColumns };
   });
 }

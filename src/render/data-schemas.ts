@@ -52,6 +52,10 @@ const result: z.ZodType<TemplateData["result"]> = z.object({
     .array(z.object({ filename: text, sheet: text.nullable(), rows: z.array(z.number().int().positive()) }))
     .nullable()
     .optional(),
+  hiddenColumns: z
+    .array(z.object({ filename: text, sheet: text.nullable(), columns: z.array(text) }))
+    .nullable()
+    .optional(),
   result: z.object({
     activity,
     tranche: z.enum(["A", "B", "C", "D", "E", "F", "G", "H"]).nullable(),

@@ -50,6 +50,8 @@ export interface ResultView {
   strayNote: string | null;
   /** Hidden rows of an attached workbook that were counted, named after the documented layout. */
   hiddenRowsNote: string | null;
+  /** Hidden columns of an attached workbook that were counted, likewise. */
+  hiddenColumnsNote: string | null;
 }
 
 /** The request's Email field named an address the result may not go to (SPEC §5): it went to the sender. */
@@ -77,6 +79,15 @@ export interface ResultContext {
    * result names them, since the sender may have hidden them to leave them out.
    */
   hiddenRows?: readonly HiddenRowsPlace[] | null;
+  /** Likewise the columns it hides whose numbers were counted, by letter and header. */
+  hiddenColumns?: readonly HiddenColumnsPlace[] | null;
+}
+
+/** Hidden columns of one sheet of an attached workbook, by letter and header (« D (N° AM) »). */
+export interface HiddenColumnsPlace {
+  filename: string;
+  sheet: string | null;
+  columns: readonly string[];
 }
 
 /** Hidden rows of one sheet of an attached workbook, numbered as the sheet shows them. */
@@ -184,6 +195,28 @@ function hiddenRowsNote(places: readonly HiddenRowsPlace[]): string {
   return `${what} : ${where}. ${how} (un filtre ou un masquage ne les retire pas du fichier).`;
 }
 
+/** Hidden columns that were counted, where they are, and how to leave them out. */
+function hiddenColumnsNote(places: readonly HiddenColumnsPlace[]): string {
+  const count = places.reduce((n, p) => n + p.columns.length, 0);
+  const where = places
+    .map((p) => {
+      const columns = p.columns.map((c) => `« ${c} »`).join(", ");
+      return `${p.columns.length === 1 ? "colonne" : "colonnes"} ${columns} du tableau « ${p.filename} »${p.sheet ? ` (feuille « ${p.sheet} »)` : ""}`;
+    })
+    .join(" et ");
+  const [what, how] =
+    count === 1
+      ? [
+          "Colonne masquée dans le tableau joint, lue et prise en compte dans le calcul",
+          "Si ses numéros ne font pas partie de la commande, supprimez-la du tableau et renvoyez la demande (un masquage ne la retire pas du fichier)",
+        ]
+      : [
+          "Colonnes masquées dans le tableau joint, lues et prises en compte dans le calcul",
+          "Si leurs numéros ne font pas partie de la commande, supprimez-les du tableau et renvoyez la demande (un masquage ne les retire pas du fichier)",
+        ];
+  return `${what} : ${where}. ${how}.`;
+}
+
 /** The result email's view of an engine result and the request it answers. */
 export function buildResultView(result: CalculationResult, context: ResultContext): ResultView {
   const row = (field: Field, values: string[]): ResultRow => ({
@@ -213,6 +246,7 @@ export function buildResultView(result: CalculationResult, context: ResultContex
     recipientNote: context.recipientRefused ? recipientNote(context.recipientRefused, context) : null,
     strayNote: context.strayNumbers?.length ? strayNote(context.strayNumbers) : null,
     hiddenRowsNote: context.hiddenRows?.length ? hiddenRowsNote(context.hiddenRows) : null,
+    hiddenColumnsNote: context.hiddenColumns?.length ? hiddenColumnsNote(context.hiddenColumns) : null,
     reasons: FIELDS.flatMap((f) =>
       result.invalid[f].map((i) => ({
         value: i.value,

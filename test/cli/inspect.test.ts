@@ -66,6 +66,7 @@ describe("tranche inspect", () => {
         amMn: [],
         strayNumbers: [],
         hiddenRows: [],
+        hiddenColumns: [],
       },
       access: null,
       support: null,

@@ -332,6 +332,35 @@ describe("the message pipeline", () => {
     });
   });
 
+  it("counts a column an attached workbook hides and says so in the result", async () => {
+    const sender = `marc.leroy@${ORG}`;
+    await grantAccess(db, sender, { decidedBy: "operator:test", now: new Date() });
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet("Commande");
+    sheet.addRow(["Nom", "FINESS géographique", "N° AM", "Activité"]);
+    sheet.addRow(["Hôpital Foch", 920000650, null, "radiologie"]);
+    sheet.addRow(["Dr Girard", null, 751234567, "radiologie"]);
+    sheet.getColumn(3).hidden = true;
+    const auth = `mx.example.test; spf=pass smtp.mailfrom=${ORG}; dkim=pass header.d=${ORG}; dmarc=pass header.from=${ORG}`;
+    const raw = await new MailComposer({
+      from: `Marc Leroy <${sender}>`,
+      to: "calcul@example.test",
+      subject: "Bon de commande Hôpital Foch (bis)",
+      text: "Bonjour,\n\nRéférence : Hôpital Foch bis\n\nLe bon de commande est en pièce jointe.\n",
+      attachments: [{ filename: "Commande Foch.xlsx", content: Buffer.from(await book.xlsx.writeBuffer()) }],
+      headers: { "Authentication-Results": auth },
+    })
+      .compile()
+      .build();
+    const outcome = await handle(raw);
+    expect(outcome.decision).toBe("reply-result");
+    const { text } = await textOf(outcome.outgoing[0]!.raw);
+    expect(text).toMatch(/\| No AM radiologie +\| 751234567 \|/);
+    expect(text).toContain(
+      "Colonne masquée dans le tableau joint, lue et prise en compte dans le calcul : colonne « C (N° AM) » du tableau « Commande Foch.xlsx » (feuille « Commande »).",
+    );
+  });
+
   it("sends the result to the requester, and says why, when the Email field names an address it may not go to", async () => {
     const body = calculationBody({ reference: "CH Lens", activity: "Radiologie", finessRadio: "920000650" });
     const outcome = await handle(

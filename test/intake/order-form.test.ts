@@ -465,6 +465,39 @@ describe("Rows the workbook hides", () => {
   });
 });
 
+describe("Columns the workbook hides", () => {
+  it("are counted, and named by letter and header when they gave numbers", async () => {
+    const xlsx = await workbook((book) => {
+      const sheet = book.addWorksheet("Commande");
+      sheet.addRow([...HEADER, "N° AM (ancien cabinet)"]);
+      sheet.addRow(["CH de Bourges", 180000028, null, null, "radiologie", null]);
+      sheet.addRow(["Dr Martin", null, 10101234567, "131234567", "radiologie", "511782349"]);
+      sheet.getColumn(6).hidden = true;
+      // A hidden column of RPPS gives no number to any field: nothing to say about it.
+      sheet.getColumn(3).hidden = true;
+    });
+    const table = await readOrderForm(xlsx, "xlsx", null);
+    expect(table?.lists.amRadio).toEqual(["131234567", "511782349"]);
+    expect(table?.hiddenColumnsRead).toEqual([
+      { sheet: "Commande", columns: ["F (N° AM (ancien cabinet))"] },
+    ]);
+    const intake = await request([{ filename: "Commande Bourges.xlsx", content: xlsx }]);
+    expect(intake.calculation?.hiddenColumns).toEqual([
+      { filename: "Commande Bourges.xlsx", sheet: "Commande", columns: ["F (N° AM (ancien cabinet))"] },
+    ]);
+  });
+
+  it("say nothing when the hidden column gave no number", async () => {
+    const xlsx = await workbook((book) => {
+      const sheet = book.addWorksheet("Commande");
+      sheet.addRow(HEADER);
+      sheet.addRow(["CH de Bourges", 180000028, null, null, "radiologie"]);
+      sheet.getColumn(4).hidden = true;
+    });
+    expect((await readOrderForm(xlsx, "xlsx", null))?.hiddenColumnsRead).toEqual([]);
+  });
+});
+
 describe("Header rows", () => {
   it("starts a new table, with its own columns, at a later header row", () => {
     const table = readOrderFormRows(

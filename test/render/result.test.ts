@@ -215,6 +215,40 @@ describe("known numbers of the request read into no field", () => {
   });
 });
 
+describe("hidden columns of an attached workbook that were counted", () => {
+  it("are named after the documented layout in both parts, which are otherwise unchanged", () => {
+    const golden = readFileSync(new URL("golden/result.txt", import.meta.url), "utf8");
+    const hidden = {
+      ...context,
+      hiddenColumns: [
+        { filename: "Commande.xlsx", sheet: "Médecins", columns: ["F (N° AM ancien cabinet)"] },
+      ],
+    };
+    const { text, html } = renderer.render("result", { ...hidden, result });
+    const note =
+      "Colonne masquée dans le tableau joint, lue et prise en compte dans le calcul : colonne « F (N° AM ancien cabinet) » du tableau « Commande.xlsx » (feuille « Médecins »). Si ses numéros ne font pas partie de la commande, supprimez-la du tableau et renvoyez la demande (un masquage ne la retire pas du fichier).";
+    expect(text.replace(`${note}\n\n`, "")).toBe(golden);
+    expect(/<p[^>]*data-note="hidden-columns"[^>]*>([^<]*)<\/p>/.exec(html)?.[1]).toContain(
+      "colonne « F (N° AM ancien cabinet) » du tableau « Commande.xlsx »",
+    );
+    expect(tableRows(html)).toEqual(tableRows(renderer.render("result", { ...context, result }).html));
+  });
+
+  it("are listed together, in the plural, over several sheets", () => {
+    const { text } = renderer.render("result", {
+      ...context,
+      hiddenColumns: [
+        { filename: "Commande.xlsx", sheet: "Établissements", columns: ["B (FINESS)"] },
+        { filename: "Commande.xlsx", sheet: "Médecins", columns: ["D (N° AM)", "E (N° AM 2)"] },
+      ],
+      result,
+    });
+    expect(text).toContain(
+      "Colonnes masquées dans le tableau joint, lues et prises en compte dans le calcul : colonne « B (FINESS) » du tableau « Commande.xlsx » (feuille « Établissements ») et colonnes « D (N° AM) », « E (N° AM 2) » du tableau « Commande.xlsx » (feuille « Médecins »). Si leurs numéros",
+    );
+  });
+});
+
 describe("hidden rows of an attached workbook that were counted", () => {
   const hidden = {
     ...context,
