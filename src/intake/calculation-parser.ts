@@ -733,6 +733,12 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   }
   if (result.activityText) result.problems.push("unreadable-activity");
   const listed = new Set(FIELDS.flatMap((field) => result.lists[field].map(normaliseIdentifier)));
-  result.strayNumbers = strayNumbersOf([...lines.filter((_, n) => !read.has(n)), ...aside], listed);
+  // The reference is read, but a number in it (« Référence : CH Arras 620100057 ») counts for
+  // nothing: it is a candidate too, named only if the reference data knows it.
+  const reference = result.reference ? [result.reference] : [];
+  result.strayNumbers = strayNumbersOf(
+    [...lines.filter((_, n) => !read.has(n)), ...aside, ...reference],
+    listed,
+  );
   return result;
 }

@@ -84,11 +84,16 @@ describe("stray numbers of a calculation request", () => {
     expect(calculation.strayNumbers).toEqual([]);
   });
 
-  it("does not take the reference's or another read field's line for a stray one", () => {
+  it("takes a number in the reference for one (counted in no field), but not a read field's", () => {
+    // The reference data sorts it out: an order number is unknown to it, and never named.
     const labelled = parseLabelledCalculation(
-      "Référence : commande 620100057\nFINESS radiologie : 750712184\nType d'activité : Radiologie",
+      "Référence : CH Arras 620100057\nFINESS radiologie : 750712184\nType d'activité : Radiologie",
     );
-    expect(labelled.strayNumbers).toEqual([]);
+    expect(labelled.strayNumbers).toEqual(["620100057"]);
+    const listed = parseLabelledCalculation(
+      "Référence : CH Arras 750712184\nFINESS radiologie : 750712184\nType d'activité : Radiologie",
+    );
+    expect(listed.strayNumbers).toEqual([]);
   });
 
   it("lists a signature's SIREN as shaped like one (the reference data sorts it out), not its phone or postcode", async () => {
