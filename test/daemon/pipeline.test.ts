@@ -77,6 +77,21 @@ beforeAll(async () => {
 });
 afterAll(async () => close());
 
+/** A request whose order form is « Commande Foch.xlsx », authenticated, its reference in the text. */
+async function workbookRequest(from: string, reference: string, book: ExcelJS.Workbook): Promise<Buffer> {
+  const auth = `mx.example.test; spf=pass smtp.mailfrom=${ORG}; dkim=pass header.d=${ORG}; dmarc=pass header.from=${ORG}`;
+  return new MailComposer({
+    from,
+    to: "calcul@example.test",
+    subject: `Bon de commande ${reference}`,
+    text: `Bonjour,\n\nRéférence : ${reference}\n\nLe bon de commande est en pièce jointe.\n`,
+    attachments: [{ filename: "Commande Foch.xlsx", content: Buffer.from(await book.xlsx.writeBuffer()) }],
+    headers: { "Authentication-Results": auth },
+  })
+    .compile()
+    .build();
+}
+
 async function textOf(raw: Buffer) {
   const parsed = await simpleParser(raw);
   return { parsed, text: parsed.text ?? "" };
@@ -308,18 +323,7 @@ describe("the message pipeline", () => {
     sheet.addRow(["Nom", "FINESS géographique", "RPPS", "N° AM", "Activité"]);
     sheet.addRow(["Hôpital Foch", 920000650, null, null, "radiologie"]);
     sheet.addRow(["Dr Girard (départ en retraite)", null, null, 751234567, "radiologie"]).hidden = true;
-    const auth = `mx.example.test; spf=pass smtp.mailfrom=${ORG}; dkim=pass header.d=${ORG}; dmarc=pass header.from=${ORG}`;
-    const raw = await new MailComposer({
-      from: `Sophie Roux <${sender}>`,
-      to: "calcul@example.test",
-      subject: "Bon de commande Hôpital Foch",
-      text: "Bonjour,\n\nRéférence : Hôpital Foch\n\nLe bon de commande est en pièce jointe.\n",
-      attachments: [{ filename: "Commande Foch.xlsx", content: Buffer.from(await book.xlsx.writeBuffer()) }],
-      headers: { "Authentication-Results": auth },
-    })
-      .compile()
-      .build();
-    const outcome = await handle(raw);
+    const outcome = await handle(await workbookRequest(`Sophie Roux <${sender}>`, "Hôpital Foch", book));
     expect(outcome.decision).toBe("reply-result");
     const { parsed, text } = await textOf(outcome.outgoing[0]!.raw);
     expect(text).toMatch(/\| No AM radiologie +\| 751234567 \|/);
@@ -341,18 +345,7 @@ describe("the message pipeline", () => {
     sheet.addRow(["Hôpital Foch", 920000650, null, "radiologie"]);
     sheet.addRow(["Dr Girard", null, 751234567, "radiologie"]);
     sheet.getColumn(3).hidden = true;
-    const auth = `mx.example.test; spf=pass smtp.mailfrom=${ORG}; dkim=pass header.d=${ORG}; dmarc=pass header.from=${ORG}`;
-    const raw = await new MailComposer({
-      from: `Marc Leroy <${sender}>`,
-      to: "calcul@example.test",
-      subject: "Bon de commande Hôpital Foch (bis)",
-      text: "Bonjour,\n\nRéférence : Hôpital Foch bis\n\nLe bon de commande est en pièce jointe.\n",
-      attachments: [{ filename: "Commande Foch.xlsx", content: Buffer.from(await book.xlsx.writeBuffer()) }],
-      headers: { "Authentication-Results": auth },
-    })
-      .compile()
-      .build();
-    const outcome = await handle(raw);
+    const outcome = await handle(await workbookRequest(`Marc Leroy <${sender}>`, "Hôpital Foch bis", book));
     expect(outcome.decision).toBe("reply-result");
     const { text } = await textOf(outcome.outgoing[0]!.raw);
     expect(text).toMatch(/\| No AM radiologie +\| 751234567 \|/);

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import MailComposer from "nodemailer/lib/mail-composer";
 import type { AccessPolicy } from "../../src/access/rules.ts";
 import { parseFreeMailList } from "../../src/access/rules.ts";
-import type { IntakeContext, Mailbox } from "../../src/intake/types.ts";
+import { readInbound } from "../../src/intake/intake.ts";
+import type { Intake, IntakeContext, Mailbox } from "../../src/intake/types.ts";
 
 export const MAIL_FIXTURES = join(import.meta.dirname, "..", "fixtures", "mail");
 
@@ -91,3 +93,17 @@ export const RESULT_TEXT = [
   "",
   "Identifiant du calcul : TR-2026-000123 (à rappeler dans toute question sur ce calcul)",
 ].join("\n");
+
+/** What intake reads of an authenticated HTML-only request (« Demande de calcul ») sent to calcul@. */
+export async function readHtmlRequest(from: string, html: string): Promise<Intake> {
+  const raw = await new MailComposer({
+    from,
+    to: "calcul@example.test",
+    subject: "Demande de calcul",
+    html,
+    headers: { "Authentication-Results": authenticatedHeaders(from)["Authentication-Results"]! },
+  })
+    .compile()
+    .build();
+  return readInbound(raw, intakeContext());
+}

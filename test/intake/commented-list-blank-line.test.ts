@@ -1,8 +1,7 @@
-import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
 import { parseLabelledCalculation } from "../../src/intake/calculation-parser.ts";
 import { readInbound } from "../../src/intake/intake.ts";
-import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
+import { authenticatedHeaders, intakeContext, rawMessage, readHtmlRequest } from "../helpers/intake.ts";
 
 // A list of identifiers each beside its establishment's name, set apart by a blank line (Gmail's
 // <div><br></div>, Outlook's empty paragraph, or typed so): past the blank line the list goes on
@@ -10,18 +9,7 @@ import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/inta
 const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
 const HEAD = ["Bonjour,", "", "Référence : Groupement Artois Imagerie", "Type d'activité : Radiologie"];
 
-async function html(body: string) {
-  const raw = await new MailComposer({
-    from: JEAN,
-    to: "calcul@example.test",
-    subject: "Demande de calcul",
-    html: body,
-    headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
-  })
-    .compile()
-    .build();
-  return (await readInbound(raw, intakeContext())).calculation!;
-}
+const html = async (body: string) => (await readHtmlRequest(JEAN, body)).calculation!;
 
 describe("a commented identifier list split by a blank line", () => {
   it("keeps reading past the blank line a number beside a name written like the one above", async () => {

@@ -10,6 +10,7 @@ import {
   RESULT_SUBJECT,
   RESULT_TEXT,
   rawMessage,
+  readHtmlRequest,
 } from "../helpers/intake.ts";
 
 const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
@@ -442,18 +443,7 @@ describe("readInbound on hostile bodies", () => {
 });
 
 /** What intake reads of an HTML-only request from Jean to calcul@. */
-async function html(body: string) {
-  const raw = await new MailComposer({
-    from: JEAN,
-    to: "calcul@example.test",
-    subject: "Demande de calcul",
-    html: body,
-    headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
-  })
-    .compile()
-    .build();
-  return (await readInbound(raw, intakeContext())).calculation;
-}
+const html = async (body: string) => (await readHtmlRequest(JEAN, body)).calculation;
 
 describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
   it("reads an Outlook table with two label and value pairs per row", async () => {

@@ -1,9 +1,14 @@
-import MailComposer from "nodemailer/lib/mail-composer";
 import { describe, expect, it } from "vitest";
 import { decide } from "../../src/decide/decision.ts";
 import { parseLabelledCalculation } from "../../src/intake/calculation-parser.ts";
 import { readInbound } from "../../src/intake/intake.ts";
-import { authenticatedHeaders, defaultPolicy, intakeContext, rawMessage } from "../helpers/intake.ts";
+import {
+  authenticatedHeaders,
+  defaultPolicy,
+  intakeContext,
+  rawMessage,
+  readHtmlRequest,
+} from "../helpers/intake.ts";
 
 // SPEC §5: the labels are known, so a request typed on one line, its fields set apart by « ; »,
 // « - » or « | », is read: each label starts a field, a list's values run to the next label. When
@@ -17,18 +22,7 @@ async function plain(body: string) {
   return readInbound(raw, intakeContext());
 }
 
-async function html(body: string) {
-  const raw = await new MailComposer({
-    from: JEAN,
-    to: "calcul@example.test",
-    subject: "Demande de calcul",
-    html: body,
-    headers: { "Authentication-Results": authenticatedHeaders(JEAN)["Authentication-Results"]! },
-  })
-    .compile()
-    .build();
-  return readInbound(raw, intakeContext());
-}
+const html = (body: string) => readHtmlRequest(JEAN, body);
 
 const ARRAS = {
   reference: "CH Arras",
