@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { requeueDeadLetters } from "../outbox/outgoing.ts";
 import { UsageError, withDatabase } from "./context.ts";
-import { describeStuckEmail, STUCK, STUCK_COLUMNS } from "./status.ts";
+import { describeStuckEmail, STUCK_COLUMNS, stuck } from "./status.ts";
 
 export function registerOutboxCommands(program: Command): void {
   const outbox = program.command("outbox").description("file d'envoi des réponses");
@@ -13,8 +13,9 @@ export function registerOutboxCommands(program: Command): void {
     .option("--dead", "seulement les envois refusés")
     .action((options: { dead?: boolean }) =>
       withDatabase(async (db) => {
+        const now = new Date();
         const rows = await db.outboxMessage.findMany({
-          where: options.dead ? { status: "dead" } : STUCK,
+          where: options.dead ? { status: "dead" } : stuck(now),
           orderBy: { id: "desc" },
           select: STUCK_COLUMNS,
         });
@@ -22,7 +23,7 @@ export function registerOutboxCommands(program: Command): void {
           console.log(options.dead ? "Aucun envoi refusé." : "Aucun envoi refusé ni réessayé.");
           return;
         }
-        for (const row of rows) console.log(describeStuckEmail(row));
+        for (const row of rows) console.log(describeStuckEmail(row, now));
         if (rows.some((row) => row.status === "dead"))
           console.log("Remettre en file une fois la cause corrigée : tranche outbox retry <#id…> | --all");
       }),

@@ -6,8 +6,26 @@ import { withDatabase } from "./context.ts";
 export const when = (date: Date | null | undefined) =>
   date ? date.toISOString().replace("T", " ").slice(0, 19) : "—";
 
-/** Emails refused (dead letters) or being retried: what `status` lists, the newest first. */
-export const STUCK = { OR: [{ status: "dead" }, { status: "pending", attempts: { gt: 0 } }] };
+/** A time as `status` writes it (UTC, as `when`): HH:MM today, with the date otherwise. */
+function clock(date: Date, now: Date): string {
+  const iso = date.toISOString();
+  return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? iso.slice(11, 16) : when(date).slice(0, 16);
+}
+
+/** Being sent now: leased to a worker whose lease runs (`nextAttemptAt` is its end while leased). */
+const inFlight = (now: Date) => ({ status: "pending", leasedBy: { not: null }, nextAttemptAt: { gt: now } });
+
+/**
+ * Emails to watch, the newest first: refused (dead letters), refused before and not sent yet, or
+ * left leased by a worker that died. A first attempt in flight is none of these: counted, not
+ * listed (twenty sends under way would hide the dead letters).
+ */
+export const stuck = (now: Date) => ({
+  OR: [
+    { status: "dead" },
+    { status: "pending", attempts: { gt: 0 }, NOT: { ...inFlight(now), lastResponse: null } },
+  ],
+});
 export const STUCK_COLUMNS = {
   id: true,
   kind: true,
@@ -16,20 +34,35 @@ export const STUCK_COLUMNS = {
   recipients: true,
   lastResponse: true,
   nextAttemptAt: true,
+  leasedBy: true,
 } as const;
 /** Stuck emails `status` lists; `tranche outbox list` shows them all. */
 const LISTED = 20;
 
-export function describeStuckEmail(m: {
-  id: number;
-  kind: string;
-  status: string;
-  attempts: number;
-  recipients: string;
-  lastResponse: string | null;
-  nextAttemptAt: Date | null;
-}): string {
-  return `#${m.id} ${m.status} ${m.kind} → ${m.recipients} (${m.attempts} essai(s)${m.status === "pending" ? `, prochain ${when(m.nextAttemptAt)}` : ""}) : ${m.lastResponse ?? ""}`;
+/** What became of an email, in words: refused, being sent, waiting for its next attempt, interrupted. */
+export function describeStuckEmail(
+  m: {
+    id: number;
+    kind: string;
+    status: string;
+    attempts: number;
+    recipients: string;
+    lastResponse: string | null;
+    nextAttemptAt: Date;
+    leasedBy: string | null;
+  },
+  now: Date,
+): string {
+  const head = `#${m.id} ${m.kind} → ${m.recipients} : `;
+  const answer = m.lastResponse ?? "";
+  if (m.status === "dead") return `${head}refusé (lettre morte) après ${m.attempts} essai(s) : ${answer}`;
+  if (m.leasedBy && m.nextAttemptAt > now)
+    return `${head}en cours d'envoi (essai ${m.attempts}, réservé jusqu'à ${clock(m.nextAttemptAt, now)})${m.lastResponse ? ` ; essai précédent : ${answer}` : ""}`;
+  if (m.leasedBy)
+    return `${head}envoi interrompu (essai ${m.attempts}, réservation expirée à ${clock(m.nextAttemptAt, now)}) : renvoyé au prochain passage du démon${m.lastResponse ? ` ; essai précédent : ${answer}` : ""}`;
+  if (m.nextAttemptAt > now)
+    return `${head}en attente de nouvel essai à ${clock(m.nextAttemptAt, now)} (${m.attempts} essai(s)) : ${answer}`;
+  return `${head}nouvel essai au prochain passage du démon (${m.attempts} essai(s)) : ${answer}`;
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -68,19 +101,21 @@ export function registerStatusCommand(program: Command): void {
             `  #${m.id} ${m.mailbox} ${m.status} (${m.attempts} essai(s)) « ${m.subject ?? ""} » : ${m.lastError ?? ""}`,
           );
         }
+        const now = new Date();
         const outbox = await outboxCounts(db);
+        const sending = await db.outboxMessage.count({ where: inFlight(now) });
         out.push(
-          `File d'envoi : ${outbox.pending} en attente, ${outbox.sent} envoyés, ${outbox.dead} refusés`,
+          `File d'envoi : ${outbox.pending} en attente${sending ? ` (dont ${sending} en cours d'envoi)` : ""}, ${outbox.sent} envoyés, ${outbox.dead} refusés`,
         );
-        const stuck = await db.outboxMessage.findMany({
-          where: STUCK,
+        const watched = await db.outboxMessage.findMany({
+          where: stuck(now),
           orderBy: { id: "desc" },
           take: LISTED,
           select: STUCK_COLUMNS,
         });
-        for (const m of stuck) out.push(`  ${describeStuckEmail(m)}`);
-        if (stuck.length === LISTED) {
-          const more = (await db.outboxMessage.count({ where: STUCK })) - LISTED;
+        for (const m of watched) out.push(`  ${describeStuckEmail(m, now)}`);
+        if (watched.length === LISTED) {
+          const more = (await db.outboxMessage.count({ where: stuck(now) })) - LISTED;
           if (more > 0) out.push(`  … et ${more} autre(s) : tranche outbox list`);
         }
         process.stdout.write(`${out.join("\n")}\n`);

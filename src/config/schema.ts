@@ -38,15 +38,15 @@ export const settings = {
   },
   contactImapUrl: {
     env: "TRANCHE_CONTACT_IMAP_URL",
-    doc: "IMAP URL of the contact mailbox (`imaps://`, or `imap://` with STARTTLS, required unless on loopback).",
+    doc: "IMAP URL of the contact mailbox, with its user and password (`imaps://`, or `imap://` with STARTTLS, required unless on loopback).",
   },
   submissionsImapUrl: {
     env: "TRANCHE_SUBMISSIONS_IMAP_URL",
-    doc: "IMAP URL of the submission mailbox (`imaps://`, or `imap://` with STARTTLS, required unless on loopback).",
+    doc: "IMAP URL of the submission mailbox, with its user and password (`imaps://`, or `imap://` with STARTTLS, required unless on loopback).",
   },
   smtpUrl: {
     env: "TRANCHE_SMTP_URL",
-    doc: "SMTP URL for outgoing mail (`smtps://`, or `smtp://` with STARTTLS, required with a user unless on loopback); unset: written as .eml files.",
+    doc: "SMTP URL for outgoing mail (`smtps://`, or `smtp://` with STARTTLS, required with a user unless on loopback); a user needs its password, a relay that takes mail without a login none; unset: written as .eml files.",
   },
   allowClearText: {
     env: "TRANCHE_ALLOW_CLEAR_TEXT",
@@ -135,10 +135,13 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 /**
  * An optional URL of a mail server. The messages name the scheme found, never the URL: it usually
- * carries a password.
+ * carries a password. `login` says whether the server is only ever logged in to (IMAP) or may
+ * also take mail without a login (an SMTP relay that trusts our address).
  */
-function serverUrl(schemes: readonly string[], example: string) {
-  const expected = `${schemes.map((s) => `${s}//`).join(" ou ")}… attendu (p. ex. ${example})`;
+function serverUrl(schemes: readonly string[], example: string, login: "required" | "optional") {
+  const schemeList = schemes.map((s) => `${s}//`).join(" ou ");
+  const expected = `${schemeList}… attendu (p. ex. ${example})`;
+  const withLogin = `${schemeList}utilisateur:mot-de-passe@serveur… attendu (p. ex. ${example}${login === "optional" ? ", ou aucun utilisateur pour un relais qui n'en demande pas : smtp://relais.example.fr:25" : ""} ; dans le mot de passe, « @ » s'écrit %40, « : » %3A, « / » %2F)`;
   return z
     .string({ error: `URL ${expected}` })
     .trim()
@@ -155,9 +158,30 @@ function serverUrl(schemes: readonly string[], example: string) {
           code: "custom",
           message: `« % » non suivi de deux chiffres hexadécimaux dans l'utilisateur, le mot de passe ou le dossier : écrivez-le %25 (et @ %40, : %3A, / %2F)`,
         });
+      else {
+        // Found here rather than at the first login: nodemailer and imapflow refuse to log in
+        // without a password, and every reply was retried, every scan failed, until someone looked.
+        const missing = missingCredentials(value, url, login);
+        if (missing) ctx.addIssue({ code: "custom", message: `${missing} : ${withLogin}` });
+      }
     })
     .transform((value) => value || undefined)
     .optional();
+}
+
+/**
+ * What is missing from a URL's login, or null: a user without a password (typically
+ * `${SMTP_PASSWORD}` unset in a compose file), a password without a user (never sent), or, for a
+ * server only ever logged in to, no login at all. An SMTP URL without any login is a relay that
+ * takes our mail as it comes; with an « @ » but both parts empty, it was meant to have one.
+ */
+function missingCredentials(value: string, url: URL, login: "required" | "optional"): string | null {
+  if (url.username && !url.password) return "utilisateur sans mot de passe (une variable vide ?)";
+  if (!url.username && url.password) return "mot de passe sans utilisateur (une variable vide ?)";
+  if (url.username) return null;
+  // The authority, as written: URL drops an empty « :@ ».
+  if (/^[^:]*:\/\/[^/?#]*@/.test(value)) return "utilisateur et mot de passe vides (des variables vides ?)";
+  return login === "required" ? "utilisateur et mot de passe absents" : null;
 }
 
 /** Whether the user, password and path decode (a bare « % » in a password does not). */
@@ -249,12 +273,21 @@ export const configSchema = z
     accessAutoApprove: bool.default(true),
     freeMailDomainsFile: z.string().min(1).default("config/free-mail-domains.txt"),
     mailRoot: z.string().min(1).default("./var/mail"),
-    contactImapUrl: serverUrl(["imap:", "imaps:"], "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX"),
+    contactImapUrl: serverUrl(
+      ["imap:", "imaps:"],
+      "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX",
+      "required",
+    ),
     submissionsImapUrl: serverUrl(
       ["imap:", "imaps:"],
       "imaps://utilisateur:mot-de-passe@imap.example.fr/INBOX",
+      "required",
     ),
-    smtpUrl: serverUrl(["smtp:", "smtps:"], "smtp://utilisateur:mot-de-passe@smtp.example.fr:587"),
+    smtpUrl: serverUrl(
+      ["smtp:", "smtps:"],
+      "smtp://utilisateur:mot-de-passe@smtp.example.fr:587",
+      "optional",
+    ),
     allowClearText: bool.default(false),
     tlsCaFile: z
       .string()

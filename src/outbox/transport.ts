@@ -111,20 +111,42 @@ export function smtpTransport(
 }
 
 /**
- * A refusal at RCPT TO or of the message that is about us, not the recipient nor the content, and so
- * refuses every reply alike: the relay does not let us relay, or refuses our sender (X.1.7, X.1.8 of
- * RFC 3463), our host or our login's right to send as it. Postfix answers its client, HELO and
- * sender restrictions at RCPT TO (smtpd_delay_reject = yes), Microsoft 365 its send-as check at the
- * end of DATA (5.7.60): every reply was made a dead letter, to be put back by hand once fixed.
+ * Words of a refusal about us, not the recipient nor the content, which refuses every reply alike:
+ * the relay does not let us relay, or refuses our sender (X.1.7, X.1.8 of RFC 3463), our host or
+ * our login's right to send as it. Postfix answers its client, HELO and sender restrictions at
+ * RCPT TO (smtpd_delay_reject = yes); Microsoft 365 its send-as check, and the sending services
+ * their check of our sender identity or account, at the end of DATA. A sandboxed account (SES,
+ * Mailgun) is ours too: once it leaves the sandbox, the same reply goes.
+ */
+const ABOUT_US = new RegExp(
+  [
+    String.raw`\b[45]\.1\.[78]\b`,
+    String.raw`\brelay(ing)?\b`,
+    "sender address rejected|client host rejected|helo command rejected",
+    "authenticat",
+    // Microsoft 365: 5.7.60, « not allowed to send as », SendAsDeniedException.
+    String.raw`\bsend ?as\b|sendasdenied|\b5\.7\.60\b`,
+    // Amazon SES: our identity not verified in the region (or, in the sandbox, a recipient), sending paused.
+    "email address is not verified|identities failed the check|sending paused for this account",
+    // SendGrid; Mailgun; SMTP2GO and others naming our sender.
+    "verified sender identity",
+    String.raw`sandbox subdomains|\bdomain \S+ is not allowed to send`,
+    String.raw`\b(from|sender)( header)?( sender)?( address| name| domain)? (is )?not (valid|verified)\b|\binvalid sender\b`,
+  ].join("|"),
+  "i",
+);
+
+/**
+ * A refusal at RCPT TO or of the message in words about us (ABOUT_US): tried again like a 4xx
+ * until it is fixed, rather than every reply made a dead letter to be put back by hand.
  */
 function refusesUs(response: string | undefined): boolean {
-  // Read without the addresses it quotes (« <relay@…> » names a recipient, not relaying); a
-  // recipient address that is bad or unknown (X.1.1–X.1.6) is about the recipient whatever the words.
+  // Read without the addresses it quotes (« <relay@…> » names a recipient, not relaying). About the
+  // recipient whatever the words: an address that is bad or unknown (X.1.1–X.1.6), or a Microsoft
+  // 365 recipient's restriction (RESOLVER.RST: a group taking mail from its organisation only).
   const words = (response ?? "").replace(/<[^>]*>/g, "");
-  if (/^\d{3}[ -][45]\.1\.[1-6]\b/.test(words)) return false;
-  return /\b[45]\.1\.[78]\b|\brelay(ing)?\b|sender address rejected|client host rejected|helo command rejected|authenticat|\bsend ?as\b|\b5\.7\.60\b/i.test(
-    words,
-  );
+  if (/^\d{3}[ -][45]\.1\.[1-6]\b/.test(words) || /\bRESOLVER\.RST\./i.test(words)) return false;
+  return ABOUT_US.test(words);
 }
 
 interface PooledMail {

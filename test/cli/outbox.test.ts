@@ -97,13 +97,13 @@ describe("dead letters beyond what `tranche status` lists", () => {
       const all = runTranche(["outbox", "list"], { DATABASE_URL: many.url });
       expect(all.stdout.match(/^#\d+ /gm)).toHaveLength(24);
       expect(all.stdout).toMatch(
-        /^#\d+ pending ticket-ack → later@editeur\.fr \(2 essai\(s\), prochain .*\) : 421 4\.3\.2/m,
+        /^#\d+ ticket-ack → later@editeur\.fr : nouvel essai au prochain passage du démon \(2 essai\(s\)\) : 421 4\.3\.2/m,
       );
       expect(all.stdout).toContain("tranche outbox retry <#id…> | --all");
       const dead = runTranche(["outbox", "list", "--dead"], { DATABASE_URL: many.url });
       expect(
         dead.stdout.match(
-          /^#\d+ dead result → refused-\d+@editeur\.fr \(1 essai\(s\)\) : 550 5\.1\.1 User unknown$/gm,
+          /^#\d+ result → refused-\d+@editeur\.fr : refusé \(lettre morte\) après 1 essai\(s\) : 550 5\.1\.1 User unknown$/gm,
         ),
       ).toHaveLength(23);
       expect(dead.stdout).not.toContain("later@editeur.fr");

@@ -115,6 +115,42 @@ describe("configuration checked before anything starts", () => {
     expect(config.smtpUrl).toBe("smtps://no-reply%40example.fr:secret@smtp.example.fr");
   });
 
+  it("refuses at start a mail server URL naming a user without a password (an unset variable in a compose file), without repeating it", () => {
+    // `smtp://daemon:${SMTP_PASSWORD}@relais…` with SMTP_PASSWORD unset: every reply was retried forever.
+    const problems = problemsWith({
+      TRANCHE_SMTP_URL: "smtp://no-reply%40editeur.fr:@relais.editeur.fr:587",
+      TRANCHE_CONTACT_IMAP_URL: "imaps://contact%40editeur.fr@imap.editeur.fr/INBOX",
+      TRANCHE_SUBMISSIONS_IMAP_URL: "imaps://:@imap.editeur.fr/Calcul",
+      TRANCHE_RETENTION_DAYS: "quatre-vingt-dix",
+    });
+    expect(problems).toContain(
+      "TRANCHE_SMTP_URL : utilisateur sans mot de passe (une variable vide ?) : smtp:// ou smtps://utilisateur:mot-de-passe@serveur… attendu",
+    );
+    expect(problems).toContain("ou aucun utilisateur pour un relais qui n'en demande pas");
+    expect(problems).toContain(
+      "TRANCHE_CONTACT_IMAP_URL : utilisateur sans mot de passe (une variable vide ?) : imap:// ou imaps://utilisateur:mot-de-passe@serveur… attendu",
+    );
+    expect(problems).toContain(
+      "TRANCHE_SUBMISSIONS_IMAP_URL : utilisateur et mot de passe vides (des variables vides ?) : imap:// ou imaps://utilisateur:mot-de-passe@serveur… attendu",
+    );
+    // With the other problems, and never the URL itself.
+    expect(problems).toContain("TRANCHE_RETENTION_DAYS");
+    expect(problems).not.toMatch(/no-reply|contact%40|relais\.editeur|imap\.editeur/);
+    expect(problemsWith({ TRANCHE_SMTP_URL: "smtps://no-reply@smtp.editeur.fr" })).toContain(
+      "TRANCHE_SMTP_URL : utilisateur sans mot de passe",
+    );
+    expect(problemsWith({ TRANCHE_SMTP_URL: "smtp://:secret@smtp.editeur.fr:587" })).toContain(
+      "TRANCHE_SMTP_URL : mot de passe sans utilisateur",
+    );
+    expect(problemsWith({ TRANCHE_CONTACT_IMAP_URL: "imaps://imap.editeur.fr/INBOX" })).toContain(
+      "TRANCHE_CONTACT_IMAP_URL : utilisateur et mot de passe absents",
+    );
+    // A relay that takes mail without a login needs no user, hence no password.
+    expect(
+      loadConfig({ ...noFile, TRANCHE_SMTP_URL: "smtp://relais.editeur.fr:25" }, "/nonexistent").smtpUrl,
+    ).toBe("smtp://relais.editeur.fr:25");
+  });
+
   it("takes a SQLite file: or a PostgreSQL URL as DATABASE_URL, and nothing else", () => {
     expect(problemsWith({ DATABASE_URL: "mysql://tranche:s3cret@db/tranche" })).toMatch(
       /DATABASE_URL : schéma « mysql: » non pris en charge : « file:<chemin> ».* ou « postgresql:\/\//,

@@ -244,6 +244,42 @@ describe("the outbox", () => {
       550,
       "data",
     ],
+    [
+      "our mailbox may not send as no-reply@ (Microsoft 365's older words, at the end of DATA)",
+      "5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message Cannot submit message.",
+      554,
+      "data",
+    ],
+    [
+      "our sender identity is not verified in the region (Amazon SES, at the end of DATA)",
+      "Message rejected: Email address is not verified. The following identities failed the check in region EU-WEST-3: no-reply@example.test",
+      554,
+      "data",
+    ],
+    [
+      "our account's sending is paused (Amazon SES)",
+      "Message rejected: Sending paused for this account. For more information, please check the inbox of the email address associated with your AWS account.",
+      554,
+      "data",
+    ],
+    [
+      "our sender is not a verified Sender Identity (SendGrid)",
+      "The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved. Visit https://sendgrid.com/docs/for-developers/sending-email/sender-identity/ to see the Sender Identity requirements",
+      550,
+      "data",
+    ],
+    [
+      "our sending domain is a sandbox (Mailgun)",
+      "Sandbox subdomains are for test purposes only. Please add your own domain or add the address to authorized recipients in Account Settings.",
+      554,
+      "data",
+    ],
+    [
+      "our sender domain is not verified (SMTP2GO)",
+      "From header sender domain not verified (example.test)",
+      550,
+      "data",
+    ],
   ] as const)(
     "keeps every email while the relay refuses them all because %s, and sends them once it is fixed",
     async (_why, words, code, at: "rcpt" | "data" = "rcpt") => {
@@ -284,6 +320,37 @@ describe("the outbox", () => {
       expect((await db.outboxMessage.findFirstOrThrow({ where: { status: "dead" } })).lastResponse).toMatch(
         /^550 5\.1\.1 .*User unknown/,
       );
+    },
+  );
+
+  // About the recipient whatever the words say of senders or authentication: a Microsoft 365 group
+  // or mailbox that takes mail from its own organisation only (RESOLVER.RST, Exchange's recipient
+  // restrictions) refuses that recipient, not us.
+  it.each([
+    ["5.7.1 RESOLVER.RST.AuthRequired; authentication required", 550, "rcpt"],
+    [
+      "5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Sender was not authenticated, sending to group denied",
+      550,
+      "rcpt",
+    ],
+    ["Message rejected: Address blacklisted.", 554, "data"],
+  ] as const)(
+    "still makes a dead letter of an email its relay refuses for that recipient alone: %s",
+    async (words, code, at) => {
+      sink = await startSmtpSink({ tls });
+      sink.inject({ at, code, times: 1, message: words });
+      await queue(1, "direction@clinique-du-parc.example.test");
+      await queue(2);
+      worker = smtpWorker(sink.url);
+      worker.start();
+      await sink.waitForCount(2);
+      await waitFor("all rows final", async () => (await outboxCounts(db)).pending === 0);
+      expect(await outboxCounts(db)).toEqual({ pending: 0, sent: 2, dead: 1 });
+      const dead = await db.outboxMessage.findFirstOrThrow({ where: { status: "dead" } });
+      expect([dead.recipients, dead.lastResponse]).toEqual([
+        "direction@clinique-du-parc.example.test",
+        `${code} ${words}`,
+      ]);
     },
   );
 
