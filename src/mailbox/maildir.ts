@@ -64,9 +64,7 @@ export class MaildirSource implements MailboxSource {
     this.pollMs = options.pollMs ?? 5_000;
     this.settleMs = options.settleMs ?? 500;
     this.sizeLimit = options.sizeLimit;
-    for (const folder of ["", ".Quarantine", ".Failed"]) {
-      for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(dir, folder, sub), { recursive: true });
-    }
+    for (const folder of ["", ".Quarantine", ".Failed"]) makeMaildir(join(dir, folder));
   }
 
   start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void {
@@ -191,8 +189,7 @@ export class MaildirSource implements MailboxSource {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       if (!existsSync(from)) return;
-      const folder = dirname(dirname(to));
-      for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(folder, sub), { recursive: true });
+      makeMaildir(dirname(dirname(to)));
       renameSync(from, to);
     }
   }
@@ -207,4 +204,9 @@ function readHead(path: string, bytes: number): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A Maildir folder's new/, cur/ and tmp/, made if missing. */
+function makeMaildir(folder: string): void {
+  for (const sub of ["new", "cur", "tmp"]) mkdirSync(join(folder, sub), { recursive: true });
 }
