@@ -69,8 +69,8 @@ export interface ThreadSignals {
   ownText: string;
 }
 
-/** How every subject of ours begins (the result's and every other email's), folded. */
-const OUR_SUBJECT_START = fold("Ségur Numérique - Imagerie -");
+/** Our own subject prefix (SPEC §7), folded: every email of ours, the result and the others. */
+const OUR_SUBJECT_PREFIX = fold("Ségur Numérique - Imagerie - ");
 
 /**
  * Whether the message answers one of our own emails: it threads to a Message-ID of the no-reply
@@ -82,7 +82,7 @@ export function threadsToUs(signals: ThreadSignals, noreplyAddress: string): boo
   const ids = [signals.inReplyTo, ...signals.references].filter((id): id is string => !!id);
   if (ids.some((id) => id.toLowerCase().replace(/>$/, "").endsWith(`@${domain}`))) return true;
   const stripped = fold(stripSubjectPrefixes(signals.subject));
-  return stripped.startsWith(OUR_SUBJECT_START) && fold(signals.subject) !== stripped;
+  return stripped.startsWith(OUR_SUBJECT_PREFIX) && fold(signals.subject) !== stripped;
 }
 
 /**
@@ -165,8 +165,6 @@ const QUESTION_WORDS =
   /\b(questions?|comment|pourquoi|est-(il|ce) possible|est-ce qu\w*|savoir si|quel(le)?s? (est|sont)|faut-il|doit-on|peut-on|puis-je|pouvons-nous|combien|(pouvez|pourriez)-vous (me |m'|nous )(indiquer|expliquer|dire|aider|preciser|confirmer|envoyer|transmettre|communiquer|adresser|faire parvenir)|(m'|nous )expliquer|ne comprend\w* pas|renseignements?|est ce que|merci de (m'|nous )?(indiquer|preciser|expliquer|dire|confirmer|communiquer|renseigner)|(souhait\w*|aimer\w*|voudr\w*) (savoir|connaitre|comprendre|avoir des (informations|precisions)|des (informations|precisions))|ou (envoyer|trouver|transmettre|adresser)|a quelle adresse)\b/;
 const QUESTION = new RegExp(String.raw`\?|${QUESTION_WORDS.source}`);
 
-/** Our own subject prefix (SPEC §7), folded: a reply keeping our subject says nothing of its own. */
-const OUR_SUBJECT_PREFIX = fold("Ségur Numérique - Imagerie - ");
 const SUBJECT_SPAN = 300;
 
 /** What the sender wrote in the subject, folded: nothing when it is the subject of one of our emails. */
