@@ -62,8 +62,25 @@ export class OutboxWorker {
   readonly leaseOwner = randomUUID();
   /** Rows this process committed and leased to this worker, not yet sent. */
   private readonly handed: QueuedEmail[] = [];
-  /** Journal appends of this pass's accepted sends, in flight. */
-  private readonly journaling: Promise<void>[] = [];
+  /** Journal appends of accepted sends, while in flight (awaited by the next pass to end). */
+  private readonly journaling = new Set<Promise<void>>();
+  /**
+   * Lanes sending now (at most `concurrency`), and the sends waiting for one, first come first
+   * served. Lanes are the worker's, not a pass's: a send the relay does not answer holds one lane,
+   * the next passes use the others.
+   */
+  private lanesBusy = 0;
+  private readonly laneQueue: (() => void)[] = [];
+  /** Set while the loop waits for a lane. */
+  private laneFreed: (() => void) | null = null;
+  /**
+   * Rows of this worker's passes waiting for a lane or being sent; `unrecorded`: accepted by the
+   * relay, not yet marked sent. Its passes never lease them again, whatever their lease says.
+   */
+  private readonly held = new Set<number>();
+  private readonly unrecorded = new Set<number>();
+  /** Passes whose sends are not all answered yet (a hung send keeps its pass open). */
+  private readonly unsettled = new Set<Promise<void>>();
   /** The background flush of `accepted`, while one runs. */
   private recording: Promise<void> | null = null;
   private stopping = false;
@@ -122,6 +139,10 @@ export class OutboxWorker {
   private async reconcile(): Promise<void> {
     const journal = this.options.journal;
     if (!journal || this.reconciled) return;
+    // Every line is in the file as read, and so in the database once marked, only if no append was
+    // in flight then (a send of a pass the relay held) nor made since: otherwise the lines stay,
+    // until the journal is truncated once grown.
+    const appendsBefore = this.journaling.size === 0 ? journal.bytes : -1;
     const ids = journal.recorded();
     if (ids.length === 0) {
       this.reconciled = true;
@@ -138,7 +159,7 @@ export class OutboxWorker {
     });
     if (marked.count)
       this.options.logger.warn({ count: marked.count }, "accepted sends marked sent from the journal");
-    await journal.clear();
+    if (journal.bytes === appendsBefore) await journal.clear();
     this.reconciled = true;
   }
 
@@ -165,6 +186,10 @@ export class OutboxWorker {
     this.stopping = true;
     this.wake?.();
     await this.loop;
+    // Sends still in flight (one the relay holds, up to the socket timeout) are answered and
+    // recorded; should the process be killed first, their rows stay leased and go again only once
+    // the lease has expired.
+    while (this.unsettled.size) await Promise.allSettled([...this.unsettled]);
     await this.recording;
     // Rows handed over and not sent: due again now, for the next start, rather than at lease expiry.
     const unsent = this.handed.splice(0);
@@ -206,44 +231,94 @@ export class OutboxWorker {
 
   /** One pass: the rows handed over, else the rows due now in the table; returns how many were attempted. */
   async sendDue(): Promise<number> {
+    const pass = await this.startPass();
+    await pass.settled;
+    return pass.attempted;
+  }
+
+  /**
+   * Starts a pass: takes the rows handed over, else the rows due now in the table, each sent once
+   * a lane is free; nothing while every lane holds a send. `settled` resolves once they are all
+   * answered and what they need recorded is underway.
+   */
+  private async startPass(): Promise<{ attempted: number; settled: Promise<void> }> {
     await this.reconcile();
-    this.relayAnswered = false;
-    const handed = this.handed.splice(0, this.batchSize);
-    const due = handed.length ? handed : await this.lease();
+    // Every lane holds a send: nothing is taken (the loop waits for a lane).
+    const due = !this.laneFree()
+      ? []
+      : this.handed.length
+        ? this.handed.splice(0, this.batchSize)
+        : await this.lease();
+    for (const row of due) this.held.add(row.id);
     // Few sends in flight. A crash between the relay's 250 and the row update (the only way to send
     // a reply twice) is covered by the journal; without one, each row is marked at once.
-    let next = 0;
     // A refusal of the session itself (a stale password, the relay down) would be the same for every
     // email: the rest of the pass is not tried — one failed login per lane, not one per reply, which
     // a relay may count towards locking the account.
     let refused: SendError | null = null;
-    const lane = async () => {
-      while (next < due.length) {
-        const row = due[next++]!;
+    const sends = due.map(async (row) => {
+      await this.takeLane();
+      try {
         if (refused) await this.recordFailure(row, row.attempts, refused);
         else {
           const failure = await this.sendOne(row);
           if (failure?.everyEmail) refused = failure;
         }
+      } finally {
+        this.releaseLane(row.id);
       }
-    };
+    });
+    const settled = this.afterSends(sends).finally(() => this.unsettled.delete(settled));
+    this.unsettled.add(settled);
+    return { attempted: due.length, settled };
+  }
+
+  /** Once a pass's sends are answered: what was accepted is recorded, the journal kept short. */
+  private async afterSends(sends: Promise<void>[]): Promise<void> {
     try {
-      await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
-      await Promise.all(this.journaling.splice(0));
+      await Promise.all(sends);
+      await Promise.all(this.journaling);
     } catch (error) {
       this.reconciled = false;
       throw error;
     }
-    if (this.relayAnswered && this.waitingOnRelay.size) await this.releaseWaitingOnRelay();
+    const relayAnswered = this.relayAnswered;
+    this.relayAnswered = false;
+    if (relayAnswered && this.waitingOnRelay.size) await this.releaseWaitingOnRelay();
     // Recorded in the background, between two claims: the next sends do not wait for it.
     this.recordAccepted();
     // Once every accepted send is in the database the journal's entries are no longer needed.
     // Truncated only once it has grown, not after every pass: entries naming rows already marked
-    // sent are harmless.
+    // sent are harmless. Not while an append is in flight (a send of another pass): it would be lost.
     const journal = this.options.journal;
-    if (journal && !this.recording && this.accepted.length === 0 && journal.bytes > JOURNAL_TRUNCATE_BYTES)
+    if (
+      journal &&
+      !this.recording &&
+      this.accepted.length === 0 &&
+      this.journaling.size === 0 &&
+      journal.bytes > JOURNAL_TRUNCATE_BYTES
+    )
       await journal.clear();
-    return due.length;
+  }
+
+  private laneFree(): boolean {
+    return this.lanesBusy < this.concurrency;
+  }
+
+  private async takeLane(): Promise<void> {
+    if (this.laneFree()) this.lanesBusy++;
+    // Handed over by releaseLane, still counted busy.
+    else await new Promise<void>((resolve) => this.laneQueue.push(resolve));
+  }
+
+  private releaseLane(id: number): void {
+    this.held.delete(id);
+    const next = this.laneQueue.shift();
+    if (next) next();
+    else {
+      this.lanesBusy--;
+      this.laneFreed?.();
+    }
   }
 
   /**
@@ -254,9 +329,12 @@ export class OutboxWorker {
    */
   private async lease(): Promise<QueuedEmail[]> {
     const now = new Date();
+    // Rows this worker still has in hand, should their lease have run out meanwhile.
+    const inHand = [...this.held, ...this.unrecorded];
+    const notInHand = inHand.length ? ` AND "id" NOT IN (${placeholders(inHand.length)})` : "";
     const leased = await this.sql.query<Omit<QueuedEmail, "raw">>(
-      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ?, "leasedBy" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "id" LIMIT ?) RETURNING "id", "kind", "messageId", "envelopeFrom", "recipients", "attempts", "createdAt"`,
-      [new Date(now.getTime() + this.leaseMs), this.leaseOwner, now, now, this.batchSize],
+      `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "nextAttemptAt" = ?, "leasedBy" = ? WHERE "status" = 'pending' AND "nextAttemptAt" <= ? AND "id" IN (SELECT "id" FROM "OutboxMessage" WHERE "status" = 'pending' AND "nextAttemptAt" <= ?${notInHand} ORDER BY "id" LIMIT ?) RETURNING "id", "kind", "messageId", "envelopeFrom", "recipients", "attempts", "createdAt"`,
+      [new Date(now.getTime() + this.leaseMs), this.leaseOwner, now, now, ...inHand, this.batchSize],
     );
     if (leased.length === 0) return [];
     const contents = await this.sql.query<{ outboxId: number; raw: Uint8Array }>(
@@ -327,6 +405,7 @@ export class OutboxWorker {
           [row.attempts, row.sentAt, row.response.slice(0, 1000), row.id],
         );
       }
+      for (const row of accepted) this.unrecorded.delete(row.id);
     } catch (error) {
       this.accepted.unshift(...accepted);
       throw error;
@@ -370,6 +449,20 @@ export class OutboxWorker {
       );
       return null;
     }
+    // The relay may hold a message up to the socket timeout (ten minutes), longer than a lease: it
+    // is kept running meanwhile, or the row would look abandoned — to another daemon, which would
+    // send it again, and to `tranche status`, which would say it was interrupted.
+    const keepLeased = setInterval(
+      () =>
+        void this.renewLease(row).catch((error) =>
+          this.options.logger.warn(
+            { err: error, outboxId: row.id },
+            "lease of an email being sent not renewed",
+          ),
+        ),
+      this.leaseMs / 2,
+    );
+    keepLeased.unref();
     let response: string;
     try {
       response = await this.options.transport.send({
@@ -381,9 +474,12 @@ export class OutboxWorker {
         raw: Buffer.from(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength),
       });
     } catch (error) {
+      clearInterval(keepLeased);
       await this.recordFailure(row, attempts, error);
       return error instanceof SendError ? error : null;
     }
+    clearInterval(keepLeased);
+    this.unrecorded.add(row.id);
     this.relayAnswered = true;
     this.relayRefusing = null;
     this.waitingOnRelay.delete(row.id);
@@ -392,22 +488,22 @@ export class OutboxWorker {
     if (this.options.journal) {
       // Journal first (no database lock, which a claim transaction may hold): the row is then
       // marked with the next ones, between two claims; until then a restart reads the journal.
-      // The lane goes on with its next send meanwhile; the pass waits for every append.
+      // The lane goes on with its next send meanwhile; the pass waits for the appends.
       // An append that fails (a full disk) must not leave the row leased, to be sent again when the
       // lease expires: it is marked in the database like the others, only without the journal's cover.
-      this.journaling.push(
-        this.options.journal.record(row.messageId).then(
-          () => void this.accepted.push(accepted),
-          (error: unknown) => {
-            this.lastErrorAt = new Date();
-            this.options.logger.error(
-              { err: error, outboxId: row.id },
-              "send journal append failed: the email is marked sent in the database only",
-            );
-            this.accepted.push(accepted);
-          },
-        ),
+      const appended = this.options.journal.record(row.messageId).then(
+        () => void this.accepted.push(accepted),
+        (error: unknown) => {
+          this.lastErrorAt = new Date();
+          this.options.logger.error(
+            { err: error, outboxId: row.id },
+            "send journal append failed: the email is marked sent in the database only",
+          );
+          this.accepted.push(accepted);
+        },
       );
+      this.journaling.add(appended);
+      void appended.finally(() => this.journaling.delete(appended));
     } else {
       this.accepted.push(accepted);
       await this.markAccepted(this.sql);
@@ -447,11 +543,12 @@ export class OutboxWorker {
       this.woken = false;
       let attempted = 0;
       try {
-        attempted = await this.sendDue();
+        const pass = await this.startPass();
+        attempted = pass.attempted;
+        await this.settledWithinPoll(pass.settled);
         failures = 0;
       } catch (error) {
-        this.lastErrorAt = new Date();
-        this.options.logger.error({ err: error }, "outbox pass failed");
+        this.passFailed(error);
         failures++;
       }
       if (this.stopping) break;
@@ -461,9 +558,43 @@ export class OutboxWorker {
         // Only a stop or replies handed over later cut it short, not those of the failed pass.
         this.woken = false;
         await this.pause(Math.min(this.pollMs, 100 * 2 ** failures));
-      } else if (attempted === this.batchSize || this.woken || this.handed.length) continue;
+      } else if (!this.laneFree()) await this.untilLaneFree();
+      else if (attempted === this.batchSize || this.woken || this.handed.length) continue;
       else await this.sleepUntilDue();
     }
+  }
+
+  /**
+   * Waits for a pass's sends, a poll at most: one the relay does not answer (a content filter stuck
+   * on a message, up to the ten-minute socket timeout) must not hold every other reply that long.
+   * The next passes send on the lanes it leaves free; it is recorded whenever it is answered.
+   */
+  private async settledWithinPoll(settled: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const poll = new Promise<"poll">((resolve) => {
+      timer = setTimeout(() => resolve("poll"), this.pollMs);
+    });
+    try {
+      if ((await Promise.race([settled, poll])) === "poll") settled.catch((error) => this.passFailed(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private passFailed(error: unknown): void {
+    this.lastErrorAt = new Date();
+    this.options.logger.error({ err: error }, "outbox pass failed");
+  }
+
+  /** Every lane holds a send: waits for one to end, a poll at most (what was accepted is then recorded). */
+  private async untilLaneFree(): Promise<void> {
+    await this.pause(
+      this.pollMs,
+      new Promise<void>((resolve) => {
+        this.laneFreed = resolve;
+      }),
+    );
+    this.laneFreed = null;
   }
 
   private async sleepUntilDue(): Promise<void> {
@@ -476,15 +607,17 @@ export class OutboxWorker {
     await this.pause(Math.max(10, Math.min(this.pollMs, untilDue)));
   }
 
-  /** Waits `delay` ms, or until woken (new replies handed over, a stop). */
-  private async pause(delay: number): Promise<void> {
+  /** Waits `delay` ms, or until woken (new replies handed over, a stop), or until `until` settles. */
+  private async pause(delay: number, until?: Promise<void>): Promise<void> {
     if (this.woken || this.stopping) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delay);
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
         resolve();
       };
+      this.wake = wake;
+      until?.then(wake, wake);
     });
     this.wake = null;
   }

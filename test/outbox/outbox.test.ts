@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { grantAccess, resultRecipientRevoked, revokeAccess } from "../../src/access/store.ts";
 import type { Db } from "../../src/db/client.ts";
 import { SentJournal } from "../../src/outbox/journal.ts";
+import { enqueueEmails, type OutgoingEmail } from "../../src/outbox/outgoing.ts";
 import { fileTransport, smtpTransport } from "../../src/outbox/transport.ts";
 import { OutboxWorker, outboxCounts } from "../../src/outbox/worker.ts";
 import { composeMessage } from "../../src/render/compose.ts";
@@ -39,6 +40,32 @@ afterEach(async () => {
   sink = null;
   await database.close();
 });
+
+/** Result emails as the daemon composes them, to be queued by enqueueEmails. */
+async function composed(n: number, to = "jeanne.martin@editeur.example.test"): Promise<OutgoingEmail[]> {
+  const emails: OutgoingEmail[] = [];
+  for (let i = 0; i < n; i++) {
+    const message = await composeMessage({
+      email: {
+        subject: "Ségur Numérique - Imagerie - Calcul de la tranche",
+        text: "Bonjour,",
+        html: "<p>Bonjour,</p>",
+      },
+      from: "no-reply@example.test",
+      to,
+      replyTo: "contact@example.test",
+      inReplyTo: null,
+    });
+    emails.push({
+      kind: "result",
+      messageId: message.messageId,
+      envelopeFrom: "no-reply@example.test",
+      recipients: [to],
+      raw: message.raw,
+    });
+  }
+  return emails;
+}
 
 async function queue(n: number, to = "jeanne.martin@editeur.example.test"): Promise<string[]> {
   const ids: string[] = [];
@@ -503,6 +530,62 @@ describe("the outbox", () => {
     expect([row.attempts, row.lastResponse]).toEqual([1, expect.stringMatching(/^250 /)]);
     expect(sink.received.map((m) => m.messageId)).toEqual([id]);
   }, 90_000);
+
+  it("sends the replies handed over while the relay holds one unanswered, and records that one sent once it answers", async () => {
+    // A content filter stuck on one message: the relay answers its DATA only when released.
+    sink = await startSmtpSink({ tls });
+    const [hung] = await queue(1);
+    const held = sink.hold(hung!);
+    // Released at the end whatever happens: a worker waiting on it would hold up the test's stop.
+    try {
+      worker = new OutboxWorker(db, {
+        transport: smtpTransport(sink.url, { ca: [tls.cert] }),
+        logger,
+        pollMs: 100,
+        // Shorter than the relay holds the message: the lease must outlast it all the same.
+        leaseMs: 600,
+        journal: new SentJournal(join(database.dir, "journal")),
+      });
+      worker.start();
+      await held.arrived;
+      const owner = worker.leaseOwner;
+      const leasedUntil = (await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } }))
+        .nextAttemptAt;
+      const rows = await enqueueEmails(db, await composed(6), null, { lease: { ms: 60_000, owner } });
+      worker.handOff(rows);
+      await sink.waitForCount(6, 30_000);
+      expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set(rows.map((r) => r.messageId)));
+      await waitFor(
+        "the replies handed over recorded as sent",
+        async () => (await outboxCounts(db)).sent === 6,
+      );
+      // Still in flight, past its first lease: kept leased, so that no pass (of this worker or another
+      // one sharing the database) takes it again as abandoned.
+      await waitFor("lease of the held reply renewed", async () => {
+        const row = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } });
+        return row.nextAttemptAt > leasedUntil && row.nextAttemptAt > new Date();
+      });
+      const other = new OutboxWorker(db, { transport: smtpTransport(sink.url, { ca: [tls.cert] }), logger });
+      expect(await other.sendDue()).toBe(0);
+      await other.stop();
+      expect(await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } })).toMatchObject({
+        status: "pending",
+        leasedBy: owner,
+      });
+    } finally {
+      held.release();
+    }
+    await waitFor("the held reply recorded as sent", async () => (await outboxCounts(db)).sent === 7);
+    expect(await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } })).toMatchObject({
+      attempts: 1,
+      lastResponse: expect.stringMatching(/^250 /),
+      leasedBy: null,
+    });
+    await worker.stop();
+    worker = null;
+    expect(sink.received.filter((m) => m.messageId === hung)).toHaveLength(1);
+    expect(sink.received).toHaveLength(7);
+  }, 60_000);
 
   it("does not send again what the relay accepted just before a crash (send journal)", async () => {
     sink = await startSmtpSink({ tls });

@@ -39,6 +39,11 @@ export interface SmtpSink {
   /** Queue a fault for the next messages. */
   inject(fault: Fault): void;
   clearFaults(): void;
+  /**
+   * Holds the answer to the end of DATA of the message with this Message-ID (a relay's content
+   * filter stuck on it) until `release()`; `arrived` resolves once its DATA is in.
+   */
+  hold(messageId: string): { arrived: Promise<void>; release(): void };
   /** Resolves once `count` messages in total have been accepted. */
   waitForCount(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -82,6 +87,7 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     if (fault) fault.times--;
     return fault;
   };
+  const holds = new Map<string, { arrive: () => void; released: Promise<void>; release: () => void }>();
   const lmtp = options.lmtpPort
     ? nodemailer.createTransport({ host: "127.0.0.1", port: options.lmtpPort, lmtp: true, pool: true })
     : null;
@@ -120,6 +126,11 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
       stream.on("end", async () => {
         if (options.dataReplyDelayMs)
           await new Promise((resolve) => setTimeout(resolve, options.dataReplyDelayMs));
+        const held = holds.get(header(Buffer.concat(chunks), "Message-ID") ?? "");
+        if (held) {
+          held.arrive();
+          await held.released;
+        }
         const fault = takeFault("data");
         if (fault) {
           callback(
@@ -178,6 +189,18 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     clearFaults: () => {
       faults.length = 0;
     },
+    hold(messageId) {
+      let arrive = () => {};
+      let release = () => {};
+      const arrived = new Promise<void>((resolve) => {
+        arrive = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.set(messageId, { arrive, released, release });
+      return { arrived, release };
+    },
     waitForCount(count, timeoutMs = 30_000) {
       if (received.length >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
@@ -196,6 +219,7 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
       });
     },
     async close() {
+      for (const held of holds.values()) held.release();
       lmtp?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
