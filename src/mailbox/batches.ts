@@ -26,8 +26,15 @@ export function planBatches(messages: MessageSize[], maxCount: number, maxBytes:
   return batches;
 }
 
-/** An IMAP UID set for sorted UIDs, runs written as ranges (`3:7,9`): a long backlog stays one short line. */
-export function uidSet(sorted: number[]): string {
+/**
+ * Characters of a UID set in one command. A folder another client left fragmented (every other
+ * message moved) writes ~6 per UID, and a server refuses a longer command line than it takes
+ * (Dovecot: imap_max_line_length, 64 KB by default; RFC 7162 §4 asks clients for about 8 KB).
+ */
+export const UID_SET_MAX_LENGTH = 8_000;
+
+/** Runs of consecutive sorted UIDs written as ranges (`3:7`), single UIDs as themselves. */
+function runs(sorted: number[]): string[] {
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
@@ -35,5 +42,25 @@ export function uidSet(sorted: number[]): string {
     parts.push(j > i ? `${sorted[i]}:${sorted[j]}` : String(sorted[i]));
     i = j + 1;
   }
-  return parts.join(",");
+  return parts;
+}
+
+/** An IMAP UID set for sorted UIDs, runs written as ranges (`3:7,9`): a long backlog stays one short line. */
+export function uidSet(sorted: number[]): string {
+  return runs(sorted).join(",");
+}
+
+/** The UID sets for sorted UIDs, in order, each at most `maxLength` characters: one command each. */
+export function uidSets(sorted: number[], maxLength = UID_SET_MAX_LENGTH): string[] {
+  const sets: string[] = [];
+  let set = "";
+  for (const run of runs(sorted)) {
+    if (set && set.length + 1 + run.length > maxLength) {
+      sets.push(set);
+      set = "";
+    }
+    set = set ? `${set},${run}` : run;
+  }
+  if (set) sets.push(set);
+  return sets;
 }

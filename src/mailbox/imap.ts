@@ -1,7 +1,7 @@
 import { ImapFlow } from "imapflow";
 import { hostOf } from "../config/server-url.ts";
 import type { Mailbox } from "../intake/types.ts";
-import { planBatches, uidSet } from "./batches.ts";
+import { planBatches, uidSet, uidSets } from "./batches.ts";
 import type { Disposition, MailboxSource, MessageConsumer, SizeLimit, SourceStatus } from "./source.ts";
 
 export interface ImapSourceOptions {
@@ -337,10 +337,13 @@ export class ImapSource implements MailboxSource {
     await this.park(client);
     const sorted = uids.filter((uid) => !this.unfetchable.has(uid)).sort((a, b) => a - b);
     if (sorted.length === 0) return;
-    // Sizes first (one short round trip), so that a batch is bounded in bytes as well as in count.
+    // Sizes first (a short round trip, more for a fragmented folder: one UID set of them all could
+    // exceed the server's command line and fail every scan), so that a batch is bounded in bytes as
+    // well as in count. Batches are short sets already.
     const sizes = new Map<number, number>();
-    for (const m of await client.fetchAll(uidSet(sorted), { uid: true, size: true }, { uid: true }))
-      sizes.set(m.uid, m.size ?? 0);
+    for (const set of uidSets(sorted))
+      for (const m of await client.fetchAll(set, { uid: true, size: true }, { uid: true }))
+        sizes.set(m.uid, m.size ?? 0);
     if (!client.usable) throw new Error("connection lost during FETCH");
     const batches = planBatches(
       sorted.map((uid) => ({ uid, size: sizes.get(uid) ?? 0 })),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planBatches, uidSet } from "../../src/mailbox/batches.ts";
+import { planBatches, UID_SET_MAX_LENGTH, uidSet, uidSets } from "../../src/mailbox/batches.ts";
 
 const MB = 1024 * 1024;
 
@@ -31,5 +31,18 @@ describe("the batches of an IMAP scan", () => {
     expect(uidSet([1, 2, 3, 5, 7, 8, 10])).toBe("1:3,5,7:8,10");
     expect(uidSet([42])).toBe("42");
     expect(uidSet(Array.from({ length: 100_000 }, (_, i) => i + 1))).toBe("1:100000");
+  });
+
+  it("splits the UID set of a fragmented folder into sets a server takes on one command line, in order", () => {
+    const everyOther = Array.from({ length: 20_000 }, (_, i) => 2 * i + 2);
+    const sets = uidSets(everyOther);
+    expect(uidSet(everyOther).length).toBeGreaterThan(64 * 1024);
+    expect(sets.length).toBeGreaterThan(1);
+    expect(Math.max(...sets.map((set) => set.length))).toBeLessThanOrEqual(UID_SET_MAX_LENGTH);
+    expect(sets.join(",")).toBe(uidSet(everyOther));
+    expect(uidSets([1, 2, 3, 5, 7, 8, 10], 8)).toEqual(["1:3,5", "7:8,10"]);
+    // A run is never cut: it is one short item whatever its length.
+    expect(uidSets([...Array.from({ length: 1000 }, (_, i) => i + 1), 2000], 10)).toEqual(["1:1000", "2000"]);
+    expect(uidSets([])).toEqual([]);
   });
 });

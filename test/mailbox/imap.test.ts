@@ -352,3 +352,49 @@ describe("the IMAP source, when the server cannot give or take a message", () =>
     expect(answered().has("illisible")).toBe(false);
   });
 });
+
+describe("the IMAP source, on a folder another client left fragmented", () => {
+  let fragmented: DovecotServer;
+  beforeAll(async () => {
+    fragmented = await startDovecot();
+  });
+  afterAll(async () => {
+    await fragmented?.destroy();
+  });
+
+  it("answers its messages although one UID set of them all is longer than the server takes on a command line", async () => {
+    // 26,000 messages, every other one then removed by another client: the 13,000 left write a
+    // UID set of ~76 KB, over Dovecot's imap_max_line_length (64 KB by default).
+    const client = await fragmented.client("calcul");
+    await client.mailboxOpen("INBOX");
+    const inbox = join(fragmented.dir, "mail", "calcul", "Maildir", "new");
+    const { uid, gid } = statSync(inbox);
+    for (let n = 1; n <= 26_000; n++) {
+      const file = join(inbox, `${n}.fragmented.test`);
+      writeFileSync(file, requestEmail(`f${n}`).replace(/\n/g, "\r\n"));
+      chownSync(file, uid, gid);
+    }
+    await client.noop();
+    const odd: number[] = [];
+    for (const message of await client.fetchAll("1:*", { uid: true }))
+      if (message.uid % 2) odd.push(message.uid);
+    expect(odd).toHaveLength(13_000);
+    for (let i = 0; i < odd.length; i += 1_000)
+      await client.messageDelete(odd.slice(i, i + 1_000).join(","), { uid: true });
+    await client.logout();
+    const { seen, statuses } = watch({
+      mailbox: "contact",
+      url: fragmented.imapUrl("calcul"),
+      ca: [fragmented.tls.cert],
+      backoffMinMs: 50,
+      backoffMaxMs: 100,
+    });
+    await waitFor(
+      "the first messages handed over, or the scan's error",
+      () => seen.length >= 50 || statuses.some((s) => s.error),
+      60_000,
+    );
+    expect(statuses.flatMap((s) => (s.error ? [s.error] : []))).toEqual([]);
+    expect(seen.slice(0, 3).map((m) => m.uid)).toEqual(["2", "4", "6"]);
+  }, 180_000);
+});
