@@ -8,7 +8,8 @@ const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
  * Rule shared by the CLI and email parsing: split on `;`, `,`, line breaks and a `/` glued between
  * two numbers (a « n° » glued to a number is dropped first); inside a piece, if
  * removing whitespace (and the dots, dashes and invisible characters a number may be typed with)
- * leaves exactly 9 characters it is one number typed with spaces (`920 000 650`), otherwise
+ * leaves exactly 9 characters, none of its words letters only, it is one number typed with
+ * spaces (`920 000 650`; « bâtiment 3 » is a comment), otherwise
  * whitespace separates identifiers. Pieces without a letter or digit are dropped, and so are the
  * words without a digit beside other words (`920000650 (CH de Lens)`: no FINESS or N°AM is written
  * without digits, so they are the sender's comment, not identifiers to report as invalid), and so
@@ -21,9 +22,11 @@ export function splitIdentifierList(text: string): string[] {
     const piece = unwrap(rawPiece.trim());
     // A placeholder (`*********`, `_________`) is not an identifier, whatever its length.
     if (!/[\p{L}\p{N}]/u.test(piece)) continue;
+    // « bâtiment 3 », « CH Béthune » make nine characters too: a word of letters is a comment's.
     if (
-      piece.replace(/\s+/gu, "").replace(INVISIBLE, "").length === 9 ||
-      piece.replace(TYPING_MARKS, "").length === 9
+      (piece.replace(/\s+/gu, "").replace(INVISIBLE, "").length === 9 ||
+        piece.replace(TYPING_MARKS, "").length === 9) &&
+      !piece.split(/\s+/u).some(isCommentWord)
     ) {
       tokens.push(piece);
       continue;
@@ -65,24 +68,31 @@ const mayBeIdentifier = (part: string) => {
 };
 
 const digits = (word: string) => word.replace(TYPING_MARKS, "").length;
+/** A word of letters without a digit (« CH », « bâtiment »): a comment's, never part of a number. */
+const isCommentWord = (word: string) => /\p{L}/u.test(word) && !/\p{N}/u.test(word);
 const isDigitGroup = (word: string) => /^[\p{N}.\u002D\u2010-\u2015]+$/u.test(word);
 
 /**
  * The identifiers among a piece's words. A run of digit groups is one number typed with spaces when
  * it makes 9 characters (`920 000 650 (CH Lens)`, the piece's rule applied to the run), else each
  * group is a number to report. A short number alone beside a comment's words or an identifier is
- * part of the comment: "(site 2)", "920000650 bât. 3". Alone ("12 345"), numbers are reported.
+ * part of the comment: "(site 2)", "920000650 bât. 3", and so is one that starts a run right
+ * after a comment's word when the rest makes 9 ("site 2 620 100 057"). Alone ("12 345"), numbers
+ * are reported.
  */
 function wordTokens(words: string[]): string[] {
   if (words.length === 1) return words;
-  const commented = words.some((word) => !/\p{N}/u.test(word) || digits(word) === 9);
+  const commented = words.some((word) => isCommentWord(word) || digits(word) === 9);
   const tokens: string[] = [];
   for (let i = 0; i < words.length; ) {
     let j = i;
     while (j < words.length && isDigitGroup(words[j]!)) j++;
     if (j - i >= 2) {
-      const run = words.slice(i, j);
-      const length = run.reduce((n, word) => n + digits(word), 0);
+      let run = words.slice(i, j);
+      let length = run.reduce((n, word) => n + digits(word), 0);
+      const first = digits(run[0]!);
+      if (length !== 9 && length - first === 9 && first < 5 && i > 0 && isCommentWord(words[i - 1]!))
+        [run, length] = [run.slice(1), 9];
       tokens.push(...(length === 9 ? [run.join(" ")] : run));
       i = j;
       continue;

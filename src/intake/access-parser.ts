@@ -251,11 +251,38 @@ function asksAccess(sentence: string): boolean {
 }
 
 /**
+ * Where a clause of a folded sentence (one space between words) ends: « , », « ; », or « et »,
+ * « mais », « puis » between words.
+ */
+const CLAUSE_END = / ?[,;] ?| (?:et|mais|puis) /;
+/**
+ * A clause that asks in its own words: a question word first (« et quand … »), or a verb and its
+ * subject turned round (« pourriez-vous », « sera-t-il »). Fixed alternatives: linear.
+ */
+const OWN_QUESTION =
+  /^(?:(?:et|mais|puis|aussi) )?(?:quand|comment|pourquoi|combien|ou|quel\w*|qu'est-ce|est-ce)\b|-(?:t-)?(?:il|elle|ils|elles|on|vous|nous|je|tu)\b/;
+
+/**
+ * What a folded sentence says beside an access request: all of it, or when it asks for the
+ * access, its clauses that do not (« …, et pourriez-vous me dire quand le calcul sera disponible
+ * ? »). Their question mark is the request's (« Pourriez-vous ouvrir un accès pour …, afin qu'il
+ * demande les calculs ? ») unless the clause asks in its own words.
+ */
+function besideInSentence(sentence: string): string[] {
+  if (!asksAccess(sentence)) return [sentence];
+  return sentence
+    .split(CLAUSE_END)
+    .filter((clause) => !asksAccess(clause))
+    .map((clause) => (OWN_QUESTION.test(clause) ? clause : clause.replace(/\?/g, " ").trim()));
+}
+
+/**
  * What a text says beside its access request, folded, one sentence a line: the sender's own
  * sentences (above any forwarded message: its words were written to the sender, not to us) less
- * those that ask for the access and those left without a word once their addresses are gone (« x@…
- * ? » under « merci d'ouvrir un accès à : »). A question or a dispute written beside the request
- * (« Par ailleurs, quand les résultats de mars seront-ils disponibles ? ») is what remains.
+ * those that ask for the access (but for their other clauses) and those left without a word once
+ * their addresses are gone (« x@… ? » under « merci d'ouvrir un accès à : »). A question or a
+ * dispute written beside the request (« Par ailleurs, quand les résultats de mars seront-ils
+ * disponibles ? ») is what remains.
  */
 export function besideAccessRequest(text: string): string {
   const lines = text.split("\n");
@@ -268,6 +295,7 @@ export function besideAccessRequest(text: string): string {
     .join("\n")
     .split(SENTENCE_END)
     .map(fold)
-    .filter((sentence) => WORD.test(sentence.replace(ADDRESS, " ")) && !asksAccess(sentence))
+    .flatMap(besideInSentence)
+    .filter((sentence) => WORD.test(sentence.replace(ADDRESS, " ")))
     .join("\n");
 }

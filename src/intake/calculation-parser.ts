@@ -254,6 +254,30 @@ const NOT_AN_ESTABLISHMENT =
  */
 const EXCLUDED_HERE =
   /\b(ne (pas|plus)|a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|doublons?|annulee?s?|hors perimetre|non concernee?s?)\b/;
+/**
+ * A note that leaves a number out of the calculation (« → ne pas prendre en compte le 620000018 »,
+ * « 620000018 : à retirer »). Not « doublon » (the number above it stays the sender's), nor « ne
+ * pas oublier » (which keeps it): a verb of counting after « ne pas ».
+ */
+const LEAVES_OUT =
+  /\b(ne (pas|plus) (le |la |l')?(prendre|compter|inclure|retenir|tenir compte|comptabiliser|integrer)|a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?)\b/;
+/** The note names the list's last number without writing it (« ne pas prendre en compte ce dernier »). */
+const THE_LAST_ONE =
+  /\b(?:ce dernier|le dernier|celui-ci|ce numero)\b(?! (?:message|mail|e-mail|email|courriel|envoi|echange|fichier|tableau|calcul|devis)\b)/;
+
+/**
+ * The list's last number (normalised) when `line` is a note leaving it out without writing it
+ * (« (ne pas prendre en compte ce dernier) »), else null. `parts` are the list's lines so far.
+ */
+function lastNumberLeftOut(line: string, parts: readonly string[]): string | null {
+  // Most lines of a list are numbers: a word of the note must be there before anything is folded.
+  if (line.length > COMMENTED_SPAN || !/dernier|celui|num/i.test(line)) return null;
+  const folded = fold(line);
+  if (!LEAVES_OUT.test(folded) || !THE_LAST_ONE.test(folded) || identifierShapedNumbers(line).length > 0)
+    return null;
+  const last = splitValues(parts.at(-1) ?? "").at(-1);
+  return last ? normaliseIdentifier(last) : null;
+}
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
 const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
 /**
@@ -635,6 +659,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   };
   // Lines read as a field's label or value: the others may hold a number the request meant.
   const read = new Set<number>();
+  // Numbers a note below a list left out of it, named in the result like the unread lines' numbers.
+  const leftOutNumbers: string[] = [];
   const generic: { kind: "finess" | "am"; tokens: string[] }[] = [];
   // Below a closing salutation, up to a forwarded message: a signature, whose "E-mail :" or
   // "Activité : éditeur de logiciels" is not a field of the request.
@@ -694,6 +720,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     // and Outlook's empty paragraphs put blank lines between values: past one, only a line of
     // identifiers goes on with the list.
     const parts = [value];
+    // Numbers of this list that a note below it leaves out (normalised).
+    const leftOut = new Set<string>();
     let j = i + 1;
     if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
     for (; j < lines.length; j++) {
@@ -702,19 +730,35 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
         while (k < lines.length && !(lines[k] ?? "").trim()) k++;
         const shape = commentedShape(parts.at(-1) ?? "");
         const next = lines[k] ?? "";
-        if (k === lines.length || !(onlyIdentifiers(next) || (shape && commentedShape(next) === shape)))
-          break;
+        const goesOn =
+          onlyIdentifiers(next) ||
+          (shape && commentedShape(next) === shape) ||
+          lastNumberLeftOut(next, parts) !== null;
+        if (k === lines.length || !goesOn) break;
         j = k;
       }
       const next = lines[j] ?? "";
-      if (matchLabel(next) || !continuesList(next)) break;
-      // Left unread: its numbers are stray numbers, named in the result, not counted.
-      if (EXCLUDED_HERE.test(fold(next))) continue;
+      if (matchLabel(next)) break;
+      // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without its last number.
+      const last = lastNumberLeftOut(next, parts);
+      if (last !== null) {
+        leftOut.add(last);
+        leftOutNumbers.push(last);
+        continue;
+      }
+      if (!continuesList(next)) break;
+      const folded = fold(next);
+      // Left unread: its numbers are stray numbers, named in the result, not counted. A note that
+      // leaves out a number listed above (« → ne pas prendre en compte le 620000018 ») takes it out.
+      if (EXCLUDED_HERE.test(folded)) {
+        if (LEAVES_OUT.test(folded)) for (const number of identifierShapedNumbers(next)) leftOut.add(number);
+        continue;
+      }
       parts.push(next);
       read.add(j);
     }
     i = j - 1;
-    const tokens = splitValues(parts.join("\n"));
+    const tokens = splitValues(parts.join("\n")).filter((token) => !leftOut.has(normaliseIdentifier(token)));
     if (match.kind === "finessBoth") {
       result.lists.finessRadio.push(...tokens);
       result.lists.finessMn.push(...tokens);
@@ -737,7 +781,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   // nothing: it is a candidate too, named only if the reference data knows it.
   const reference = result.reference ? [result.reference] : [];
   result.strayNumbers = strayNumbersOf(
-    [...lines.filter((_, n) => !read.has(n)), ...aside, ...reference],
+    [...lines.filter((_, n) => !read.has(n)), ...aside, ...leftOutNumbers, ...reference],
     listed,
   );
   return result;

@@ -81,6 +81,25 @@ describe("an access request with a question or a dispute beside it", () => {
     }
   });
 
+  it("opens a question ticket for a question asked in the sentence of the request", async () => {
+    // The sentence asked for an access, so all of it was dropped: the question got no ticket.
+    for (const sentence of [
+      `Merci d'autoriser l'accès pour ${JEAN}, et pourriez-vous me dire quand le calcul sera disponible ?`,
+      `Pourriez-vous créer un compte pour ${JEAN} et m'indiquer comment est calculée la tranche d'un site mixte ?`,
+    ]) {
+      const intake = await plain(`Bonjour,\n\n${sentence}\n\nCordialement,\nClaire Petit\nÉditeur RIS`);
+      expect(intake.access, sentence).toMatchObject({
+        status: "request",
+        request: { action: "grant", email: JEAN },
+      });
+      expect(intake.support?.category, sentence).toBe("question");
+      expect(decide(intake, facts, defaultPolicy()), sentence).toMatchObject({
+        action: "access-granted",
+        ticketAside: "question",
+      });
+    }
+  });
+
   it("opens a dispute ticket when the message also contests a result", async () => {
     const intake = await plain(
       `Bonjour,\n\nMerci de supprimer l'accès de ${JEAN}, qui a quitté la société.\n\nPar ailleurs, la tranche calculée pour le Centre d'imagerie du Parc nous semble erronée : nous attendions une tranche D.\n\nCordialement,\nClaire Petit`,
@@ -134,6 +153,12 @@ describe("an access request with a question or a dispute beside it", () => {
       `Bonjour,\nUne erreur s'est glissée dans l'adresse de Jean.\nMerci de remplacer jean.dupond@editeur-ris.fr par ${JEAN}.\n\nCordialement`,
       `Bonjour,\n\nMerci d'autoriser ${JEAN}. Est-ce que cela peut être fait aujourd'hui ?\n\nCordialement`,
       `Bonjour,\n\nMerci d'autoriser ${JEAN}. Dans combien de temps l'accès sera-t-il actif ? C'est urgent.\n\nCordialement`,
+      // Courtesy in the request's own sentence.
+      `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}, merci d'avance et bonne journée.\n\nClaire Petit`,
+      `Bonjour,\n\nPourriez-vous, s'il vous plaît, ouvrir un accès pour ${JEAN}, notre nouveau chef de projet, et me le confirmer ? Cordialement, Claire`,
+      `Bonjour,\n\nMerci de créer un compte pour ${JEAN}, qui fera désormais nos demandes de calcul, je vous en remercie par avance.\n\nCordialement`,
+      // The question mark is the request's, not the clause's about the calculations.
+      `Bonjour,\n\nPourriez-vous ouvrir un accès pour ${JEAN}, afin qu'il puisse envoyer nos demandes de calcul ?\n\nMerci d'avance`,
     ];
     for (const body of bodies) {
       const intake = await plain(body);

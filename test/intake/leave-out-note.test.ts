@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { readInbound } from "../../src/intake/intake.ts";
+import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
+
+// A sender who corrects a list on the line below it (« ne pas prendre en compte ce dernier ») means
+// that number to be left out of the calculation: counting it raises the tranche the State pays.
+const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
+
+async function request(...list: string[]) {
+  const raw = rawMessage(
+    { ...authenticatedHeaders(JEAN), Subject: "Demande de calcul - Groupement Artois Imagerie" },
+    [
+      "Bonjour,",
+      "",
+      "Merci de calculer la tranche de financement pour la commande suivante.",
+      "",
+      "Référence : Groupement Artois Imagerie",
+      "Type d'activité : Radiologie",
+      ...list,
+      "",
+      "Cordialement,",
+      "Jean Dupont",
+      "Éditeur Radiologie — 03 21 00 00 00",
+    ].join("\n"),
+  );
+  return (await readInbound(raw, intakeContext())).calculation!;
+}
+
+describe("a note below a list that leaves one of its numbers out", () => {
+  it("leaves out « ce dernier », the list's last number, and names it in the result", async () => {
+    for (const note of [
+      "(ne pas prendre en compte ce dernier)",
+      "→ ne pas prendre en compte ce dernier",
+      "Merci de ne pas tenir compte de ce dernier, le site est fermé.",
+    ]) {
+      const calculation = await request("FINESS radiologie : 620100057 ; 620000018", note);
+      expect(calculation.lists.finessRadio, note).toEqual(["620100057"]);
+      // Named as a number of the message left out of the calculation, when the reference data knows it.
+      expect(calculation.strayNumbers, note).toEqual(["620000018"]);
+    }
+  });
+
+  it("leaves out the number the note names, wherever it stands in the list", async () => {
+    for (const note of ["→ ne pas prendre en compte le 620000018", "620000018 : à retirer"]) {
+      const calculation = await request("FINESS radiologie : 620000018 ; 620100057 ; 750712184", note);
+      expect(calculation.lists.finessRadio, note).toEqual(["620100057", "750712184"]);
+      expect(calculation.strayNumbers, note).toEqual(["620000018"]);
+    }
+  });
+
+  it("reads the note past a blank line (Gmail's empty div) under a list typed one number a line", async () => {
+    const calculation = await request(
+      "FINESS radiologie :",
+      "620100057",
+      "620000018",
+      "",
+      "(ne pas prendre en compte ce dernier)",
+    );
+    expect(calculation.lists.finessRadio).toEqual(["620100057"]);
+    expect(calculation.strayNumbers).toEqual(["620000018"]);
+  });
+
+  it("reads on below the note: the numbers under it are the list's", async () => {
+    const calculation = await request(
+      "FINESS radiologie :",
+      "620100057",
+      "620000018",
+      "(ne pas prendre en compte ce dernier, site fermé)",
+      "750712184",
+    );
+    expect(calculation.lists.finessRadio).toEqual(["620100057", "750712184"]);
+    expect(calculation.strayNumbers).toEqual(["620000018"]);
+  });
+
+  it("leaves out only the note's list: the number stays in another field that lists it", async () => {
+    const calculation = await request(
+      "FINESS radiologie : 620100057 ; 620000018",
+      "FINESS médecine nucléaire : 620000018",
+      "(ne pas prendre en compte ce dernier)",
+    );
+    expect(calculation.lists.finessRadio).toEqual(["620100057", "620000018"]);
+    expect(calculation.lists.finessMn).toEqual([]);
+    expect(calculation.strayNumbers).toEqual([]);
+  });
+
+  it("keeps a number a line calls a duplicate of it, and one a note asks not to forget", async () => {
+    // « doublon » leaves out the repeated line only: the number above it is the sender's.
+    const duplicate = await request("FINESS radiologie : 620100057 ; 620000018", "620000018 doublon");
+    expect(duplicate.lists.finessRadio).toEqual(["620100057", "620000018"]);
+    const reminder = await request(
+      "FINESS radiologie : 620100057 ; 620000018",
+      "(ne pas oublier ce dernier, ouvert en 2025)",
+    );
+    expect(reminder.lists.finessRadio).toEqual(["620100057", "620000018"]);
+  });
+});
