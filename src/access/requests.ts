@@ -141,8 +141,8 @@ export async function listPendingRequests(db: DbOrTx): Promise<AccessRequestRow[
 
 /**
  * Support (or an operator) approves a pending request: it is applied, recorded with who decided,
- * its access-review ticket is closed (or left open for a question beside the request), and `notify` receives the confirmations inside the same
- * transaction (the daemon enqueues them; the CLI prints them).
+ * its access-review ticket is closed (or left open: see ReviewTicketOutcome), and `notify` receives
+ * the confirmations inside the same transaction (the daemon enqueues them; the CLI prints them).
  */
 export async function approveAccessRequest(
   db: DbOrTx,
@@ -182,8 +182,8 @@ export async function approveAccessRequest(
 
 /**
  * Support denies a pending request, with a reason: recorded (request and audit event), the
- * access-review ticket closed (or left open for a question beside the request), and the requester told why — unless the request was not
- * authenticated, since its sender may be forged.
+ * access-review ticket closed (or left open: see ReviewTicketOutcome), and the requester told why —
+ * unless the request was not authenticated, since its sender may be forged.
  */
 export async function denyAccessRequest(
   db: DbOrTx,
@@ -358,12 +358,15 @@ async function applyRequest(
 }
 
 /**
- * What became of the request's access-review ticket once decided: closed, or left open under the
- * category of a question or dispute its message wrote beside the request (SPEC §8: kept pending,
- * that question lives only in this ticket, and closing it would leave it unanswered).
+ * What became of the request's access-review ticket once decided: closed; left open for another
+ * request on it still pending (a second request threaded to the first joins its ticket); or, once
+ * the last is decided, left open under the category of a question or dispute a request's message
+ * wrote beside it (SPEC §8: kept pending, that question lives only in this ticket, and closing it
+ * would leave it unanswered).
  */
 export type ReviewTicketOutcome =
   | { ticketId: number; status: "closed" }
+  | { ticketId: number; status: "open"; category: "access-review"; stillPending: number[] }
   | { ticketId: number; status: "open"; category: "question" | "dispute" };
 
 async function closeReviewTicket(
@@ -375,20 +378,37 @@ async function closeReviewTicket(
   if (row.inboundMessageId === null) return null;
   const inbound = await tx.inboundMessage.findUnique({
     where: { id: row.inboundMessageId },
-    select: { ticketId: true, summary: true },
+    select: { ticketId: true },
   });
-  if (inbound?.ticketId == null) return null;
-  const aside = questionBeside(inbound.summary);
-  const where = { id: inbound.ticketId, category: "access-review", status: { not: "closed" } };
+  const ticketId = inbound?.ticketId;
+  if (ticketId == null) return null;
+  const where = { id: ticketId, category: "access-review", status: { not: "closed" } };
+  // Written first, to hold the ticket's row lock: of two decisions on its last two requests, the
+  // second waits for the first to commit, then counts it decided (each sees the other pending otherwise).
+  const { count } = await tx.ticket.updateMany({ where, data: { updatedAt: now } });
+  if (count === 0) return null;
+  const pending = await tx.accessRequest.findMany({
+    where: { status: "pending", inbound: { ticketId } },
+    orderBy: { id: "asc" },
+    select: { id: true },
+  });
+  if (pending.length > 0)
+    return { ticketId, status: "open", category: "access-review", stillPending: pending.map((r) => r.id) };
+  const requestMessages = await tx.inboundMessage.findMany({
+    where: { ticketId, accessRequests: { some: {} } },
+    select: { summary: true },
+  });
+  const asides = requestMessages.map((m) => questionBeside(m.summary));
+  const aside = asides.includes("dispute") ? "dispute" : asides.includes("question") ? "question" : null;
   if (aside) {
-    const { count } = await tx.ticket.updateMany({ where, data: { category: aside, updatedAt: now } });
-    return count > 0 ? { ticketId: inbound.ticketId, status: "open", category: aside } : null;
+    await tx.ticket.update({ where: { id: ticketId }, data: { category: aside } });
+    return { ticketId, status: "open", category: aside };
   }
-  const { count } = await tx.ticket.updateMany({
-    where,
-    data: { status: "closed", closedAt: now, closeNote: note, updatedAt: now },
+  await tx.ticket.update({
+    where: { id: ticketId },
+    data: { status: "closed", closedAt: now, closeNote: note },
   });
-  return count > 0 ? { ticketId: inbound.ticketId, status: "closed" } : null;
+  return { ticketId, status: "closed" };
 }
 
 /** The category of a question or dispute that intake read beside the access request (its summary). */

@@ -51,10 +51,17 @@ const EVENT_ACTIONS: Record<string, string> = {
   noop: "sans effet",
 };
 
-/** The access is decided, the question written beside its request is not: its ticket stays open. */
+/** The access is decided, something else on its ticket is not: the ticket stays open, and says why. */
 function ticketLeftOpen(ticket: ReviewTicketOutcome & { status: "open" }): string {
+  const number = formatTicketNumber(ticket.ticketId);
+  if (ticket.category === "access-review") {
+    const pending = ticket.stillPending.map(formatAccessRequestNumber).join(", ");
+    const requests =
+      ticket.stillPending.length > 1 ? `les demandes ${pending} sont` : `la demande ${pending} est`;
+    return `Ticket ${number} laissé ouvert (access-review) : ${requests} encore en attente.`;
+  }
   const what = ticket.category === "dispute" ? "une contestation" : "une question";
-  return `Ticket ${formatTicketNumber(ticket.ticketId)} laissé ouvert (${ticket.category}) : le message de la demande pose aussi ${what}, à traiter puis clore (tranche tickets close ${formatTicketNumber(ticket.ticketId)}).`;
+  return `Ticket ${number} laissé ouvert (${ticket.category}) : le message de la demande pose aussi ${what}, à traiter puis clore (tranche tickets close ${number}).`;
 }
 
 /** `notify` receives the confirmations of approve/deny inside their transaction (default: queued in the outbox). */

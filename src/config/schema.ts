@@ -95,6 +95,10 @@ export const settings = {
     env: "TRANCHE_RATE_LIMIT_ORGANISATION_PER_HOUR",
     doc: "Calculations answered per organisation (organisational domain) per hour; beyond it, a ticket.",
   },
+  rateLimitRepliesPerRecipientPerHour: {
+    env: "TRANCHE_RATE_LIMIT_REPLIES_PER_RECIPIENT_PER_HOUR",
+    doc: "Help and « adresse non autorisée » replies sent to one address per hour; beyond it the message is filed in a ticket, unanswered.",
+  },
   logLevel: {
     env: "TRANCHE_LOG_LEVEL",
     doc: "pino level: fatal, error, warn, info, debug, trace, or silent (no log at all).",
@@ -308,6 +312,8 @@ export const configSchema = z
     retentionDays: positiveInt.max(36_500).default(90),
     rateLimitSenderPerHour: positiveInt.default(60),
     rateLimitOrganisationPerHour: positiveInt.default(300),
+    // A person correcting a request needs two or three; a robot answering each reply needs a cap.
+    rateLimitRepliesPerRecipientPerHour: positiveInt.default(5),
     logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine(

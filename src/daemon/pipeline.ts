@@ -12,7 +12,7 @@ import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
 import { summariseIntake } from "../intake/summary.ts";
 import type { Intake } from "../intake/types.ts";
-import { repliedCopy } from "../outbox/outgoing.ts";
+import { countRecentReplies, repliedCopy } from "../outbox/outgoing.ts";
 import { calculate } from "../reference/calculate.ts";
 import type { RequestThread } from "../render/compose.ts";
 import { EmailComposer } from "../render/outgoing.ts";
@@ -89,6 +89,27 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
       return copy;
     }
 
+    /**
+     * Past its hourly cap of help and unauthorised replies, an address is most likely a robot
+     * without Auto-Submitted or List-Id answering each of them: its message is filed in one ticket
+     * for support (joined by the next ones while open), unanswered, so that no reply feeds a loop.
+     */
+    async function fileOverReplyCap(
+      to: string,
+      contact: ContactMessage,
+    ): Promise<Omit<HandlerOutcome, "outgoing" | "summary"> | null> {
+      const limit = config.rateLimitRepliesPerRecipientPerHour;
+      const sent = await countRecentReplies(tx, CAPPED_REPLIES, to, at);
+      if (sent < limit) return null;
+      await openOrJoinTicket(tx, { ...contact, category: "other" }, at, {
+        acknowledge: false,
+        joinOpenTicketOfSender: true,
+        freeMail: policy.freeMail,
+      });
+      log.warn({ sent, limit }, "help and unauthorised replies per address per hour: filed without reply");
+      return { status: "processed", decision: "ticket-reply-limited" };
+    }
+
     async function apply(decision: Decision): Promise<Omit<HandlerOutcome, "outgoing" | "summary">> {
       const contact = contactMessage(intake, message.inboundId);
       switch (decision.action) {
@@ -111,9 +132,11 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             });
           }
           return { status: "quarantined", decision: decision.action };
-        case "reply-unauthorised":
+        case "reply-unauthorised": {
           if (await answeredElsewhere("unauthorised"))
             return { status: "processed", decision: "duplicate-copy" };
+          const filed = await fileOverReplyCap(decision.to, contact);
+          if (filed) return filed;
           await replies.compose(
             "unauthorised",
             unauthorisedData(intake, policy.freeMail, settings),
@@ -121,10 +144,14 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             thread,
           );
           return { status: "processed", decision: decision.action };
-        case "reply-help":
+        }
+        case "reply-help": {
           if (await answeredElsewhere("help")) return { status: "processed", decision: "duplicate-copy" };
+          const filed = await fileOverReplyCap(decision.to, contact);
+          if (filed) return filed;
           await replies.compose("help", helpData(intake, decision.problems, settings), decision.to, thread);
           return { status: "processed", decision: decision.action };
+        }
         case "reply-result": {
           const sender = intake.from!;
           const calculation = intake.calculation!;
@@ -254,6 +281,9 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     }
   };
 }
+
+/** The replies capped per address and hour (rateLimitRepliesPerRecipientPerHour), counted together. */
+export const CAPPED_REPLIES = ["help", "unauthorised"] as const;
 
 /** The facts `decide` needs, looked up in the transaction (and by `tranche inspect`). */
 export async function lookUpFacts(db: DbOrTx, intake: Intake) {

@@ -118,6 +118,24 @@ export async function requeueDeadLetters(
   };
 }
 
+/**
+ * Emails of these kinds queued to `recipient` alone in the hour before `now`: a range scan of the
+ * index on (kind, recipients, createdAt). Run before every help or unauthorised reply.
+ */
+export async function countRecentReplies(
+  db: DbOrTx,
+  kinds: readonly string[],
+  recipient: string,
+  now: Date,
+): Promise<number> {
+  const since = new Date(now.getTime() - 60 * 60 * 1000);
+  const [row] = await sqlOf(db).query<{ n: number }>(
+    `SELECT CAST(COUNT(*) AS INTEGER) AS "n" FROM "OutboxMessage" WHERE "kind" IN (${placeholders(kinds.length)}) AND "recipients" = ? AND "createdAt" >= ?`,
+    [...kinds, recipient.trim().toLowerCase(), since],
+  );
+  return Number(row?.n ?? 0);
+}
+
 /** Whether one of these copies of a message (see otherMailboxCopies) was answered with an email of this kind. */
 export async function repliedCopy(db: DbOrTx, copies: readonly number[], kind: string): Promise<boolean> {
   if (copies.length === 0) return false;

@@ -43,6 +43,54 @@ function trancheAsync(args: string[], env: Record<string, string>) {
   });
 }
 
+/**
+ * A contact@ access request read and handled as the daemon does (its summary stored with it), kept
+ * pending; `inReplyTo` threads it to an earlier message.
+ */
+async function receiveAccessRequest(
+  n: string,
+  sender: string,
+  text: string,
+  thread: { name?: string; subject?: string; inReplyTo?: string } = {},
+) {
+  const messageId = `<gmail-${n}@mail.gmail.com>`;
+  const subject = thread.subject ?? "Demande d'accès";
+  const raw = rawEmail(`${thread.name ?? "Jean Dupont"} <${sender}>`, subject, messageId, text);
+  const headers = [
+    `Authentication-Results: ${authenticatedHeaders(sender)["Authentication-Results"]}`,
+    ...(thread.inReplyTo ? [`In-Reply-To: ${thread.inReplyTo}`, `References: ${thread.inReplyTo}`] : []),
+  ];
+  const intake = await readInbound(
+    Buffer.from(`${headers.join("\r\n")}\r\n${raw}`),
+    intakeContext({}, "contact"),
+  );
+  if (intake.kind !== "access" || intake.access?.status !== "request") throw new Error("expected a request");
+  const inboundMessageId = await insertInbound(test.db, { messageId, from: sender, subject });
+  // As the daemon stores it once the message is processed.
+  await test.db.inboundMessage.update({
+    where: { id: inboundMessageId },
+    data: { summary: JSON.stringify(summariseIntake(intake, "access-pending")) },
+  });
+  const handled = await handleAccessRequest(test.db, {
+    message: contactMessage({
+      sender,
+      subject,
+      messageId,
+      inReplyTo: intake.inReplyTo,
+      references: intake.references,
+      inboundMessageId,
+      text: intake.ownText,
+    }),
+    request: intake.access.request,
+    policy,
+    now: new Date("2026-11-20T10:00:00Z"),
+  });
+  if (handled.status !== "pending") throw new Error("expected pending");
+  return { ...handled, messageId };
+}
+
+const requestNumber = (id: number) => `A-${String(id).padStart(6, "0")}`;
+
 /** `tranche …` against this file's database, as support member "claire". */
 function tranche(args: string[], env: Record<string, string> = {}) {
   return runTranche(args, { DATABASE_URL: test.url, TRANCHE_OPERATOR: "claire", ...env });
@@ -153,49 +201,19 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
   it("leaves open, as a question, the ticket of a request kept pending whose message also asks a question", async () => {
     // Approving or denying closed the access-review ticket: the question written beside the
     // request lived only there, and nobody was left to answer it.
-    const ask = async (n: number, sender: string, text: string) => {
-      const messageId = `<gmail-q${n}@mail.gmail.com>`;
-      const raw = rawEmail(`Jean Dupont <${sender}>`, "Demande d'accès", messageId, text);
-      const headers = authenticatedHeaders(sender)["Authentication-Results"];
-      const intake = await readInbound(
-        Buffer.from(`Authentication-Results: ${headers}\r\n${raw}`),
-        intakeContext({}, "contact"),
-      );
-      if (intake.kind !== "access" || intake.access?.status !== "request")
-        throw new Error("expected a request");
-      const inboundMessageId = await insertInbound(test.db, {
-        messageId,
-        from: sender,
-        subject: "Demande d'accès",
-      });
-      // As the daemon stores it once the message is processed.
-      await test.db.inboundMessage.update({
-        where: { id: inboundMessageId },
-        data: { summary: JSON.stringify(summariseIntake(intake, "access-pending")) },
-      });
-      const handled = await handleAccessRequest(test.db, {
-        message: contactMessage({ sender, messageId, inboundMessageId, text }),
-        request: intake.access.request,
-        policy,
-        now: new Date("2026-11-20T10:00:00Z"),
-      });
-      if (handled.status !== "pending") throw new Error("expected pending");
-      return handled;
-    };
-    const question = await ask(
-      1,
+    const question = await receiveAccessRequest(
+      "q1",
       "paul.martin@gmail.com",
       "Bonjour,\n\nMerci d'autoriser l'accès au service pour mon adresse paul.martin@gmail.com.\n\nPar ailleurs, quand les résultats des calculs de mars seront-ils disponibles ?\n\nCordialement,\nPaul Martin\nRadiologie Conseil",
     );
-    const plain = await ask(
-      2,
+    const plain = await receiveAccessRequest(
+      "q2",
       "lucie.bernard@gmail.com",
       "Bonjour,\n\nMerci d'autoriser l'accès pour lucie.bernard@gmail.com.\nPouvez-vous me confirmer la prise en compte ?\n\nBonne journée,\nLucie Bernard\n\nEnvoyé de mon iPhone",
     );
-    const number = (id: number) => `A-${String(id).padStart(6, "0")}`;
     const ticketNumber = `T-${String(question.ticket.id).padStart(6, "0")}`;
 
-    const approved = tranche(["access", "approve", number(question.requestId)]);
+    const approved = tranche(["access", "approve", requestNumber(question.requestId)]);
     expect(approved).toMatchObject({ status: 0, stderr: "" });
     expect(approved.stdout).toContain(`Ticket ${ticketNumber} laissé ouvert (question)`);
     expect(await test.db.ticket.findUniqueOrThrow({ where: { id: question.ticket.id } })).toMatchObject({
@@ -204,11 +222,93 @@ describe("tranche access (operators and support)", { timeout: 120_000 }, () => {
     });
 
     // A courtesy beside the request asks nothing: its ticket closes with the decision.
-    const denied = tranche(["access", "deny", number(plain.requestId), "--reason", "adresse personnelle"]);
+    const denied = tranche([
+      "access",
+      "deny",
+      requestNumber(plain.requestId),
+      "--reason",
+      "adresse personnelle",
+    ]);
     expect(denied.stdout).not.toContain("laissé ouvert");
     expect(await test.db.ticket.findUniqueOrThrow({ where: { id: plain.ticket.id } })).toMatchObject({
       status: "closed",
       category: "access-review",
+    });
+  });
+
+  it("keeps a ticket open while a second request threaded to the first is pending, and closes it with the last", async () => {
+    // Approving the first closed the ticket: the second, still pending, was out of support's sight.
+    const claire = { name: "Claire Petit", subject: "Accès pour notre prestataire" };
+    const first = await receiveAccessRequest(
+      "p1",
+      "claire.petit@editeur-ris.fr",
+      "Bonjour,\n\nMerci d'autoriser l'accès au service pour marc.leroy@prestataire-imagerie.fr, qui déploie notre RIS chez nos clients.\n\nCordialement,\nClaire Petit\nEditeur RIS",
+      claire,
+    );
+    const second = await receiveAccessRequest(
+      "p2",
+      "claire.petit@editeur-ris.fr",
+      "Bonjour,\n\nMerci d'autoriser également l'accès pour sophie.garnier@prestataire-imagerie.fr, sa collègue.\n\nClaire\n\nLe 20/11/2026 à 10:00, Claire Petit a écrit :\n> Merci d'autoriser l'accès au service pour marc.leroy@prestataire-imagerie.fr",
+      { ...claire, subject: `RE: ${claire.subject}`, inReplyTo: first.messageId },
+    );
+    expect(second.ticket.id).toBe(first.ticket.id);
+    const ticketNumber = first.ticket.number;
+
+    const approved = tranche(["access", "approve", requestNumber(first.requestId)]);
+    expect(approved).toMatchObject({ status: 0, stderr: "" });
+    expect(approved.stdout).toContain(
+      `Ticket ${ticketNumber} laissé ouvert (access-review) : la demande ${requestNumber(second.requestId)} est encore en attente.`,
+    );
+    expect(await test.db.ticket.findUniqueOrThrow({ where: { id: first.ticket.id } })).toMatchObject({
+      status: "open",
+      category: "access-review",
+    });
+    expect(tranche(["tickets", "list", "--status", "open"]).stdout).toContain(ticketNumber);
+
+    const denied = tranche([
+      "access",
+      "deny",
+      requestNumber(second.requestId),
+      "--reason",
+      "prestataire inconnu",
+    ]);
+    expect(denied).toMatchObject({ status: 0, stderr: "" });
+    expect(denied.stdout).not.toContain("laissé ouvert");
+    expect(await test.db.ticket.findUniqueOrThrow({ where: { id: first.ticket.id } })).toMatchObject({
+      status: "closed",
+      category: "access-review",
+      closeNote: expect.stringContaining(`${requestNumber(second.requestId)} refusée`),
+    });
+  });
+
+  it("leaves a ticket under review while its second request is pending, then open for the question asked beside the first", async () => {
+    const sender = "paul.martin@gmail.com";
+    const first = await receiveAccessRequest(
+      "m1",
+      sender,
+      "Bonjour,\n\nMerci d'autoriser l'accès au service pour mon adresse paul.martin@gmail.com.\n\nPar ailleurs, quand les résultats des calculs de mars seront-ils disponibles ?\n\nPaul Martin",
+      { name: "Paul Martin" },
+    );
+    const second = await receiveAccessRequest(
+      "m2",
+      sender,
+      "Bonjour,\n\nJe souhaite obtenir un accès pour mon adresse professionnelle paul.martin@radiologie-conseil.fr.\n\nPaul Martin",
+      { name: "Paul Martin", subject: "RE: Demande d'accès", inReplyTo: first.messageId },
+    );
+    expect(second.ticket.id).toBe(first.ticket.id);
+
+    tranche(["access", "approve", requestNumber(first.requestId)]);
+    // Still under review: support finds it among the access reviews, not among the questions.
+    expect(await test.db.ticket.findUniqueOrThrow({ where: { id: first.ticket.id } })).toMatchObject({
+      status: "open",
+      category: "access-review",
+    });
+
+    const approved = tranche(["access", "approve", requestNumber(second.requestId)]);
+    expect(approved.stdout).toContain(`Ticket ${first.ticket.number} laissé ouvert (question)`);
+    expect(await test.db.ticket.findUniqueOrThrow({ where: { id: first.ticket.id } })).toMatchObject({
+      status: "open",
+      category: "question",
     });
   });
 });

@@ -465,6 +465,57 @@ describe("the message pipeline", () => {
     expect(answer.decision).toBe("ticket");
   });
 
+  it("stops answering an unauthorised robot past the hourly cap of replies to its address, and files its messages in one ticket", async () => {
+    // An order system exporting each new order to calcul@, without Auto-Submitted nor List-Id.
+    const robot = "exports-commandes@clinique-des-pins.fr";
+    const order = (n: number) =>
+      buildMail({
+        from: robot,
+        fromName: "Logiciel de commandes",
+        subject: `Commande n° 2026-${300 + n}`,
+        body: calculationBody({ reference: `Commande 2026-${300 + n}`, finessRadio: "750712184" }),
+      });
+    const cap = config.rateLimitRepliesPerRecipientPerHour;
+    const outcomes: HandlerOutcome[] = [];
+    for (let n = 0; n < cap + 2; n++) outcomes.push(await handle(order(n)));
+
+    expect(outcomes.slice(0, cap).map((o) => [o.decision, o.outgoing.map((e) => e.kind)])).toEqual(
+      Array.from({ length: cap }, () => ["reply-unauthorised", ["unauthorised"]]),
+    );
+    for (const over of outcomes.slice(cap))
+      expect(over).toMatchObject({ status: "processed", decision: "ticket-reply-limited", outgoing: [] });
+    // Kept for support: both unanswered messages in one open ticket, not acknowledged.
+    const filed = await db.inboundMessage.findMany({
+      where: { ticket: { sender: robot } },
+    });
+    expect(filed).toHaveLength(2);
+    expect(new Set(filed.map((m) => m.ticketId)).size).toBe(1);
+    const ticket = await getTicket(db, filed[0]!.ticketId!);
+    expect(ticket).toMatchObject({ status: "open", category: "other", sender: robot });
+    expect(ticket.messages.flatMap((m) => m.sent)).toEqual([]);
+  });
+
+  it("caps help replies per address: a robot stops getting them, its colleague still does", async () => {
+    const robot = `edi@${ORG}`;
+    await grantAccess(db, robot, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const unreadable = (n: number, from: string) =>
+      buildMail({
+        from,
+        subject: `Transmission EDI ${n}`,
+        body: `Bonjour,\n\nVeuillez trouver ci-dessous la transmission n° ${n}.\n\nService EDI`,
+      });
+    const cap = config.rateLimitRepliesPerRecipientPerHour;
+    const decisions: string[] = [];
+    for (let n = 0; n <= cap; n++) decisions.push((await handle(unreadable(n, robot))).decision);
+    expect(decisions).toEqual([...Array.from({ length: cap }, () => "reply-help"), "ticket-reply-limited"]);
+
+    const colleague = `sophie.durand@${ORG}`;
+    await grantAccess(db, colleague, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const answered = await handle(unreadable(cap + 1, colleague));
+    expect(answered.decision).toBe("reply-help");
+    expect(answered.outgoing.map((e) => e.recipients)).toEqual([[colleague]]);
+  });
+
   it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {
     const outcome = await handle(
       buildMail({
