@@ -68,31 +68,19 @@ async function composed(n: number, to = "jeanne.martin@editeur.example.test"): P
 }
 
 async function queue(n: number, to = "jeanne.martin@editeur.example.test"): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const message = await composeMessage({
-      email: {
-        subject: "Ségur Numérique - Imagerie - Calcul de la tranche",
-        text: "Bonjour,",
-        html: "<p>Bonjour,</p>",
-      },
-      from: "no-reply@example.test",
-      to,
-      replyTo: "contact@example.test",
-      inReplyTo: null,
-    });
+  const emails = await composed(n, to);
+  for (const email of emails) {
     await db.outboxMessage.create({
       data: {
-        messageId: message.messageId,
-        kind: "result",
-        envelopeFrom: "no-reply@example.test",
-        recipients: to,
-        content: { create: { raw: new Uint8Array(message.raw) } },
+        messageId: email.messageId,
+        kind: email.kind,
+        envelopeFrom: email.envelopeFrom,
+        recipients: email.recipients.join(","),
+        content: { create: { raw: new Uint8Array(email.raw) } },
       },
     });
-    ids.push(message.messageId);
   }
-  return ids;
+  return emails.map((email) => email.messageId);
 }
 
 function smtpWorker(url: string, options: { requireStartTls?: boolean } = {}): OutboxWorker {
