@@ -248,19 +248,22 @@ function commentedShape(line: string): string | null {
  */
 const NOT_AN_ESTABLISHMENT =
   /\b(ne|pas|sans|hors|sauf|retir\w*|exclu\w*|supprim\w*|annul\w*|doublons?|erreurs?|ignor\w*|fermee?s?|remplac\w*|siege|sa|sas|sasu|sarl|eurl)\b/;
+/** Words that take a number out, in both notes below (folded text). */
+const REMOVED =
+  "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?";
 /**
  * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »,
  * « 620000018 doublon »): the list goes on below it, without it.
  */
-const EXCLUDED_HERE =
-  /\b(ne (pas|plus)|a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|doublons?|annulee?s?|hors perimetre|non concernee?s?)\b/;
+const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|doublons?|${REMOVED})\b`);
 /**
  * A note that leaves a number out of the calculation (« → ne pas prendre en compte le 620000018 »,
  * « 620000018 : à retirer »). Not « doublon » (the number above it stays the sender's), nor « ne
  * pas oublier » (which keeps it): a verb of counting after « ne pas ».
  */
-const LEAVES_OUT =
-  /\b(ne (pas|plus) (le |la |l')?(prendre|compter|inclure|retenir|tenir compte|comptabiliser|integrer)|a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?)\b/;
+const LEAVES_OUT = new RegExp(
+  String.raw`\b(ne (pas|plus) (le |la |l')?(prendre|compter|inclure|retenir|tenir compte|comptabiliser|integrer)|${REMOVED})\b`,
+);
 /** The note names the list's last number without writing it (« ne pas prendre en compte ce dernier »). */
 const THE_LAST_ONE =
   /\b(?:ce dernier|le dernier|celui-ci|ce numero)\b(?! (?:message|mail|e-mail|email|courriel|envoi|echange|fichier|tableau|calcul|devis)\b)/;
