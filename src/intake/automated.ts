@@ -30,6 +30,12 @@ const BOUNCE_LOCAL_PARTS =
  */
 const OUT_OF_OFFICE_SUBJECT =
   /^\s*(\[[^\]]{1,40}\]\s*)?\[?\s*(r[ée]ponse automatique|absente? du bureau|absence du bureau|auto(matic)?[ -]?reply|auto[ -]?r[ée]ponse|out of (the )?office|auto\s*:|message d'absence|(je suis |je serai )?(absente?|absence|en cong[ée]s?)\s*(\.?$|jusqu|du \d|[àa] partir|retour))/i;
+/**
+ * Read receipts sent as ordinary mail, without the `multipart/report` of RFC 8098 (Lotus Notes'
+ * « Return Receipt », webmails' « Lu : … », « Accusé de lecture »): the subject is all they have.
+ */
+const READ_RECEIPT_SUBJECT =
+  /^\s*(\[[^\]]{1,40}\]\s*)?((non[ -])?lu|read|not read|unread)\s*:\s|^\s*(accus[ée] de lecture|confirmation de lecture|return receipt|read receipt)\b/i;
 /** A null reverse-path as delivery agents write it: `<>`, empty, `<<>>` (IIS), `<#@[]>` (qmail). */
 const NULL_RETURN_PATH = /^\s*(?:<\s*(?:<\s*>|#@\[\])?\s*>\s*)?$/;
 /** RFC 2369 list headers, and older list managers' own: any of them is list traffic. */
@@ -68,6 +74,7 @@ export function detectAutomated(input: AutomatedInput): AutomatedVerdict | null 
     const type = /report-type\s*=\s*"?([\w-]+)/.exec(contentType)?.[1];
     return { reason: "bounce", detail: type ? `multipart/report (${type})` : "multipart/report" };
   }
+  if (READ_RECEIPT_SUBJECT.test(input.subject)) return { reason: "bounce", detail: "read receipt (subject)" };
   const returnPath = input.headers.get("return-path");
   if (returnPath?.some((v) => NULL_RETURN_PATH.test(v)))
     return { reason: "bounce", detail: "null return path" };

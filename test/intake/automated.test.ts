@@ -105,6 +105,23 @@ describe("detectAutomated", () => {
     ).toEqual({ reason: "bounce", detail: "multipart/report (disposition-notification)" });
   });
 
+  it("never answers a read receipt sent as ordinary mail, known only by its subject", () => {
+    for (const subject of [
+      "Lu : Calcul de tranche — CH Lens",
+      "Non lu : Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+      "Read: Demande d'accès",
+      "[EXTERNE] Lu : Calcul de tranche",
+      "Accusé de lecture : Calcul de tranche",
+      "Return Receipt",
+    ])
+      expect(detectAutomated(input({}, { subject })), subject).toEqual({
+        reason: "bounce",
+        detail: "read receipt (subject)",
+      });
+    for (const subject of ["Lu et approuvé : devis CH Lens", "Lucie Martin : accès", "Relecture du calcul"])
+      expect(detectAutomated(input({}, { subject })), subject).toBeNull();
+  });
+
   it("reads a null return path as IIS (<<>>) and qmail (<#@[]>) write it", () => {
     expect(detectAutomated(input({ "Return-Path": "<<>>" }))?.reason).toBe("bounce");
     expect(detectAutomated(input({ "Return-Path": "<#@[]>" }))?.reason).toBe("bounce");
