@@ -7,6 +7,7 @@ import {
   formatTicketNumber,
   getTicket,
   listTickets,
+  PendingAccessRequestsError,
   parseTicketNumber,
   recomputeTicket,
 } from "../support/tickets.ts";
@@ -141,11 +142,21 @@ export function registerTicketCommands(program: Command): void {
     .command("close <number>")
     .description("ferme un ticket")
     .option("--note <text>", "note de clôture")
-    .action((number: string, options: { note?: string }) =>
+    .option("--keep-pending", "ferme même si des demandes d'accès du ticket attendent une décision")
+    .action((number: string, options: { note?: string; keepPending?: boolean }) =>
       withDatabase(async (db) => {
         const { ticket, alreadyClosed } = await closeTicket(db, ticketId(number), {
           note: options.note,
           now: new Date(),
+          keepPending: options.keepPending,
+        }).catch((error: unknown) => {
+          if (!(error instanceof PendingAccessRequestsError)) throw error;
+          const numbers = error.requestIds.map(formatAccessRequestNumber);
+          throw new UsageError(
+            `le ticket ${error.ticket.number} a des demandes d'accès en attente (${numbers.join(", ")}) : ` +
+              `décidez-les (tranche access approve ${numbers[0]} ou tranche access deny ${numbers[0]} --reason « … »), ` +
+              "ce qui ferme le ticket, ou fermez-le quand même avec --keep-pending",
+          );
         });
         console.log(
           alreadyClosed ? `Le ticket ${ticket.number} était déjà fermé.` : `Ticket ${ticket.number} fermé.`,

@@ -535,17 +535,46 @@ export async function getTicket(db: DbOrTx, id: number): Promise<TicketDetail> {
   };
 }
 
-/** Closes a ticket with an optional note; closing a closed ticket keeps its first closing. */
+/**
+ * A ticket whose access requests still wait for a decision: closed, it would leave their requesters
+ * unanswered while support believes the matter settled. Closing it anyway takes `keepPending`.
+ */
+export class PendingAccessRequestsError extends Error {
+  constructor(
+    readonly ticket: TicketRef,
+    readonly requestIds: number[],
+  ) {
+    super(`ticket ${ticket.number}: ${requestIds.length} access request(s) still pending`);
+  }
+}
+
+/**
+ * Closes a ticket with an optional note; closing a closed ticket keeps its first closing. Refused
+ * while an access request of the ticket is pending, unless `keepPending` (the request then stays in
+ * `tranche access pending`).
+ */
 export async function closeTicket(
   db: DbOrTx,
   id: number,
-  options: { note?: string; now: Date },
+  options: { note?: string; now: Date; keepPending?: boolean },
 ): Promise<{ ticket: TicketRef; alreadyClosed: boolean }> {
   return inTransaction(db, async (tx) => {
     const ticket = await tx.ticket.findUnique({ where: { id } });
     if (!ticket) throw new TicketNotFoundError(id);
     const ref = { id, number: formatTicketNumber(id) };
     if (ticket.status === "closed") return { ticket: ref, alreadyClosed: true };
+    if (!options.keepPending) {
+      const pending = await tx.accessRequest.findMany({
+        where: { status: "pending", inbound: { ticketId: id } },
+        select: { id: true },
+        orderBy: { id: "asc" },
+      });
+      if (pending.length > 0)
+        throw new PendingAccessRequestsError(
+          ref,
+          pending.map((r) => r.id),
+        );
+    }
     await tx.ticket.update({
       where: { id },
       data: {

@@ -218,6 +218,35 @@ describe("tranche tickets (support)", { timeout: 120_000 }, () => {
     );
   });
 
+  it("refuses to close an access review whose request still waits for a decision, unless told to", async () => {
+    const sender = "sophie.bernard@hotmail.fr";
+    const messageId = "<acces-attente@hotmail.fr>";
+    const inboundMessageId = await insertInbound(test.db, { messageId, from: sender, subject: "Accès" });
+    const handled = await handleAccessRequest(test.db, {
+      message: contactMessage({
+        sender,
+        subject: "Demande d'accès",
+        messageId,
+        inboundMessageId,
+        text: "Bonjour, merci d'autoriser l'accès pour sophie.bernard@editeur.fr. Sophie Bernard",
+      }),
+      request: { action: "grant", email: "sophie.bernard@editeur.fr", newEmail: null },
+      policy: { autoApprove: true, freeMail: parseFreeMailList("hotmail.*\n") },
+      now,
+    });
+    if (handled.status !== "pending") throw new Error("expected pending");
+    const number = handled.ticket.number;
+    const request = `A-${String(handled.requestId).padStart(6, "0")}`;
+    const refused = tranche(["tickets", "close", number]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(`le ticket ${number} a des demandes d'accès en attente (${request})`);
+    expect(refused.stderr).toContain(`tranche access approve ${request}`);
+    expect(tranche(["tickets", "show", number]).stdout).toContain("ouvert");
+    const forced = tranche(["tickets", "close", number, "--keep-pending", "--note", "traité par téléphone"]);
+    expect(forced.stdout).toContain(`Ticket ${number} fermé.`);
+    expect(tranche(["access", "pending"]).stdout).toContain(request);
+  });
+
   it("offers only the statuses a ticket can have: open or closed", () => {
     const answered = tranche(["tickets", "list", "--status", "answered"]);
     expect(answered.status).toBe(2);
