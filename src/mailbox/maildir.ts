@@ -55,6 +55,8 @@ export class MaildirSource implements MailboxSource {
   private readonly pollMs: number;
   private readonly settleMs: number;
   private readonly sizeLimit: SizeLimit | undefined;
+  /** Files of new/ not yet settled: their size and mtime when first seen so, and when. */
+  private readonly sightings = new Map<string, { size: number; mtimeMs: number; at: number }>();
 
   constructor(
     readonly mailbox: Mailbox,
@@ -128,9 +130,9 @@ export class MaildirSource implements MailboxSource {
           problems.push(`${name} not read: not a regular file`);
           continue;
         }
-        const age = Date.now() - stat.mtimeMs;
-        if (age < this.settleMs) {
-          setTimeout(() => this.requestScan(), this.settleMs - age + 10).unref();
+        const wait = this.settling(name, stat);
+        if (wait > 0) {
+          setTimeout(() => this.requestScan(), wait + 10).unref();
           continue;
         }
         if (this.sizeLimit && stat.size > this.sizeLimit.maxBytes) {
@@ -175,7 +177,34 @@ export class MaildirSource implements MailboxSource {
         utimesSync(handled, now, now);
       } catch {}
     }
+    for (const name of this.sightings.keys()) if (!names.includes(name)) this.sightings.delete(name);
     if (problems.length) throw new Error(`left in new/: ${problems.join("; ")}`);
+  }
+
+  /**
+   * How long before a file in new/ may be read (0: now). Unchanged for `settleMs` by its mtime, or,
+   * when that mtime is ahead of this clock (kept by `cp -p`, `rsync -t`, `tar x` from a machine whose
+   * clock is ahead), by what this source saw: the same size and mtime `settleMs` after first seeing
+   * them. Waiting for the mtime's date would leave the request unanswered until then.
+   */
+  private settling(name: string, stat: { size: number; mtimeMs: number }): number {
+    const now = Date.now();
+    const age = now - stat.mtimeMs;
+    if (age >= this.settleMs) {
+      this.sightings.delete(name);
+      return 0;
+    }
+    const seen = this.sightings.get(name);
+    if (!seen || seen.size !== stat.size || seen.mtimeMs !== stat.mtimeMs) {
+      this.sightings.set(name, { size: stat.size, mtimeMs: stat.mtimeMs, at: now });
+      return Math.min(this.settleMs, this.settleMs - age);
+    }
+    const unchanged = now - seen.at;
+    if (unchanged >= this.settleMs) {
+      this.sightings.delete(name);
+      return 0;
+    }
+    return Math.min(this.settleMs - unchanged, this.settleMs - age);
   }
 
   /**

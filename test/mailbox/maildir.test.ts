@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,6 +108,18 @@ describe("the Maildir source", () => {
     const row = await db.inboundMessage.findFirstOrThrow();
     expect(Buffer.from(row.raw!).toString()).toBe(content);
     expect(readFileSync(join(root, "sent", sent()[0]!), "utf8")).toMatch(/^In-Reply-To: <req-slow-copy@/m);
+  });
+
+  it("answers a request whose file is dated in the future (copied with its timestamps from a machine with a wrong clock)", async () => {
+    await start().start();
+    const box = join(root, "submissions");
+    writeFileSync(join(box, "tmp", "from-the-future.eml"), requestEmail("future"));
+    // `cp -p` / `rsync -t` / `tar x` keep the writer's mtime: here a day ahead of this machine.
+    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+    utimesSync(join(box, "tmp", "from-the-future.eml"), tomorrow, tomorrow);
+    renameSync(join(box, "tmp", "from-the-future.eml"), join(box, "new", "from-the-future.eml"));
+    await waitFor("a reply written", () => sent().length === 1, 3_000);
+    expect(readFileSync(join(root, "sent", sent()[0]!), "utf8")).toMatch(/^In-Reply-To: <req-future@/m);
   });
 
   it("picks up what was already waiting at start, and answers each once after a restart", async () => {
