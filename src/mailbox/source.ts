@@ -15,6 +15,16 @@ export type Disposition = "processed" | "quarantined" | "failed" | "retry";
 export type MessageConsumer = (message: InboundMessageRef) => Promise<Disposition>;
 
 /**
+ * A message the source gave up on without ever reading it (each FETCH of it ended the IMAP session):
+ * never handed to the consumer; the daemon records it as failed, for support. `attempts`: the reads
+ * that failed; `error`: why, and where the message now is.
+ */
+export interface UnreadMessage extends Pick<InboundMessageRef, "mailbox" | "uidValidity" | "uid"> {
+  attempts: number;
+  error: string;
+}
+
+/**
  * A message larger than `maxBytes` is read only up to `headBytes` (its header), with its full size:
  * intake answers it as too large (it would not be read past its header anyway), and neither the
  * source nor the database ever holds the rest — one 80 MB message made the daemon's memory peak
