@@ -48,8 +48,15 @@ export interface SourceStatus {
 export interface MailboxSource {
   readonly mailbox: Mailbox;
   readonly kind: "imap" | "maildir";
-  /** Starts watching; every message present or arriving is passed to `consume`. Returns at once. */
-  start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void;
+  /**
+   * Starts watching; every message present or arriving is passed to `consume`, or to `onUnread`
+   * once given up on unread. Returns at once.
+   */
+  start(
+    consume: MessageConsumer,
+    onStatus: (status: SourceStatus) => void,
+    onUnread?: (message: UnreadMessage) => Promise<void>,
+  ): void;
   /** Asks for a scan now (the cron safety net calls it). */
   rescan(): void;
   /** Finishes the messages in hand, then closes. */
