@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import libmime from "libmime";
 import { type Db, databaseProvider, isDeadlock } from "../db/client.ts";
 import { dateOf, placeholders, type Sql, sqlOf } from "../db/sql.ts";
-import type { Disposition } from "../mailbox/source.ts";
+import type { Disposition, UnreadMessage } from "../mailbox/source.ts";
 import { enqueueEmails, type Lease, type QueuedEmail } from "../outbox/outgoing.ts";
 import type { InboundMessageRef, MessageHandler, Tx } from "./handler.ts";
 
@@ -47,6 +47,34 @@ const TERMINAL_STATUSES = Object.keys(TERMINAL);
 
 export function contentHash(raw: Buffer): string {
   return createHash("sha256").update(raw).digest("hex");
+}
+
+/**
+ * The contentHash of a message recorded without its content ever being read (parkUnread): not hex,
+ * so no message's hash is ever equal to it, and no message is taken for its handled twin.
+ */
+export const UNREAD_CONTENT = "unread: content never fetched";
+
+/**
+ * Records as failed, with why, a message its source gave up on unread, so that support sees it
+ * among the failed messages. Should it be read after all under the same key, the claim finds it
+ * failed and only files it. A row already there keeps its content; one already handled stays as it
+ * is (its answer was committed: the reads began failing after). Returns the row's id, or null then.
+ */
+export async function parkUnread(db: Db, message: UnreadMessage): Promise<number | null> {
+  const [row] = await sqlOf(db).query<{ id: number }>(
+    `INSERT INTO "InboundMessage" ("mailbox", "uidValidity", "uid", "contentHash", "status", "attempts", "lastError", "receivedAt") VALUES (?, ?, ?, ?, 'failed', ?, ?, ?) ON CONFLICT ("mailbox", "uidValidity", "uid") DO UPDATE SET "status" = 'failed', "lastError" = excluded."lastError", "attemptedAt" = NULL WHERE "InboundMessage"."status" IN ('claimed', 'failed') RETURNING "id"`,
+    [
+      message.mailbox,
+      message.uidValidity,
+      message.uid,
+      UNREAD_CONTENT,
+      message.attempts,
+      message.error.slice(0, 2000),
+      new Date(),
+    ],
+  );
+  return row?.id ?? null;
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });

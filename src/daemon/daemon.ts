@@ -4,10 +4,10 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
 import { ConfigError } from "../config/load.ts";
 import type { Db } from "../db/client.ts";
-import type { Disposition, MailboxSource, SourceStatus } from "../mailbox/source.ts";
+import type { Disposition, MailboxSource, SourceStatus, UnreadMessage } from "../mailbox/source.ts";
 import { type OutboxWorker, outboxCounts } from "../outbox/worker.ts";
 import { scheduleRetention } from "../retention/purge.ts";
-import { claimAndProcessAll } from "./claim.ts";
+import { claimAndProcessAll, parkUnread } from "./claim.ts";
 import type { InboundMessageRef, MessageHandler } from "./handler.ts";
 import { acquireDaemonLock, type DaemonLock } from "./lock.ts";
 
@@ -96,6 +96,7 @@ export class Daemon {
         source.start(
           (message) => this.consume(message),
           (status) => this.recordStatus(source, status),
+          (message) => this.recordUnread(message),
         );
       }
       await this.cronTask?.start();
@@ -220,6 +221,18 @@ export class Daemon {
         );
       }
       return messages.map(() => "retry");
+    }
+  }
+
+  /** A message its source gave up on unread: failed, for support (its status alone was soon replaced). */
+  private async recordUnread(message: UnreadMessage): Promise<void> {
+    const { db, logger } = this.options;
+    const ref = { mailbox: message.mailbox, uidValidity: message.uidValidity, uid: message.uid };
+    try {
+      const inboundId = await parkUnread(db, message);
+      logger.warn({ ...ref, inboundId, error: message.error, disposition: "failed" }, "message failed");
+    } catch (error) {
+      logger.error({ ...ref, err: error, reason: message.error }, "unread message not recorded");
     }
   }
 

@@ -2,7 +2,14 @@ import { ImapFlow } from "imapflow";
 import { hostOf } from "../config/server-url.ts";
 import type { Mailbox } from "../intake/types.ts";
 import { planBatches, uidSet, uidSets } from "./batches.ts";
-import type { Disposition, MailboxSource, MessageConsumer, SizeLimit, SourceStatus } from "./source.ts";
+import type {
+  Disposition,
+  MailboxSource,
+  MessageConsumer,
+  SizeLimit,
+  SourceStatus,
+  UnreadMessage,
+} from "./source.ts";
 
 export interface ImapSourceOptions {
   mailbox: Mailbox;
@@ -66,6 +73,7 @@ export class ImapSource implements MailboxSource {
   };
   private consume: MessageConsumer | null = null;
   private onStatus: (status: SourceStatus) => void = () => {};
+  private onUnread: (message: UnreadMessage) => Promise<void> = async () => {};
   private client: ImapFlow | null = null;
   private stopping = false;
   private loop: Promise<void> | null = null;
@@ -121,9 +129,14 @@ export class ImapSource implements MailboxSource {
     };
   }
 
-  start(consume: MessageConsumer, onStatus: (status: SourceStatus) => void): void {
+  start(
+    consume: MessageConsumer,
+    onStatus: (status: SourceStatus) => void,
+    onUnread?: (message: UnreadMessage) => Promise<void>,
+  ): void {
     this.consume = consume;
     this.onStatus = onStatus;
+    if (onUnread) this.onUnread = onUnread;
     this.loop = this.run();
   }
 
@@ -454,7 +467,10 @@ export class ImapSource implements MailboxSource {
     this.toPark.add(uid);
   }
 
-  /** Moves the messages given up on to Failed, for support to see (tried once; else left, skipped). */
+  /**
+   * Moves the messages given up on to Failed, for support to see (tried once; else left, skipped),
+   * and tells the daemon, which records each one as failed: a status is replaced by the next one.
+   */
   private async park(client: ImapFlow): Promise<void> {
     for (const uid of [...this.toPark]) {
       this.toPark.delete(uid);
@@ -468,10 +484,15 @@ export class ImapSource implements MailboxSource {
         moved === false
           ? `left in ${this.target.folder}, no longer fetched (${describeError(this.commandError, `MOVE to ${FOLDERS.failed}`)})`
           : `moved to ${FOLDERS.failed}, unanswered`;
-      this.status(
-        "connected",
-        `UID ${uid}: the server ends the connection each time it is fetched (${MAX_FETCH_FAILURES} times): ${where}`,
-      );
+      const error = `UID ${uid}: the server ends the connection each time it is fetched (${MAX_FETCH_FAILURES} times): ${where}`;
+      this.status("connected", error);
+      await this.onUnread({
+        mailbox: this.mailbox,
+        uidValidity: this.uidValidity!,
+        uid: String(uid),
+        attempts: MAX_FETCH_FAILURES,
+        error,
+      });
     }
   }
 

@@ -1,6 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimAndProcess, claimAndProcessAll, headerHints } from "../../src/daemon/claim.ts";
+import {
+  claimAndProcess,
+  claimAndProcessAll,
+  contentHash,
+  headerHints,
+  parkUnread,
+  UNREAD_CONTENT,
+} from "../../src/daemon/claim.ts";
 import type { InboundMessageRef, MessageHandler } from "../../src/daemon/handler.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
@@ -131,6 +138,55 @@ describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
     );
     expect([moved.committed, moved.disposition]).toEqual([false, "processed"]);
     expect(await db.outboxMessage.count({ where: { inbound: { uid: "3" } } })).toBe(1);
+  });
+
+  /** A message whose FETCH ended the IMAP session every time: given up on by the source, unread. */
+  const unread = (uid: string) => ({
+    mailbox: "submissions" as const,
+    uidValidity: "70",
+    uid,
+    attempts: 3,
+    error: `UID ${uid}: the server ends the connection each time it is fetched (3 times): moved to Failed, unanswered`,
+  });
+
+  it("parks a message its source could never read as failed, with why, and never answers it under that key", async () => {
+    const db = await open();
+    const id = await parkUnread(db, unread("50"));
+    const row = await db.inboundMessage.findUniqueOrThrow({ where: { id: id! } });
+    expect([row.status, row.attempts, row.lastError, row.raw, row.contentHash]).toEqual([
+      "failed",
+      3,
+      unread("50").error,
+      null,
+      UNREAD_CONTENT,
+    ]);
+    // Read after all under its key (left in place, then the daemon restarted): filed, unanswered.
+    const later = await claimAndProcess(db, replyHandler(), message("50", "70"), { maxAttempts: 3 });
+    expect([later.committed, later.disposition, later.inboundId]).toEqual([false, "failed", id]);
+    // Under another key (moved back by support, or the mailbox recreated): answered, no unread row
+    // taken for a handled twin of it.
+    await parkUnread(db, unread("51"));
+    const back = await claimAndProcess(db, replyHandler(), message("51", "71"), { maxAttempts: 3 });
+    expect([back.committed, back.disposition]).toEqual([true, "processed"]);
+  });
+
+  it("keeps answered a message whose reads began failing after, and parks one an attempt had claimed", async () => {
+    const db = await open();
+    const answered = await claimAndProcess(db, replyHandler(), message("52", "70"), { maxAttempts: 3 });
+    expect(await parkUnread(db, unread("52"))).toBeNull();
+    const kept = await db.inboundMessage.findUniqueOrThrow({ where: { id: answered.inboundId! } });
+    expect([kept.status, kept.lastError]).toEqual(["processed", null]);
+    const failing = replyHandler({ fail: () => true });
+    const tried = await claimAndProcess(db, failing, message("53", "70"), { maxAttempts: 3 });
+    expect(tried.disposition).toBe("retry");
+    expect(await parkUnread(db, unread("53"))).toBe(tried.inboundId);
+    const parked = await db.inboundMessage.findUniqueOrThrow({ where: { id: tried.inboundId! } });
+    expect([parked.status, parked.attempts, parked.lastError, parked.contentHash]).toEqual([
+      "failed",
+      1,
+      unread("53").error,
+      contentHash(message("53").raw),
+    ]);
   });
 });
 

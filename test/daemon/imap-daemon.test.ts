@@ -1,8 +1,9 @@
-import { readdirSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Daemon } from "../../src/daemon/daemon.ts";
 import type { Db } from "../../src/db/client.ts";
+import { runTranche } from "../helpers/cli.ts";
 import { testDaemon } from "../helpers/daemon.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { replyHandler, requestEmail } from "../helpers/reply-handler.ts";
@@ -192,4 +193,36 @@ describe("the IMAP daemon", () => {
     expect(row.lastError).toContain("handler failure");
     expect(sink.received).toHaveLength(1);
   });
+
+  it("records a message whose FETCH ends the connection each time as failed, shown by tranche status", async () => {
+    const ids = [`avant${run}`, `illisible${run}`, `apres${run}`];
+    const uids: number[] = [];
+    for (const id of ids) uids.push(await dovecot.append("contact", requestEmail(id)));
+    // (No Failed folder yet when this test runs alone: the daemon creates it.)
+    const failedBefore = await inboxCount("contact", "Failed").catch(() => 0);
+    // Its file unreadable on the server: Dovecot ends the session at each FETCH of it.
+    const inbox = join(dovecot.dir, "mail", "contact", "Maildir", "new");
+    const unreadable = readdirSync(inbox).find((name) =>
+      readFileSync(join(inbox, name), "utf8").includes(`<req-illisible${run}@`),
+    );
+    chmodSync(join(inbox, unreadable!), 0);
+    daemon = testDaemon(db, dovecot, sink, replyHandler());
+    await daemon.start();
+    const row = await waitFor(
+      "the unreadable one recorded",
+      () => db.inboundMessage.findFirst({ where: { mailbox: "contact", status: "failed" } }),
+      30_000,
+    );
+    const error = `UID ${uids[1]}: the server ends the connection each time it is fetched (3 times): moved to Failed, unanswered`;
+    expect([row.uid, row.uidValidity, row.attempts, row.lastError]).toEqual([
+      String(uids[1]),
+      expect.stringMatching(/^\d+$/),
+      3,
+      error,
+    ]);
+    expect(await inboxCount("contact", "Failed")).toBe(failedBefore + 1);
+    await sink.waitForCount(2);
+    const { stdout } = runTranche(["status"], { DATABASE_URL: database.url });
+    expect(stdout.split("\n")).toContain(`  #${row.id} contact failed (3 essai(s)) «  » : ${error}`);
+  }, 60_000);
 });

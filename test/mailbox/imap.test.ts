@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessageRef } from "../../src/daemon/handler.ts";
 import { ImapSource } from "../../src/mailbox/imap.ts";
-import type { SourceStatus } from "../../src/mailbox/source.ts";
+import type { SourceStatus, UnreadMessage } from "../../src/mailbox/source.ts";
 import { mixedMail, pdfPart } from "../helpers/mail.ts";
 import { requestEmail } from "../helpers/reply-handler.ts";
 import { type DovecotServer, startDovecot } from "../servers/dovecot.ts";
@@ -27,6 +27,7 @@ afterEach(async () => {
 function watch(options: ConstructorParameters<typeof ImapSource>[0]) {
   const seen: InboundMessageRef[] = [];
   const statuses: SourceStatus[] = [];
+  const unread: UnreadMessage[] = [];
   source = new ImapSource(options);
   source.start(
     async (message) => {
@@ -34,8 +35,11 @@ function watch(options: ConstructorParameters<typeof ImapSource>[0]) {
       return "processed";
     },
     (status) => statuses.push(status),
+    async (message) => {
+      unread.push(message);
+    },
   );
-  return { seen, statuses };
+  return { seen, statuses, unread };
 }
 
 async function folderCount(user: "support", folder: string): Promise<number> {
@@ -314,7 +318,7 @@ describe("the IMAP source, when the server cannot give or take a message", () =>
     expect(errors).toEqual([expect.stringMatching(/^MOVE to Processed: .*\[NOPERM\] Permission denied/)]);
   });
 
-  it("answers the other messages when the server drops the connection each time one is fetched, and parks that one in Failed", async () => {
+  it("answers the other messages when the server drops the connection each time one is fetched, parks that one in Failed and says so to the daemon", async () => {
     for (const n of ["avant", "illisible", "apres"]) await restricted.append("requester2", requestEmail(n));
     // Its file unreadable on the server (restored from a backup as root, say): Dovecot says
     // « Permission denied » in its log and ends the session at each FETCH of it.
@@ -323,7 +327,7 @@ describe("the IMAP source, when the server cannot give or take a message", () =>
       readFileSync(join(inbox, name), "utf8").includes("<req-illisible@"),
     );
     chmodSync(join(inbox, unreadable!), 0);
-    const { seen, statuses } = watch({
+    const { seen, statuses, unread } = watch({
       mailbox: "contact",
       url: restricted.imapUrl("requester2"),
       ca: [restricted.tls.cert],
@@ -341,6 +345,9 @@ describe("the IMAP source, when the server cannot give or take a message", () =>
     expect(parked.error).toBe(
       "UID 2: the server ends the connection each time it is fetched (3 times): moved to Failed, unanswered",
     );
+    expect(unread).toEqual([
+      { mailbox: "contact", uidValidity: parked.uidValidity, uid: "2", attempts: 3, error: parked.error },
+    ]);
     const client = await restricted.client("requester2");
     const count = async (folder: string) => {
       const status = await client.status(folder, { messages: true });
