@@ -197,7 +197,7 @@ function continuesList(line: string): boolean {
   if (!IDENTIFIER_LINE.test(line) || CONTACT_NUMBER.test(fold(line))) return false;
   const numbers = splitValues(line).map(normaliseIdentifier);
   if (numbers.some((n) => n.length === 9)) return true;
-  return ONLY_NUMBERS.test(line) && numbers.length > 0 && numbers.every(mistyped);
+  return ONLY_NUMBERS.test(line.replace(NUMBER_SIGN, "")) && numbers.length > 0 && numbers.every(mistyped);
 }
 /**
  * A number of 8 or 10 digits: one digit dropped or doubled. Not a French phone number (10 digits
