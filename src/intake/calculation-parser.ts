@@ -250,7 +250,7 @@ const NOT_AN_ESTABLISHMENT =
   /\b(ne|pas|sans|hors|sauf|retir\w*|exclu\w*|supprim\w*|annul\w*|doublons?|erreurs?|ignor\w*|fermee?s?|remplac\w*|siege|sa|sas|sasu|sarl|eurl)\b/;
 /** Words that take a number out, in both notes below (folded text). */
 const REMOVED =
-  "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?";
+  "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?|(est|etait) une erreur|erronee?s?|par erreur";
 /**
  * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »,
  * « 620000018 doublon »): the list goes on below it, without it.
@@ -280,6 +280,22 @@ function lastNumberLeftOut(line: string, parts: readonly string[]): string | nul
     return null;
   const last = splitValues(parts.at(-1) ?? "").at(-1);
   return last ? normaliseIdentifier(last) : null;
+}
+/**
+ * The numbers (normalised) that a correction written among a list's own numbers leaves out: those
+ * it writes after its words (« — ne pas prendre en compte 751234568 »), else the one it follows
+ * (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »). None without such words.
+ */
+function numbersLeftOutHere(line: string): string[] {
+  const folded = fold(line);
+  const words = LEAVES_OUT.exec(folded);
+  if (!words) return [];
+  // The note ends with its bracket or at the next list mark.
+  const after = folded.slice(words.index + words[0].length).split(/[;)\]]/)[0] ?? "";
+  const written = splitValues(after).filter((token) => /\d/.test(token));
+  if (written.length > 0) return written.map(normaliseIdentifier);
+  const before = splitValues(folded.slice(0, words.index)).at(-1);
+  return before ? [normaliseIdentifier(before)] : [];
 }
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
 const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
@@ -723,8 +739,14 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     // and Outlook's empty paragraphs put blank lines between values: past one, only a line of
     // identifiers goes on with the list.
     const parts = [value];
-    // Numbers of this list that a note below it leaves out (normalised).
+    // Numbers of this list that a note on or below it leaves out (normalised), named in the result.
     const leftOut = new Set<string>();
+    const leaveOut = (numbers: readonly string[]) => {
+      for (const number of numbers) leftOut.add(number);
+      leftOutNumbers.push(...numbers);
+    };
+    // « FINESS : 750000549 ; 920000650 (à retirer) »: a correction on the label's own line.
+    leaveOut(numbersLeftOutHere(value));
     let j = i + 1;
     if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
     for (; j < lines.length; j++) {
@@ -745,17 +767,18 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without its last number.
       const last = lastNumberLeftOut(next, parts);
       if (last !== null) {
-        leftOut.add(last);
-        leftOutNumbers.push(last);
+        leaveOut([last]);
         continue;
       }
       if (!continuesList(next)) break;
       const folded = fold(next);
-      // Left unread: its numbers are stray numbers, named in the result, not counted. A note that
-      // leaves out a number listed above (« → ne pas prendre en compte le 620000018 ») takes it out.
+      // A note that leaves out a number (« → ne pas prendre en compte le 620000018 », « 750000549 ;
+      // 690000880 (à retirer) ») takes that one out, here or listed above; the line's others count.
+      // Any other such line (« 620000018 doublon ») is left unread: its numbers are named, not counted.
       if (EXCLUDED_HERE.test(folded)) {
-        if (LEAVES_OUT.test(folded)) for (const number of identifierShapedNumbers(next)) leftOut.add(number);
-        continue;
+        const out = numbersLeftOutHere(next);
+        if (out.length === 0) continue;
+        leaveOut(out);
       }
       parts.push(next);
       read.add(j);
