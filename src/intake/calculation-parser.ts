@@ -281,21 +281,37 @@ function lastNumberLeftOut(line: string, parts: readonly string[]): string | nul
   const last = splitValues(parts.at(-1) ?? "").at(-1);
   return last ? normaliseIdentifier(last) : null;
 }
+/** « 920000650 (a été) remplacé par 690000880 », « remplacer 920000650 par 690000880 » (folded). */
+const REPLACED = /\bremplac(?:ee?s?|er)\b(?<between>[^;()]*?)\bpar\b/;
+/** A list's numbers in `text` (a line's part), normalised: comments' words and short numbers dropped. */
+const numbersIn = (text: string) =>
+  splitValues(text)
+    .filter((token) => /\d/.test(token))
+    .map(normaliseIdentifier);
+/** A note's or replacement's text after its words: up to its closing bracket or the next list mark. */
+const noteRest = (folded: string, end: number) => folded.slice(end).split(/[;)\]]/)[0] ?? "";
+
 /**
- * The numbers (normalised) that a correction written among a list's own numbers leaves out: those
- * it writes after its words (« — ne pas prendre en compte 751234568 »), else the one it follows
- * (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »). None without such words.
+ * The numbers (normalised) that a correction written among a list's own numbers (`folded`)
+ * leaves out: the replaced one of a replacement, the new one only if a note says « le nouveau »;
+ * else those a note writes after its words (« — ne pas prendre en compte 751234568 »), else the
+ * one it follows (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »).
  */
-function numbersLeftOutHere(line: string): string[] {
-  const folded = fold(line);
+function numbersLeftOutHere(folded: string): string[] {
+  const replaced = REPLACED.exec(folded);
+  if (replaced) {
+    const before = folded.slice(0, replaced.index) + (replaced.groups?.between ?? "");
+    const number = /\b(le nouveau|la nouvelle)\b/.test(folded)
+      ? numbersIn(noteRest(folded, replaced.index + replaced[0].length))[0]
+      : numbersIn(before).at(-1);
+    return number ? [number] : [];
+  }
   const words = LEAVES_OUT.exec(folded);
   if (!words) return [];
-  // The note ends with its bracket or at the next list mark.
-  const after = folded.slice(words.index + words[0].length).split(/[;)\]]/)[0] ?? "";
-  const written = splitValues(after).filter((token) => /\d/.test(token));
-  if (written.length > 0) return written.map(normaliseIdentifier);
-  const before = splitValues(folded.slice(0, words.index)).at(-1);
-  return before ? [normaliseIdentifier(before)] : [];
+  const written = numbersIn(noteRest(folded, words.index + words[0].length));
+  if (written.length > 0) return written;
+  const before = numbersIn(folded.slice(0, words.index)).at(-1);
+  return before ? [before] : [];
 }
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
 const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
@@ -746,7 +762,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       leftOutNumbers.push(...numbers);
     };
     // « FINESS : 750000549 ; 920000650 (à retirer) »: a correction on the label's own line.
-    leaveOut(numbersLeftOutHere(value));
+    leaveOut(numbersLeftOutHere(fold(value)));
     let j = i + 1;
     if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
     for (; j < lines.length; j++) {
@@ -772,14 +788,13 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       }
       if (!continuesList(next)) break;
       const folded = fold(next);
-      // A note that leaves out a number (« → ne pas prendre en compte le 620000018 », « 750000549 ;
-      // 690000880 (à retirer) ») takes that one out, here or listed above; the line's others count.
-      // Any other such line (« 620000018 doublon ») is left unread: its numbers are named, not counted.
-      if (EXCLUDED_HERE.test(folded)) {
-        const out = numbersLeftOutHere(next);
-        if (out.length === 0) continue;
-        leaveOut(out);
-      }
+      // A note or replacement that leaves out a number (« → ne pas prendre en compte le 620000018 »,
+      // « 750000549 ; 690000880 (à retirer) ») takes that one out, here or listed above; the line's
+      // others count. Any other such line (« 620000018 doublon ») is left unread: its numbers are
+      // named, not counted.
+      const out = numbersLeftOutHere(folded);
+      if (out.length > 0) leaveOut(out);
+      else if (EXCLUDED_HERE.test(folded)) continue;
       parts.push(next);
       read.add(j);
     }

@@ -45,3 +45,31 @@ describe("a correction written on a list's own line", () => {
     }
   });
 });
+
+describe("a number replaced by another in a list", () => {
+  it("counts the new number and leaves out the one it replaces, on the label's line or below it", async () => {
+    for (const list of [
+      ["FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880"],
+      ["FINESS radiologie : 750000549 ; remplacer 920000650 par 690000880"],
+      [
+        "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte l'ancien)",
+      ],
+      [
+        "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte le premier)",
+      ],
+      ["FINESS radiologie :", "750000549", "920000650 a été remplacé par 690000880"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["750000549", "690000880"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["920000650"]);
+    }
+  });
+
+  it("leaves out the new number only when the note says so", async () => {
+    const calculation = await request(
+      "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte le nouveau)",
+    );
+    expect(calculation.lists.finessRadio).toEqual(["750000549", "920000650"]);
+    expect(calculation.strayNumbers).toEqual(["690000880"]);
+  });
+});
