@@ -6,7 +6,7 @@ const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
 /**
  * Splits an identifier list as a user types it into tokens, one per identifier (not normalised).
  * Rule shared by the CLI and email parsing: split on `;`, `,`, line breaks and a `/` glued between
- * two numbers (a « n° » glued to a number is dropped first); inside a piece, if
+ * two numbers (a « n° » glued to a number is dropped, see wordTokens); inside a piece, if
  * removing whitespace (and the dots, dashes and invisible characters a number may be typed with)
  * leaves exactly 9 characters, none of its words letters only, it is one number typed with
  * spaces (`920 000 650`; « bâtiment 3 » is a comment), otherwise
@@ -17,9 +17,10 @@ const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
  */
 export function splitIdentifierList(text: string): string[] {
   const tokens: string[] = [];
-  const pieces = separateSlashed(text.replace(NUMBER_SIGN, "")).split(HARD_SEPARATORS);
+  const pieces = separateSlashed(text.replace(NUMBER_SIGN, SIGN)).split(HARD_SEPARATORS);
   for (const rawPiece of pieces) {
-    const piece = unwrap(rawPiece.trim());
+    const signedPiece = unwrap(rawPiece.trim());
+    const piece = withoutSign(signedPiece);
     // A placeholder (`*********`, `_________`) is not an identifier, whatever its length.
     if (!/[\p{L}\p{N}]/u.test(piece)) continue;
     // « bâtiment 3 », « CH Béthune » make nine characters too: a word of letters is a comment's.
@@ -31,11 +32,16 @@ export function splitIdentifierList(text: string): string[] {
       tokens.push(piece);
       continue;
     }
-    const words = piece
+    const words = signedPiece
       .split(/\s+/u)
       .map(unwrap)
       .filter((word) => /[\p{L}\p{N}]/u.test(word));
-    tokens.push(...wordTokens(words));
+    tokens.push(
+      ...wordTokens(
+        words.map(withoutSign),
+        words.map((word) => withoutSign(word) !== word),
+      ),
+    );
   }
   return tokens;
 }
@@ -45,6 +51,9 @@ export function splitIdentifierList(text: string): string[] {
  * starts with a letter, so it is the number's sign, not part of it.
  */
 export const NUMBER_SIGN = /(?<![\p{L}\p{N}])(?:n[°º]|no)[^\S\r\n]*(?=\p{N})/giu;
+/** Every NUMBER_SIGN written one way, glued to its number, until the words it signs are read. */
+const SIGN = "n°";
+const withoutSign = (text: string) => text.replace(NUMBER_SIGN, "");
 
 /**
  * `920000650/750712184`: a slash glued between numbers that may be identifiers (5 characters or
@@ -63,7 +72,7 @@ function separateSlashed(text: string): string {
     .join("");
 }
 const mayBeIdentifier = (part: string) => {
-  const core = unwrap(part).replace(TYPING_MARKS, "");
+  const core = withoutSign(unwrap(part)).replace(TYPING_MARKS, "");
   return core.length >= 5 && /^[\p{L}\p{N}]+$/u.test(core) && /\p{N}/u.test(core);
 };
 
@@ -78,22 +87,25 @@ const isDigitGroup = (word: string) => /^[\p{N}.\u002D\u2010-\u2015]+$/u.test(wo
  * group is a number to report. A short number alone beside a comment's words or an identifier is
  * part of the comment: "(site 2)", "920000650 bât. 3", and so is one that starts a run right
  * after a comment's word when the rest makes 9 ("site 2 620 100 057"). Alone ("12 345"), numbers
- * are reported.
+ * are reported. A run a « n° » starts (`signed`, its sign dropped) is one number whatever its length
+ * (« n°2 620 100 057 », reported as written), unless one of its groups is an identifier whole.
  */
-function wordTokens(words: string[]): string[] {
+function wordTokens(words: string[], signed: readonly boolean[]): string[] {
   if (words.length === 1) return words;
   const commented = words.some((word) => isCommentWord(word) || digits(word) === 9);
   const tokens: string[] = [];
   for (let i = 0; i < words.length; ) {
     let j = i;
-    while (j < words.length && isDigitGroup(words[j]!)) j++;
+    // A sign starts another number: « 751234567 n°2 620 100 057 » holds two.
+    while (j < words.length && isDigitGroup(words[j]!) && (j === i || !signed[j])) j++;
     if (j - i >= 2) {
       let run = words.slice(i, j);
       let length = run.reduce((n, word) => n + digits(word), 0);
       const first = digits(run[0]!);
       if (length !== 9 && length - first === 9 && first < 5 && i > 0 && isCommentWord(words[i - 1]!))
         [run, length] = [run.slice(1), 9];
-      tokens.push(...(length === 9 ? [run.join(" ")] : run));
+      const one = length === 9 || (signed[i] && run.every((word) => digits(word) < 9));
+      tokens.push(...(one ? [run.join(" ")] : run));
       i = j;
       continue;
     }

@@ -197,7 +197,7 @@ function continuesList(line: string): boolean {
   if (!IDENTIFIER_LINE.test(line) || CONTACT_NUMBER.test(fold(line))) return false;
   const numbers = splitValues(line).map(normaliseIdentifier);
   if (numbers.some((n) => n.length === 9)) return true;
-  return ONLY_NUMBERS.test(line) && numbers.length > 0 && numbers.every(mistyped);
+  return ONLY_NUMBERS.test(line.replace(NUMBER_SIGN, "")) && numbers.length > 0 && numbers.every(mistyped);
 }
 /**
  * A number of 8 or 10 digits: one digit dropped or doubled. Not a French phone number (10 digits
@@ -250,7 +250,7 @@ const NOT_AN_ESTABLISHMENT =
   /\b(ne|pas|sans|hors|sauf|retir\w*|exclu\w*|supprim\w*|annul\w*|doublons?|erreurs?|ignor\w*|fermee?s?|remplac\w*|siege|sa|sas|sasu|sarl|eurl)\b/;
 /** Words that take a number out, in both notes below (folded text). */
 const REMOVED =
-  "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?";
+  "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?|(est|etait) une erreur|erronee?s?|par erreur";
 /**
  * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »,
  * « 620000018 doublon »): the list goes on below it, without it.
@@ -280,6 +280,38 @@ function lastNumberLeftOut(line: string, parts: readonly string[]): string | nul
     return null;
   const last = splitValues(parts.at(-1) ?? "").at(-1);
   return last ? normaliseIdentifier(last) : null;
+}
+/** « 920000650 (a été) remplacé par 690000880 », « remplacer 920000650 par 690000880 » (folded). */
+const REPLACED = /\bremplac(?:ee?s?|er)\b(?<between>[^;()]*?)\bpar\b/;
+/** A list's numbers in `text` (a line's part), normalised: comments' words and short numbers dropped. */
+const numbersIn = (text: string) =>
+  splitValues(text)
+    .filter((token) => /\d/.test(token))
+    .map(normaliseIdentifier);
+/** A note's or replacement's text after its words: up to its closing bracket or the next list mark. */
+const noteRest = (folded: string, end: number) => folded.slice(end).split(/[;)\]]/)[0] ?? "";
+
+/**
+ * The numbers (normalised) that a correction written among a list's own numbers (`folded`)
+ * leaves out: the replaced one of a replacement, the new one only if a note says « le nouveau »;
+ * else those a note writes after its words (« — ne pas prendre en compte 751234568 »), else the
+ * one it follows (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »).
+ */
+function numbersLeftOutHere(folded: string): string[] {
+  const replaced = REPLACED.exec(folded);
+  if (replaced) {
+    const before = folded.slice(0, replaced.index) + (replaced.groups?.between ?? "");
+    const number = /\b(le nouveau|la nouvelle)\b/.test(folded)
+      ? numbersIn(noteRest(folded, replaced.index + replaced[0].length))[0]
+      : numbersIn(before).at(-1);
+    return number ? [number] : [];
+  }
+  const words = LEAVES_OUT.exec(folded);
+  if (!words) return [];
+  const written = numbersIn(noteRest(folded, words.index + words[0].length));
+  if (written.length > 0) return written;
+  const before = numbersIn(folded.slice(0, words.index)).at(-1);
+  return before ? [before] : [];
 }
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
 const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
@@ -723,8 +755,14 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     // and Outlook's empty paragraphs put blank lines between values: past one, only a line of
     // identifiers goes on with the list.
     const parts = [value];
-    // Numbers of this list that a note below it leaves out (normalised).
+    // Numbers of this list that a note on or below it leaves out (normalised), named in the result.
     const leftOut = new Set<string>();
+    const leaveOut = (numbers: readonly string[]) => {
+      for (const number of numbers) leftOut.add(number);
+      leftOutNumbers.push(...numbers);
+    };
+    // « FINESS : 750000549 ; 920000650 (à retirer) »: a correction on the label's own line.
+    leaveOut(numbersLeftOutHere(fold(value)));
     let j = i + 1;
     if (!value) while (j < lines.length && !(lines[j] ?? "").trim()) j++;
     for (; j < lines.length; j++) {
@@ -745,18 +783,18 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without its last number.
       const last = lastNumberLeftOut(next, parts);
       if (last !== null) {
-        leftOut.add(last);
-        leftOutNumbers.push(last);
+        leaveOut([last]);
         continue;
       }
       if (!continuesList(next)) break;
       const folded = fold(next);
-      // Left unread: its numbers are stray numbers, named in the result, not counted. A note that
-      // leaves out a number listed above (« → ne pas prendre en compte le 620000018 ») takes it out.
-      if (EXCLUDED_HERE.test(folded)) {
-        if (LEAVES_OUT.test(folded)) for (const number of identifierShapedNumbers(next)) leftOut.add(number);
-        continue;
-      }
+      // A note or replacement that leaves out a number (« → ne pas prendre en compte le 620000018 »,
+      // « 750000549 ; 690000880 (à retirer) ») takes that one out, here or listed above; the line's
+      // others count. Any other such line (« 620000018 doublon ») is left unread: its numbers are
+      // named, not counted.
+      const out = numbersLeftOutHere(folded);
+      if (out.length > 0) leaveOut(out);
+      else if (EXCLUDED_HERE.test(folded)) continue;
       parts.push(next);
       read.add(j);
     }

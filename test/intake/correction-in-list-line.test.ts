@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { readInbound } from "../../src/intake/intake.ts";
+import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
+
+// A correction written among a list's numbers points at one of them: counting that one raises the
+// tranche the State pays, and dropping the whole line loses the numbers the sender meant.
+const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
+
+async function request(...list: string[]) {
+  const raw = rawMessage(
+    { ...authenticatedHeaders(JEAN), Subject: "Demande de calcul - Groupement Artois Imagerie" },
+    [
+      "Bonjour,",
+      "",
+      "Référence : Groupement Artois Imagerie",
+      "Type d'activité : Radiologie",
+      ...list,
+      "",
+      "Cordialement,",
+      "Jean Dupont",
+    ].join("\n"),
+  );
+  return (await readInbound(raw, intakeContext())).calculation!;
+}
+
+describe("a correction written on a list's own line", () => {
+  it("leaves out the number the correction on the label's line points at, and names it", async () => {
+    const finess = await request("FINESS : 750000549 ; 920000650 (à retirer)");
+    expect(finess.lists.finessRadio).toEqual(["750000549"]);
+    expect(finess.strayNumbers).toEqual(["920000650"]);
+    const am = await request("N°AM : 751234567 — ne pas prendre en compte 751234568");
+    expect(am.lists.amRadio).toEqual(["751234567"]);
+    expect(am.strayNumbers).toEqual(["751234568"]);
+  });
+
+  it("keeps the other numbers of a line below the label that leaves one of them out", async () => {
+    for (const note of [
+      "(le dernier est une erreur)",
+      "(ne pas prendre en compte le dernier)",
+      "(à retirer)",
+    ]) {
+      const calculation = await request("FINESS :", `750000549 ; 920000650 ; 690000880 ${note}`);
+      expect(calculation.lists.finessRadio, note).toEqual(["750000549", "920000650"]);
+      expect(calculation.strayNumbers, note).toEqual(["690000880"]);
+    }
+  });
+});
+
+describe("a number replaced by another in a list", () => {
+  it("counts the new number and leaves out the one it replaces, on the label's line or below it", async () => {
+    for (const list of [
+      ["FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880"],
+      ["FINESS radiologie : 750000549 ; remplacer 920000650 par 690000880"],
+      [
+        "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte l'ancien)",
+      ],
+      [
+        "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte le premier)",
+      ],
+      ["FINESS radiologie :", "750000549", "920000650 a été remplacé par 690000880"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["750000549", "690000880"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["920000650"]);
+    }
+  });
+
+  it("leaves out the new number only when the note says so", async () => {
+    const calculation = await request(
+      "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte le nouveau)",
+    );
+    expect(calculation.lists.finessRadio).toEqual(["750000549", "920000650"]);
+    expect(calculation.strayNumbers).toEqual(["690000880"]);
+  });
+});
