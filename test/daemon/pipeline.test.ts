@@ -656,6 +656,25 @@ describe("the message pipeline", () => {
     expect((await textOf(outcome.outgoing[2]!.raw)).text).toContain(formatTicketNumber(ticket.id));
   });
 
+  it("answers a question on how to get an access with a question ticket acknowledged, granting nothing", async () => {
+    const sender = "helene.faure@imagerie-soft.fr";
+    const outcome = await handle(
+      buildMail({
+        from: sender,
+        to: "contact@example.test",
+        subject: "Accès au service",
+        body: "Bonjour, comment obtenir un accès au service de calcul ? Merci\n\nHélène Faure",
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("ticket");
+    expect(outcome.outgoing.map((o) => [o.kind, o.recipients[0]])).toEqual([["ticket-ack", sender]]);
+    const ticket = await db.ticket.findFirstOrThrow({ where: { sender } });
+    expect(ticket).toMatchObject({ category: "question", status: "open" });
+    expect(await db.accessEvent.count({ where: { email: sender } })).toBe(0);
+    expect(await db.accessRequest.count({ where: { requester: sender } })).toBe(0);
+  });
+
   it("grants an access asked with the usual courtesy and opens no ticket", async () => {
     const sender = "paul.girard@imagerie-soft.fr";
     const outcome = await handle(
