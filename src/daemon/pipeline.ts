@@ -80,7 +80,12 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
       { decision: outcome.decision, kind: intake.kind, auth: intake.authentication.detail },
       "message handled",
     );
-    return { ...outcome, summary: summariseIntake(intake, outcome.decision), outgoing: replies.outgoing };
+    return {
+      ...outcome,
+      summary: summariseIntake(intake, outcome.decision),
+      outgoing: replies.outgoing,
+      at,
+    };
 
     /** A copy read in the other mailbox got this reply already. */
     async function answeredElsewhere(kind: "help" | "unauthorised"): Promise<boolean> {
@@ -97,7 +102,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     async function fileOverReplyCap(
       to: string,
       contact: ContactMessage,
-    ): Promise<Omit<HandlerOutcome, "outgoing" | "summary"> | null> {
+    ): Promise<Omit<HandlerOutcome, "outgoing" | "summary" | "at"> | null> {
       const limit = config.rateLimitRepliesPerRecipientPerHour;
       const sent = await countRecentReplies(tx, CAPPED_REPLIES, to, at);
       if (sent < limit) return null;
@@ -110,7 +115,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
       return { status: "processed", decision: "ticket-reply-limited" };
     }
 
-    async function apply(decision: Decision): Promise<Omit<HandlerOutcome, "outgoing" | "summary">> {
+    async function apply(decision: Decision): Promise<Omit<HandlerOutcome, "outgoing" | "summary" | "at">> {
       const contact = contactMessage(intake, message.inboundId);
       switch (decision.action) {
         case "ignore-automated":
