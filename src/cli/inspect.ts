@@ -2,8 +2,11 @@ import { promises as dns } from "node:dns";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { loadAccessPolicy } from "../access/policy.ts";
+import type { AccessPolicy } from "../access/rules.ts";
 import { checkCalculationRate, type RateDecision, rateLimitsOf } from "../calculations/rate-limit.ts";
-import { lookUpFacts } from "../daemon/pipeline.ts";
+import type { Config } from "../config/schema.ts";
+import { lookUpFacts, replyCapReached } from "../daemon/pipeline.ts";
+import type { Db } from "../db/client.ts";
 import { type Decision, decide } from "../decide/decision.ts";
 import { FIELDS } from "../engine/types.ts";
 import { intakeContextFromConfig } from "../intake/context.ts";
@@ -69,7 +72,36 @@ function describeRateLimit(rate: RateDecision & { allowed: false }): string {
   return `ticket pour le support, sans calcul : limite de ${rate.limit} calculs par heure atteinte pour ${who} (${rate.count} dans la dernière heure)`;
 }
 
-function describe(intake: Intake, decision: Decision, rate: RateDecision): string {
+/** What the daemon does instead of the decided reply, once a limit is reached. */
+interface OverLimit {
+  /** As the daemon records it: ticket-rate-limited, ticket-reply-limited. */
+  action: string;
+  description: string;
+}
+
+/** The limit the decided reply would hit now (calculations, or replies to the address), as the daemon checks it. */
+async function overLimit(
+  db: Db,
+  config: Config,
+  policy: AccessPolicy,
+  intake: Intake,
+  decision: Decision,
+): Promise<OverLimit | null> {
+  const at = new Date();
+  if (decision.action === "reply-result" && intake.from) {
+    const rate = await checkCalculationRate(db, intake.from, at, rateLimitsOf(config), policy.freeMail);
+    return rate.allowed ? null : { action: "ticket-rate-limited", description: describeRateLimit(rate) };
+  }
+  if (decision.action !== "reply-help" && decision.action !== "reply-unauthorised") return null;
+  const capped = await replyCapReached(db, decision.to, at, config.rateLimitRepliesPerRecipientPerHour);
+  if (!capped) return null;
+  return {
+    action: "ticket-reply-limited",
+    description: `ticket pour le support, sans réponse : limite de ${capped.limit} réponses d'aide ou d'adresse non autorisée par heure atteinte pour cette adresse (${capped.sent} dans la dernière heure)`,
+  };
+}
+
+function describe(intake: Intake, decision: Decision, limited: OverLimit | null): string {
   const auth = intake.authentication;
   const lines = [
     `Message : ${intake.messageId ?? "(sans Message-ID)"}`,
@@ -108,7 +140,7 @@ function describe(intake: Intake, decision: Decision, rate: RateDecision): strin
   if (a?.status === "ambiguous") lines.push(`  Demande ambiguë : ${a.reason} (action : ${a.action ?? "?"})`);
   if (intake.support) lines.push(`  Catégorie : ${intake.support.category}`);
   if (intake.calculationIds.length) lines.push(`Calculs cités : ${intake.calculationIds.join(", ")}`);
-  lines.push(`Décision : ${rate.allowed ? describeDecision(decision) : describeRateLimit(rate)}`);
+  lines.push(`Décision : ${limited?.description ?? describeDecision(decision)}`);
   lines.push("(aucune modification : lecture seule)");
   return `${lines.join("\n")}\n`;
 }
@@ -133,13 +165,10 @@ export function registerInspectCommand(program: Command): void {
         const intake = await readInbound(readFileSync(file), context);
         const policy = loadAccessPolicy(config);
         const decision = decide(intake, await lookUpFacts(db, intake), policy);
-        const rate: RateDecision =
-          decision.action === "reply-result" && intake.from
-            ? await checkCalculationRate(db, intake.from, new Date(), rateLimitsOf(config), policy.freeMail)
-            : { allowed: true };
-        const action = rate.allowed ? decision.action : "ticket-rate-limited";
+        const limited = await overLimit(db, config, policy, intake, decision);
+        const action = limited?.action ?? decision.action;
         if (options.json) process.stdout.write(`${JSON.stringify(summariseIntake(intake, action))}\n`);
-        else process.stdout.write(describe(intake, decision, rate));
+        else process.stdout.write(describe(intake, decision, limited));
       }),
     );
 }

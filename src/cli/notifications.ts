@@ -56,9 +56,10 @@ export async function notificationQueue(): Promise<DecisionNotify> {
       console.log("Aucun courriel à envoyer.");
       return;
     }
-    const composer = new EmailComposer(renderer, config, new Date());
+    const at = new Date();
+    const composer = new EmailComposer(renderer, config, at);
     for (const n of notifications) await composer.notify(n);
-    await enqueueEmails(tx, composer.outgoing, answering.inboundMessageId);
+    await enqueueEmails(tx, composer.outgoing, answering.inboundMessageId, at);
     for (const n of notifications) console.log(`En file d'envoi : ${describeNotification(n)}`);
     console.log("(envoyés par le démon : tranche daemon ; suivi : tranche status)");
   };

@@ -475,7 +475,7 @@ async function claimOne(
   if (claimed !== 1) throw new ClaimLost();
   const outcome = await handler({ ...message, inboundId }, tx);
   const lease = handOff.take(outcome.outgoing.length);
-  const queued = await enqueueEmails(tx, outcome.outgoing, inboundId, lease ? { lease } : {});
+  const queued = await enqueueEmails(tx, outcome.outgoing, inboundId, outcome.at, lease ? { lease } : {});
   await sql.execute(
     `UPDATE "InboundMessage" SET "status" = ?, "decision" = ?, "summary" = ?, "lastError" = NULL, "attemptedAt" = NULL, "processedAt" = ? WHERE "id" = ?`,
     [

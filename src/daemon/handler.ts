@@ -31,6 +31,8 @@ export interface HandlerOutcome {
   /** What intake read, never the body (stored as JSON on the InboundMessage row). */
   summary?: object;
   outgoing: OutgoingEmail[];
+  /** When it was decided, on the handler's clock: `outgoing` is queued at that time (enqueueEmails). */
+  at: Date;
 }
 
 /**

@@ -80,7 +80,12 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
       { decision: outcome.decision, kind: intake.kind, auth: intake.authentication.detail },
       "message handled",
     );
-    return { ...outcome, summary: summariseIntake(intake, outcome.decision), outgoing: replies.outgoing };
+    return {
+      ...outcome,
+      summary: summariseIntake(intake, outcome.decision),
+      outgoing: replies.outgoing,
+      at,
+    };
 
     /** A copy read in the other mailbox got this reply already. */
     async function answeredElsewhere(kind: "help" | "unauthorised"): Promise<boolean> {
@@ -97,20 +102,19 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     async function fileOverReplyCap(
       to: string,
       contact: ContactMessage,
-    ): Promise<Omit<HandlerOutcome, "outgoing" | "summary"> | null> {
-      const limit = config.rateLimitRepliesPerRecipientPerHour;
-      const sent = await countRecentReplies(tx, CAPPED_REPLIES, to, at);
-      if (sent < limit) return null;
+    ): Promise<Omit<HandlerOutcome, "outgoing" | "summary" | "at"> | null> {
+      const capped = await replyCapReached(tx, to, at, config.rateLimitRepliesPerRecipientPerHour);
+      if (!capped) return null;
       await openOrJoinTicket(tx, { ...contact, category: "other" }, at, {
         acknowledge: false,
         joinOpenTicketOfSender: true,
         freeMail: policy.freeMail,
       });
-      log.warn({ sent, limit }, "help and unauthorised replies per address per hour: filed without reply");
+      log.warn(capped, "help and unauthorised replies per address per hour: filed without reply");
       return { status: "processed", decision: "ticket-reply-limited" };
     }
 
-    async function apply(decision: Decision): Promise<Omit<HandlerOutcome, "outgoing" | "summary">> {
+    async function apply(decision: Decision): Promise<Omit<HandlerOutcome, "outgoing" | "summary" | "at">> {
       const contact = contactMessage(intake, message.inboundId);
       switch (decision.action) {
         case "ignore-automated":
@@ -284,6 +288,20 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
 
 /** The replies capped per address and hour (rateLimitRepliesPerRecipientPerHour), counted together. */
 export const CAPPED_REPLIES = ["help", "unauthorised"] as const;
+
+/**
+ * Whether `to` got `limit` help and unauthorised replies in the hour before `at`: then the daemon
+ * files the message unanswered (and `tranche inspect` says so). The count, or null under the cap.
+ */
+export async function replyCapReached(
+  db: DbOrTx,
+  to: string,
+  at: Date,
+  limit: number,
+): Promise<{ sent: number; limit: number } | null> {
+  const sent = await countRecentReplies(db, CAPPED_REPLIES, to, at);
+  return sent < limit ? null : { sent, limit };
+}
 
 /** The facts `decide` needs, looked up in the transaction (and by `tranche inspect`). */
 export async function lookUpFacts(db: DbOrTx, intake: Intake) {

@@ -206,13 +206,14 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   const changeWords = CHANGE.test(folded);
   const grant = GRANT.test(affirmative) || (ACCESS_ASKED.test(affirmative) && !revoke && !changeWords);
   if (!grant && !revoke && !changeWords) return { status: "none" };
+  // A signature often repeats the sender's address: it is not the address the request names.
+  const others = addresses.filter((a) => a !== context.sender);
+  if (others.length === 0 && onlyAsksHow(ownLines)) return { status: "none" };
   if (changeWords && !grant && !revoke)
     return { status: "ambiguous", action: "change", reason: "change-without-new-address" };
   if (grant && revoke) return { status: "ambiguous", action: null, reason: "several-actions" };
   const action: AccessAction = grant ? "grant" : "revoke";
 
-  // A signature often repeats the sender's address: it is not the address the request names.
-  const others = addresses.filter((a) => a !== context.sender);
   if (others.length > 1) return { status: "ambiguous", action, reason: "several-addresses" };
   if (others[0]) return { status: "request", request: { action, email: others[0], newEmail: null } };
   // No other address: never the sender's when the request names someone else where the address
@@ -261,6 +262,27 @@ const CLAUSE_END = / ?[,;] ?| (?:et|mais|puis) /;
  */
 const OWN_QUESTION =
   /^(?:(?:et|mais|puis|aussi) )?(?:quand|comment|pourquoi|combien|ou|quel\w*|qu'est-ce|est-ce)\b|-(?:t-)?(?:il|elle|ils|elles|on|vous|nous|je|tu)\b/;
+
+/**
+ * Asked how to get, change or end an access (« comment obtenir un accès ? », « quelle est la
+ * démarche pour créer un compte ? », « la procédure à suivre pour … »): the procedure, not the access.
+ */
+const HOW_TO =
+  /\b(comment|que (faut-il|dois-je|devons-nous|doit-on) faire|quel(le)?s? (est|sont) (la|les) (demarche|procedure|etape|modalite|marche)s?|(la|les) (demarche|procedure|etape|modalite)s? a suivre|marche a suivre)\b/;
+
+/**
+ * Whether every clause of the text that speaks of an access asks how to get one (SPEC §8: a
+ * question), so that nobody is granted an access they only asked about. A clause that asks for it
+ * outright (« je souhaite obtenir un accès. Comment faire ? ») keeps the request.
+ */
+function onlyAsksHow(ownLines: readonly string[]): boolean {
+  const clauses = ownLines
+    .join("\n")
+    .split(SENTENCE_END)
+    .flatMap((sentence) => fold(sentence).split(CLAUSE_END))
+    .filter(asksAccess);
+  return clauses.length > 0 && clauses.every((clause) => HOW_TO.test(clause));
+}
 
 /**
  * What a folded sentence says beside an access request: all of it, or when it asks for the

@@ -37,17 +37,21 @@ export interface Lease {
  * them is committed (the daemon's claim, a support decision). With `lease` the rows are queued
  * already leased to the caller, who hands them to its own outbox worker once committed (no other
  * worker takes them before the lease expires); otherwise they are due at once, for any worker.
+ * `decidedAt`, the clock of the decision that sends them, is their createdAt: the hourly reply cap
+ * (countRecentReplies) compares it with that same clock.
  */
 export async function enqueueEmails(
   db: DbOrTx,
   emails: readonly OutgoingEmail[],
   inboundMessageId: number | null,
+  decidedAt: Date,
   options: { lease?: Lease } = {},
 ): Promise<QueuedEmail[]> {
   // Run for almost every message: plain SQL (src/db/sql.ts).
   const sql = sqlOf(db);
   const queued: QueuedEmail[] = [];
   for (const email of emails) {
+    // When it is due is the outbox workers' business: on their clock, which reads nextAttemptAt.
     const now = new Date();
     const { lease } = options;
     const recipients = email.recipients.join(",");
@@ -62,7 +66,7 @@ export async function enqueueEmails(
         lease ? 1 : 0,
         lease ? new Date(now.getTime() + lease.ms) : now,
         lease?.owner ?? null,
-        now,
+        decidedAt,
       ],
     );
     await sql.execute(`INSERT INTO "OutboxContent" ("outboxId", "raw") VALUES (?, ?)`, [row!.id, email.raw]);
@@ -74,7 +78,7 @@ export async function enqueueEmails(
       recipients,
       raw: email.raw,
       attempts: 1,
-      createdAt: now,
+      createdAt: decidedAt,
     });
   }
   return queued;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantAccess, listAuthorised } from "../../src/access/store.ts";
 import { recordCalculation } from "../../src/calculations/store.ts";
 import type { CalculationRequest } from "../../src/engine/types.ts";
+import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { calculate } from "../../src/reference/calculate.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importSmallDataset } from "../helpers/datasets.ts";
@@ -154,6 +155,34 @@ describe("tranche inspect", () => {
     // Under the limit, the same request is answered.
     const { stdout: allowed } = await inspect(file, "--json");
     expect(JSON.parse(allowed)).toMatchObject({ decision: "reply-result" });
+  });
+
+  it("says a message past the hourly cap of replies to its sender would be filed unanswered, as the daemon does", async () => {
+    const file = join(MAIL_FIXTURES, "calc-unauthorised-sender.eml");
+    const sender = "paul.leroy@editeur-radiologie.fr";
+    // Two « adresse non autorisée » replies sent to him in the last hour.
+    const replies = [1, 2].map((n) => ({
+      kind: "unauthorised",
+      messageId: `<unauthorised-${n}@example.test>`,
+      envelopeFrom: "no-reply@example.test",
+      recipients: [sender],
+      raw: Buffer.from(`Subject: Ségur Numérique - Imagerie - Adresse non autorisée\r\n\r\nBonjour\r\n`),
+    }));
+    await enqueueEmails(database.db, replies, null, new Date(Date.now() - 10 * 60 * 1000));
+    const capped = { TRANCHE_RATE_LIMIT_REPLIES_PER_RECIPIENT_PER_HOUR: "2" };
+    const { stdout: json } = await inspectWith(capped, file, "--json");
+    expect(JSON.parse(json)).toMatchObject({ kind: "calculation", decision: "ticket-reply-limited" });
+    const { stdout: text } = await inspectWith(capped, file);
+    expect(text).toContain(
+      "Décision : ticket pour le support, sans réponse : limite de 2 réponses d'aide ou d'adresse non autorisée par heure atteinte pour cette adresse (2 dans la dernière heure)",
+    );
+    // Under the cap, the same message is answered.
+    const { stdout: answered } = await inspectWith(
+      { TRANCHE_RATE_LIMIT_REPLIES_PER_RECIPIENT_PER_HOUR: "3" },
+      file,
+      "--json",
+    );
+    expect(JSON.parse(answered)).toMatchObject({ decision: "reply-unauthorised" });
   });
 
   it("refuses an unknown mailbox with a usage error", async () => {

@@ -69,7 +69,7 @@ describe.each(["sqlite", "postgresql"] as const)("claims on %s", (provider) => {
     const handler: MessageHandler = async (m, tx) => {
       const outcome = await reply(m, tx);
       if (m.uid === "b2") {
-        await enqueueEmails(tx, outcome.outgoing, m.inboundId);
+        await enqueueEmails(tx, outcome.outgoing, m.inboundId, outcome.at);
         throw new Error("handler failure after writing");
       }
       return outcome;

@@ -31,6 +31,32 @@ let pipeline: MessageHandler;
 let handle: (raw: Buffer, mailbox?: Mailbox) => Promise<HandlerOutcome>;
 let uid = 0;
 
+/** As the daemon does: claim the message, then run the pipeline and queue its replies in the same transaction. */
+function handleWith(handler: MessageHandler) {
+  return (raw: Buffer, mailbox: Mailbox = "submissions") =>
+    db.$transaction(async (tx) => {
+      uid++;
+      const inbound = await tx.inboundMessage.create({
+        data: {
+          mailbox,
+          uidValidity: "1",
+          uid: String(uid),
+          contentHash: `h${uid}`,
+          messageId: headerHints(raw).messageId,
+          fromAddress: headerHints(raw).from,
+          status: "claimed",
+        },
+      });
+      const outcome = await handler(
+        { mailbox, uidValidity: "1", uid: String(uid), raw, inboundId: inbound.id },
+        tx,
+      );
+      await tx.inboundMessage.update({ where: { id: inbound.id }, data: { status: outcome.status } });
+      await enqueueEmails(tx, outcome.outgoing, inbound.id, outcome.at);
+      return outcome;
+    });
+}
+
 beforeAll(async () => {
   ({ db, close, dir } = await createTestDatabase());
   await importSmallDataset(db, dir, "SAE 2023", {
@@ -51,29 +77,7 @@ beforeAll(async () => {
     rateLimits: { senderPerHour: 3, organisationPerHour: 100 },
     now: () => new Date("2026-11-23T09:12:00Z"),
   });
-  // As the daemon does: claim the message, then run the pipeline in the same transaction.
-  handle = (raw, mailbox = "submissions") =>
-    db.$transaction(async (tx) => {
-      uid++;
-      const inbound = await tx.inboundMessage.create({
-        data: {
-          mailbox,
-          uidValidity: "1",
-          uid: String(uid),
-          contentHash: `h${uid}`,
-          messageId: headerHints(raw).messageId,
-          fromAddress: headerHints(raw).from,
-          status: "claimed",
-        },
-      });
-      const outcome = await pipeline(
-        { mailbox, uidValidity: "1", uid: String(uid), raw, inboundId: inbound.id },
-        tx,
-      );
-      await tx.inboundMessage.update({ where: { id: inbound.id }, data: { status: outcome.status } });
-      await enqueueEmails(tx, outcome.outgoing, inbound.id);
-      return outcome;
-    });
+  handle = handleWith(pipeline);
 });
 afterAll(async () => close());
 
@@ -516,6 +520,40 @@ describe("the message pipeline", () => {
     expect(answered.outgoing.map((e) => e.recipients)).toEqual([[colleague]]);
   });
 
+  it("counts the hourly reply cap on the decision's clock: capped 59 minutes after the replies, answered again after 61", async () => {
+    let clock = new Date("2026-11-24T08:00:00Z");
+    const clocked = handleWith(
+      createPipeline({
+        config,
+        logger: pino({ level: "silent" }),
+        renderer: await createRenderer(),
+        policy: loadAccessPolicy(config, process.cwd()),
+        rateLimits: { senderPerHour: 3, organisationPerHour: 100 },
+        now: () => clock,
+      }),
+    );
+    const robot = `gestion-commandes@${ORG}`;
+    await grantAccess(db, robot, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const transmission = (n: number) =>
+      buildMail({
+        from: robot,
+        subject: `Transmission n° ${n}`,
+        body: `Bonjour,\n\nVeuillez trouver ci-dessous la transmission n° ${n}.\n\nService commandes`,
+      });
+    const cap = config.rateLimitRepliesPerRecipientPerHour;
+    for (let n = 0; n < cap; n++) expect((await clocked(transmission(n))).decision).toBe("reply-help");
+
+    clock = new Date("2026-11-24T08:59:00Z");
+    expect(await clocked(transmission(cap))).toMatchObject({
+      decision: "ticket-reply-limited",
+      outgoing: [],
+    });
+    clock = new Date("2026-11-24T09:01:00Z");
+    const answered = await clocked(transmission(cap + 1));
+    expect(answered.decision).toBe("reply-help");
+    expect(answered.outgoing.map((e) => e.recipients)).toEqual([[robot]]);
+  });
+
   it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {
     const outcome = await handle(
       buildMail({
@@ -654,6 +692,25 @@ describe("the message pipeline", () => {
     expect(ticket).toMatchObject({ category: "question", status: "open" });
     expect(ticket.messages).toHaveLength(1);
     expect((await textOf(outcome.outgoing[2]!.raw)).text).toContain(formatTicketNumber(ticket.id));
+  });
+
+  it("answers a question on how to get an access with a question ticket acknowledged, granting nothing", async () => {
+    const sender = "helene.faure@imagerie-soft.fr";
+    const outcome = await handle(
+      buildMail({
+        from: sender,
+        to: "contact@example.test",
+        subject: "Accès au service",
+        body: "Bonjour, comment obtenir un accès au service de calcul ? Merci\n\nHélène Faure",
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("ticket");
+    expect(outcome.outgoing.map((o) => [o.kind, o.recipients[0]])).toEqual([["ticket-ack", sender]]);
+    const ticket = await db.ticket.findFirstOrThrow({ where: { sender } });
+    expect(ticket).toMatchObject({ category: "question", status: "open" });
+    expect(await db.accessEvent.count({ where: { email: sender } })).toBe(0);
+    expect(await db.accessRequest.count({ where: { requester: sender } })).toBe(0);
   });
 
   it("grants an access asked with the usual courtesy and opens no ticket", async () => {

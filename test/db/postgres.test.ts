@@ -268,6 +268,7 @@ describe("PostgreSQL, through the same schema and migrations", () => {
           raw: Buffer.from(`Subject: ${i}\r\n\r\nx\r\n`),
         })),
         null,
+        new Date(),
       );
       const sent: Envelope[] = [];
       const worker = (client: Db) =>

@@ -15,7 +15,7 @@ export function replyHandler(
     const subject = hints.subject ?? "";
     if (options.fail?.(subject)) throw new Error(`handler failure on « ${subject} »`);
     if (options.quarantine?.(subject))
-      return { status: "quarantined", decision: "quarantine-test", outgoing: [] };
+      return { status: "quarantined", decision: "quarantine-test", outgoing: [], at: new Date() };
     const to = (hints.from ?? "").match(/[^<\s]+@[^>\s]+/)?.[0] ?? "unknown@example.test";
     const reply = await composeMessage({
       email: { subject: `Re: ${subject}`, text: `Réponse à ${subject}`, html: `<p>Réponse à ${subject}</p>` },
@@ -28,6 +28,7 @@ export function replyHandler(
       status: "processed",
       decision: "reply-test",
       summary: { subject },
+      at: new Date(),
       outgoing: [
         {
           kind: "test",

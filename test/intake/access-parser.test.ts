@@ -176,6 +176,28 @@ describe("parseAccessRequest", () => {
     expect(read("Pouvez-vous modifier le calcul et me répondre par mail ?")).toEqual({ status: "none" });
   });
 
+  it("reads a question on how to get an access, naming nobody, as no request at all", () => {
+    for (const text of [
+      "Bonjour, comment obtenir un accès au service de calcul ? Merci",
+      "Quelle est la démarche pour créer un compte ?",
+      "Bonjour,\n\nComment faire pour avoir un accès au service ?\n\nCordialement,\nJean Dupont\njean.dupont@editeur-radiologie.fr",
+      "Bonjour, pourriez-vous m'indiquer comment créer un compte pour un collègue ?",
+      "Bonjour,\nMerci de m'indiquer la procédure à suivre pour obtenir une habilitation.",
+    ])
+      expect(read(text), text).toEqual({ status: "none" });
+  });
+
+  it("still grants the sender an access asked for beside a question on how it works", () => {
+    for (const text of [
+      "Bonjour, je souhaite obtenir un accès au service. Comment faire ?",
+      "Merci de m'ouvrir un accès et de me dire comment l'utiliser.",
+    ])
+      expect(read(text), text).toMatchObject({ request: { action: "grant", email: context.sender } });
+    expect(read("Comment obtenir un accès pour paul.leroy@editeur-radiologie.fr ?")).toMatchObject({
+      request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr" },
+    });
+  });
+
   it("reads « ne plus autoriser » and « ne doit plus avoir accès » as a revoke, never as a grant", () => {
     expect(read("Merci de ne plus autoriser l'accès de paul@editeur-radiologie.fr")).toMatchObject({
       status: "request",

@@ -175,6 +175,27 @@ describe("readInbound", () => {
     expect(request.calculation?.problems).toContain("attachment-unreadable");
   });
 
+  it("files a question to contact@ on how to get an access as a question, not as an access request", async () => {
+    for (const [subject, body] of [
+      ["Accès au service", "Bonjour, comment obtenir un accès au service de calcul ? Merci"],
+      [
+        "Demande d'accès",
+        "Bonjour,\n\nQuelle est la démarche pour créer un compte ?\n\nCordialement,\nJean Dupont",
+      ],
+    ] as const) {
+      const raw = rawMessage(
+        authenticatedHeaders(JEAN, { To: "contact@example.test", Subject: subject }),
+        body,
+      );
+      const intake = await readInbound(raw, intakeContext({}, "contact"));
+      expect([intake.kind, intake.access, intake.support?.category], body).toEqual([
+        "support",
+        null,
+        "question",
+      ]);
+    }
+  });
+
   it("answers a complete request even when the signed PDF order form is attached too", async () => {
     const raw = await new MailComposer({
       from: JEAN,

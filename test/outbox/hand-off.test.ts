@@ -37,7 +37,7 @@ describe("replies handed to the daemon's own outbox worker", () => {
   it("are queued leased to it, sent from memory, then recorded as sent", async () => {
     const sent: Envelope[] = [];
     const outbox = worker(sent);
-    const rows = await enqueueEmails(db, [email(1), email(2)], null, { lease: leaseOf(outbox) });
+    const rows = await enqueueEmails(db, [email(1), email(2)], null, new Date(), { lease: leaseOf(outbox) });
     // Leased: no pass over the table would take them.
     const stored = await db.outboxMessage.findMany({ orderBy: { id: "asc" } });
     expect(stored.map((r) => [r.status, r.attempts, r.nextAttemptAt > new Date(), r.leasedBy])).toEqual([
@@ -62,7 +62,7 @@ describe("replies handed to the daemon's own outbox worker", () => {
 
   it("are due again at once when the worker stops before sending them", async () => {
     const outbox = worker([]);
-    outbox.handOff(await enqueueEmails(db, [email(3)], null, { lease: leaseOf(outbox) }));
+    outbox.handOff(await enqueueEmails(db, [email(3)], null, new Date(), { lease: leaseOf(outbox) }));
     await outbox.stop();
     const row = await db.outboxMessage.findFirstOrThrow();
     expect([row.status, row.attempts, row.nextAttemptAt <= new Date(), row.leasedBy]).toEqual([
@@ -78,7 +78,7 @@ describe("replies handed to the daemon's own outbox worker", () => {
 describe("emails a crashed daemon had leased", () => {
   it("are sent at once by a worker told their holder is gone, not when the lease expires", async () => {
     const crashed = worker([]);
-    await enqueueEmails(db, [email(4), email(5)], null, { lease: leaseOf(crashed) });
+    await enqueueEmails(db, [email(4), email(5)], null, new Date(), { lease: leaseOf(crashed) });
     const sent: Envelope[] = [];
     const next = worker(sent);
     expect(await next.sendDue()).toBe(0);
@@ -96,9 +96,9 @@ describe("emails a crashed daemon had leased", () => {
   it("leave alone the worker's own leases and the emails waiting to be retried", async () => {
     const sent: Envelope[] = [];
     const outbox = worker(sent);
-    await enqueueEmails(db, [email(6)], null, { lease: leaseOf(outbox) });
+    await enqueueEmails(db, [email(6)], null, new Date(), { lease: leaseOf(outbox) });
     // A temporary failure earlier: due again in an hour, leased by nobody.
-    const [retry] = await enqueueEmails(db, [email(7)], null);
+    const [retry] = await enqueueEmails(db, [email(7)], null, new Date());
     const later = new Date(Date.now() + 3_600_000);
     await db.outboxMessage.update({
       where: { id: retry!.id },

@@ -539,7 +539,9 @@ describe("the outbox", () => {
       const owner = worker.leaseOwner;
       const leasedUntil = (await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } }))
         .nextAttemptAt;
-      const rows = await enqueueEmails(db, await composed(6), null, { lease: { ms: 60_000, owner } });
+      const rows = await enqueueEmails(db, await composed(6), null, new Date(), {
+        lease: { ms: 60_000, owner },
+      });
       worker.handOff(rows);
       await sink.waitForCount(6, 30_000);
       expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set(rows.map((r) => r.messageId)));
