@@ -252,10 +252,11 @@ const NOT_AN_ESTABLISHMENT =
 const REMOVED =
   "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?|(est|etait) une erreur|erronee?s?|par erreur";
 /**
- * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »,
- * « 620000018 doublon »): the list goes on below it, without it.
+ * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »):
+ * the list goes on below it, without it. Not « doublon »: a repeated number counts once (SPEC §6),
+ * so its line is read, the other numbers on it with it.
  */
-const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|doublons?|${REMOVED})\b`);
+const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|${REMOVED})\b`);
 /**
  * A note that leaves a number out of the calculation (« → ne pas prendre en compte le 620000018 »,
  * « 620000018 : à retirer »). Not « doublon » (the number above it stays the sender's), nor « ne
@@ -790,8 +791,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       const folded = fold(next);
       // A note or replacement that leaves out a number (« → ne pas prendre en compte le 620000018 »,
       // « 750000549 ; 690000880 (à retirer) ») takes that one out, here or listed above; the line's
-      // others count. Any other such line (« 620000018 doublon ») is left unread: its numbers are
-      // named, not counted.
+      // others count. Any other such line is left unread: its numbers are named, not counted.
       const out = numbersLeftOutHere(folded);
       if (out.length > 0) leaveOut(out);
       else if (EXCLUDED_HERE.test(folded)) continue;

@@ -73,3 +73,22 @@ describe("a number replaced by another in a list", () => {
     expect(calculation.strayNumbers).toEqual(["690000880"]);
   });
 });
+
+describe("a number marked as a duplicate among a list's numbers", () => {
+  // The list is read as written; a repeated number counts once (SPEC §6), so marking it
+  // « doublon » takes nothing from the other numbers of its line.
+  it("counts the other numbers of a line below the label that marks one as a duplicate", async () => {
+    const repeated = await request("FINESS radiologie :", "620000018", "750000549 ; 620000018 (doublon)");
+    expect(repeated.lists.finessRadio).toEqual(["620000018", "750000549", "620000018"]);
+    expect(repeated.strayNumbers).toEqual([]);
+    const alone = await request("FINESS radiologie :", "750000549 ; 620000018 (doublon)");
+    expect(alone.lists.finessRadio).toEqual(["750000549", "620000018"]);
+    expect(alone.strayNumbers).toEqual([]);
+  });
+
+  it("reads a duplicate marked on the label's own line like the repeat it is", async () => {
+    const calculation = await request("FINESS : 750000549 ; 620000018 ; 620000018 (doublon)");
+    expect(calculation.lists.finessRadio).toEqual(["750000549", "620000018", "620000018"]);
+    expect(calculation.strayNumbers).toEqual([]);
+  });
+});

@@ -84,9 +84,10 @@ describe("a note below a list that leaves one of its numbers out", () => {
   });
 
   it("keeps a number a line calls a duplicate of it, and one a note asks not to forget", async () => {
-    // « doublon » leaves out the repeated line only: the number above it is the sender's.
+    // « doublon » marks the repeat, read like any repeat (counted once): the number above it is the sender's.
     const duplicate = await request("FINESS radiologie : 620100057 ; 620000018", "620000018 doublon");
-    expect(duplicate.lists.finessRadio).toEqual(["620100057", "620000018"]);
+    expect(duplicate.lists.finessRadio).toEqual(["620100057", "620000018", "620000018"]);
+    expect(duplicate.strayNumbers).toEqual([]);
     const reminder = await request(
       "FINESS radiologie : 620100057 ; 620000018",
       "(ne pas oublier ce dernier, ouvert en 2025)",
