@@ -284,6 +284,8 @@ function lastNumberLeftOut(line: string, parts: readonly string[]): string | nul
 }
 /** « 920000650 (a été) remplacé par 690000880 », « remplacer 920000650 par 690000880 » (folded). */
 const REPLACED = /\bremplac(?:ee?s?|er)\b(?<between>[^;()]*?)\bpar\b/;
+/** The reverse wording, the new number first: « 690000880 (remplace 920000650) », « … en remplacement du … ». */
+const REPLACES = /\b(?:remplace(?:nt)?|en remplacement d(?:e|u|es)?)\b/;
 /** A list's numbers in `text` (a line's part), normalised: comments' words and short numbers dropped. */
 const numbersIn = (text: string) =>
   splitValues(text)
@@ -293,18 +295,32 @@ const numbersIn = (text: string) =>
 const noteRest = (folded: string, end: number) => folded.slice(end).split(/[;)\]]/)[0] ?? "";
 
 /**
+ * The replaced number and its replacement (normalised) of a replacement written in `folded`,
+ * either way round (« A remplacé par B », « B remplace A »); null when none names a replaced number.
+ */
+function replacementIn(folded: string): { old?: string; replacement?: string } | null {
+  const by = REPLACED.exec(folded);
+  if (by) {
+    return {
+      old: numbersIn(folded.slice(0, by.index) + (by.groups?.between ?? "")).at(-1),
+      replacement: numbersIn(noteRest(folded, by.index + by[0].length))[0],
+    };
+  }
+  const of = REPLACES.exec(folded);
+  const old = of ? numbersIn(noteRest(folded, of.index + of[0].length))[0] : undefined;
+  return of && old ? { old, replacement: numbersIn(folded.slice(0, of.index)).at(-1) } : null;
+}
+
+/**
  * The numbers (normalised) that a correction written among a list's own numbers (`folded`)
  * leaves out: the replaced one of a replacement, the new one only if a note says « le nouveau »;
  * else those a note writes after its words (« — ne pas prendre en compte 751234568 »), else the
  * one it follows (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »).
  */
 function numbersLeftOutHere(folded: string): string[] {
-  const replaced = REPLACED.exec(folded);
+  const replaced = replacementIn(folded);
   if (replaced) {
-    const before = folded.slice(0, replaced.index) + (replaced.groups?.between ?? "");
-    const number = /\b(le nouveau|la nouvelle)\b/.test(folded)
-      ? numbersIn(noteRest(folded, replaced.index + replaced[0].length))[0]
-      : numbersIn(before).at(-1);
+    const number = /\b(le nouveau|la nouvelle)\b/.test(folded) ? replaced.replacement : replaced.old;
     return number ? [number] : [];
   }
   const words = LEAVES_OUT.exec(folded);

@@ -65,6 +65,19 @@ describe("a number replaced by another in a list", () => {
     }
   });
 
+  it("reads « B remplace A », the new number first, like « A remplacé par B »", async () => {
+    for (const list of [
+      ["FINESS radiologie : 750000549 ; 690000880 (remplace 920000650)"],
+      ["FINESS radiologie : 750000549 ; 690000880 remplace 920000650"],
+      ["FINESS radiologie : 750000549 ; 690000880 en remplacement du 920000650"],
+      ["FINESS radiologie :", "750000549", "690000880 en remplacement de 920000650 (site fermé)"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["750000549", "690000880"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["920000650"]);
+    }
+  });
+
   it("leaves out the new number only when the note says so", async () => {
     const calculation = await request(
       "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte le nouveau)",
