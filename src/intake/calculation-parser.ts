@@ -265,22 +265,27 @@ const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|${REMOVED})\b`);
 const LEAVES_OUT = new RegExp(
   String.raw`\b(ne (pas|plus) (le |la |l')?(prendre|compter|inclure|retenir|tenir compte|comptabiliser|integrer)|${REMOVED})\b`,
 );
+/** After « le dernier » or « le premier », what makes it no number of the list (« le dernier mail »). */
+const NOT_A_NUMBER = String.raw`(?! (?:message|mail|e-mail|email|courriel|envoi|echange|fichier|tableau|calcul|devis)\b)`;
 /** The note names the list's last number without writing it (« ne pas prendre en compte ce dernier »). */
-const THE_LAST_ONE =
-  /\b(?:ce dernier|le dernier|celui-ci|ce numero)\b(?! (?:message|mail|e-mail|email|courriel|envoi|echange|fichier|tableau|calcul|devis)\b)/;
+const THE_LAST_ONE = new RegExp(String.raw`\b(?:ce dernier|le dernier|celui-ci|ce numero)\b${NOT_A_NUMBER}`);
+/** … or its first (« ne pas prendre en compte le premier »). */
+const THE_FIRST_ONE = new RegExp(String.raw`\b(?:le premier|ce premier)\b${NOT_A_NUMBER}`);
+/** The one of `numbers` a note (`folded`) points at: the first for « le premier », else the last. */
+const pointedAt = (folded: string, numbers: readonly string[]) =>
+  THE_FIRST_ONE.test(folded) ? numbers[0] : numbers.at(-1);
 
 /**
- * The list's last number (normalised) when `line` is a note leaving it out without writing it
- * (« (ne pas prendre en compte ce dernier) »), else null. `parts` are the list's lines so far.
+ * The list's number (normalised) that `line` leaves out by its place without writing it
+ * (« (ne pas prendre en compte ce dernier / le premier) »), else null. `parts` are the list's lines so far.
  */
-function lastNumberLeftOut(line: string, parts: readonly string[]): string | null {
+function numberLeftOutByPlace(line: string, parts: readonly string[]): string | null {
   // Most lines of a list are numbers: a word of the note must be there before anything is folded.
-  if (line.length > COMMENTED_SPAN || !/dernier|celui|num/i.test(line)) return null;
+  if (line.length > COMMENTED_SPAN || !/dernier|premier|celui|num/i.test(line)) return null;
   const folded = fold(line);
-  if (!LEAVES_OUT.test(folded) || !THE_LAST_ONE.test(folded) || identifierShapedNumbers(line).length > 0)
-    return null;
-  const last = splitValues(parts.at(-1) ?? "").at(-1);
-  return last ? normaliseIdentifier(last) : null;
+  const placed = THE_LAST_ONE.test(folded) || THE_FIRST_ONE.test(folded);
+  if (!LEAVES_OUT.test(folded) || !placed || identifierShapedNumbers(line).length > 0) return null;
+  return pointedAt(folded, numbersIn(parts.join("\n"))) ?? null;
 }
 /** « 920000650 (a été) remplacé par 690000880 », « remplacer 920000650 par 690000880 » (folded). */
 const REPLACED = /\bremplac(?:ee?s?|er)\b(?<between>[^;()]*?)\bpar\b/;
@@ -315,7 +320,8 @@ function replacementIn(folded: string): { old?: string; replacement?: string } |
  * The numbers (normalised) that a correction written among a list's own numbers (`folded`)
  * leaves out: the replaced one of a replacement, the new one only if a note says « le nouveau »;
  * else those a note writes after its words (« — ne pas prendre en compte 751234568 »), else the
- * one it follows (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »).
+ * one it follows (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »), or the
+ * line's first it names (« 750000549 ; 920000650 (ne pas prendre en compte le premier) »).
  */
 function numbersLeftOutHere(folded: string): string[] {
   const replaced = replacementIn(folded);
@@ -327,7 +333,7 @@ function numbersLeftOutHere(folded: string): string[] {
   if (!words) return [];
   const written = numbersIn(noteRest(folded, words.index + words[0].length));
   if (written.length > 0) return written;
-  const before = numbersIn(folded.slice(0, words.index)).at(-1);
+  const before = pointedAt(folded, numbersIn(folded.slice(0, words.index)));
   return before ? [before] : [];
 }
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
@@ -791,16 +797,16 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
         const goesOn =
           onlyIdentifiers(next) ||
           (shape && commentedShape(next) === shape) ||
-          lastNumberLeftOut(next, parts) !== null;
+          numberLeftOutByPlace(next, parts) !== null;
         if (k === lines.length || !goesOn) break;
         j = k;
       }
       const next = lines[j] ?? "";
       if (matchLabel(next)) break;
-      // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without its last number.
-      const last = lastNumberLeftOut(next, parts);
-      if (last !== null) {
-        leaveOut([last]);
+      // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without the number it points at.
+      const placed = numberLeftOutByPlace(next, parts);
+      if (placed !== null) {
+        leaveOut([placed]);
         continue;
       }
       if (!continuesList(next)) break;

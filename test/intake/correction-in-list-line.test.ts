@@ -46,6 +46,19 @@ describe("a correction written on a list's own line", () => {
   });
 });
 
+describe("a correction pointing at the first number of a list's line", () => {
+  it("leaves out « le premier », the first number before the note, and names it", async () => {
+    for (const list of [
+      ["FINESS : 750000549 ; 920000650 (ne pas prendre en compte le premier)"],
+      ["FINESS :", "750000549 ; 920000650 (le premier est une erreur)"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["920000650"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["750000549"]);
+    }
+  });
+});
+
 describe("a number replaced by another in a list", () => {
   it("counts the new number and leaves out the one it replaces, on the label's line or below it", async () => {
     for (const list of [

@@ -40,6 +40,17 @@ describe("a note below a list that leaves one of its numbers out", () => {
     }
   });
 
+  it("leaves out « le premier », the list's first number, and names it", async () => {
+    for (const list of [
+      ["FINESS radiologie : 620000018 ; 620100057 ; 750712184"],
+      ["FINESS radiologie :", "620000018", "620100057 ; 750712184"],
+    ]) {
+      const calculation = await request(...list, "(ne pas prendre en compte le premier)");
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["620100057", "750712184"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["620000018"]);
+    }
+  });
+
   it("leaves out the number the note names, wherever it stands in the list", async () => {
     for (const note of ["→ ne pas prendre en compte le 620000018", "620000018 : à retirer"]) {
       const calculation = await request("FINESS radiologie : 620000018 ; 620100057 ; 750712184", note);
