@@ -252,10 +252,11 @@ const NOT_AN_ESTABLISHMENT =
 const REMOVED =
   "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?|(est|etait) une erreur|erronee?s?|par erreur";
 /**
- * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »,
- * « 620000018 doublon »): the list goes on below it, without it.
+ * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »):
+ * the list goes on below it, without it. Not « doublon »: a repeated number counts once (SPEC §6),
+ * so its line is read, the other numbers on it with it.
  */
-const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|doublons?|${REMOVED})\b`);
+const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|${REMOVED})\b`);
 /**
  * A note that leaves a number out of the calculation (« → ne pas prendre en compte le 620000018 »,
  * « 620000018 : à retirer »). Not « doublon » (the number above it stays the sender's), nor « ne
@@ -264,25 +265,32 @@ const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|doublons?|${REMOVED
 const LEAVES_OUT = new RegExp(
   String.raw`\b(ne (pas|plus) (le |la |l')?(prendre|compter|inclure|retenir|tenir compte|comptabiliser|integrer)|${REMOVED})\b`,
 );
+/** After « le dernier » or « le premier », what makes it no number of the list (« le dernier mail »). */
+const NOT_A_NUMBER = String.raw`(?! (?:message|mail|e-mail|email|courriel|envoi|echange|fichier|tableau|calcul|devis)\b)`;
 /** The note names the list's last number without writing it (« ne pas prendre en compte ce dernier »). */
-const THE_LAST_ONE =
-  /\b(?:ce dernier|le dernier|celui-ci|ce numero)\b(?! (?:message|mail|e-mail|email|courriel|envoi|echange|fichier|tableau|calcul|devis)\b)/;
+const THE_LAST_ONE = new RegExp(String.raw`\b(?:ce dernier|le dernier|celui-ci|ce numero)\b${NOT_A_NUMBER}`);
+/** … or its first (« ne pas prendre en compte le premier »). */
+const THE_FIRST_ONE = new RegExp(String.raw`\b(?:le premier|ce premier)\b${NOT_A_NUMBER}`);
+/** The one of `numbers` a note (`folded`) points at: the first for « le premier », else the last. */
+const pointedAt = (folded: string, numbers: readonly string[]) =>
+  THE_FIRST_ONE.test(folded) ? numbers[0] : numbers.at(-1);
 
 /**
- * The list's last number (normalised) when `line` is a note leaving it out without writing it
- * (« (ne pas prendre en compte ce dernier) »), else null. `parts` are the list's lines so far.
+ * The list's number (normalised) that `line` leaves out by its place without writing it
+ * (« (ne pas prendre en compte ce dernier / le premier) »), else null. `parts` are the list's lines so far.
  */
-function lastNumberLeftOut(line: string, parts: readonly string[]): string | null {
+function numberLeftOutByPlace(line: string, parts: readonly string[]): string | null {
   // Most lines of a list are numbers: a word of the note must be there before anything is folded.
-  if (line.length > COMMENTED_SPAN || !/dernier|celui|num/i.test(line)) return null;
+  if (line.length > COMMENTED_SPAN || !/dernier|premier|celui|num/i.test(line)) return null;
   const folded = fold(line);
-  if (!LEAVES_OUT.test(folded) || !THE_LAST_ONE.test(folded) || identifierShapedNumbers(line).length > 0)
-    return null;
-  const last = splitValues(parts.at(-1) ?? "").at(-1);
-  return last ? normaliseIdentifier(last) : null;
+  const placed = THE_LAST_ONE.test(folded) || THE_FIRST_ONE.test(folded);
+  if (!LEAVES_OUT.test(folded) || !placed || identifierShapedNumbers(line).length > 0) return null;
+  return pointedAt(folded, numbersIn(parts.join("\n"))) ?? null;
 }
 /** « 920000650 (a été) remplacé par 690000880 », « remplacer 920000650 par 690000880 » (folded). */
 const REPLACED = /\bremplac(?:ee?s?|er)\b(?<between>[^;()]*?)\bpar\b/;
+/** The reverse wording, the new number first: « 690000880 (remplace 920000650) », « … en remplacement du … ». */
+const REPLACES = /\b(?:remplace(?:nt)?|en remplacement d(?:e|u|es)?)\b/;
 /** A list's numbers in `text` (a line's part), normalised: comments' words and short numbers dropped. */
 const numbersIn = (text: string) =>
   splitValues(text)
@@ -292,25 +300,40 @@ const numbersIn = (text: string) =>
 const noteRest = (folded: string, end: number) => folded.slice(end).split(/[;)\]]/)[0] ?? "";
 
 /**
+ * The replaced number and its replacement (normalised) of a replacement written in `folded`,
+ * either way round (« A remplacé par B », « B remplace A »); null when none names a replaced number.
+ */
+function replacementIn(folded: string): { old?: string; replacement?: string } | null {
+  const by = REPLACED.exec(folded);
+  if (by) {
+    return {
+      old: numbersIn(folded.slice(0, by.index) + (by.groups?.between ?? "")).at(-1),
+      replacement: numbersIn(noteRest(folded, by.index + by[0].length))[0],
+    };
+  }
+  const of = REPLACES.exec(folded);
+  const old = of ? numbersIn(noteRest(folded, of.index + of[0].length))[0] : undefined;
+  return of && old ? { old, replacement: numbersIn(folded.slice(0, of.index)).at(-1) } : null;
+}
+
+/**
  * The numbers (normalised) that a correction written among a list's own numbers (`folded`)
  * leaves out: the replaced one of a replacement, the new one only if a note says « le nouveau »;
  * else those a note writes after its words (« — ne pas prendre en compte 751234568 »), else the
- * one it follows (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »).
+ * one it follows (« 920000650 (à retirer) », « … ; 690000880 (le dernier est une erreur) »), or the
+ * line's first it names (« 750000549 ; 920000650 (ne pas prendre en compte le premier) »).
  */
 function numbersLeftOutHere(folded: string): string[] {
-  const replaced = REPLACED.exec(folded);
+  const replaced = replacementIn(folded);
   if (replaced) {
-    const before = folded.slice(0, replaced.index) + (replaced.groups?.between ?? "");
-    const number = /\b(le nouveau|la nouvelle)\b/.test(folded)
-      ? numbersIn(noteRest(folded, replaced.index + replaced[0].length))[0]
-      : numbersIn(before).at(-1);
+    const number = /\b(le nouveau|la nouvelle)\b/.test(folded) ? replaced.replacement : replaced.old;
     return number ? [number] : [];
   }
   const words = LEAVES_OUT.exec(folded);
   if (!words) return [];
   const written = numbersIn(noteRest(folded, words.index + words[0].length));
   if (written.length > 0) return written;
-  const before = numbersIn(folded.slice(0, words.index)).at(-1);
+  const before = pointedAt(folded, numbersIn(folded.slice(0, words.index)));
   return before ? [before] : [];
 }
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
@@ -774,24 +797,23 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
         const goesOn =
           onlyIdentifiers(next) ||
           (shape && commentedShape(next) === shape) ||
-          lastNumberLeftOut(next, parts) !== null;
+          numberLeftOutByPlace(next, parts) !== null;
         if (k === lines.length || !goesOn) break;
         j = k;
       }
       const next = lines[j] ?? "";
       if (matchLabel(next)) break;
-      // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without its last number.
-      const last = lastNumberLeftOut(next, parts);
-      if (last !== null) {
-        leaveOut([last]);
+      // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without the number it points at.
+      const placed = numberLeftOutByPlace(next, parts);
+      if (placed !== null) {
+        leaveOut([placed]);
         continue;
       }
       if (!continuesList(next)) break;
       const folded = fold(next);
       // A note or replacement that leaves out a number (« → ne pas prendre en compte le 620000018 »,
       // « 750000549 ; 690000880 (à retirer) ») takes that one out, here or listed above; the line's
-      // others count. Any other such line (« 620000018 doublon ») is left unread: its numbers are
-      // named, not counted.
+      // others count. Any other such line is left unread: its numbers are named, not counted.
       const out = numbersLeftOutHere(folded);
       if (out.length > 0) leaveOut(out);
       else if (EXCLUDED_HERE.test(folded)) continue;

@@ -46,6 +46,19 @@ describe("a correction written on a list's own line", () => {
   });
 });
 
+describe("a correction pointing at the first number of a list's line", () => {
+  it("leaves out « le premier », the first number before the note, and names it", async () => {
+    for (const list of [
+      ["FINESS : 750000549 ; 920000650 (ne pas prendre en compte le premier)"],
+      ["FINESS :", "750000549 ; 920000650 (le premier est une erreur)"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["920000650"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["750000549"]);
+    }
+  });
+});
+
 describe("a number replaced by another in a list", () => {
   it("counts the new number and leaves out the one it replaces, on the label's line or below it", async () => {
     for (const list of [
@@ -65,11 +78,43 @@ describe("a number replaced by another in a list", () => {
     }
   });
 
+  it("reads « B remplace A », the new number first, like « A remplacé par B »", async () => {
+    for (const list of [
+      ["FINESS radiologie : 750000549 ; 690000880 (remplace 920000650)"],
+      ["FINESS radiologie : 750000549 ; 690000880 remplace 920000650"],
+      ["FINESS radiologie : 750000549 ; 690000880 en remplacement du 920000650"],
+      ["FINESS radiologie :", "750000549", "690000880 en remplacement de 920000650 (site fermé)"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["750000549", "690000880"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["920000650"]);
+    }
+  });
+
   it("leaves out the new number only when the note says so", async () => {
     const calculation = await request(
       "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte le nouveau)",
     );
     expect(calculation.lists.finessRadio).toEqual(["750000549", "920000650"]);
     expect(calculation.strayNumbers).toEqual(["690000880"]);
+  });
+});
+
+describe("a number marked as a duplicate among a list's numbers", () => {
+  // The list is read as written; a repeated number counts once (SPEC §6), so marking it
+  // « doublon » takes nothing from the other numbers of its line.
+  it("counts the other numbers of a line below the label that marks one as a duplicate", async () => {
+    const repeated = await request("FINESS radiologie :", "620000018", "750000549 ; 620000018 (doublon)");
+    expect(repeated.lists.finessRadio).toEqual(["620000018", "750000549", "620000018"]);
+    expect(repeated.strayNumbers).toEqual([]);
+    const alone = await request("FINESS radiologie :", "750000549 ; 620000018 (doublon)");
+    expect(alone.lists.finessRadio).toEqual(["750000549", "620000018"]);
+    expect(alone.strayNumbers).toEqual([]);
+  });
+
+  it("reads a duplicate marked on the label's own line like the repeat it is", async () => {
+    const calculation = await request("FINESS : 750000549 ; 620000018 ; 620000018 (doublon)");
+    expect(calculation.lists.finessRadio).toEqual(["750000549", "620000018", "620000018"]);
+    expect(calculation.strayNumbers).toEqual([]);
   });
 });

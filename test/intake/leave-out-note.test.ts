@@ -40,6 +40,17 @@ describe("a note below a list that leaves one of its numbers out", () => {
     }
   });
 
+  it("leaves out « le premier », the list's first number, and names it", async () => {
+    for (const list of [
+      ["FINESS radiologie : 620000018 ; 620100057 ; 750712184"],
+      ["FINESS radiologie :", "620000018", "620100057 ; 750712184"],
+    ]) {
+      const calculation = await request(...list, "(ne pas prendre en compte le premier)");
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["620100057", "750712184"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["620000018"]);
+    }
+  });
+
   it("leaves out the number the note names, wherever it stands in the list", async () => {
     for (const note of ["→ ne pas prendre en compte le 620000018", "620000018 : à retirer"]) {
       const calculation = await request("FINESS radiologie : 620000018 ; 620100057 ; 750712184", note);
@@ -84,9 +95,10 @@ describe("a note below a list that leaves one of its numbers out", () => {
   });
 
   it("keeps a number a line calls a duplicate of it, and one a note asks not to forget", async () => {
-    // « doublon » leaves out the repeated line only: the number above it is the sender's.
+    // « doublon » marks the repeat, read like any repeat (counted once): the number above it is the sender's.
     const duplicate = await request("FINESS radiologie : 620100057 ; 620000018", "620000018 doublon");
-    expect(duplicate.lists.finessRadio).toEqual(["620100057", "620000018"]);
+    expect(duplicate.lists.finessRadio).toEqual(["620100057", "620000018", "620000018"]);
+    expect(duplicate.strayNumbers).toEqual([]);
     const reminder = await request(
       "FINESS radiologie : 620100057 ; 620000018",
       "(ne pas oublier ce dernier, ouvert en 2025)",
