@@ -107,3 +107,35 @@ export async function readHtmlRequest(from: string, html: string): Promise<Intak
     .build();
   return readInbound(raw, intakeContext());
 }
+
+/** Who writes the plain-text requests of a test of how their lists are read. */
+export interface RequestWriter {
+  from: string;
+  subject: string;
+  reference: string;
+  /** Lines after « Bonjour, » and before the reference. */
+  intro?: readonly string[];
+  signature: readonly string[];
+}
+
+/**
+ * The calculation intake reads in `writer`'s authenticated request: its reference, « Type
+ * d'activité : Radiologie », then `lines` (the lists as the test writes them), then its signature.
+ */
+export async function readRequestLines(
+  writer: RequestWriter,
+  ...lines: string[]
+): Promise<NonNullable<Intake["calculation"]>> {
+  const body = [
+    "Bonjour,",
+    "",
+    ...(writer.intro ?? []),
+    `Référence : ${writer.reference}`,
+    "Type d'activité : Radiologie",
+    ...lines,
+    "",
+    ...writer.signature,
+  ];
+  const raw = rawMessage({ ...authenticatedHeaders(writer.from), Subject: writer.subject }, body.join("\n"));
+  return (await readInbound(raw, intakeContext())).calculation!;
+}

@@ -1,29 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { readInbound } from "../../src/intake/intake.ts";
-import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
+import { type RequestWriter, readRequestLines } from "../helpers/intake.ts";
 
 // « bâtiment 3 », « site 2 »: a short number inside the comment beside an identifier is no attempt
 // at one. Reported as an invalid identifier, it makes the result wrong in the sender's eyes; and
 // glued to a number typed with spaces, it broke that number into three invalid pieces.
-const CLAIRE = "Claire Petit <claire.petit@imagerie-artois.fr>";
+const CLAIRE: RequestWriter = {
+  from: "Claire Petit <claire.petit@imagerie-artois.fr>",
+  subject: "Calcul tranche - Groupement Artois Imagerie",
+  reference: "Groupement Artois Imagerie",
+  signature: ["Bien cordialement,", "Claire Petit", "Imagerie Artois — 03 21 00 00 00"],
+};
 
-async function request(...lines: string[]) {
-  const raw = rawMessage(
-    { ...authenticatedHeaders(CLAIRE), Subject: "Calcul tranche - Groupement Artois Imagerie" },
-    [
-      "Bonjour,",
-      "",
-      "Référence : Groupement Artois Imagerie",
-      "Type d'activité : Radiologie",
-      ...lines,
-      "",
-      "Bien cordialement,",
-      "Claire Petit",
-      "Imagerie Artois — 03 21 00 00 00",
-    ].join("\n"),
-  );
-  return (await readInbound(raw, intakeContext())).calculation!;
-}
+const request = (...lines: string[]) => readRequestLines(CLAIRE, ...lines);
 
 describe("short numbers in the comments of an identifier list", () => {
   it("reports no short number of a comment as an identifier", async () => {

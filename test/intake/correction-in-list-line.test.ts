@@ -1,27 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { readInbound } from "../../src/intake/intake.ts";
-import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
+import { type RequestWriter, readRequestLines } from "../helpers/intake.ts";
 
 // A correction written among a list's numbers points at one of them: counting that one raises the
 // tranche the State pays, and dropping the whole line loses the numbers the sender meant.
-const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
+const JEAN: RequestWriter = {
+  from: "Jean Dupont <jean.dupont@editeur-radiologie.fr>",
+  subject: "Demande de calcul - Groupement Artois Imagerie",
+  reference: "Groupement Artois Imagerie",
+  signature: ["Cordialement,", "Jean Dupont"],
+};
 
-async function request(...list: string[]) {
-  const raw = rawMessage(
-    { ...authenticatedHeaders(JEAN), Subject: "Demande de calcul - Groupement Artois Imagerie" },
-    [
-      "Bonjour,",
-      "",
-      "Référence : Groupement Artois Imagerie",
-      "Type d'activité : Radiologie",
-      ...list,
-      "",
-      "Cordialement,",
-      "Jean Dupont",
-    ].join("\n"),
-  );
-  return (await readInbound(raw, intakeContext())).calculation!;
-}
+const request = (...lines: string[]) => readRequestLines(JEAN, ...lines);
 
 describe("a correction written on a list's own line", () => {
   it("leaves out the number the correction on the label's line points at, and names it", async () => {

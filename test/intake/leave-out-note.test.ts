@@ -1,30 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { readInbound } from "../../src/intake/intake.ts";
-import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
+import { type RequestWriter, readRequestLines } from "../helpers/intake.ts";
 
 // A sender who corrects a list on the line below it (« ne pas prendre en compte ce dernier ») means
 // that number to be left out of the calculation: counting it raises the tranche the State pays.
-const JEAN = "Jean Dupont <jean.dupont@editeur-radiologie.fr>";
+const JEAN: RequestWriter = {
+  from: "Jean Dupont <jean.dupont@editeur-radiologie.fr>",
+  subject: "Demande de calcul - Groupement Artois Imagerie",
+  reference: "Groupement Artois Imagerie",
+  intro: ["Merci de calculer la tranche de financement pour la commande suivante.", ""],
+  signature: ["Cordialement,", "Jean Dupont", "Éditeur Radiologie — 03 21 00 00 00"],
+};
 
-async function request(...list: string[]) {
-  const raw = rawMessage(
-    { ...authenticatedHeaders(JEAN), Subject: "Demande de calcul - Groupement Artois Imagerie" },
-    [
-      "Bonjour,",
-      "",
-      "Merci de calculer la tranche de financement pour la commande suivante.",
-      "",
-      "Référence : Groupement Artois Imagerie",
-      "Type d'activité : Radiologie",
-      ...list,
-      "",
-      "Cordialement,",
-      "Jean Dupont",
-      "Éditeur Radiologie — 03 21 00 00 00",
-    ].join("\n"),
-  );
-  return (await readInbound(raw, intakeContext())).calculation!;
-}
+const request = (...lines: string[]) => readRequestLines(JEAN, ...lines);
 
 describe("a note below a list that leaves one of its numbers out", () => {
   it("leaves out « ce dernier », the list's last number, and names it in the result", async () => {

@@ -1,27 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { readInbound } from "../../src/intake/intake.ts";
-import { authenticatedHeaders, intakeContext, rawMessage } from "../helpers/intake.ts";
+import { type RequestWriter, readRequestLines } from "../helpers/intake.ts";
 
 // « n° » glued to a number typed in groups names one number. Split on its spaces, it became four
 // invalid identifiers (« 2 », « 620 », « 100 », « 057 ») the sender never wrote.
-const SOPHIE = "Sophie Martin <sophie.martin@editeur-radiologie.fr>";
+const SOPHIE: RequestWriter = {
+  from: "Sophie Martin <sophie.martin@editeur-radiologie.fr>",
+  subject: "Demande de calcul - Cabinet de radiologie du Parc",
+  reference: "Cabinet de radiologie du Parc",
+  signature: ["Cordialement,", "Sophie Martin"],
+};
 
-async function request(...lines: string[]) {
-  const raw = rawMessage(
-    { ...authenticatedHeaders(SOPHIE), Subject: "Demande de calcul - Cabinet de radiologie du Parc" },
-    [
-      "Bonjour,",
-      "",
-      "Référence : Cabinet de radiologie du Parc",
-      "Type d'activité : Radiologie",
-      ...lines,
-      "",
-      "Cordialement,",
-      "Sophie Martin",
-    ].join("\n"),
-  );
-  return (await readInbound(raw, intakeContext())).calculation!;
-}
+const request = (...lines: string[]) => readRequestLines(SOPHIE, ...lines);
 
 describe("a number written after « n° » in groups of digits", () => {
   it("reads it as the one number written, to be reported invalid when its digits are not nine", async () => {
