@@ -254,9 +254,11 @@ const REMOVED =
 /**
  * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »):
  * the list goes on below it, without it. Not « doublon »: a repeated number counts once (SPEC §6),
- * so its line is read, the other numbers on it with it.
+ * so its line is read, the other numbers on it with it; nor « ne pas oublier / omettre », which keeps it.
  */
-const EXCLUDED_HERE = new RegExp(String.raw`\b(ne (pas|plus)|${REMOVED})\b`);
+const EXCLUDED_HERE = new RegExp(
+  String.raw`\b(ne (pas|plus)(?! (l'|le |la )?(oublier|omettre)\b)|${REMOVED})\b`,
+);
 /**
  * A note that leaves a number out of the calculation (« → ne pas prendre en compte le 620000018 »,
  * « 620000018 : à retirer »). Not « doublon » (the number above it stays the sender's), nor « ne

@@ -92,4 +92,16 @@ describe("a note below a list that leaves one of its numbers out", () => {
     );
     expect(reminder.lists.finessRadio).toEqual(["620100057", "620000018"]);
   });
+
+  it("counts a number whose own line asks not to forget it", async () => {
+    for (const line of [
+      "620000018 (ne pas oublier, ouvert en 2025)",
+      "620000018 — à ne pas oublier",
+      "620000018 ne pas omettre svp",
+    ]) {
+      const calculation = await request("FINESS radiologie :", "620100057", line, "750000549");
+      expect(calculation.lists.finessRadio, line).toEqual(["620100057", "620000018", "750000549"]);
+      expect(calculation.strayNumbers, line).toEqual([]);
+    }
+  });
 });
