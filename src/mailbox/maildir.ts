@@ -190,21 +190,16 @@ export class MaildirSource implements MailboxSource {
   private settling(name: string, stat: { size: number; mtimeMs: number }): number {
     const now = Date.now();
     const age = now - stat.mtimeMs;
-    if (age >= this.settleMs) {
-      this.sightings.delete(name);
-      return 0;
-    }
-    const seen = this.sightings.get(name);
+    // The usual case, a file delivered a while ago: nothing to remember.
+    if (age >= this.settleMs && !this.sightings.has(name)) return 0;
+    let seen = this.sightings.get(name);
     if (!seen || seen.size !== stat.size || seen.mtimeMs !== stat.mtimeMs) {
-      this.sightings.set(name, { size: stat.size, mtimeMs: stat.mtimeMs, at: now });
-      return Math.min(this.settleMs, this.settleMs - age);
+      seen = { size: stat.size, mtimeMs: stat.mtimeMs, at: now };
+      this.sightings.set(name, seen);
     }
-    const unchanged = now - seen.at;
-    if (unchanged >= this.settleMs) {
-      this.sightings.delete(name);
-      return 0;
-    }
-    return Math.min(this.settleMs - unchanged, this.settleMs - age);
+    const wait = this.settleMs - Math.max(age, now - seen.at);
+    if (wait <= 0) this.sightings.delete(name);
+    return Math.max(wait, 0);
   }
 
   /**
