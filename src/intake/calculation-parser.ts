@@ -248,25 +248,53 @@ function commentedShape(line: string): string | null {
  */
 const NOT_AN_ESTABLISHMENT =
   /\b(ne|pas|sans|hors|sauf|retir\w*|exclu\w*|supprim\w*|annul\w*|doublons?|erreurs?|ignor\w*|fermee?s?|remplac\w*|siege|sa|sas|sasu|sarl|eurl)\b/;
-/** Words that take a number out, in both notes below (folded text). */
+/**
+ * Words that take a number out, in both notes below (folded text): « à retirer », an instruction
+ * (« retirer / retirez / supprimez … »), what was done (« retiré », « supprimé »), or a mistake.
+ */
 const REMOVED =
-  "a (retirer|supprimer|exclure|ignorer|enlever)|exclue?s?|annulee?s?|hors perimetre|non concernee?s?|(est|etait) une erreur|erronee?s?|par erreur";
+  "a (retirer|supprimer|exclure|ignorer|enlever|oter)|retirer|retirez|supprimer|supprimez|enlever|enlevez|exclure|excluez|ignorer|ignorez|oter|otez|retiree?s?|supprimee?s?|enlevee?s?|exclue?s?|annulee?s?|hors perimetre|non concernee?s?|(est|etait) une erreur|erronee?s?|par erreur";
+/** Verbs that take a number out, for « ne pas … » never to read as leaving it out (« ne pas retirer »). */
+const REMOVAL_VERBS = "retirer|supprimer|enlever|exclure|oter";
 /**
  * A list's line that says to leave its number out (« 620100057 CH Lens (ne pas prendre en compte) »):
  * the list goes on below it, without it. Not « doublon »: a repeated number counts once (SPEC §6),
- * so its line is read, the other numbers on it with it; nor « ne pas oublier / omettre », which keeps it.
+ * so its line is read, the other numbers on it with it; nor « ne pas oublier / omettre / retirer »,
+ * which keeps it.
  */
-const EXCLUDED_HERE = new RegExp(
-  String.raw`\b(ne (pas|plus)(?! (l'|le |la )?(oublier|omettre)\b)|${REMOVED})\b`,
+const excludedHere = (folded: string) => NOT_COUNTED.test(folded) || leaveOutWords(folded) !== null;
+const NOT_COUNTED = new RegExp(
+  String.raw`\bne (pas|plus)(?! (l'|le |la |les )?(oublier|omettre|${REMOVAL_VERBS})\b)\b`,
 );
 /**
  * A note that leaves a number out of the calculation (« → ne pas prendre en compte le 620000018 »,
- * « 620000018 : à retirer »). Not « doublon » (the number above it stays the sender's), nor « ne
- * pas oublier » (which keeps it): a verb of counting after « ne pas ».
+ * « 620000018 : à retirer », « merci de retirer 620000018 »). Not « doublon » (the number above it
+ * stays the sender's), nor « ne pas oublier » (which keeps it): a verb of counting after « ne pas »,
+ * or after « ne » in the imperative (« ne prenez pas en compte »).
  */
 const LEAVES_OUT = new RegExp(
-  String.raw`\b(ne (pas|plus) (le |la |l')?(prendre|compter|inclure|retenir|tenir compte|comptabiliser|integrer)|${REMOVED})\b`,
+  String.raw`\b(ne (pas|plus) (le |la |l'|les )?(prendre en compte|prendre|compter|inclure|retenir|tenir compte|comptabiliser|integrer)|ne (le |la |l'|les )?(prenez|comptez|retenez|tenez) (pas|plus)|n'(incluez|integrez|en tenez) (pas|plus)|sans (le |la |l'|les )?(compter|prendre en compte|tenir compte)|${REMOVED})\b`,
+  "g",
 );
+/** What before a removal verb makes it keep the number: « ne pas retirer », « ne le supprimez pas », « sans retirer ». */
+const NEGATED_BEFORE = /\b(?:ne|n'|sans)\s*(?:[a-z']+\s+){0,2}$/;
+/**
+ * The first words of `folded` that leave a number out, unless negated (« merci de ne pas retirer
+ * 620000018 » keeps it); null when there are none.
+ */
+function leaveOutWords(folded: string): { index: number; length: number } | null {
+  for (const m of folded.matchAll(LEAVES_OUT)) {
+    const negatable = !m[0].startsWith("ne ") && !m[0].startsWith("n'") && !m[0].startsWith("sans ");
+    if (negatable && NEGATED_BEFORE.test(folded.slice(Math.max(0, m.index - 24), m.index))) continue;
+    return { index: m.index, length: m[0].length };
+  }
+  return null;
+}
+/**
+ * « sauf 620000018 », « à l'exception du 620000018 »: out only with the numbers written right
+ * after it (« sauf erreur de ma part » leaves none out).
+ */
+const EXCEPT = /\b(?:sauf|excepte|hormis|a l'exception d(?:e|u|es)?)\b/;
 /** After « le dernier » or « le premier », what makes it no number of the list (« le dernier mail »). */
 const NOT_A_NUMBER = String.raw`(?! (?:message|mail|e-mail|email|courriel|envoi|echange|fichier|tableau|calcul|devis)\b)`;
 /** The note names the list's last number without writing it (« ne pas prendre en compte ce dernier »). */
@@ -286,7 +314,7 @@ function numberLeftOutByPlace(line: string, parts: readonly string[]): string | 
   if (line.length > COMMENTED_SPAN || !/dernier|premier|celui|num/i.test(line)) return null;
   const folded = fold(line);
   const placed = THE_LAST_ONE.test(folded) || THE_FIRST_ONE.test(folded);
-  if (!LEAVES_OUT.test(folded) || !placed || identifierShapedNumbers(line).length > 0) return null;
+  if (!leaveOutWords(folded) || !placed || identifierShapedNumbers(line).length > 0) return null;
   return pointedAt(folded, numbersIn(parts.join("\n"))) ?? null;
 }
 /** « 920000650 (a été) remplacé par 690000880 », « remplacer 920000650 par 690000880 » (folded). */
@@ -300,6 +328,36 @@ const numbersIn = (text: string) =>
     .map(normaliseIdentifier);
 /** A note's or replacement's text after its words: up to its closing bracket or the next list mark. */
 const noteRest = (folded: string, end: number) => folded.slice(end).split(/[;)\]]/)[0] ?? "";
+/** A number as a note writes it: a department prefix or a digit, then digits, spaces, dots, dashes. */
+const NOTE_NUMBER = String.raw`(?:2[ab]|9[a-f]|\d)[\d .\u002D]*\d`;
+/** Between numbers a note names together: separators, « et », « ou », « ni », articles. */
+const NOTE_JOIN = String.raw`(?:\s|[;,/]|\b(?:et|ou|ni|le|la|les|du|des)\b|l')+`;
+/** Before a note's first number: « : », « le », « du », « n° », « les numéros suivants ». */
+const NOTE_LEAD =
+  /^(?:\s|[:=]|\b(?:en compte|le|la|les|du|des|de|numeros?|finess|am|suivants?)\b|n°|no\b|l'|d')*/;
+const NOTE_RUN = new RegExp(`^${NOTE_NUMBER}(?:${NOTE_JOIN}${NOTE_NUMBER})*`);
+
+/**
+ * The numbers (normalised) a note's words at `start`–`end` of `folded` are followed by, written
+ * one after the other (« retirer 920000650 et 620000018 de la liste »: both; « retiré le 920000650
+ * qui est fermé, et ajouté le 620000018 »: the first). Inside brackets, up to the closing one; in a
+ * note that follows the list's numbers on its line, up to the next list mark (« 920000650 à
+ * retirer ; 620000018 » names none: the 620000018 is the list's).
+ */
+function numbersWrittenAfter(folded: string, start: number, end: number): string[] {
+  const before = folded.slice(0, start);
+  const inBrackets =
+    Math.max(before.lastIndexOf("("), before.lastIndexOf("[")) >
+    Math.max(before.lastIndexOf(")"), before.lastIndexOf("]"));
+  const rest = folded.slice(end);
+  const scope = inBrackets
+    ? rest.split(/[)\]]/)[0]!
+    : numbersIn(before).length > 0
+      ? rest.split(/[;)\]]/)[0]!
+      : rest;
+  const run = NOTE_RUN.exec(scope.slice(NOTE_LEAD.exec(scope)![0].length));
+  return run ? numbersIn(run[0]) : [];
+}
 
 /**
  * The replaced number and its replacement (normalised) of a replacement written in `folded`,
@@ -331,12 +389,48 @@ function numbersLeftOutHere(folded: string): string[] {
     const number = /\b(le nouveau|la nouvelle)\b/.test(folded) ? replaced.replacement : replaced.old;
     return number ? [number] : [];
   }
-  const words = LEAVES_OUT.exec(folded);
+  const except = EXCEPT.exec(folded);
+  if (except) {
+    const written = numbersWrittenAfter(folded, except.index, except.index + except[0].length);
+    if (written.length > 0) return written;
+  }
+  const words = leaveOutWords(folded);
   if (!words) return [];
-  const written = numbersIn(noteRest(folded, words.index + words[0].length));
+  const written = numbersWrittenAfter(folded, words.index, words.index + words.length);
   if (written.length > 0) return written;
   const before = pointedAt(folded, numbersIn(folded.slice(0, words.index)));
   return before ? [before] : [];
+}
+/** Numbers a sentence apart from the lists leaves out, from the lists of the activity it names, if any. */
+interface ProseNote {
+  numbers: ReadonlySet<string>;
+  activity: "radiology" | "nuclear" | null;
+}
+const FIELD_ACTIVITY: Record<Field, "radiology" | "nuclear"> = {
+  finessRadio: "radiology",
+  amRadio: "radiology",
+  finessMn: "nuclear",
+  amMn: "nuclear",
+};
+/** Words a note that leaves a number out holds, checked before folding a line. */
+const MAY_LEAVE_OUT =
+  /retir|suppr|enlev|exclu|ignor|\b[oô]t(?:er|ez)\b|compt|sauf|except|hormis|erreur|erron|annul|hors|concern|rempla/i;
+/**
+ * A line of the sender's own text, read into no field, that leaves out numbers it writes or
+ * follows (« Merci de retirer 920000650 et 620000018 », « Le 920000650 est à retirer ») wherever it
+ * stands: above the lists, below them past a blank line, between them. Only numbers it writes:
+ * « ce dernier » means something only under a list.
+ */
+function proseLeavesOut(line: string): ProseNote[] {
+  if (line.length > LABEL_SPAN * 2 || !/\d/.test(line) || !MAY_LEAVE_OUT.test(line)) return [];
+  const folded = fold(line);
+  const numbers = numbersLeftOutHere(folded);
+  if (numbers.length === 0) return [];
+  const nuclear = NUCLEAR_NAMED.test(folded);
+  const radiology = RADIOLOGY_NAMED.test(folded);
+  return [
+    { numbers: new Set(numbers), activity: nuclear === radiology ? null : nuclear ? "nuclear" : "radiology" },
+  ];
 }
 /** A doctor's name (« Dr Martin »): beside an N°AM, not an establishment's FINESS. */
 const DOCTOR_TITLE = /^(dr|docteur|pr|professeur|mme|mr|m)\b/;
@@ -722,6 +816,8 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   // Numbers a note below a list left out of it, named in the result like the unread lines' numbers.
   const leftOutNumbers: string[] = [];
   const generic: { kind: "finess" | "am"; tokens: string[] }[] = [];
+  // Numbers a sentence of the sender's apart from the lists leaves out (« Merci de retirer le 920000650 »).
+  const proseNotes: ProseNote[] = [];
   // Below a closing salutation, up to a forwarded message: a signature, whose "E-mail :" or
   // "Activité : éditeur de logiciels" is not a field of the request.
   let inSignature = false;
@@ -743,6 +839,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     const match = matchLabel(lines[i] ?? "");
     if (!match) {
       if (inSignature && !closing && line.trim()) signed = true;
+      else if (!inSignature) proseNotes.push(...proseLeavesOut(line));
       continue;
     }
     const single = match.kind === "recipient" || match.kind === "reference" || match.kind === "activity";
@@ -818,7 +915,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       // others count. Any other such line is left unread: its numbers are named, not counted.
       const out = numbersLeftOutHere(folded);
       if (out.length > 0) leaveOut(out);
-      else if (EXCLUDED_HERE.test(folded)) continue;
+      else if (excludedHere(folded)) continue;
       parts.push(next);
       read.add(j);
     }
@@ -839,6 +936,14 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       result.lists[kind === "finess" ? "finessMn" : "amMn"].push(...tokens);
     else if (!result.problems.includes("field-without-activity"))
       result.problems.push("field-without-activity");
+  }
+  for (const note of proseNotes) {
+    for (const field of FIELDS) {
+      if (note.activity && FIELD_ACTIVITY[field] !== note.activity) continue;
+      result.lists[field] = result.lists[field].filter(
+        (token) => !note.numbers.has(normaliseIdentifier(token)),
+      );
+    }
   }
   if (result.activityText) result.problems.push("unreadable-activity");
   const listed = new Set(FIELDS.flatMap((field) => result.lists[field].map(normaliseIdentifier)));
