@@ -771,12 +771,27 @@ function matchLabel(rawLine: string): LabelMatch | null {
   const whole = line.length <= LABEL_SPAN ? classifyLabel(line.replace(/[:=]\s*$/, "")) : null;
   if (whole) return { kind: whole, value: "" };
   // "FINESS radiologie 920000650; 920000651": the label runs into the numbers. Only a line of
-  // numbers counts: "Le FINESS 750712185 est indiqué invalide" is prose, not a field.
+  // numbers, comments in brackets aside (« 750000549 (CH Arras) »), counts: "Le FINESS 750712185
+  // est indiqué invalide" is prose, not a field.
+  const running = labelRunningIntoNumber(line);
+  if (running && ONLY_NUMBERS.test(running.value.replace(/\b(2a|2b|9[a-f])/gi, "00").replace(BRACKETED, " ")))
+    return running;
+  return null;
+}
+/** A comment in brackets beside a number: « (CH Arras) », « (Dr Martin) », « (à retirer) ». */
+const BRACKETED = /\([^()]{0,80}\)/g;
+
+/**
+ * A list's label running into a number without a separator (« AM radiologie 751234567 … »), with
+ * what follows it, whatever that is; null otherwise. Under another list, such a line starts a field
+ * of its own even when it is not one: it never goes on with the list above it.
+ */
+function labelRunningIntoNumber(line: string): LabelMatch | null {
+  if (!/^\p{L}/u.test(line)) return null;
   const words = line.split(/\s+/);
   for (let k = Math.min(words.length - 1, 8); k >= 1; k--) {
     const rest = words.slice(k).join(" ");
-    if (!/^(\d|2[ab]\d)/i.test(rest) || !ONLY_NUMBERS.test(rest.replace(/\b(2a|2b|9[a-f])/gi, "00")))
-      continue;
+    if (!/^(\d|2[ab]\d)/i.test(rest)) continue;
     const kind = classifyLabel(words.slice(0, k).join(" "));
     if (kind && kind !== "recipient" && kind !== "reference" && kind !== "activity")
       return { kind, value: rest };
@@ -901,7 +916,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
         j = k;
       }
       const next = lines[j] ?? "";
-      if (matchLabel(next)) break;
+      if (matchLabel(next) || labelRunningIntoNumber(next.trim())) break;
       // « (ne pas prendre en compte ce dernier) »: the list goes on below it, without the number it points at.
       const placed = numberLeftOutByPlace(next, parts);
       if (placed !== null) {
