@@ -105,7 +105,9 @@ function wordTokens(words: string[], signed: readonly boolean[]): string[] {
       if (length !== 9 && length - first === 9 && first < 5 && i > 0 && isCommentWord(words[i - 1]!))
         [run, length] = [run.slice(1), 9];
       const one = length === 9 || (signed[i] && run.every((word) => digits(word) < 9));
-      tokens.push(...(one ? [run.join(" ")] : run));
+      // « 720169069 (2 sites) »: beside a whole identifier and a comment, a short number is the comment's.
+      const whole = !one && words.some(isCommentWord) && run.some((word) => digits(word) === 9);
+      tokens.push(...(one ? [run.join(" ")] : whole ? run.filter((word) => digits(word) >= 5) : run));
       i = j;
       continue;
     }

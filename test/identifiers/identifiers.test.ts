@@ -108,6 +108,16 @@ describe("splitting an identifier list as typed", () => {
     expect(splitIdentifierList("920000650 (CH de Lens); 750712184 CHU")).toEqual(["920000650", "750712184"]);
     expect(splitIdentifierList("inconnu; 920000650")).toEqual(["inconnu", "920000650"]);
   });
+  it("drops a short number of the comment after a whole identifier (« (2 sites) »), not one standing alone", () => {
+    expect(splitIdentifierList("750000549 ; 720169069 (2 sites) ; 620000018")).toEqual([
+      "750000549",
+      "720169069",
+      "620000018",
+    ]);
+    expect(splitIdentifierList("720169069 3 salles")).toEqual(["720169069"]);
+    // Without a comment's word, a short number may be a mistyped one: reported, as before.
+    expect(splitIdentifierList("720169069 12 345")).toEqual(["720169069", "12", "345"]);
+  });
   it("drops placeholders of any length: they hold no letter or digit", () => {
     expect(splitIdentifierList("*********; _________; 920000650; ********")).toEqual(["920000650"]);
   });
