@@ -72,6 +72,8 @@ export function helpProblems(
         return files(problem).map((filename) => ({ kind: "finess-column-ambiguous", filename }));
       case "too-many-identifiers":
         return [{ kind: "too-many-identifiers", count, limit: settings.maxIdentifiers }];
+      case "several-requests":
+        return [{ kind: "several-requests", references: calculation?.requestReferences ?? [] }];
       case "body-too-large":
       case "message-too-large":
         return [{ kind: "body-too-large", limitBytes: settings.maxBodyBytes }];

@@ -161,6 +161,11 @@ export interface LabelledCalculation {
   identifierLabelFound: boolean;
   problems: CalculationProblem[];
   /**
+   * With "several-requests": the references that each head lists of their own, in order (two
+   * requests written in one message); empty otherwise.
+   */
+  requestReferences: string[];
+  /**
    * Numbers shaped like a FINESS or N°AM on lines read as no field (neither a label nor its
    * value), and in no list: normalised, unique, in order (see strayNumbersOf).
    */
@@ -808,6 +813,22 @@ function splitValues(text: string): string[] {
   return splitIdentifierList(text.replace(/\s(et|and|puis)\s/gi, ";"));
 }
 
+/**
+ * The activity stated above the request's lists: both (mixte) when they stand under different
+ * activity labels (« Type d'activité : Radiologie », its lists, then « Type d'activité : Médecine
+ * nucléaire », its lists). A list's own label never changes it: a nuclear-medicine field under
+ * Radiologie is not applicable (SPEC §6). With no list under any label, the first one stated.
+ */
+function activityOfSections(
+  stated: Activity | null,
+  sections: readonly { activity: Activity | null }[],
+): Activity | null {
+  const activities = new Set(sections.map((section) => section.activity ?? stated));
+  activities.delete(null);
+  if (activities.size > 1) return "mixte";
+  return activities.values().next().value ?? stated;
+}
+
 /** Reads the labelled fields of SPEC §5 from the sender's own text. Never throws. */
 export function parseLabelledCalculation(text: string): LabelledCalculation {
   const aside: string[] = [];
@@ -824,13 +845,20 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     labelsFound: 0,
     identifierLabelFound: false,
     problems: [],
+    requestReferences: [],
     strayNumbers: [],
   };
   // Lines read as a field's label or value: the others may hold a number the request meant.
   const read = new Set<number>();
   // Numbers a note below a list left out of it, named in the result like the unread lines' numbers.
   const leftOutNumbers: string[] = [];
-  const generic: { kind: "finess" | "am"; tokens: string[] }[] = [];
+  // The reference and activity labels above each list: which request, and which activity a list
+  // naming none belongs to (sections « Type d'activité : Médecine nucléaire » of one request).
+  const generic: { kind: "finess" | "am"; tokens: string[]; activity: Activity | null }[] = [];
+  const sections: { reference: string | null; activity: Activity | null }[] = [];
+  const references = new Map<string, string>();
+  let referenceAbove: string | null = null;
+  let activityAbove: Activity | null = null;
   // Numbers a sentence of the sender's apart from the lists leaves out (« Merci de retirer le 920000650 »).
   const proseNotes: ProseNote[] = [];
   // Below a closing salutation, up to a forwarded message: a signature, whose "E-mail :" or
@@ -880,10 +908,16 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
       if (match.kind === "recipient") {
         result.recipient ??=
           /[^\s<>"'@:]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value.slice(0, 320))?.[0]?.toLowerCase() ?? null;
-      } else if (match.kind === "reference") result.reference ??= value.slice(0, 200);
-      else if (!result.activity) {
-        result.activity = readActivity(value);
-        result.activityText = result.activity ? null : (result.activityText ?? value.slice(0, 100));
+      } else if (match.kind === "reference") {
+        result.reference ??= value.slice(0, 200);
+        referenceAbove = fold(value).replace(/\s+/g, " ");
+        if (!references.has(referenceAbove)) references.set(referenceAbove, value.slice(0, 200));
+      } else {
+        activityAbove = readActivity(value);
+        if (!result.activity) {
+          result.activity = activityAbove;
+          result.activityText = result.activity ? null : (result.activityText ?? value.slice(0, 100));
+        }
       }
       continue;
     }
@@ -936,21 +970,34 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
     }
     i = j - 1;
     const tokens = splitValues(parts.join("\n")).filter((token) => !leftOut.has(normaliseIdentifier(token)));
+    if (tokens.length > 0) sections.push({ reference: referenceAbove, activity: activityAbove });
     if (match.kind === "finessBoth") {
       result.lists.finessRadio.push(...tokens);
       result.lists.finessMn.push(...tokens);
-    } else if (match.kind === "finess" || match.kind === "am") generic.push({ kind: match.kind, tokens });
+    } else if (match.kind === "finess" || match.kind === "am")
+      generic.push({ kind: match.kind, tokens, activity: activityAbove });
     else if (match.kind !== "recipient" && match.kind !== "reference" && match.kind !== "activity")
       result.lists[match.kind].push(...tokens);
   }
-  for (const { kind, tokens } of generic) {
+  for (const { kind, tokens, activity: above } of generic) {
     if (tokens.length === 0) continue;
-    if (result.activity === "radiologie")
+    // A list above every activity label belongs to the (first) one stated below it.
+    const activity = above ?? result.activity;
+    if (activity === "radiologie")
       result.lists[kind === "finess" ? "finessRadio" : "amRadio"].push(...tokens);
-    else if (result.activity === "medecine-nucleaire")
+    else if (activity === "medecine-nucleaire")
       result.lists[kind === "finess" ? "finessMn" : "amMn"].push(...tokens);
     else if (!result.problems.includes("field-without-activity"))
       result.problems.push("field-without-activity");
+  }
+  result.activity = activityOfSections(result.activity, sections);
+  // Lists above every reference label belong to the first one.
+  const first = references.keys().next().value ?? null;
+  const heading = new Set(sections.map((section) => section.reference ?? first));
+  heading.delete(null);
+  if (heading.size > 1) {
+    result.problems.push("several-requests");
+    result.requestReferences = [...heading].map((key) => references.get(key as string) ?? "");
   }
   for (const note of proseNotes) {
     for (const field of FIELDS) {

@@ -259,6 +259,7 @@ function buildCalculation(
     sources: [...(count(labelled.lists) > 0 ? bodySources : []), ...reading.tables.map((t) => t.name)],
     problems: [...problems],
     ...(issues.length > 0 ? { tableIssues: issues } : {}),
+    ...(labelled.requestReferences.length > 0 ? { requestReferences: labelled.requestReferences } : {}),
     strayNumbers: labelled.strayNumbers.filter((n) => !inFields.has(n)),
     ...(hiddenRows.length > 0 ? { hiddenRows } : {}),
     ...(hiddenColumns.length > 0 ? { hiddenColumns } : {}),

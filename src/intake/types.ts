@@ -50,7 +50,9 @@ export type CalculationProblem =
   | "finess-column-ambiguous"
   /** Nothing read, and an attached CSV, XLSX or DOCX opened fine but holds no order-form table. */
   | "attachment-without-table"
-  | "too-many-identifiers";
+  | "too-many-identifiers"
+  /** Two references each heading lists of their own: two requests in one message, not one. */
+  | "several-requests";
 
 /**
  * The attached file a table problem is about and, for rows, their sheet and numbers as it shows
@@ -85,6 +87,8 @@ export interface CalculationIntake {
   problems: CalculationProblem[];
   /** Which attachment (sheet, rows) each attachment or table problem is about, for the help reply. */
   tableIssues?: TableIssue[];
+  /** With "several-requests": the references heading lists of their own, as typed, in order. */
+  requestReferences?: string[];
   /**
    * Numbers shaped like a FINESS or N°AM in the request's text that were read into no field
    * (normalised, unique, in order, at most MAX_STRAY_NUMBERS): those the reference data knows are

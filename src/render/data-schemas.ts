@@ -89,6 +89,7 @@ const helpProblem = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("too-many-attachments"), count, limit: count }),
   z.object({ kind: z.literal("too-many-identifiers"), count, limit: count }),
+  z.object({ kind: z.literal("several-requests"), references: z.array(text) }),
   z.object({ kind: z.literal("body-too-large"), limitBytes: count }),
   z.object({
     kind: z.literal("recipient-refused"),

@@ -68,6 +68,8 @@ function explain(problem: HelpProblem, contactAddress: string): string {
       return `Le message comporte ${formatCount(problem.count)} pièces jointes ; au plus ${formatCount(problem.limit)} sont lues.`;
     case "too-many-identifiers":
       return `La demande comporte ${formatCount(problem.count)} numéros, au-delà de la limite de ${formatCount(problem.limit)} par calcul. Une commande se calcule en une seule demande (les tranches de deux calculs ne s'additionnent pas) : si la vôtre en compte réellement davantage, écrivez à ${contactAddress}.`;
+    case "several-requests":
+      return severalRequests(problem.references);
     case "body-too-large":
       return `Le message est trop volumineux pour être lu (plus de ${formatBytes(problem.limitBytes)}) : envoyez la demande dans un nouveau message, sans historique ni images.`;
     case "recipient-refused":
@@ -75,6 +77,21 @@ function explain(problem: HelpProblem, contactAddress: string): string {
         ? `L'adresse du champ Email (${problem.address}) n'appartient pas à la même société que l'adresse d'envoi : le résultat n'est envoyé qu'à une adresse de votre société.`
         : `L'adresse du champ Email (${problem.address}) n'est pas autorisée à recevoir des résultats : demandez son accès à ${contactAddress}, ou retirez ce champ pour recevoir le résultat à votre adresse.`;
   }
+}
+
+const REFERENCES_SHOWN = 5;
+
+/** Two requests in one message: neither is calculated, the lists of both would make one tranche. */
+function severalRequests(references: readonly string[]): string {
+  const shown = references.slice(0, REFERENCES_SHOWN).map((r) => `« ${r} »`);
+  const more = references.length - shown.length;
+  const names =
+    more > 0
+      ? `${shown.join(", ")} et ${formatCount(more)} autre${more > 1 ? "s" : ""}`
+      : shown.length > 1
+        ? `${shown.slice(0, -1).join(", ")} et ${shown.at(-1)}`
+        : shown.join("");
+  return `Le message contient plusieurs demandes, chacune avec sa référence et ses numéros${names ? ` (${names})` : ""} : aucune n'a été calculée, car un message ne donne qu'un calcul. Envoyez chaque demande dans un message séparé ; si ces numéros relèvent d'une même commande, indiquez-les tous sous une seule référence.`;
 }
 
 const ROWS_SHOWN = 10;

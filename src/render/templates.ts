@@ -78,6 +78,8 @@ export type HelpProblem =
     }
   | { kind: "too-many-attachments"; count: number; limit: number }
   | { kind: "too-many-identifiers"; count: number; limit: number }
+  /** Several references each heading lists of their own: two requests or more in one message. */
+  | { kind: "several-requests"; references: string[] }
   | { kind: "body-too-large"; limitBytes: number }
   /** The "Email" field names an address of another organisation, or one that is not authorised. */
   | { kind: "recipient-refused"; address: string; cause: "other-organisation" | "not-authorised" };

@@ -408,6 +408,36 @@ describe("the message pipeline", () => {
     expect(text).toContain("FINESS radiologie :");
   });
 
+  it("answers two requests written in one message with help naming both, and calculates neither", async () => {
+    const before = await db.calculation.count();
+    const outcome = await handle(
+      buildMail({
+        from: JEANNE,
+        subject: "Demandes de calcul Arras et Lens",
+        body: [
+          "Bonjour,",
+          "",
+          "Référence : CH Arras",
+          "Type d'activité : Radiologie",
+          "FINESS radiologie : 920000650",
+          "",
+          "Référence : CH Lens",
+          "Type d'activité : Radiologie",
+          "FINESS radiologie : 750712184",
+          "",
+          "Cordialement,",
+          "Jeanne Martin",
+        ].join("\n"),
+      }),
+    );
+    expect(outcome.decision).toBe("reply-help");
+    expect(await db.calculation.count()).toBe(before);
+    const { text } = await textOf(outcome.outgoing[0]!.raw);
+    expect(text).toContain(
+      "plusieurs demandes, chacune avec sa référence et ses numéros (« CH Arras » et « CH Lens »)",
+    );
+  });
+
   it("never replies to an out-of-office", async () => {
     const outcome = await handle(
       buildMail({

@@ -211,6 +211,17 @@ describe("the help email", () => {
     expect(text).toContain("(direction@autre-groupe.fr) n'appartient pas à la même société");
   });
 
+  it("names the requests of a message holding several, and asks for one per message", () => {
+    const several = (references: string[]) =>
+      render("help", { ...SAMPLE_DATA.help, problems: [{ kind: "several-requests", references }] }).text;
+    expect(several(["CH Arras", "CH Lens"])).toContain(
+      "- Le message contient plusieurs demandes, chacune avec sa référence et ses numéros (« CH Arras » et « CH Lens ») : aucune n'a été calculée",
+    );
+    expect(several(["CH Arras", "CH Lens"])).toContain("Envoyez chaque demande dans un message séparé");
+    const many = several(["R1", "R2", "R3", "R4", "R5", "R6", "R7"]);
+    expect(many).toContain("(« R1 », « R2 », « R3 », « R4 », « R5 » et 2 autres)");
+  });
+
   it("explains a FINESS or AM label without activity, and an unreadable attachment", () => {
     const { html } = render("help", SAMPLE_DATA.help);
     const problems = [...html.matchAll(/<li data-item="problem">([^<]*)<\/li>/g)].map((m) => m[1]);
