@@ -852,10 +852,12 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   const read = new Set<number>();
   // Numbers a note below a list left out of it, named in the result like the unread lines' numbers.
   const leftOutNumbers: string[] = [];
-  // The reference and activity labels above each list: which request, and which activity a list
-  // naming none belongs to (sections « Type d'activité : Médecine nucléaire » of one request).
+  // Lists naming no activity, with the activity label above them (« Type d'activité : Médecine
+  // nucléaire » heads a section of one request).
   const generic: { kind: "finess" | "am"; tokens: string[]; activity: Activity | null }[] = [];
+  // The reference and activity labels above each non-empty list: which request, which activity.
   const sections: { reference: string | null; activity: Activity | null }[] = [];
+  // Each reference as typed, by its folded form (« CH Arras » and « ch arras » are one).
   const references = new Map<string, string>();
   let referenceAbove: string | null = null;
   let activityAbove: Activity | null = null;
@@ -910,7 +912,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
           /[^\s<>"'@:]+@[^\s<>"'@;,]+\.[a-z]{2,}/i.exec(value.slice(0, 320))?.[0]?.toLowerCase() ?? null;
       } else if (match.kind === "reference") {
         result.reference ??= value.slice(0, 200);
-        referenceAbove = fold(value).replace(/\s+/g, " ");
+        referenceAbove = fold(value);
         if (!references.has(referenceAbove)) references.set(referenceAbove, value.slice(0, 200));
       } else {
         activityAbove = readActivity(value);
@@ -997,7 +999,7 @@ export function parseLabelledCalculation(text: string): LabelledCalculation {
   heading.delete(null);
   if (heading.size > 1) {
     result.problems.push("several-requests");
-    result.requestReferences = [...heading].map((key) => references.get(key as string) ?? "");
+    result.requestReferences = [...references].filter(([key]) => heading.has(key)).map(([, typed]) => typed);
   }
   for (const note of proseNotes) {
     for (const field of FIELDS) {

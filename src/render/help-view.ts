@@ -85,13 +85,15 @@ const REFERENCES_SHOWN = 5;
 function severalRequests(references: readonly string[]): string {
   const shown = references.slice(0, REFERENCES_SHOWN).map((r) => `« ${r} »`);
   const more = references.length - shown.length;
-  const names =
-    more > 0
-      ? `${shown.join(", ")} et ${formatCount(more)} autre${more > 1 ? "s" : ""}`
-      : shown.length > 1
-        ? `${shown.slice(0, -1).join(", ")} et ${shown.at(-1)}`
-        : shown.join("");
+  const names = joinedWithEt(
+    more > 0 ? [...shown, `${formatCount(more)} autre${more > 1 ? "s" : ""}`] : shown,
+  );
   return `Le message contient plusieurs demandes, chacune avec sa référence et ses numéros${names ? ` (${names})` : ""} : aucune n'a été calculée, car un message ne donne qu'un calcul. Envoyez chaque demande dans un message séparé ; si ces numéros relèvent d'une même commande, indiquez-les tous sous une seule référence.`;
+}
+
+/** « a, b et c », as French lists its items. */
+function joinedWithEt(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(", ")} et ${items.at(-1)}` : (items[0] ?? "");
 }
 
 const ROWS_SHOWN = 10;
@@ -101,7 +103,7 @@ function rowList(rows: readonly number[]): string {
   if (sorted.length === 1) return `la ligne ${sorted[0]}`;
   if (sorted.length > ROWS_SHOWN)
     return `les lignes ${sorted.slice(0, ROWS_SHOWN).join(", ")}… (${formatCount(sorted.length)} lignes)`;
-  return `les lignes ${sorted.slice(0, -1).join(", ")} et ${sorted.at(-1)}`;
+  return `les lignes ${joinedWithEt(sorted.map(String))}`;
 }
 
 /** Where the rows are: a Word document has no row numbers, so they are counted from the table's first. */
