@@ -62,7 +62,7 @@ const REVOKE = new RegExp(
   String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
 );
 const CHANGE =
-  /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
+  /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour|mettre a jour|mettez a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\btransfer\w*\b[^\n?!]{0,30}?\b(acces|compte)\b|\b(acces|compte)\b[^\n?!]{0,40}?\btransfer\w*|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
 /**
  * The guide's heading « Demande d'accès » followed by whom it is for (« Demande d'accès pour x@… »):
  * a grant, unless the text names another action, for the heading covers all three. Not « ma demande
@@ -98,6 +98,8 @@ const THIRD_PARTY_ANYWHERE =
 /** "l'accès de Paul Durand", "autoriser Jeanne Martin": a person's name where the address would be. */
 const NAMED =
   /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|rajouter|(?:r[ée])?activer|inscrire|enlever))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
+const STAND_IN =
+  /\b(temporaire\w*|provisoire\w*|pendant|durant|le temps d\w*|conges?|absence|absent\w*|vacances|interim\w*|arret maladie|maternite|paternite)\b/;
 /** A line that asks something of an address, not a signature's: "Email concerné : …", "supprimer l'accès de …". */
 const ACTION_LINE = /acces|autoris|habilit|supprim|retir|revoqu|desactiv|compte|concerne/;
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
@@ -120,6 +122,32 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
           ),
         ]
       : []),
+    // The leaver named first, the successor in a later sentence: « A a quitté la société, merci de
+    // supprimer son accès et de le remplacer par B », « son accès doit être transféré à B », « son
+    // successeur est B » (with an access to transfer), « mettre à jour A ? La nouvelle est B ».
+    new RegExp(
+      `${a}[^@]{0,200}?\\b(?:(?:le|la|les|l')\\s*remplacer|remplacee?s?)\\s+par\\s+(l'adresse\\s+)?${a}`,
+    ),
+    new RegExp(
+      `${a}[^@]{0,200}?\\b(acces|compte)\\b[^@\\n?!.]{0,40}?\\btransfer\\w*\\s+(a|vers|sur|pour)\\s+(l'adresse\\s+)?${a}`,
+    ),
+    new RegExp(
+      `\\btransfer\\w*\\s+(?:son |l'|leur |les )?(?:acces|compte)s?\\s+(?:de\\s+)?${a}\\s+(a|vers|sur|pour)\\s+(l'adresse\\s+)?${a}`,
+    ),
+    ...(/\b(acces|compte|transfer\w*|autoris\w*|habilit\w*)\b/.test(folded)
+      ? [
+          new RegExp(
+            `${a}[^@]{0,200}?\\b(successeur\\w*|remplacant\\w*)\\s+(est|sera)\\s+(l'adresse\\s+)?${a}`,
+          ),
+        ]
+      : []),
+    new RegExp(
+      `\\b(modifi\\w*|chang\\w*|mettre a jour|mettez a jour|mise a jour)\\b[^@]{0,60}?${a}[^@]{0,120}?\\bla nouvelle(?:\\s+(?:adresse|e-?mail|mail))?\\s*(?:est|sera|:)\\s*(l'adresse\\s+)?${a}`,
+    ),
+    // A revoke then a grant « à la place »: « retirer l'accès de A et ajouter B à la place ».
+    new RegExp(
+      `\\b(supprim\\w*|retir\\w*|revoqu\\w*|desactiv\\w*|ferm\\w*|clotur\\w*|enlev\\w*)\\b[^@\\n]{0,60}?${a}[^@\\n]{0,80}?${a}\\s+(a sa place|a la place|en remplacement)\\b(?!\\s+d)`,
+    ),
     new RegExp(`ancien\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?nouve\\w*[^@\\n]{0,40}?${a}`),
     new RegExp(`${a}\\s*(->|=>|→|>)\\s*${a}`),
     new RegExp(`\\bde\\s+${a}\\s+(a|vers)\\s+${a}`),
@@ -130,6 +158,26 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
     const found = m.slice(1).filter((g): g is string => !!g && g.includes("@"));
     if (found.length === 2 && found[0] !== found[1]) return { from: found[0]!, to: found[1]! };
   }
+  // The successor named first: « B en remplacement de A », « autoriser B à la place de A », « B
+  // remplace A ».
+  const successorFirst = [
+    new RegExp(`${a}[^@\\n]{0,60}?\\b(en remplacement de|a la place de)\\s+(l'adresse\\s+)?${a}`),
+    new RegExp(`${a}\\s+(remplace|succede a|prend la suite de|prend le relais de)\\s+(l'adresse\\s+)?${a}`),
+  ];
+  for (const pattern of successorFirst) {
+    const found =
+      pattern
+        .exec(folded)
+        ?.slice(1)
+        .filter((g): g is string => !!g && g.includes("@")) ?? [];
+    if (found.length === 2 && found[0] !== found[1]) return { from: found[1]!, to: found[0]! };
+  }
+  // « En remplacement de A, merci d'ouvrir un accès pour B ».
+  const leaverFirst = new RegExp(
+    `\\b(en remplacement de|a la place de)\\s+(l'adresse\\s+)?${a}[^@\\n]{0,80}?${a}`,
+  ).exec(folded);
+  if (leaverFirst?.[3] && leaverFirst[4] && leaverFirst[3] !== leaverFirst[4])
+    return { from: leaverFirst[3], to: leaverFirst[4] };
   // Labelled form: "Email concerné : a@x … Mise à jour demandée / Si modification / Nouvel email : b@x",
   // the value possibly worded "remplacer par b@x" (the guide's « Si modification : la mise à jour demandée »).
   const labelledNew = new RegExp(
@@ -190,7 +238,9 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
     (a) => !own.has(a),
   );
 
-  const change = findChange(folded, CHANGE.test(folded));
+  // A stand-in (« pendant ses congés », « remplace temporairement ») shares the access for a
+  // while: no change, which would take it from the absent colleague.
+  const change = STAND_IN.test(folded) ? null : findChange(folded, CHANGE.test(folded));
   if (change && !own.has(change.from) && !own.has(change.to)) {
     // Any other address named ("… et d'ajouter c@autre.fr") is a request the change would drop
     // unread, and SPEC §4 judges every address a request names: support reads it.

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { parseAccessRequest } from "../../src/intake/access-parser.ts";
+
+// A colleague leaves and another takes over: suppliers write it in many ways, rarely as the
+// guide's « remplacer a par b ». Each is one change (the old address loses its access, the new one
+// gets it), not a question for support nor half of it.
+const context = {
+  sender: "claire.petit@editeur-radiologie.fr",
+  ownAddresses: ["contact@example.test", "calcul@example.test", "no-reply@example.test"],
+};
+const read = (text: string) => parseAccessRequest(text, context);
+const oldAddress = "jean.dupont@editeur-radiologie.fr";
+const newAddress = "paul.martin@editeur-radiologie.fr";
+const change = { status: "request", request: { action: "change", email: oldAddress, newEmail: newAddress } };
+
+describe("a replacement written as a departure and a successor", () => {
+  it("reads « supprimer son accès et le remplacer par … » after the leaver's address", () => {
+    expect(
+      read(
+        `Bonjour,\n\nJean Dupont (${oldAddress}) a quitté la société. Merci de supprimer son accès et de le remplacer par ${newAddress}.\n\nCordialement,\nClaire Petit`,
+      ),
+    ).toEqual(change);
+  });
+
+  it("reads « mettre à jour l'adresse … ? La nouvelle est … »", () => {
+    expect(
+      read(
+        `Bonjour,\nPouvez-vous mettre à jour l'adresse ${oldAddress} ? La nouvelle est ${newAddress}\nMerci`,
+      ),
+    ).toEqual(change);
+  });
+
+  it("reads an access transferred to the successor", () => {
+    expect(
+      read(
+        `Bonjour,\nSuite au départ de ${oldAddress}, son accès doit être transféré à ${newAddress}.\nBien à vous`,
+      ),
+    ).toEqual(change);
+    expect(
+      read(
+        `Bonjour,\n${oldAddress} quitte l'entreprise, son successeur est ${newAddress}. Pouvez-vous lui transférer son accès ?\nMerci`,
+      ),
+    ).toEqual(change);
+    expect(read(`Merci de transférer l'accès de ${oldAddress} vers ${newAddress}.`)).toEqual(change);
+  });
+
+  it("reads a grant « en remplacement de » or « à la place de » the leaver", () => {
+    expect(read(`Merci de donner accès à ${newAddress} en remplacement de ${oldAddress}.`)).toEqual(change);
+    expect(read(`Merci d'autoriser ${newAddress} à la place de ${oldAddress}, qui nous a quittés.`)).toEqual(
+      change,
+    );
+    expect(read(`En remplacement de ${oldAddress}, merci d'ouvrir un accès pour ${newAddress}.`)).toEqual(
+      change,
+    );
+  });
+
+  it("reads « retirer l'accès de … et ajouter … à la place »", () => {
+    expect(read(`Merci de retirer l'accès de ${oldAddress} et d'ajouter ${newAddress} à la place.`)).toEqual(
+      change,
+    );
+  });
+
+  it("reads « … remplace … » with the new address first", () => {
+    expect(
+      read(
+        `Bonjour, ${newAddress} remplace ${oldAddress} à compter du 1er décembre : merci de mettre à jour les accès.`,
+      ),
+    ).toEqual(change);
+  });
+
+  it("leaves a stand-in during an absence to support: the absent colleague keeps the access", () => {
+    for (const text of [
+      `Merci de donner accès à ${newAddress} à la place de ${oldAddress} pendant ses congés.`,
+      `${newAddress} remplace temporairement ${oldAddress} : merci de lui ouvrir un accès.`,
+      `Merci d'autoriser ${newAddress} en remplacement de ${oldAddress} durant son absence.`,
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
+  });
+
+  it("never reads a replacement out of addresses that are not swapped", () => {
+    expect(read(`Merci d'autoriser ${newAddress}. ${oldAddress} garde son accès.`)).toMatchObject({
+      status: "ambiguous",
+      reason: "several-addresses",
+    });
+    expect(
+      read(
+        `Bonjour, le devis a été remplacé par une nouvelle version : merci d'autoriser ${newAddress} (demande de ${oldAddress}).`,
+      ),
+    ).not.toMatchObject({ request: { action: "change" } });
+  });
+});
