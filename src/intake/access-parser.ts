@@ -124,9 +124,10 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
       : []),
     // The leaver named first, the successor in a later sentence: « A a quitté la société, merci de
     // supprimer son accès et de le remplacer par B », « son accès doit être transféré à B », « son
-    // successeur est B » (with an access to transfer), « mettre à jour A ? La nouvelle est B ».
+    // successeur est B » (with an access to transfer), « mettre à jour A ? La nouvelle est B ». The
+    // successor's name may come before the address: « par celui de sa successeure, Nina Perrin (B) ».
     new RegExp(
-      `${a}[^@]{0,200}?\\b(?:(?:le|la|les|l')\\s*remplacer|remplacee?s?)\\s+par\\s+(l'adresse\\s+)?${a}`,
+      `${a}[^@]{0,200}?\\b(?:(?:le|la|les|l')\\s*remplacer|remplacee?s?)\\s+par\\b[^@\\n]{0,60}?${a}`,
     ),
     new RegExp(
       `${a}[^@]{0,200}?\\b(acces|compte)\\b[^@\\n?!.]{0,40}?\\btransfer\\w*\\s+(a|vers|sur|pour)\\s+(l'adresse\\s+)?${a}`,
@@ -135,11 +136,7 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
       `\\btransfer\\w*\\s+(?:son |l'|leur |les )?(?:acces|compte)s?\\s+(?:de\\s+)?${a}\\s+(a|vers|sur|pour)\\s+(l'adresse\\s+)?${a}`,
     ),
     ...(/\b(acces|compte|transfer\w*|autoris\w*|habilit\w*)\b/.test(folded)
-      ? [
-          new RegExp(
-            `${a}[^@]{0,200}?\\b(successeur\\w*|remplacant\\w*)\\s+(est|sera)\\s+(l'adresse\\s+)?${a}`,
-          ),
-        ]
+      ? [new RegExp(`${a}[^@]{0,200}?\\b(successeur\\w*|remplacant\\w*)\\s+(est|sera)\\b[^@\\n]{0,60}?${a}`)]
       : []),
     new RegExp(
       `\\b(modifi\\w*|chang\\w*|mettre a jour|mettez a jour|mise a jour)\\b[^@]{0,60}?${a}[^@]{0,120}?\\bla nouvelle(?:\\s+(?:adresse|e-?mail|mail))?\\s*(?:est|sera|:)\\s*(l'adresse\\s+)?${a}`,

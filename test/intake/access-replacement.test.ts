@@ -22,6 +22,19 @@ describe("a replacement written as a departure and a successor", () => {
     ).toEqual(change);
   });
 
+  it("reads the successor's address after their name", () => {
+    expect(
+      read(
+        `Marc Durand (${oldAddress}) nous a quittés. Merci de supprimer son accès et de le remplacer par celui de sa successeure, Nina Perrin (${newAddress}).`,
+      ),
+    ).toEqual(change);
+    expect(
+      read(
+        `${oldAddress} est parti à la retraite ; son successeur est Paul Martin, ${newAddress}, merci de lui transférer l'accès.`,
+      ),
+    ).toEqual(change);
+  });
+
   it("reads « mettre à jour l'adresse … ? La nouvelle est … »", () => {
     expect(
       read(
