@@ -198,6 +198,40 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
   return null;
 }
 
+const GRANT_VERB =
+  /\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajout\w*|activ\w*|reactiv\w*|inscri\w*)\b/;
+const REVOKE_VERB =
+  /\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlev\w*)\b/;
+
+/**
+ * « Créer un accès pour B et fermer celui de A »: each address after a verb of one action only —
+ * the words since the sentence began or the other address ended — is a change from the revoked
+ * one to the granted one. Null when either address is not so plainly the object of its own action.
+ */
+function grantedAndRevoked(
+  folded: string,
+  addresses: readonly string[],
+): { from: string; to: string } | null {
+  // Negations gone: « ne plus autoriser » revokes, « ne pas supprimer » asks nothing.
+  const plain = folded.replace(NO_LONGER, " retirer ").replace(NOT_GRANTED, " ").replace(NOT_REVOKED, " ");
+  const placed = addresses
+    .map((address) => ({ address, at: plain.indexOf(address) }))
+    .sort((x, y) => x.at - y.at);
+  if (placed.some((p) => p.at < 0)) return null;
+  const actions = placed.map(({ address, at }, i) => {
+    const previous = placed[i - 1];
+    const from = previous ? previous.at + previous.address.length : 0;
+    const before = plain.slice(from, at);
+    const segment = before.slice(Math.max(before.search(/[^.?!\n]*$/), 0));
+    const grants = GRANT_VERB.test(segment);
+    const revokes = REVOKE_VERB.test(segment);
+    return { address, action: grants === revokes ? null : grants ? "grant" : "revoke" };
+  });
+  const granted = actions.find((a) => a.action === "grant");
+  const revoked = actions.find((a) => a.action === "revoke");
+  return granted && revoked ? { from: revoked.address, to: granted.address } : null;
+}
+
 export interface AccessContext {
   /** The sender, lowercased: an address-less "merci de m'autoriser" concerns the sender. */
   sender: string | null;
@@ -258,7 +292,12 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   if (others.length === 0 && onlyAsksHow(ownLines)) return { status: "none" };
   if (changeWords && !grant && !revoke)
     return { status: "ambiguous", action: "change", reason: "change-without-new-address" };
-  if (grant && revoke) return { status: "ambiguous", action: null, reason: "several-actions" };
+  if (grant && revoke) {
+    const swap = others.length === 2 && !STAND_IN.test(folded) ? grantedAndRevoked(folded, others) : null;
+    if (swap)
+      return { status: "request", request: { action: "change", email: swap.from, newEmail: swap.to } };
+    return { status: "ambiguous", action: null, reason: "several-actions" };
+  }
   const action: AccessAction = grant ? "grant" : "revoke";
 
   if (others.length > 1) return { status: "ambiguous", action, reason: "several-addresses" };

@@ -81,6 +81,26 @@ describe("a replacement written as a departure and a successor", () => {
     ).toEqual(change);
   });
 
+  it("reads a grant for one address and a revoke for the other as the change they make", () => {
+    expect(read(`Merci de créer un accès pour ${newAddress} et de fermer celui de ${oldAddress}.`)).toEqual(
+      change,
+    );
+    expect(
+      read(`Pouvez-vous supprimer l'accès de ${oldAddress} et en ouvrir un pour ${newAddress} ?`),
+    ).toEqual(change);
+    expect(
+      read(`Bonjour,\nMerci de désactiver ${oldAddress}\net d'activer ${newAddress}\nCordialement`),
+    ).toEqual(change);
+  });
+
+  it("leaves both actions to support when it cannot tell which address each one is for", () => {
+    for (const text of [
+      `Merci d'ouvrir un accès pour ${newAddress}. Pour information, ${oldAddress} a quitté la société : vous pouvez fermer son accès.`,
+      `Merci d'ajouter ou de supprimer ${newAddress} et ${oldAddress} selon le cas.`,
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-actions" });
+  });
+
   it("leaves a stand-in during an absence to support: the absent colleague keeps the access", () => {
     for (const text of [
       `Merci de donner accès à ${newAddress} à la place de ${oldAddress} pendant ses congés.`,
