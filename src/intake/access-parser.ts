@@ -54,12 +54,12 @@ function typedLines(text: string): string[] {
 // Matched on folded text (lowercase, no accents).
 // An action word counts only when what it acts on (an access, an account, an address) follows it
 // closely: "l'établissement est autorisé" in a dispute is not an access request.
-const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcompte\b|\bhabilitation\b)`;
+const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcompte\b|\bhabilitation\b|\b(?:les|des) droits\b)`;
 const GRANT = new RegExp(
-  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b`,
+  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|enregistrer|enregistrez|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b|@[^\n?!]{0,60}?\bpuisse(?:nt)? (?:utiliser|acceder|avoir acces|beneficier)\b`,
 );
 const REVOKE = new RegExp(
-  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
+  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez|resili\w*|bloquer|bloquez)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
 );
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour|mettre a jour|mettez a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\btransfer\w*\b[^\n?!]{0,30}?\b(acces|compte)\b|\b(acces|compte)\b[^\n?!]{0,40}?\btransfer\w*|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
@@ -77,10 +77,10 @@ const NO_LONGER =
   /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
 // "ne pas autoriser", "n'accordez pas", "n'ajoutez pas": not a grant, and not certain enough to revoke anything.
 const NOT_GRANTED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire)\b|\bn'(?:autoris|accord|ouvr|cre|ajout)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire|enregistrer)\b|\bn'(?:autoris|accord|ouvr|cre|ajout|enregistr)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
 const NOT_REVOKED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*|resili\w*|bloqu\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur|resili|bloqu)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
 /** Words for someone other than the sender, named without an address ("notre collaborateur"). */
@@ -199,9 +199,9 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
 }
 
 const GRANT_VERB =
-  /\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajout\w*|activ\w*|reactiv\w*|inscri\w*)\b/;
+  /\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajout\w*|activ\w*|reactiv\w*|inscri\w*|enregistrer|enregistrez)\b/;
 const REVOKE_VERB =
-  /\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlev\w*)\b/;
+  /\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlev\w*|resili\w*|bloquer|bloquez)\b/;
 
 /**
  * « Créer un accès pour B et fermer celui de A »: each address after a verb of one action only —

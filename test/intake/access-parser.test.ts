@@ -426,6 +426,38 @@ describe("parseAccessRequest", () => {
       expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
   });
 
+  it("reads the other words suppliers use for a grant and a revoke", () => {
+    const paul = "paul.martin@editeur-radiologie.fr";
+    for (const text of [
+      `Merci d'enregistrer ${paul} comme utilisateur du service.`,
+      `Paul Martin rejoint l'équipe commerciale, pouvez-vous lui donner les droits ? ${paul}`,
+      `Je souhaiterais que mon collègue ${paul} puisse utiliser le service de calcul.`,
+    ])
+      expect(read(text), text).toEqual({
+        status: "request",
+        request: { action: "grant", email: paul, newEmail: null },
+      });
+    for (const text of [
+      `Merci de résilier l'accès de ${paul}`,
+      `Merci de bloquer l'accès de ${paul}, il a quitté la société.`,
+    ])
+      expect(read(text), text).toEqual({
+        status: "request",
+        request: { action: "revoke", email: paul, newEmail: null },
+      });
+  });
+
+  it("takes neither a recorded request, a right to a tranche nor a blocked access for an access request", () => {
+    for (const text of [
+      "Nous avons bien enregistré votre demande de calcul du 12 novembre. paul.martin@editeur-radiologie.fr",
+      "Nous devrions avoir droit à la tranche D pour le CH d'Arras.",
+      "Mon accès est bloqué depuis ce matin, pouvez-vous regarder ?",
+      "Merci de ne pas bloquer l'accès de paul.martin@editeur-radiologie.fr",
+      "N'enregistrez pas paul.martin@editeur-radiologie.fr, il n'est que stagiaire.",
+    ])
+      expect(read(text), text).not.toMatchObject({ status: "request" });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
