@@ -78,6 +78,10 @@ export const settings = {
     env: "TRANCHE_SMTP_LEASE_MS",
     doc: "How long an email being sent is reserved for one worker; after a crash it is sent again once this expires (on SQLite, at the daemon's next start).",
   },
+  stopGraceMs: {
+    env: "TRANCHE_STOP_GRACE_MS",
+    doc: "How long a stop (SIGTERM) waits for sends the relay has not answered before cutting them off; they stay queued and go again after their retry delay.",
+  },
   httpHost: { env: "TRANCHE_HTTP_HOST", doc: "Address of the `/healthz` and `/metrics` endpoint." },
   httpPort: {
     env: "TRANCHE_HTTP_PORT",
@@ -305,6 +309,7 @@ export const configSchema = z
     smtpRetryMinMs: positiveInt.default(30_000),
     smtpRetryMaxMs: positiveInt.default(3_600_000),
     smtpLeaseMs: positiveInt.default(120_000),
+    stopGraceMs: positiveInt.default(5_000),
     httpHost: z.string().trim().min(1).default("127.0.0.1"),
     httpPort: z.coerce.number().int().min(0).max(65535).default(9465),
     // At most a century: far beyond any retention, and its cutoff stays a valid date (10^8 days

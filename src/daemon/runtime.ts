@@ -69,6 +69,7 @@ export function createDaemon(
     retryMinMs: config.smtpRetryMinMs,
     retryMaxMs: config.smtpRetryMaxMs,
     leaseMs: config.smtpLeaseMs,
+    stopGraceMs: config.stopGraceMs,
     journal: new SentJournal(join(resolve(config.mailRoot), ".outbox-sent.journal")),
     withhold: (email) => resultRecipientRevoked(db, email),
   });

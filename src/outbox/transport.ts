@@ -31,6 +31,8 @@ export interface OutgoingTransport {
   readonly kind: "smtp" | "file";
   /** Resolves with the server's final response; rejects with a SendError. */
   send(envelope: Envelope): Promise<string>;
+  /** Closes every connection, those in the middle of a send too: their sends fail. */
+  abort(): void;
   close(): void;
 }
 
@@ -106,6 +108,10 @@ export function smtpTransport(
         throw new SendError(e.message, permanent, response.slice(0, 1000), !aboutThisMessage && !badEnvelope);
       }
     },
+    abort: () =>
+      (transport.transporter as unknown as { close(options: { force: boolean }): void }).close({
+        force: true,
+      }),
     close: () => transport.close(),
   };
 }
@@ -201,6 +207,7 @@ export function fileTransport(dir: string): OutgoingTransport {
       renameSync(tmp, join(dir, name));
       return `written ${name}`;
     },
+    abort() {},
     close() {},
   };
 }

@@ -30,6 +30,11 @@ export interface OutboxWorkerOptions {
   withhold?: (email: QueuedEmail) => Promise<string | null>;
   /** Default one minute: an email sent within it went out as good as when it was decided. */
   withholdAfterMs?: number;
+  /**
+   * How long `stop()` waits for sends the relay has not answered (default 5 s) before closing their
+   * connections: they fail, stay queued, and go again after their retry delay.
+   */
+  stopGraceMs?: number;
 }
 
 const JOURNAL_TRUNCATE_BYTES = 64 * 1024;
@@ -186,10 +191,25 @@ export class OutboxWorker {
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    // Sends still in flight (one the relay holds, up to the socket timeout) are answered and
-    // recorded; should the process be killed first, their rows stay leased and go again only once
-    // the lease has expired.
-    while (this.unsettled.size) await Promise.allSettled([...this.unsettled]);
+    // Sends still in flight are answered and recorded. One the relay holds (a content filter stuck
+    // on it) could take up to the ten-minute socket timeout, longer than any supervisor waits
+    // before killing the process: past the grace, its connection is closed and it fails like a
+    // dropped connection — queued, sent again after its retry delay (twice, should the relay have
+    // kept it without answering).
+    const graceOver = new Promise<"over">((resolve) => {
+      const timer = setTimeout(() => resolve("over"), this.options.stopGraceMs ?? 5_000);
+      timer.unref();
+    });
+    while (this.unsettled.size) {
+      const outcome = await Promise.race([Promise.allSettled([...this.unsettled]), graceOver]);
+      if (outcome !== "over") continue;
+      this.options.logger.warn(
+        { sends: this.lanesBusy },
+        "stopping: sends the relay has not answered are cut off; they stay queued",
+      );
+      this.options.transport.abort();
+      while (this.unsettled.size) await Promise.allSettled([...this.unsettled]);
+    }
     await this.recording;
     // Rows handed over and not sent: due again now, for the next start, rather than at lease expiry.
     const unsent = this.handed.splice(0);

@@ -9,6 +9,7 @@ export function recordingTransport(sent: Envelope[], options: { delayMs?: number
       sent.push(envelope);
       return "250 2.0.0 queued";
     },
+    abort() {},
     close() {},
   };
 }

@@ -577,6 +577,43 @@ describe("the outbox", () => {
     expect(sink.received).toHaveLength(7);
   }, 60_000);
 
+  it("stops within its grace while the relay holds a reply, which stays queued and goes at the next start", async () => {
+    // A content filter stuck on one message when the operator stops the daemon: waiting for it (up to
+    // the ten-minute socket timeout) outlasts any supervisor's patience, which then kills the process.
+    sink = await startSmtpSink({ tls });
+    const [hung] = await queue(1);
+    const held = sink.hold(hung!);
+    try {
+      worker = new OutboxWorker(db, {
+        transport: smtpTransport(sink.url, { ca: [tls.cert] }),
+        logger,
+        pollMs: 100,
+        stopGraceMs: 200,
+        journal: new SentJournal(join(database.dir, "journal")),
+      });
+      worker.start();
+      await held.arrived;
+      // Resolves although the relay still holds the reply: the hold is released only below.
+      await worker.stop();
+      worker = null;
+      const row = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } });
+      expect(row).toMatchObject({ status: "pending", attempts: 1, leasedBy: null });
+      expect(row.lastResponse).toBeTruthy();
+    } finally {
+      // The relay, its client gone before it answered, keeps nothing (had it kept the message, the
+      // reply would go twice: the price of not waiting ten minutes, as a supervisor's kill would).
+      sink.inject({ at: "data", code: 451, times: 1 });
+      held.release();
+    }
+    expect(sink.received).toHaveLength(0);
+    await db.outboxMessage.updateMany({ data: { nextAttemptAt: new Date() } });
+    worker = smtpWorker(sink.url);
+    worker.start();
+    await sink.waitForCount(1, 10_000);
+    await waitFor("sent at the next start", async () => (await outboxCounts(db)).sent === 1);
+    expect(sink.received.map((m) => m.messageId)).toEqual([hung]);
+  });
+
   it("does not send again what the relay accepted just before a crash (send journal)", async () => {
     sink = await startSmtpSink({ tls });
     const [accepted, waiting] = await queue(2);

@@ -26,6 +26,7 @@ function slowRelay(delayMs: number, sends: Map<string, number>): OutgoingTranspo
       sends.set(envelope.messageId, (sends.get(envelope.messageId) ?? 0) + 1);
       return "250 accepted";
     },
+    abort() {},
     close() {},
   };
 }
