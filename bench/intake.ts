@@ -37,6 +37,13 @@ export async function benchIntake(): Promise<void> {
     ["1 000 KiB line of spaces", `Référence : x${" ".repeat(near)}y`],
     ["1 000 KiB word without @", `Merci d'autoriser l'accès ${"a.b".repeat(near / 3)}`],
     ["1 000 KiB of label lines", "FINESS radiologie :\n".repeat(near / 20)],
+    // Every address followed by the words of a replacement: each change pattern tries each one.
+    [
+      "1 000 KiB of addresses to replace",
+      "x.y@editeur-radiologie.fr, merci de le remplacer et de transférer son accès à la place de ".repeat(
+        near / 90,
+      ),
+    ],
   ];
   console.log(`corpus: ${corpus.length} messages, ${corpusMs.toFixed(2)} ms per message`);
   for (const [name, body] of hostile) {
