@@ -5,6 +5,7 @@ import { loadAccessPolicy } from "../access/policy.ts";
 import type { AccessPolicy } from "../access/rules.ts";
 import { checkCalculationRate, type RateDecision, rateLimitsOf } from "../calculations/rate-limit.ts";
 import type { Config } from "../config/schema.ts";
+import { contentHash, headerHints } from "../daemon/claim.ts";
 import { lookUpFacts, replyCapReached } from "../daemon/pipeline.ts";
 import type { Db } from "../db/client.ts";
 import { type Decision, decide } from "../decide/decision.ts";
@@ -101,15 +102,58 @@ async function overLimit(
   };
 }
 
-function describe(intake: Intake, decision: Decision, limited: OverLimit | null): string {
+interface EarlierReading {
+  mailbox: string;
+  uid: string;
+  status: string;
+  decision: string | null;
+  receivedAt: Date;
+}
+
+/**
+ * The daemon's records of this message: the same bytes, or a copy of it (the same Message-ID and
+ * From header, as src/daemon/copies.ts matches them) in either mailbox. The daemon never handles a
+ * message twice, and answers a copy's request once: the decision printed is what a new message
+ * would get.
+ */
+async function earlierReadings(db: Db, raw: Buffer): Promise<EarlierReading[]> {
+  const hints = headerHints(raw);
+  return db.inboundMessage.findMany({
+    where: {
+      OR: [
+        { contentHash: contentHash(raw) },
+        ...(hints.messageId && hints.from ? [{ messageId: hints.messageId, fromAddress: hints.from }] : []),
+      ],
+    },
+    select: { mailbox: true, uid: true, status: true, decision: true, receivedAt: true },
+    orderBy: { id: "asc" },
+    take: 20,
+  });
+}
+
+function describe(
+  intake: Intake,
+  decision: Decision,
+  limited: OverLimit | null,
+  earlier: readonly EarlierReading[],
+): string {
   const auth = intake.authentication;
   const lines = [
     `Message : ${intake.messageId ?? "(sans Message-ID)"}`,
     `De : ${intake.from ?? "(expéditeur illisible)"}`,
     `Objet : ${intake.subject || "(sans objet)"}`,
     `Boîte : ${intake.mailbox}`,
-    `Authentifié : ${auth.authenticated ? "oui" : "non"} (${auth.mode} : ${auth.detail})`,
   ];
+  if (earlier.length) {
+    lines.push(
+      "Déjà reçu par le service (le daemon ne traite pas deux fois un message, ni ne répond deux fois à une copie) :",
+    );
+    for (const e of earlier)
+      lines.push(
+        `  ${e.mailbox} UID ${e.uid} : ${e.status}${e.decision ? ` (${e.decision})` : ""}, reçu le ${e.receivedAt.toISOString()}`,
+      );
+  }
+  lines.push(`Authentifié : ${auth.authenticated ? "oui" : "non"} (${auth.mode} : ${auth.detail})`);
   if (auth.warning) lines.push(`ATTENTION : ${auth.warning}`);
   lines.push(`Nature : ${KIND_LABELS[intake.kind]}`);
   if (intake.automated) lines.push(`  Motif : ${intake.automated.reason} (${intake.automated.detail})`);
@@ -140,7 +184,9 @@ function describe(intake: Intake, decision: Decision, limited: OverLimit | null)
   if (a?.status === "ambiguous") lines.push(`  Demande ambiguë : ${a.reason} (action : ${a.action ?? "?"})`);
   if (intake.support) lines.push(`  Catégorie : ${intake.support.category}`);
   if (intake.calculationIds.length) lines.push(`Calculs cités : ${intake.calculationIds.join(", ")}`);
-  lines.push(`Décision : ${limited?.description ?? describeDecision(decision)}`);
+  lines.push(
+    `Décision${earlier.length ? " pour un nouveau message" : ""} : ${limited?.description ?? describeDecision(decision)}`,
+  );
   lines.push("(aucune modification : lecture seule)");
   return `${lines.join("\n")}\n`;
 }
@@ -162,13 +208,21 @@ export function registerInspectCommand(program: Command): void {
             ? (name: string, type: string) => dns.resolve(name, type) as Promise<string[] | string[][]>
             : undefined;
         const context = intakeContextFromConfig(config, options.mailbox as Mailbox, resolver);
-        const intake = await readInbound(readFileSync(file), context);
+        const raw = readFileSync(file);
+        const intake = await readInbound(raw, context);
+        const earlier = await earlierReadings(db, raw);
         const policy = loadAccessPolicy(config);
         const decision = decide(intake, await lookUpFacts(db, intake), policy);
         const limited = await overLimit(db, config, policy, intake, decision);
         const action = limited?.action ?? decision.action;
-        if (options.json) process.stdout.write(`${JSON.stringify(summariseIntake(intake, action))}\n`);
-        else process.stdout.write(describe(intake, decision, limited));
+        if (options.json)
+          process.stdout.write(
+            `${JSON.stringify({
+              ...summariseIntake(intake, action),
+              earlier: earlier.map((e) => ({ ...e, receivedAt: e.receivedAt.toISOString() })),
+            })}\n`,
+          );
+        else process.stdout.write(describe(intake, decision, limited, earlier));
       }),
     );
 }

@@ -1,9 +1,11 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantAccess, listAuthorised } from "../../src/access/store.ts";
 import { recordCalculation } from "../../src/calculations/store.ts";
+import { contentHash, headerHints } from "../../src/daemon/claim.ts";
 import type { CalculationRequest } from "../../src/engine/types.ts";
 import { enqueueEmails } from "../../src/outbox/outgoing.ts";
 import { calculate } from "../../src/reference/calculate.ts";
@@ -73,7 +75,64 @@ describe("tranche inspect", () => {
       support: null,
       unreadable: null,
       decision: "reply-result",
+      earlier: [],
     });
+  });
+
+  it("names where the service already read the message, and a copy of it in the other mailbox", async () => {
+    const file = join(MAIL_FIXTURES, "calc-thunderbird-plain-mixte.eml");
+    const raw = readFileSync(file);
+    const hints = headerHints(raw);
+    const common = { messageId: hints.messageId, fromAddress: hints.from, subject: hints.subject };
+    await database.db.inboundMessage.create({
+      data: {
+        ...common,
+        mailbox: "submissions",
+        uidValidity: "1700000001",
+        uid: "42",
+        contentHash: contentHash(raw),
+        status: "processed",
+        decision: "reply-result",
+        receivedAt: new Date("2026-11-30T09:15:00Z"),
+      },
+    });
+    // The copy sent to contact@ in Cc: other bytes (its own Received: lines), the same Message-ID and From.
+    await database.db.inboundMessage.create({
+      data: {
+        ...common,
+        mailbox: "contact",
+        uidValidity: "1700000002",
+        uid: "7",
+        contentHash: contentHash(Buffer.concat([Buffer.from("Received: from mx2\r\n"), raw])),
+        status: "processed",
+        decision: "duplicate-copy",
+        receivedAt: new Date("2026-11-30T09:15:02Z"),
+      },
+    });
+    const { stdout } = await inspect(file);
+    expect(stdout).toContain(
+      "Déjà reçu par le service (le daemon ne traite pas deux fois un message, ni ne répond deux fois à une copie) :\n" +
+        "  submissions UID 42 : processed (reply-result), reçu le 2026-11-30T09:15:00.000Z\n" +
+        "  contact UID 7 : processed (duplicate-copy), reçu le 2026-11-30T09:15:02.000Z\n",
+    );
+    expect(stdout).toContain("Décision pour un nouveau message : réponse avec le résultat du calcul");
+    const json = JSON.parse((await inspect(file, "--json")).stdout);
+    expect(json.earlier).toEqual([
+      {
+        mailbox: "submissions",
+        uid: "42",
+        status: "processed",
+        decision: "reply-result",
+        receivedAt: "2026-11-30T09:15:00.000Z",
+      },
+      {
+        mailbox: "contact",
+        uid: "7",
+        status: "processed",
+        decision: "duplicate-copy",
+        receivedAt: "2026-11-30T09:15:02.000Z",
+      },
+    ]);
   });
 
   it("decides from the database: an unknown sender is told how to ask for access", async () => {
