@@ -13,16 +13,27 @@ const HARD_SEPARATORS = /[;,\r\n\u2028\u2029]+/;
  * whitespace separates identifiers. Pieces without a letter or digit are dropped, and so are the
  * words without a digit beside other words (`920000650 (CH de Lens)`: no FINESS or N°AM is written
  * without digits, so they are the sender's comment, not identifiers to report as invalid), and so
- * are brackets and quotes around a number.
+ * are brackets and quotes around a number, and the words of a bracket that a separator split off
+ * from its number (`620100057 (CH Lens, IRM)`).
  */
 export function splitIdentifierList(text: string): string[] {
   const tokens: string[] = [];
   const pieces = separateSlashed(text.replace(NUMBER_SIGN, SIGN)).split(HARD_SEPARATORS);
+  // Brackets opened by the pieces so far and not closed: a piece that starts inside them is part of
+  // a comment the separator split (« 620100057 (CH Lens, IRM) »).
+  let depth = 0;
   for (const rawPiece of pieces) {
+    const inBrackets = depth > 0;
+    depth = Math.max(
+      0,
+      depth + (rawPiece.match(/[([]/g)?.length ?? 0) - (rawPiece.match(/[)\]]/g)?.length ?? 0),
+    );
     const signedPiece = unwrap(rawPiece.trim());
     const piece = withoutSign(signedPiece);
     // A placeholder (`*********`, `_________`) is not an identifier, whatever its length.
     if (!/[\p{L}\p{N}]/u.test(piece)) continue;
+    // A comment's words without a digit, like those beside a number (see wordTokens).
+    if (inBrackets && !/\p{N}/u.test(piece)) continue;
     // « bâtiment 3 », « CH Béthune » make nine characters too: a word of letters is a comment's.
     if (
       (piece.replace(/\s+/gu, "").replace(INVISIBLE, "").length === 9 ||

@@ -108,6 +108,20 @@ describe("splitting an identifier list as typed", () => {
     expect(splitIdentifierList("920000650 (CH de Lens); 750712184 CHU")).toEqual(["920000650", "750712184"]);
     expect(splitIdentifierList("inconnu; 920000650")).toEqual(["inconnu", "920000650"]);
   });
+  it("drops the words of a comment whose comma split it, as it drops the comment's other words", () => {
+    // « IRM » and « fermé » were reported as invalid FINESS in the result.
+    expect(splitIdentifierList("620100057 (CH Lens, IRM)")).toEqual(["620100057"]);
+    expect(splitIdentifierList("620100057 (IRM, scanner); 620100065 [Béthune, fermé le samedi]")).toEqual([
+      "620100057",
+      "620100065",
+    ]);
+    // Numbers in the brackets are still read, and a word standing alone after them still reported.
+    expect(splitIdentifierList("CHU Lille (590780193, 590780201), inconnu")).toEqual([
+      "590780193",
+      "590780201",
+      "inconnu",
+    ]);
+  });
   it("drops a short number of the comment after a whole identifier (« (2 sites) »), not one standing alone", () => {
     expect(splitIdentifierList("750000549 ; 720169069 (2 sites) ; 620000018")).toEqual([
       "750000549",
