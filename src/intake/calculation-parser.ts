@@ -326,6 +326,14 @@ function numberLeftOutByPlace(line: string, parts: readonly string[]): string | 
 const REPLACED = /\bremplac(?:ee?s?|er)\b(?<between>[^;()]*?)\bpar\b/;
 /** The reverse wording, the new number first: « 690000880 (remplace 920000650) », « … en remplacement du … ». */
 const REPLACES = /\b(?:remplace(?:nt)?|en remplacement d(?:e|u|es)?)\b/;
+/**
+ * A former number in brackets after the current one: « 690000880 (ancien 920000650) »,
+ * « (anciennement …) », « (ancien n° / FINESS : …) », « (ex-FINESS …) » — the same site under its
+ * old number. Only a number right after the words: « (ancien hôpital) », « l'ancien site 920000650 »
+ * name no former number.
+ */
+const FORMER =
+  /\((?:[^()]*?[\s,;])?(?:anciennement|ancien(?:ne)?(?:\s+(?:numero|n°|no|finess|am|code|identifiant))?|ex-(?:finess|am|numero|n°))\s*:?\s*(?=(?:2[ab]|9[a-f]|\d))/;
 /** A list's numbers in `text` (a line's part), normalised: comments' words and short numbers dropped. */
 const numbersIn = (text: string) =>
   splitValues(text)
@@ -378,7 +386,11 @@ function replacementIn(folded: string): { old?: string; replacement?: string } |
   }
   const of = REPLACES.exec(folded);
   const old = of ? numbersIn(noteRest(folded, of.index + of[0].length))[0] : undefined;
-  return of && old ? { old, replacement: numbersIn(folded.slice(0, of.index)).at(-1) } : null;
+  if (of && old) return { old, replacement: numbersIn(folded.slice(0, of.index)).at(-1) };
+  const former = FORMER.exec(folded);
+  const current = former ? numbersIn(folded.slice(0, former.index)).at(-1) : undefined;
+  const formerNumber = former ? numbersIn(noteRest(folded, former.index + former[0].length))[0] : undefined;
+  return current && formerNumber ? { old: formerNumber, replacement: current } : null;
 }
 
 /**

@@ -80,6 +80,32 @@ describe("a number replaced by another in a list", () => {
     }
   });
 
+  it("reads a former number in brackets (« ancien », « anciennement », « ex-FINESS ») as the one replaced", async () => {
+    // The same site under its old number: counting both adds its exams twice, should the reference
+    // data still hold the old one.
+    for (const list of [
+      ["FINESS radiologie : 750000549 ; 690000880 (ancien 920000650, fermé)"],
+      ["FINESS radiologie : 750000549 ; 690000880 (anciennement 920000650)"],
+      ["FINESS radiologie : 750000549 ; 690000880 (ancien n° : 920000650)"],
+      ["FINESS radiologie : 750000549 ; 690000880 (ancien FINESS 920000650)"],
+      ["FINESS radiologie :", "750000549", "690000880 (ex-FINESS 920000650)"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["750000549", "690000880"]);
+      expect(calculation.strayNumbers, list.join(" / ")).toEqual(["920000650"]);
+    }
+  });
+
+  it("keeps the numbers of a site called old that is not a former number", async () => {
+    for (const list of [
+      ["FINESS radiologie : 750000549 ; 920000650 (ancien hôpital, toujours ouvert)"],
+      ["FINESS radiologie : 750000549 ; l'ancien site 920000650"],
+    ]) {
+      const calculation = await request(...list);
+      expect(calculation.lists.finessRadio, list.join(" / ")).toEqual(["750000549", "920000650"]);
+    }
+  });
+
   it("leaves out the new number only when the note says so", async () => {
     const calculation = await request(
       "FINESS radiologie : 750000549 ; 920000650 remplacé par 690000880 (ne pas prendre en compte le nouveau)",
