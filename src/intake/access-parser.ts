@@ -100,6 +100,17 @@ const NAMED =
   /(?:\b(?:acc[eè]s|compte|habilitation)\s+(?:de|d'|pour|à|a)|\b(?:autoriser|habiliter|supprimer|retirer|d[ée]sactiver|ajouter|rajouter|(?:r[ée])?activer|inscrire|enlever))\s*(?!S[ée]gur|Num[ée]rique|Imagerie)\p{Lu}\p{Ll}+[\s-]+\p{Lu}[\p{Ll}\p{Lu}]+/u;
 const STAND_IN =
   /\b(temporaire\w*|provisoire\w*|pendant|durant|le temps d\w*|conges?|absence|absent\w*|vacances|interim\w*|arret maladie|maternite|paternite)\b/;
+/**
+ * Whether a sentence naming an address speaks of a while (STAND_IN). Sentences end at « . », « ? »,
+ * « ! » before a space, or at a blank line, so a sentence wrapped over lines stays whole; one naming
+ * no address (« Je serai absente du 24 au 2 ») says nothing of the request.
+ */
+function standsIn(folded: string): boolean {
+  return folded
+    .split(/(?<=[.?!])\s+|\n\s*\n/)
+    .some((sentence) => sentence.includes("@") && STAND_IN.test(sentence));
+}
+
 /** A line that asks something of an address, not a signature's: "Email concerné : …", "supprimer l'accès de …". */
 const ACTION_LINE = /acces|autoris|habilit|supprim|retir|revoqu|desactiv|compte|concerne/;
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
@@ -271,7 +282,7 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
 
   // A stand-in (« pendant ses congés », « remplace temporairement ») shares the access for a
   // while: no change, which would take it from the absent colleague.
-  const change = STAND_IN.test(folded) ? null : findChange(folded, CHANGE.test(folded));
+  const change = standsIn(folded) ? null : findChange(folded, CHANGE.test(folded));
   if (change && !own.has(change.from) && !own.has(change.to)) {
     // Any other address named ("… et d'ajouter c@autre.fr") is a request the change would drop
     // unread, and SPEC §4 judges every address a request names: support reads it.
@@ -293,7 +304,7 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   if (changeWords && !grant && !revoke)
     return { status: "ambiguous", action: "change", reason: "change-without-new-address" };
   if (grant && revoke) {
-    const swap = others.length === 2 && !STAND_IN.test(folded) ? grantedAndRevoked(folded, others) : null;
+    const swap = others.length === 2 && !standsIn(folded) ? grantedAndRevoked(folded, others) : null;
     if (swap)
       return { status: "request", request: { action: "change", email: swap.from, newEmail: swap.to } };
     return { status: "ambiguous", action: null, reason: "several-actions" };

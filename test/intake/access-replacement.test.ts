@@ -110,6 +110,19 @@ describe("a replacement written as a departure and a successor", () => {
       expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
   });
 
+  it("still reads the change when only a sentence naming no address speaks of an absence", () => {
+    expect(
+      read(
+        `Bonjour,\nMerci de remplacer ${oldAddress} par ${newAddress}.\nJe serai absente du 24 décembre au 2 janvier.\nClaire Petit`,
+      ),
+    ).toEqual(change);
+    expect(
+      read(
+        `Bonjour,\n${newAddress} remplace\ntemporairement ${oldAddress} pendant\nson congé : merci de lui ouvrir un accès.`,
+      ),
+    ).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
+  });
+
   it("never reads a replacement out of addresses that are not swapped", () => {
     expect(read(`Merci d'autoriser ${newAddress}. ${oldAddress} garde son accès.`)).toMatchObject({
       status: "ambiguous",
