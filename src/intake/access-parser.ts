@@ -209,6 +209,39 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
   return null;
 }
 
+/** The sender's own address or access, or their successor: what a change of their own speaks of. */
+const SELF_CHANGE =
+  /\b(?:mon|ma|mes) (?:adresses?|acces|compte|e-?mail|mail|nouvelle adresse|ancienne adresse|successeure?|remplacante?)\b|\bje change\w* d'adresse\b/;
+/**
+ * The last word before an address that says which side of the change it is: « ancienne » (the old
+ * one), or « nouvelle », « successeur », « transférer … à », « devient », « remplacer … par » (the
+ * new one). A bare « par » only after a verb of change: « validée par x@… » names an approver.
+ */
+const SIDE_MARK =
+  /\b(?:(ancien\w*)|(nouve\w*|successeure?s?|remplacante?s?|devient|deviendra|transfer\w*[^@.?!\n]{0,30}?\b(?:a|vers|sur)|(?:remplac|chang|modifi)\w*[^@.?!\n]{0,40}?\bpar))\b/g;
+
+/**
+ * A change of the sender's own address, the other one named once: « ma nouvelle adresse est b@… »,
+ * « remplacer mon adresse par b@… », « transférer mon accès à b@… », « mon successeur sera b@… »
+ * (from the sender to it), « mon ancienne adresse était a@… » (from it to the sender). Null when no
+ * word beside the address says which side it is.
+ */
+function ownAddressChange(
+  folded: string,
+  sender: string,
+  addresses: readonly string[],
+): { from: string; to: string } | null {
+  const others = addresses.filter((a) => a !== sender);
+  if (others.length !== 1 || !CHANGE.test(folded) || !SELF_CHANGE.test(folded)) return null;
+  const other = others[0]!;
+  const before = folded.slice(0, folded.indexOf(other));
+  const sentence = before.slice(Math.max(0, before.search(/[^.?!\n]*$/)));
+  const mark = [...sentence.matchAll(SIDE_MARK)].at(-1);
+  // The mark names this address: at most three words between them (« est », « sera l'adresse »).
+  if (!mark || (sentence.slice(mark.index + mark[0].length).match(/\w+/g) ?? []).length > 3) return null;
+  return mark[1] ? { from: other, to: sender } : { from: sender, to: other };
+}
+
 const GRANT_VERB =
   /\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajout\w*|activ\w*|reactiv\w*|inscri\w*|enregistrer|enregistrez)\b/;
 const REVOKE_VERB =
@@ -290,6 +323,14 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
     if (more) return { status: "ambiguous", action: "change", reason: "several-addresses" };
     return { status: "request", request: { action: "change", email: change.from, newEmail: change.to } };
   }
+
+  const ownChange =
+    context.sender && !standsIn(folded) ? ownAddressChange(folded, context.sender, addresses) : null;
+  if (ownChange)
+    return {
+      status: "request",
+      request: { action: "change", email: ownChange.from, newEmail: ownChange.to },
+    };
 
   // A negated grant is no grant: "ne plus autoriser" ends an access, "ne pas autoriser" asks nothing certain.
   const noLonger = new RegExp(NO_LONGER.source).test(folded);

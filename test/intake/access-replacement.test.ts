@@ -135,3 +135,41 @@ describe("a replacement written as a departure and a successor", () => {
     ).not.toMatchObject({ request: { action: "change" } });
   });
 });
+
+describe("a change of the sender's own address", () => {
+  const sender = context.sender;
+  const other = "claire.petit@editeur-radiologie-sante.fr";
+
+  it("moves the sender's access to the address they call new, their successor's or the one it goes to", () => {
+    for (const text of [
+      `Bonjour,\nJe change d'adresse : ma nouvelle adresse est ${other}\nMerci de mettre à jour mon accès.`,
+      `Suite au changement de nom de domaine, merci de remplacer mon adresse par ${other}.`,
+      `Merci de transférer mon accès à ${other}.`,
+      `Je quitte la société fin décembre ; mon successeur sera ${other}, merci de lui transférer mon accès.`,
+    ])
+      expect(read(text), text).toEqual({
+        status: "request",
+        request: { action: "change", email: sender, newEmail: other },
+      });
+  });
+
+  it("moves the access of the address they call old to the sender's", () => {
+    for (const text of [
+      `Bonjour,\nMon ancienne adresse était ${other}, merci de mettre à jour mon accès avec celle-ci.`,
+      `J'écris depuis ma nouvelle adresse ; l'ancienne, ${other}, peut être remplacée par celle-ci.`,
+    ])
+      expect(read(text), text).toEqual({
+        status: "request",
+        request: { action: "change", email: other, newEmail: sender },
+      });
+  });
+
+  it("leaves it to support when nothing says which address is the new one, or who approved it", () => {
+    for (const text of [
+      `Merci de modifier mon adresse : ${other}`,
+      `Merci de mettre à jour mon accès, demande validée par ${other}.`,
+      `Pendant mes congés, mon remplaçant sera ${other} : merci de lui transférer mon accès.`,
+    ])
+      expect(read(text), text).not.toMatchObject({ status: "request", request: { action: "change" } });
+  });
+});
