@@ -155,6 +155,18 @@ const SERVICE_PROBLEM = anyOf([
   String.raw`\bacces( au service)? (m'a |nous a |lui a |a |est )?(ete )?(refuse|rejete|bloque)\w*`,
   String.raw`\b(n'arriv|ne parvien|ne parvenon)\w* (toujours )?pas a\b`,
   String.raw`\bimpossible d(e |')(envoyer|joindre|ouvrir|remplir|me connecter|nous connecter|acceder|transmettre|soumettre)`,
+  // « Le lien vers le formulaire ne fonctionne plus ».
+  String.raw`\b(lien|formulaire|site|page|adresse|boite|messagerie)\b[^.?!]{0,40}\bne (fonctionne|marche)\w* (plus|pas)\b`,
+]);
+
+/**
+ * An answer still awaited (« je n'ai toujours pas reçu le résultat », « restée sans réponse », « je
+ * vous relance »): a question about the service. Beside an access request, the decision answers it.
+ */
+const AWAITED = anyOf([
+  String.raw`\bn'(ai|avons|a|ont) (toujours |encore |jamais )?(pas|rien) (encore )?(recu|eu de (reponse|retour|resultat))\b`,
+  String.raw`\b(reste\w*|toujours|demeure\w*) sans (aucune )?(reponse|retour|nouvelles)\b`,
+  String.raw`\b(je|nous) (vous )?relan\w*`,
 ]);
 
 /** Words that, with nothing more telling, say a result is wrong. */
@@ -195,7 +207,7 @@ function withoutNotices(folded: string): string {
  * tranche"); ours, kept in a reply, does not.
  *
  * A result contested outright is a dispute; a problem using the service (an error on sending, a
- * refused request) is a question; other words of wrongness ("erreur", "invalide", "pourtant") make a
+ * refused request, an answer still awaited) is a question; other words of wrongness ("erreur", "invalide", "pourtant") make a
  * dispute. A message about a calculation (a reply to a result, a quoted identifier) is a dispute
  * unless it only asks a question: even a thank-you, so that support looks at the result it answers.
  */
@@ -204,7 +216,7 @@ export function classifySupport(ownText: string, aboutCalculation: boolean, subj
     .filter((part) => part !== "")
     .join(". ");
   if (CONTEST.test(text)) return "dispute";
-  if (SERVICE_PROBLEM.test(text)) return "question";
+  if (SERVICE_PROBLEM.test(text) || AWAITED.test(text)) return "question";
   if (DISPUTE.test(text)) return "dispute";
   if (aboutCalculation) return QUESTION.test(text) ? "question" : "dispute";
   if (QUESTION.test(text)) return "question";

@@ -148,6 +148,8 @@ describe("an access request with a question or a dispute beside it", () => {
       `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}.\n\nMerci d'avance.\nN'hésitez pas si besoin.\n\nCordialement,\nClaire Petit`,
       `Madame, Monsieur,\n\nPourriez-vous ouvrir un accès au service pour ${JEAN} ?\nN'hésitez pas à me contacter pour toute question.\nJe reste à votre disposition pour tout renseignement complémentaire.\n\nBien cordialement,\nClaire Petit`,
       `Bonjour,\nEst-il possible d'ajouter ${JEAN} au service ? Merci de me confirmer la prise en compte de cette demande.\nBonne journée`,
+      // A reminder of an earlier request: the decision answers it.
+      `Bonjour,\n\nMerci d'autoriser l'accès pour ${JEAN}. Nous n'avons toujours pas reçu de réponse à notre première demande.\n\nCordialement`,
       `Bonjour,\n\nPouvez-vous donner accès au service à :\n${JEAN} ?\nPourriez-vous faire le nécessaire ? Merci de me prévenir une fois l'accès ouvert.\nSi vous avez des questions, je suis joignable au 03 21 00 00 00.\n\nMerci par avance,\nClaire`,
       `Bonjour,\n\nUne erreur s'est glissée dans l'adresse de Jean : merci de remplacer jean.dupond@editeur-ris.fr par ${JEAN}.\n\nCordialement`,
       `Bonjour,\nUne erreur s'est glissée dans l'adresse de Jean.\nMerci de remplacer jean.dupond@editeur-ris.fr par ${JEAN}.\n\nCordialement`,

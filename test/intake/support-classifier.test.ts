@@ -156,6 +156,18 @@ describe("classifySupport on realistic French wording", () => {
       expect(category(text), text).toBe("question");
   });
 
+  it("files an answer still awaited, or a link or form that does not work, as a question about the service", () => {
+    for (const text of [
+      "Bonjour, je n'ai toujours pas reçu le résultat de ma demande de calcul envoyée lundi.",
+      "Nous n'avons rien reçu depuis notre envoi du 12 novembre.",
+      "Je vous relance concernant ma demande du 12/11, restée sans réponse.",
+      "Bonjour, le lien vers le formulaire ne fonctionne plus.",
+    ])
+      expect(category(text), text).toBe("question");
+    // Data left out of a result is still a dispute.
+    expect(category("Le FINESS 620100057 n'a pas été pris en compte dans le calcul.")).toBe("dispute");
+  });
+
   it("files a result said too low, off the activity or left incomplete as a dispute, without « contester »", () => {
     for (const text of [
       "Bonjour, nous pensons que la tranche attribuée est trop faible.",
