@@ -15,6 +15,7 @@ export type AccessAmbiguity =
   | "several-actions"
   | "several-addresses"
   | "change-without-new-address"
+  | "negated-change"
   | "no-address"
   | "unreadable-address";
 
@@ -81,6 +82,10 @@ const NOT_GRANTED =
 // "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
 const NOT_REVOKED =
   /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*|resili\w*|bloqu\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur|resili|bloqu)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
+// "ne pas remplacer", "ne transférez pas", "n'est pas remplacé", "ni le remplacer": no change is
+// wanted. Not « n'hésitez pas à modifier … », a courtesy.
+const NOT_CHANGED =
+  /\bn(?:e\s+|')(?!hesit)(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour)\b|\bne (?:remplac|transfer|modifi|chang)\w*\s+(?:\w+\s+)?pas\b|\bni (?:le |la |les |l')?(?:remplac|transfer|modifi|chang)\w*/;
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
 /** Words for someone other than the sender, named without an address ("notre collaborateur"). */
@@ -315,7 +320,8 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
 
   // A stand-in (« pendant ses congés », « remplace temporairement ») shares the access for a
   // while: no change, which would take it from the absent colleague.
-  const change = standsIn(folded) ? null : findChange(folded, CHANGE.test(folded));
+  const negatedChange = NOT_CHANGED.test(folded);
+  const change = standsIn(folded) || negatedChange ? null : findChange(folded, CHANGE.test(folded));
   if (change && !own.has(change.from) && !own.has(change.to)) {
     // Any other address named ("… et d'ajouter c@autre.fr") is a request the change would drop
     // unread, and SPEC §4 judges every address a request names: support reads it.
@@ -325,7 +331,9 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   }
 
   const ownChange =
-    context.sender && !standsIn(folded) ? ownAddressChange(folded, context.sender, addresses) : null;
+    context.sender && !standsIn(folded) && !negatedChange
+      ? ownAddressChange(folded, context.sender, addresses)
+      : null;
   if (ownChange)
     return {
       status: "request",
@@ -336,8 +344,10 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   const noLonger = new RegExp(NO_LONGER.source).test(folded);
   const affirmative = folded.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
   const revoke = noLonger || REVOKE.test(folded.replace(NOT_REVOKED, " "));
-  const changeWords = CHANGE.test(folded);
+  const changeWords = CHANGE.test(folded) && !negatedChange;
   const grant = GRANT.test(affirmative) || (ACCESS_ASKED.test(affirmative) && !revoke && !changeWords);
+  if (!grant && !revoke && negatedChange && CHANGE.test(folded))
+    return { status: "ambiguous", action: "change", reason: "negated-change" };
   if (!grant && !revoke && !changeWords) return { status: "none" };
   // A signature often repeats the sender's address: it is not the address the request names.
   const others = addresses.filter((a) => a !== context.sender);

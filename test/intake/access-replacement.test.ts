@@ -123,6 +123,29 @@ describe("a replacement written as a departure and a successor", () => {
     ).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
   });
 
+  it("never makes a change the sender asks not to make: support reads it", () => {
+    // « ne pas remplacer a par b » moved a's access to b, a losing it.
+    for (const text of [
+      `Merci de ne pas remplacer ${oldAddress} par ${newAddress}, il reste chez nous.`,
+      `Ne remplacez pas ${oldAddress} par ${newAddress}.`,
+      `Merci de ne pas transférer l'accès de ${oldAddress} vers ${newAddress}.`,
+      `${oldAddress} n'est pas remplacé par ${newAddress} : merci d'ajouter ${newAddress} en plus.`,
+      `Il ne faut pas supprimer ${oldAddress} ni le remplacer par ${newAddress}.`,
+      `Surtout ne transférez pas mon accès à ${newAddress}.`,
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous" });
+    expect(
+      read(
+        `Merci de remplacer ${oldAddress} par ${newAddress}. N'hésitez pas à modifier ma demande si besoin.`,
+      ),
+    ).toEqual(change);
+    expect(read(`Ne remplacez pas ${oldAddress} par ${newAddress}.`)).toEqual({
+      status: "ambiguous",
+      action: "change",
+      reason: "negated-change",
+    });
+  });
+
   it("never reads a replacement out of addresses that are not swapped", () => {
     expect(read(`Merci d'autoriser ${newAddress}. ${oldAddress} garde son accès.`)).toMatchObject({
       status: "ambiguous",
