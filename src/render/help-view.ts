@@ -83,12 +83,15 @@ const REFERENCES_SHOWN = 5;
 
 /** Two requests in one message: neither is calculated, the lists of both would make one tranche. */
 function severalRequests(references: readonly string[]): string {
+  const names = referenceNames(references);
+  return `Le message contient plusieurs demandes, chacune avec sa référence et ses numéros${names ? ` (${names})` : ""} : aucune n'a été calculée, car un message ne donne qu'un calcul. Envoyez chaque demande dans un message séparé ; si ces numéros relèvent d'une même commande, indiquez-les tous sous une seule référence.`;
+}
+
+/** « « A », « B » et 2 autres »: at most REFERENCES_SHOWN of them named. */
+function referenceNames(references: readonly string[]): string {
   const shown = references.slice(0, REFERENCES_SHOWN).map((r) => `« ${r} »`);
   const more = references.length - shown.length;
-  const names = joinedWithEt(
-    more > 0 ? [...shown, `${formatCount(more)} autre${more > 1 ? "s" : ""}`] : shown,
-  );
-  return `Le message contient plusieurs demandes, chacune avec sa référence et ses numéros${names ? ` (${names})` : ""} : aucune n'a été calculée, car un message ne donne qu'un calcul. Envoyez chaque demande dans un message séparé ; si ces numéros relèvent d'une même commande, indiquez-les tous sous une seule référence.`;
+  return joinedWithEt(more > 0 ? [...shown, `${formatCount(more)} autre${more > 1 ? "s" : ""}`] : shown);
 }
 
 /** « a, b et c », as French lists its items. */
@@ -131,6 +134,11 @@ function rowsWithoutIdentifier(tables: readonly RowsPlace[]) {
 /** The help email's view: what was understood, what is missing or wrong, and the expected format. */
 export function helpView(data: HelpEmailData): HelpView {
   const { understood } = data;
+  // Several requests in one message: what was read is all of theirs, counted together.
+  const several = data.problems.find((p) => p.kind === "several-requests");
+  const requests =
+    several?.kind === "several-requests" && several.references.length > 1 ? several.references : null;
+  const together = requests ? ` (les ${formatCount(requests.length)} demandes ensemble)` : "";
   const unreadActivity = data.problems.find((p) => p.kind === "unreadable-activity");
   const activity = understood.activity
     ? ACTIVITY_LABELS[understood.activity]
@@ -143,10 +151,14 @@ export function helpView(data: HelpEmailData): HelpView {
     submissionAddress: data.submissionAddress,
     originalSubject: data.originalSubject || null,
     understood: [
-      `Référence : ${understood.reference ?? "non trouvée"}`,
+      requests
+        ? `Références : ${referenceNames(requests)}`
+        : `Référence : ${understood.reference ?? "non trouvée"}`,
       `Type d'activité : ${activity}`,
       ...(understood.recipient ? [`Email (destinataire du résultat) : ${understood.recipient}`] : []),
-      ...FORM_ORDER.map((f) => `${FORM_LABELS[f]} : ${numbers(understood.counts[f])}`),
+      ...FORM_ORDER.map(
+        (f) => `${FORM_LABELS[f]} : ${numbers(understood.counts[f])}${understood.counts[f] ? together : ""}`,
+      ),
     ],
     problems: data.problems.map((p) => explain(p, data.contactAddress)),
     example: helpExample(data.sender),

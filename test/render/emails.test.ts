@@ -220,6 +220,11 @@ describe("the help email", () => {
     expect(several(["CH Arras", "CH Lens"])).toContain("Envoyez chaque demande dans un message séparé");
     const many = several(["R1", "R2", "R3", "R4", "R5", "R6", "R7"]);
     expect(many).toContain("(« R1 », « R2 », « R3 », « R4 », « R5 » et 2 autres)");
+    // What was understood is every request's, said so: not the first reference's alone.
+    const understood = several(["CH Arras", "CH Lens"]);
+    expect(understood).toContain("- Références : « CH Arras » et « CH Lens »");
+    expect(understood).toContain("- FINESS radiologie : 2 numéros lus (les 2 demandes ensemble)");
+    expect(understood).not.toContain("- Référence : ");
   });
 
   it("explains a FINESS or AM label without activity, and an unreadable attachment", () => {
