@@ -76,9 +76,10 @@ const ACCESS_ASKED =
 // Not "ne peut plus accéder" or "n'arrive plus à": those report a problem.
 const NO_LONGER =
   /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
-// "ne pas autoriser", "n'accordez pas", "n'ajoutez pas": not a grant, and not certain enough to revoke anything.
+// "ne pas autoriser", "n'accordez pas", "n'ajoutez pas", "ne doit pas avoir": not a grant, and not
+// certain enough to revoke anything.
 const NOT_GRANTED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire|enregistrer)\b|\bn'(?:autoris|accord|ouvr|cre|ajout|enregistr)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire|enregistrer|avoir|obtenir)\b|\bn'(?:autoris|accord|ouvr|cre|ajout|enregistr)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
 const NOT_REVOKED =
   /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*|resili\w*|bloqu\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur|resili|bloqu)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;

@@ -415,6 +415,9 @@ describe("parseAccessRequest", () => {
       "N'inscrivez pas paul@editeur-radiologie.fr",
       "Ne rajoutez pas paul@editeur-radiologie.fr",
       "Je n'arrive pas à activer mon compte.",
+      // « avoir » and « obtenir » make a grant: negated, they refuse one (both were granted).
+      "paul@editeur-radiologie.fr ne doit pas avoir accès au service.",
+      "Je ne veux pas obtenir d'accès pour paul@editeur-radiologie.fr.",
     ])
       expect(read(text), text).not.toMatchObject({ request: { action: "grant" } });
     for (const text of [
