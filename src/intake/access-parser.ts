@@ -87,6 +87,33 @@ const NOT_REVOKED =
 // wanted. Not « n'hésitez pas à modifier … », a courtesy.
 const NOT_CHANGED =
   /\bn(?:e\s+|')(?!hesit)(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour)\b|\bne (?:remplac|transfer|modifi|chang)\w*\s+(?:\w+\s+)?pas\b|\bni (?:le |la |les |l')?(?:remplac|transfer|modifi|chang)\w*/;
+/** Participles of the access actions (folded): what was done, not what is asked. */
+const DONE = String.raw`(?:supprime|retire|revoque|desactive|ferme|cloture|enleve|resilie|bloque|autorise|habilite|ouvert|cree|donne|accorde|ajoute|rajoute|active|reactive|inscrit|enregistre)e?s?`;
+/**
+ * What was done, reported: « avez-vous supprimé », « qui a autorisé », « a-t-il été ouvert », « une
+ * confirmation de suppression » (an email of ours, quoted). Not a request to do it again.
+ */
+const REPORTED = new RegExp(
+  [
+    String.raw`\b(?:avez|avons|avaient|avait|aviez|ont|ai|as|(?:il|elle|on|qui|vous|nous|l'|m'|lui|cela|ce) a)(?:-(?:vous|nous|t-il|t-elle|t-on|ils|elles))?\s+(?:(?:bien|deja|pas|jamais|encore)\s+)*${DONE}\b`,
+    String.raw`\b(?:a|ont|avait|avaient|aurait|auraient|est|sont|etait)(?:-t-(?:il|elle))?\s+(?:\w+\s+)?ete\s+${DONE}\b`,
+    String.raw`\bconfirmation (?:de |d')(?:la |l')?(?:suppression|revocation|fermeture|desactivation|ouverture|creation|autorisation|habilitation)\b`,
+  ].join("|"),
+  "g",
+);
+/** A question about why or by whom (« Pourquoi … ? », « Qui a demandé … ? »): it asks support, not for an action. */
+const WHY_OR_WHO =
+  /^(?:(?:bonjour|madame|monsieur|hello)[\s,]*)*(?:pourquoi|qui|pour quelle raison|comment se fait-il|est-ce normal|savez-vous pourquoi)\b[^?]*\?/;
+
+/** The text without what it reports of earlier decisions: what is left asks for an action. */
+function withoutReports(folded: string): string {
+  return folded
+    .split(/(?<=[.?!])\s+|\n/)
+    .filter((sentence) => !WHY_OR_WHO.test(sentence))
+    .join("\n")
+    .replace(REPORTED, " ");
+}
+
 const SELF =
   /\b(mon (acces|compte|adresse)|mes acces|m'(autoriser|ouvrir|habiliter|retirer|supprimer|ajouter|inscrire)|me (donner|creer|ouvrir|retirer|supprimer|accorder|ajouter|inscrire|permettre)|(je|j') ?(souhaite\w*|voudrais|aimerais|demande|sollicite)( a| d')? (avoir|obtenir|acceder|beneficier)|pour moi)\b/;
 /** Words for someone other than the sender, named without an address ("notre collaborateur"). */
@@ -343,8 +370,9 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
 
   // A negated grant is no grant: "ne plus autoriser" ends an access, "ne pas autoriser" asks nothing certain.
   const noLonger = new RegExp(NO_LONGER.source).test(folded);
-  const affirmative = folded.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
-  const revoke = noLonger || REVOKE.test(folded.replace(NOT_REVOKED, " "));
+  const asked = withoutReports(folded);
+  const affirmative = asked.replace(NO_LONGER, " ").replace(NOT_GRANTED, " ");
+  const revoke = noLonger || REVOKE.test(asked.replace(NOT_REVOKED, " "));
   const changeWords = CHANGE.test(folded) && !negatedChange;
   const grant = GRANT.test(affirmative) || (ACCESS_ASKED.test(affirmative) && !revoke && !changeWords);
   if (!grant && !revoke && negatedChange && CHANGE.test(folded))

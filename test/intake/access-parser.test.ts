@@ -461,6 +461,27 @@ describe("parseAccessRequest", () => {
       expect(read(text), text).not.toMatchObject({ status: "request" });
   });
 
+  it("takes no question or report about an access decided earlier for a request to decide it again", () => {
+    // Each revoked (or granted) the address it complains about, and no ticket told support.
+    for (const text of [
+      "Bonjour, pourquoi avez-vous supprimé l'accès de paul.martin@editeur-radiologie.fr ?",
+      "Qui a demandé la suppression de l'accès de paul.martin@editeur-radiologie.fr ?",
+      "Bonjour, nous avons reçu une confirmation de suppression de l'accès de paul.martin@editeur-radiologie.fr, nous ne l'avons jamais demandée.",
+      "Pour quelle raison l'accès de paul.martin@editeur-radiologie.fr a-t-il été ouvert ?",
+      "Qui a autorisé paul.martin@editeur-radiologie.fr ? Ce n'est pas un de nos salariés.",
+    ])
+      expect(read(text), text).not.toMatchObject({ status: "request" });
+    // A request asked as a question is still one.
+    expect(read("Pourriez-vous supprimer l'accès de paul.martin@editeur-radiologie.fr ?")).toMatchObject({
+      request: { action: "revoke", email: "paul.martin@editeur-radiologie.fr" },
+    });
+    expect(
+      read(
+        "Vous avez supprimé l'accès de marc@editeur-radiologie.fr ; merci d'autoriser paul@editeur-radiologie.fr.",
+      ),
+    ).toMatchObject({ status: "ambiguous", action: "grant" });
+  });
+
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
       request: { email: context.sender },
