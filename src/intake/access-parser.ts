@@ -88,7 +88,8 @@ const NOT_REVOKED =
 const NOT_CHANGED =
   /\bn(?:e\s+|')(?!hesit)(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour)\b|\bne (?:remplac|transfer|modifi|chang)\w*\s+(?:\w+\s+)?pas\b|\bni (?:le |la |les |l')?(?:remplac|transfer|modifi|chang)\w*/;
 /** Participles of the access actions (folded): what was done, not what is asked. */
-const DONE = String.raw`(?:supprime|retire|revoque|desactive|ferme|cloture|enleve|resilie|bloque|autorise|habilite|ouvert|cree|donne|accorde|ajoute|rajoute|active|reactive|inscrit|enregistre)e?s?`;
+const DONE =
+  "(?:supprime|retire|revoque|desactive|ferme|cloture|enleve|resilie|bloque|autorise|habilite|ouvert|cree|donne|accorde|ajoute|rajoute|active|reactive|inscrit|enregistre)e?s?";
 /**
  * What was done, reported: « avez-vous supprimé », « qui a autorisé », « a-t-il été ouvert », « une
  * confirmation de suppression » (an email of ours, quoted). Not a request to do it again.
