@@ -9,7 +9,7 @@ import type { Db } from "../../src/db/client.ts";
 import { SentJournal } from "../../src/outbox/journal.ts";
 import { enqueueEmails, type OutgoingEmail } from "../../src/outbox/outgoing.ts";
 import { fileTransport, smtpTransport } from "../../src/outbox/transport.ts";
-import { OutboxWorker, outboxCounts } from "../../src/outbox/worker.ts";
+import { OutboxWorker, type OutboxWorkerOptions, outboxCounts } from "../../src/outbox/worker.ts";
 import { composeMessage } from "../../src/render/compose.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { freePort, waitFor } from "../servers/ports.ts";
@@ -91,6 +91,23 @@ function smtpWorker(url: string, options: { requireStartTls?: boolean } = {}): O
     retryMaxMs: 400,
     pollMs: 100,
   });
+}
+
+/**
+ * One queued reply the relay's content filter is stuck on (it answers that DATA only once
+ * released), and a worker, not started, that sends to the relay through the journal.
+ */
+async function oneReplyHeldBy(relay: SmtpSink, options: Partial<OutboxWorkerOptions>) {
+  const [hung] = await queue(1);
+  const held = relay.hold(hung!);
+  const holding = new OutboxWorker(db, {
+    transport: smtpTransport(relay.url, { ca: [tls.cert] }),
+    logger,
+    pollMs: 100,
+    journal: new SentJournal(join(database.dir, "journal")),
+    ...options,
+  });
+  return { hung: hung!, held, holding };
 }
 
 describe("the outbox", () => {
@@ -520,24 +537,16 @@ describe("the outbox", () => {
   }, 90_000);
 
   it("sends the replies handed over while the relay holds one unanswered, and records that one sent once it answers", async () => {
-    // A content filter stuck on one message: the relay answers its DATA only when released.
     sink = await startSmtpSink({ tls });
-    const [hung] = await queue(1);
-    const held = sink.hold(hung!);
+    // Shorter than the relay holds the message: the lease must outlast it all the same.
+    const { hung, held, holding } = await oneReplyHeldBy(sink, { leaseMs: 600 });
     // Released at the end whatever happens: a worker waiting on it would hold up the test's stop.
     try {
-      worker = new OutboxWorker(db, {
-        transport: smtpTransport(sink.url, { ca: [tls.cert] }),
-        logger,
-        pollMs: 100,
-        // Shorter than the relay holds the message: the lease must outlast it all the same.
-        leaseMs: 600,
-        journal: new SentJournal(join(database.dir, "journal")),
-      });
+      worker = holding;
       worker.start();
       await held.arrived;
       const owner = worker.leaseOwner;
-      const leasedUntil = (await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } }))
+      const leasedUntil = (await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung } }))
         .nextAttemptAt;
       const rows = await enqueueEmails(db, await composed(6), null, new Date(), {
         lease: { ms: 60_000, owner },
@@ -552,13 +561,13 @@ describe("the outbox", () => {
       // Still in flight, past its first lease: kept leased, so that no pass (of this worker or another
       // one sharing the database) takes it again as abandoned.
       await waitFor("lease of the held reply renewed", async () => {
-        const row = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } });
+        const row = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung } });
         return row.nextAttemptAt > leasedUntil && row.nextAttemptAt > new Date();
       });
       const other = new OutboxWorker(db, { transport: smtpTransport(sink.url, { ca: [tls.cert] }), logger });
       expect(await other.sendDue()).toBe(0);
       await other.stop();
-      expect(await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } })).toMatchObject({
+      expect(await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung } })).toMatchObject({
         status: "pending",
         leasedBy: owner,
       });
@@ -566,7 +575,7 @@ describe("the outbox", () => {
       held.release();
     }
     await waitFor("the held reply recorded as sent", async () => (await outboxCounts(db)).sent === 7);
-    expect(await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } })).toMatchObject({
+    expect(await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung } })).toMatchObject({
       attempts: 1,
       lastResponse: expect.stringMatching(/^250 /),
       leasedBy: null,
@@ -581,22 +590,15 @@ describe("the outbox", () => {
     // A content filter stuck on one message when the operator stops the daemon: waiting for it (up to
     // the ten-minute socket timeout) outlasts any supervisor's patience, which then kills the process.
     sink = await startSmtpSink({ tls });
-    const [hung] = await queue(1);
-    const held = sink.hold(hung!);
+    const { hung, held, holding } = await oneReplyHeldBy(sink, { stopGraceMs: 200 });
     try {
-      worker = new OutboxWorker(db, {
-        transport: smtpTransport(sink.url, { ca: [tls.cert] }),
-        logger,
-        pollMs: 100,
-        stopGraceMs: 200,
-        journal: new SentJournal(join(database.dir, "journal")),
-      });
+      worker = holding;
       worker.start();
       await held.arrived;
       // Resolves although the relay still holds the reply: the hold is released only below.
       await worker.stop();
       worker = null;
-      const row = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung! } });
+      const row = await db.outboxMessage.findUniqueOrThrow({ where: { messageId: hung } });
       expect(row).toMatchObject({ status: "pending", attempts: 1, leasedBy: null });
       expect(row.lastResponse).toBeTruthy();
     } finally {
