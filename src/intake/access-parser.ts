@@ -145,6 +145,10 @@ function standsIn(folded: string): boolean {
     .some((sentence) => sentence.includes("@") && STAND_IN.test(sentence));
 }
 
+/** The one replaced keeps an access too (« ils gardent tous deux l'accès », « en plus de son accès »). */
+const BOTH_KEEP =
+  /\b(?:gard|conserv)\w* (?:son |leur |l'|ses |les |tous deux |toutes deux |tous les deux )?acces\b|\btous (?:les )?deux\b|\btoutes (?:les )?deux\b|\ben plus de (?:son|leur|l')\b/;
+
 /** A line that asks something of an address, not a signature's: "Email concerné : …", "supprimer l'accès de …". */
 const ACTION_LINE = /acces|autoris|habilit|supprim|retir|revoqu|desactiv|compte|concerne/;
 const ACCESS_TOPIC = /@|\bacces\b|\bcompte\b|\bautoris|\bhabilit|\butilisateur|\badresse|\bmail\b/;
@@ -347,10 +351,12 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
     (a) => !own.has(a),
   );
 
-  // A stand-in (« pendant ses congés », « remplace temporairement ») shares the access for a
-  // while: no change, which would take it from the absent colleague.
   const negatedChange = NOT_CHANGED.test(folded);
-  const change = standsIn(folded) || negatedChange ? null : findChange(folded, CHANGE.test(folded));
+  // A stand-in (« pendant ses congés », « remplace temporairement ») shares the access for a while,
+  // and « ils gardent tous deux l'accès » for good: no change, which would take the access of the
+  // one replaced.
+  const shared = standsIn(folded) || BOTH_KEEP.test(folded);
+  const change = shared || negatedChange ? null : findChange(folded, CHANGE.test(folded));
   if (change && !own.has(change.from) && !own.has(change.to)) {
     // Any other address named ("… et d'ajouter c@autre.fr") is a request the change would drop
     // unread, and SPEC §4 judges every address a request names: support reads it.
@@ -360,9 +366,7 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   }
 
   const ownChange =
-    context.sender && !standsIn(folded) && !negatedChange
-      ? ownAddressChange(folded, context.sender, addresses)
-      : null;
+    context.sender && !shared && !negatedChange ? ownAddressChange(folded, context.sender, addresses) : null;
   if (ownChange)
     return {
       status: "request",
@@ -385,7 +389,7 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   if (changeWords && !grant && !revoke)
     return { status: "ambiguous", action: "change", reason: "change-without-new-address" };
   if (grant && revoke) {
-    const swap = others.length === 2 && !standsIn(folded) ? grantedAndRevoked(folded, others) : null;
+    const swap = others.length === 2 && !shared ? grantedAndRevoked(folded, others) : null;
     if (swap)
       return { status: "request", request: { action: "change", email: swap.from, newEmail: swap.to } };
     return { status: "ambiguous", action: null, reason: "several-actions" };

@@ -110,6 +110,15 @@ describe("a replacement written as a departure and a successor", () => {
       expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
   });
 
+  it("leaves it to support when the one replaced keeps an access too", () => {
+    for (const text of [
+      `Mon collègue ${newAddress} remplace ${oldAddress} sur le dossier Lens ; ils doivent tous deux garder l'accès.`,
+      `${newAddress} remplace ${oldAddress} sur ce dossier, mais ${oldAddress} conserve son accès.`,
+      `Merci d'autoriser ${newAddress} à la place de ${oldAddress} sur le compte Artois, en plus de son accès actuel.`,
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "change" } });
+  });
+
   it("still reads the change when only a sentence naming no address speaks of an absence", () => {
     expect(
       read(
