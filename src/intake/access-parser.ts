@@ -258,6 +258,10 @@ const SELF_CHANGE =
 const SIDE_MARK =
   /\b(?:(ancien\w*)|(nouve\w*|successeure?s?|remplacante?s?|devient|deviendra|transfer\w*[^@.?!\n]{0,30}?\b(?:a|vers|sur)|(?:remplac|chang|modifi)\w*[^@.?!\n]{0,40}?\bpar))\b/g;
 
+const ADDITIONAL = /\b(?:aussi|egalement|en plus|secondaire|supplementaire|deuxieme|seconde)\b/;
+const EXPLICIT_CHANGE =
+  /\b(?:remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour|mettez a jour|mise a jour)\b/;
+
 /**
  * A change of the sender's own address, the other one named once: « ma nouvelle adresse est b@… »,
  * « remplacer mon adresse par b@… », « transférer mon accès à b@… », « mon successeur sera b@… »
@@ -271,6 +275,9 @@ function ownAddressChange(
 ): { from: string; to: string } | null {
   const others = addresses.filter((a) => a !== sender);
   if (others.length !== 1 || !CHANGE.test(folded) || !SELF_CHANGE.test(folded)) return null;
+  // « ajouter ma nouvelle adresse secondaire », « autoriser aussi ma nouvelle adresse »: another
+  // address of theirs, granted beside the sender's, unless the text says it changes.
+  if (ADDITIONAL.test(folded) || (GRANT_VERB.test(folded) && !EXPLICIT_CHANGE.test(folded))) return null;
   const other = others[0]!;
   const before = folded.slice(0, folded.indexOf(other));
   const sentence = before.slice(Math.max(0, before.search(/[^.?!\n]*$/)));

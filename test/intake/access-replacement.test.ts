@@ -196,6 +196,22 @@ describe("a change of the sender's own address", () => {
       });
   });
 
+  it("adds an address the sender calls an extra one of theirs, keeping the sender's", () => {
+    for (const text of [
+      `Merci d'ajouter ma nouvelle adresse secondaire ${other} ; mon adresse actuelle reste valable.`,
+      `Merci d'autoriser aussi ma nouvelle adresse ${other}.`,
+    ])
+      expect(read(text), text).toEqual({
+        status: "request",
+        request: { action: "grant", email: other, newEmail: null },
+      });
+    // Said to change, it is the change.
+    expect(read(`Mon adresse change : merci d'autoriser ma nouvelle adresse ${other}.`)).toEqual({
+      status: "request",
+      request: { action: "change", email: sender, newEmail: other },
+    });
+  });
+
   it("leaves it to support when nothing says which address is the new one, or who approved it", () => {
     for (const text of [
       `Merci de modifier mon adresse : ${other}`,
