@@ -287,6 +287,7 @@ function ownAddressChange(
   return mark[1] ? { from: other, to: sender } : { from: sender, to: other };
 }
 
+const ACCESS_OBJECT = /\b(?:acces|compte|habilitation|droits?|autorisation)\b/;
 const GRANT_VERB =
   /\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajout\w*|activ\w*|reactiv\w*|inscri\w*|enregistrer|enregistrez)\b/;
 const REVOKE_VERB =
@@ -314,7 +315,13 @@ function grantedAndRevoked(
     const segment = before.slice(Math.max(before.search(/[^.?!\n]*$/), 0));
     const grants = GRANT_VERB.test(segment);
     const revokes = REVOKE_VERB.test(segment);
-    return { address, action: grants === revokes ? null : grants ? "grant" : "revoke" };
+    if (grants === revokes) return { address, action: null };
+    // The verb acts on the address's access (« fermer l'accès de », « fermer celui de », « activer »),
+    // not on something else of it (« fermer le ticket ouvert par »).
+    const verb = [...segment.matchAll(new RegExp((grants ? GRANT_VERB : REVOKE_VERB).source, "g"))].at(-1)!;
+    const object = segment.slice(verb.index + verb[0].length);
+    const onAccess = ACCESS_OBJECT.test(object) || (object.match(/[\p{L}']+/gu) ?? []).length <= 2;
+    return { address, action: onAccess ? (grants ? "grant" : "revoke") : null };
   });
   const granted = actions.find((a) => a.action === "grant");
   const revoked = actions.find((a) => a.action === "revoke");

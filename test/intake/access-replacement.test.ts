@@ -97,6 +97,8 @@ describe("a replacement written as a departure and a successor", () => {
     for (const text of [
       `Merci d'ouvrir un accès pour ${newAddress}. Pour information, ${oldAddress} a quitté la société : vous pouvez fermer son accès.`,
       `Merci d'ajouter ou de supprimer ${newAddress} et ${oldAddress} selon le cas.`,
+      // The verb acts on something else of the address's: a ticket, a file.
+      `Merci de créer un accès pour ${newAddress}. Par ailleurs, pouvez-vous fermer le ticket ouvert par ${oldAddress} ?`,
     ])
       expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-actions" });
   });
