@@ -201,6 +201,8 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
   for (const pattern of patterns) {
     const m = pattern.exec(folded);
     if (!m) continue;
+    // « Le devis de a est remplacé par celui de b »: a document replaced, not an address.
+    if (DOCUMENT.test(folded.slice(Math.max(0, m.index - 40), m.index + m[0].length))) continue;
     const found = m.slice(1).filter((g): g is string => !!g && g.includes("@"));
     if (found.length === 2 && found[0] !== found[1]) return { from: found[0]!, to: found[1]! };
   }
@@ -327,6 +329,10 @@ function grantedAndRevoked(
   const revoked = actions.find((a) => a.action === "revoke");
   return granted && revoked ? { from: revoked.address, to: granted.address } : null;
 }
+
+/** What else a message replaces: a document of the order, not an address. */
+const DOCUMENT =
+  /\b(?:versions?|fichiers?|documents?|devis|bons? de commande|commandes?|tableaux?|pdf|excel|pieces? jointes?|factures?)\b/;
 
 export interface AccessContext {
   /** The sender, lowercased: an address-less "merci de m'autoriser" concerns the sender. */

@@ -157,6 +157,17 @@ describe("a replacement written as a departure and a successor", () => {
     });
   });
 
+  it("never reads a document replaced between two addresses for their change", () => {
+    expect(
+      read(
+        `${oldAddress} nous a envoyé le bon de commande ; merci de le remplacer par la version de ${newAddress}.`,
+      ),
+    ).not.toMatchObject({ request: { action: "change" } });
+    expect(
+      read(`Le devis de ${oldAddress} est remplacé par celui de ${newAddress}, ci-joint.`),
+    ).not.toMatchObject({ request: { action: "change" } });
+  });
+
   it("never reads a replacement out of addresses that are not swapped", () => {
     expect(read(`Merci d'autoriser ${newAddress}. ${oldAddress} garde son accès.`)).toMatchObject({
       status: "ambiguous",
