@@ -56,11 +56,17 @@ function typedLines(text: string): string[] {
 // An action word counts only when what it acts on (an access, an account, an address) follows it
 // closely: "l'établissement est autorisé" in a dispute is not an access request.
 const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcompte\b|\bhabilitation\b|\b(?:les|des) droits\b)`;
+/** Verbs that ask for an access (request forms: infinitive, imperative). */
+const GRANT_WORDS = String.raw`autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|enregistrer|enregistrez`;
+/** Verbs that end one. */
+const REVOKE_WORDS = String.raw`supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez|resili\w*|bloquer|bloquez`;
+/** Verbs that move one to another address. */
+const CHANGE_WORDS = String.raw`remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour|mettez a jour|mise a jour`;
 const GRANT = new RegExp(
-  String.raw`\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creation|donner|accorder|obtenir|avoir|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|enregistrer|enregistrez|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b|@[^\n?!]{0,60}?\bpuisse(?:nt)? (?:utiliser|acceder|avoir acces|beneficier)\b`,
+  String.raw`\b(${GRANT_WORDS}|obtenir|avoir|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b|@[^\n?!]{0,60}?\bpuisse(?:nt)? (?:utiliser|acceder|avoir acces|beneficier)\b`,
 );
 const REVOKE = new RegExp(
-  String.raw`\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez|resili\w*|bloquer|bloquez)\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
+  String.raw`\b(${REVOKE_WORDS})\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
 );
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour|mettre a jour|mettez a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\btransfer\w*\b[^\n?!]{0,30}?\b(acces|compte)\b|\b(acces|compte)\b[^\n?!]{0,40}?\btransfer\w*|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
@@ -85,8 +91,9 @@ const NOT_REVOKED =
   /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*|resili\w*|bloqu\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur|resili|bloqu)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas remplacer", "ne transférez pas", "n'est pas remplacé", "ni le remplacer": no change is
 // wanted. Not « n'hésitez pas à modifier … », a courtesy.
-const NOT_CHANGED =
-  /\bn(?:e\s+|')(?!hesit)(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour)\b|\bne (?:remplac|transfer|modifi|chang)\w*\s+(?:\w+\s+)?pas\b|\bni (?:le |la |les |l')?(?:remplac|transfer|modifi|chang)\w*/;
+const NOT_CHANGED = new RegExp(
+  String.raw`\bn(?:e\s+|')(?!hesit)(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:${CHANGE_WORDS})\b|\bne (?:remplac|transfer|modifi|chang)\w*\s+(?:\w+\s+)?pas\b|\bni (?:le |la |les |l')?(?:remplac|transfer|modifi|chang)\w*`,
+);
 /** Participles of the access actions (folded): what was done, not what is asked. */
 const DONE =
   "(?:supprime|retire|revoque|desactive|ferme|cloture|enleve|resilie|bloque|autorise|habilite|ouvert|cree|donne|accorde|ajoute|rajoute|active|reactive|inscrit|enregistre)e?s?";
@@ -109,7 +116,7 @@ const WHY_OR_WHO =
 /** The text without what it reports of earlier decisions: what is left asks for an action. */
 function withoutReports(folded: string): string {
   return folded
-    .split(/(?<=[.?!])\s+|\n/)
+    .split(SENTENCE_END)
     .filter((sentence) => !WHY_OR_WHO.test(sentence))
     .join("\n")
     .replace(REPORTED, " ");
@@ -192,7 +199,7 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
     ),
     // A revoke then a grant « à la place »: « retirer l'accès de A et ajouter B à la place ».
     new RegExp(
-      `\\b(supprim\\w*|retir\\w*|revoqu\\w*|desactiv\\w*|ferm\\w*|clotur\\w*|enlev\\w*)\\b[^@\\n]{0,60}?${a}[^@\\n]{0,80}?${a}\\s+(a sa place|a la place|en remplacement)\\b(?!\\s+d)`,
+      `\\b(?:${REVOKE_WORDS})\\b[^@\\n]{0,60}?${a}[^@\\n]{0,80}?${a}\\s+(a sa place|a la place|en remplacement)\\b(?!\\s+d)`,
     ),
     new RegExp(`ancien\\w*[^@\\n]{0,40}?${a}[\\s\\S]{0,200}?nouve\\w*[^@\\n]{0,40}?${a}`),
     new RegExp(`${a}\\s*(->|=>|→|>)\\s*${a}`),
@@ -249,6 +256,9 @@ function findChange(folded: string, changeElsewhere: boolean): { from: string; t
   return null;
 }
 
+/** The end of `text` since its last sentence ended (« . », « ? », « ! » or a line break). */
+const lastSentence = (text: string) => text.slice(Math.max(0, text.search(/[^.?!\n]*$/)));
+
 /** The sender's own address or access, or their successor: what a change of their own speaks of. */
 const SELF_CHANGE =
   /\b(?:mon|ma|mes) (?:adresses?|acces|compte|e-?mail|mail|nouvelle adresse|ancienne adresse|successeure?|remplacante?)\b|\bje change\w* d'adresse\b/;
@@ -261,8 +271,7 @@ const SIDE_MARK =
   /\b(?:(ancien\w*)|(nouve\w*|successeure?s?|remplacante?s?|devient|deviendra|transfer\w*[^@.?!\n]{0,30}?\b(?:a|vers|sur)|(?:remplac|chang|modifi)\w*[^@.?!\n]{0,40}?\bpar))\b/g;
 
 const ADDITIONAL = /\b(?:aussi|egalement|en plus|secondaire|supplementaire|deuxieme|seconde)\b/;
-const EXPLICIT_CHANGE =
-  /\b(?:remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour|mettez a jour|mise a jour)\b/;
+const EXPLICIT_CHANGE = new RegExp(`\\b(?:${CHANGE_WORDS})\\b`);
 
 /**
  * A change of the sender's own address, the other one named once: « ma nouvelle adresse est b@… »,
@@ -282,7 +291,7 @@ function ownAddressChange(
   if (ADDITIONAL.test(folded) || (GRANT_VERB.test(folded) && !EXPLICIT_CHANGE.test(folded))) return null;
   const other = others[0]!;
   const before = folded.slice(0, folded.indexOf(other));
-  const sentence = before.slice(Math.max(0, before.search(/[^.?!\n]*$/)));
+  const sentence = lastSentence(before);
   const mark = [...sentence.matchAll(SIDE_MARK)].at(-1);
   // The mark names this address: at most three words between them (« est », « sera l'adresse »).
   if (!mark || (sentence.slice(mark.index + mark[0].length).match(/\w+/g) ?? []).length > 3) return null;
@@ -290,10 +299,8 @@ function ownAddressChange(
 }
 
 const ACCESS_OBJECT = /\b(?:acces|compte|habilitation|droits?|autorisation)\b/;
-const GRANT_VERB =
-  /\b(autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajout\w*|activ\w*|reactiv\w*|inscri\w*|enregistrer|enregistrez)\b/;
-const REVOKE_VERB =
-  /\b(supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlev\w*|resili\w*|bloquer|bloquez)\b/;
+const GRANT_VERB = new RegExp(`\\b(?:${GRANT_WORDS})\\b`);
+const REVOKE_VERB = new RegExp(`\\b(?:${REVOKE_WORDS})\\b`);
 
 /**
  * « Créer un accès pour B et fermer celui de A »: each address after a verb of one action only —
@@ -314,7 +321,7 @@ function grantedAndRevoked(
     const previous = placed[i - 1];
     const from = previous ? previous.at + previous.address.length : 0;
     const before = plain.slice(from, at);
-    const segment = before.slice(Math.max(before.search(/[^.?!\n]*$/), 0));
+    const segment = lastSentence(before);
     const grants = GRANT_VERB.test(segment);
     const revokes = REVOKE_VERB.test(segment);
     if (grants === revokes) return { address, action: null };
