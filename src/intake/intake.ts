@@ -11,11 +11,12 @@ import {
   verifyMessage,
 } from "./authentication.ts";
 import { detectAutomated } from "./automated.ts";
-import { extractOwnText, htmlToText, stripSubjectPrefixes } from "./body-text.ts";
+import { extractOwnText, htmlToText } from "./body-text.ts";
 import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
 import { parseMessage } from "./mail-parser.ts";
 import { relabelEightBitText } from "./mislabelled-charset.ts";
 import { type OrderFormTable, orderFormFormat, readOrderForm, UNREAD_DOCUMENT } from "./order-form.ts";
+import { referenceOfSubject } from "./subject-reference.ts";
 import {
   classifyBesideAccess,
   classifySupport,
@@ -242,7 +243,7 @@ function buildCalculation(
   if (total > context.limits.maxIdentifiers) problems.add("too-many-identifiers");
   let reference = labelled.reference;
   let referenceSource: CalculationIntake["referenceSource"] = reference ? "label" : null;
-  const subjectReference = stripSubjectPrefixes(subject).slice(0, 200);
+  const subjectReference = referenceOfSubject(subject);
   if (!reference && subjectReference) [reference, referenceSource] = [subjectReference, "subject"];
   const firstTable = reading.tables[0]?.name.replace(/\.[a-z0-9]+$/i, "");
   if (!reference && firstTable) [reference, referenceSource] = [firstTable, "attachment-name"];

@@ -187,7 +187,8 @@ describe("8-bit text sent without its charset, or under a wrong one", () => {
       ["top", siblings],
       ["-", `${"-".repeat(900_000)}\xe9`],
     ];
-    const help = { kind: "calculation", problems: ["no-identifiers"], why: undefined };
+    // The subject, « Demande de calcul », names no reference either.
+    const help = { kind: "calculation", problems: ["no-identifiers", "missing-reference"], why: undefined };
     const expected: Record<string, unknown> = {
       b0: help,
       top: { kind: "unreadable", problems: undefined, why: "malformed" },

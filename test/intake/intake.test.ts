@@ -499,7 +499,7 @@ describe("readInbound, HTML requests as Outlook and Gmail write them", () => {
   it("reads the order-form table pasted in the body by each row's activity", async () => {
     const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
     const calculation = await html(
-      `<p>Bonjour,</p><table>${row(["Nom", "FINESS géographique", "RPPS", "N° AM", "Activité"])}` +
+      `<p>Bonjour,</p><p>Référence : GHT Artois</p><table>${row(["Nom", "FINESS géographique", "RPPS", "N° AM", "Activité"])}` +
         row(["CH Lens", "620000026", "", "", "Radiologie"]) +
         row(["Dr Martin", "", "10101234567", "621234567", "Médecine nucléaire"]) +
         `</table><p>Cordialement</p>`,

@@ -107,8 +107,8 @@ describe("a calculation request typed on one line", () => {
       "Bonjour,\n\nComme convenu, voici notre référence : CH Arras ; le FINESS radiologie : 620100057 vous sera transmis plus tard.\n\nCordialement,\nJean Dupont",
     );
     expect(intake.calculation).toMatchObject({
-      reference: "Demande de calcul",
-      referenceSource: "subject",
+      // The subject, « Demande de calcul », names none.
+      reference: null,
       lists: { finessRadio: [], amRadio: [], finessMn: [], amMn: [] },
     });
     expect(decide(intake, authorised, defaultPolicy())).toMatchObject({ action: "reply-help" });
