@@ -35,6 +35,7 @@ const DECISION_LABELS: Record<Decision["action"], string> = {
   "access-changed": "adresse modifiée automatiquement",
   "access-revoked": "accès retiré automatiquement",
   "access-pending": "demande d'accès en attente du support",
+  "access-several": "plusieurs adresses, chacune décidée",
   ticket: "ticket pour le support",
 };
 
@@ -56,6 +57,13 @@ function describeDecision(decision: Decision): string {
       return decision.ticketAside
         ? `${label}, et ${DECISION_LABELS.ticket} (catégorie ${decision.ticketAside})`
         : label;
+    case "access-several": {
+      const each = decision.decisions.map((d) => `${d.request.email} : ${describeDecision(d)}`);
+      const aside = decision.ticketAside
+        ? `; et ${DECISION_LABELS.ticket} (catégorie ${decision.ticketAside})`
+        : "";
+      return `${label} — ${each.join(" ; ")}${aside}`;
+    }
     case "ticket":
       return `${label} (catégorie ${decision.category})`;
     case "ignore-automated":
@@ -181,6 +189,8 @@ function describe(
     lines.push(
       `  Action : ${a.request.action} — adresse : ${a.request.email}${a.request.newEmail ? ` → ${a.request.newEmail}` : ""}`,
     );
+  if (a?.status === "requests")
+    for (const request of a.requests) lines.push(`  Action : ${request.action} — adresse : ${request.email}`);
   if (a?.status === "ambiguous") lines.push(`  Demande ambiguë : ${a.reason} (action : ${a.action ?? "?"})`);
   if (intake.support) lines.push(`  Catégorie : ${intake.support.category}`);
   if (intake.calculationIds.length) lines.push(`Calculs cités : ${intake.calculationIds.join(", ")}`);

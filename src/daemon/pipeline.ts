@@ -119,16 +119,19 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
       switch (decision.action) {
         case "ignore-automated":
           return { status: "ignored", decision: decision.action };
-        case "quarantine-unauthenticated":
+        case "quarantine-unauthenticated": {
           // No reply (no backscatter to a forged address), but support sees it as a ticket; an
           // access request is kept pending with it (SPEC §4), for support to approve or deny.
-          if (contact.sender && intake.kind === "access" && intake.access?.status === "request") {
-            await handleAccessRequest(tx, {
-              message: contact,
-              request: intake.access.request,
-              policy,
-              now: at,
-            });
+          const access = intake.kind === "access" ? intake.access : null;
+          const requests =
+            access?.status === "request"
+              ? [access.request]
+              : access?.status === "requests"
+                ? access.requests
+                : [];
+          if (contact.sender && requests.length > 0) {
+            for (const request of requests)
+              await handleAccessRequest(tx, { message: contact, request, policy, now: at });
           } else if (contact.sender) {
             await openOrJoinTicket(tx, { ...contact, category: ticketCategoryOf(intake) }, at, {
               acknowledge: false,
@@ -136,6 +139,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             });
           }
           return { status: "quarantined", decision: decision.action };
+        }
         case "reply-unauthorised": {
           if (await answeredElsewhere("unauthorised"))
             return { status: "processed", decision: "duplicate-copy" };
@@ -251,23 +255,32 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
         case "access-granted":
         case "access-changed":
         case "access-revoked":
-        case "access-pending": {
-          const handled = await handleAccessRequest(tx, {
-            message: contact,
-            request: decision.request,
-            policy,
-            now: at,
-          });
-          for (const notification of handled.notifications) await replies.notify(notification, thread);
-          if (handled.status === "pending") return { status: "processed", decision: "access-pending" };
+        case "access-pending":
+        case "access-several": {
+          // Several addresses listed: each request recorded, decided and confirmed on its own; those
+          // kept pending share the message's one access-review ticket.
+          const each = decision.action === "access-several" ? decision.decisions : [decision];
+          const decided: string[] = [];
+          for (const one of each) {
+            const handled = await handleAccessRequest(tx, {
+              message: contact,
+              request: one.request,
+              policy,
+              now: at,
+            });
+            for (const notification of handled.notifications) await replies.notify(notification, thread);
+            decided.push(handled.status === "pending" ? "access-pending" : one.action);
+          }
+          const summary = decided.join("+");
+          if (decided.includes("access-pending")) return { status: "processed", decision: summary };
           // Applied by rule: a question or dispute beside it becomes a ticket, acknowledged.
           const aside = decision.action === "access-pending" ? null : decision.ticketAside;
-          if (!aside) return { status: "processed", decision: decision.action };
+          if (!aside) return { status: "processed", decision: summary };
           const ticket = await openOrJoinTicket(tx, { ...contact, category: aside }, at, {
             freeMail: policy.freeMail,
           });
           await replies.notify(ticket.notification, thread);
-          return { status: "processed", decision: `${decision.action}+ticket` };
+          return { status: "processed", decision: `${summary}+ticket` };
         }
         case "ticket": {
           const ticket = await openOrJoinTicket(tx, { ...contact, category: decision.category }, at, {

@@ -33,6 +33,17 @@ export type Decision =
   | { action: "reply-result"; recipient: string; recipientNote: RecipientNote | null }
   | { action: "reply-unauthorised"; to: string }
   | { action: "reply-help"; to: string; problems: HelpProblem[] }
+  | AccessDecision
+  | {
+      /** Several addresses listed in one message: each request decided on its own. */
+      action: "access-several";
+      decisions: AccessDecision[];
+      /** As for one request, when none of them is kept pending. */
+      ticketAside: SupportCategory | null;
+    }
+  | { action: "ticket"; category: TicketCategory };
+
+export type AccessDecision =
   | {
       action: "access-granted" | "access-changed" | "access-revoked";
       request: AccessRequest;
@@ -40,8 +51,7 @@ export type Decision =
       /** A question or dispute written beside the request: a ticket of that category too; else null. */
       ticketAside: SupportCategory | null;
     }
-  | { action: "access-pending"; request: AccessRequest; requester: string; reason: AccessReviewReason }
-  | { action: "ticket"; category: TicketCategory };
+  | { action: "access-pending"; request: AccessRequest; requester: string; reason: AccessReviewReason };
 
 const APPLIED = { grant: "access-granted", change: "access-changed", revoke: "access-revoked" } as const;
 
@@ -82,22 +92,29 @@ export function decide(intake: Intake, facts: DecisionFacts, policy: AccessPolic
     case "access": {
       const access = intake.access;
       if (!access || access.status === "ambiguous") return { action: "ticket", category: "access-review" };
-      const { request } = access;
-      const outcome = judgeAccessRequest({ ...request, sender, authenticated: true }, policy);
-      if (outcome.decision === "review")
-        return { action: "access-pending", request, requester: sender, reason: outcome.reason };
       // Decided by rule, the request asks nothing more of support; what the message asks beside
       // it still does (SPEC §8). Kept pending, the whole message is in its access-review ticket.
-      return {
-        action: APPLIED[request.action],
-        request,
-        requester: sender,
-        ticketAside: intake.support?.category ?? null,
-      };
+      const aside = intake.support?.category ?? null;
+      if (access.status === "request") return decideAccess(access.request, sender, policy, aside);
+      const decisions = access.requests.map((request) => decideAccess(request, sender, policy, null));
+      const pending = decisions.some((d) => d.action === "access-pending");
+      return { action: "access-several", decisions, ticketAside: pending ? null : aside };
     }
     case "support":
       return { action: "ticket", category: intake.support?.category ?? "other" };
     default:
       return { action: "ticket", category: "other" };
   }
+}
+
+function decideAccess(
+  request: AccessRequest,
+  requester: string,
+  policy: AccessPolicy,
+  ticketAside: SupportCategory | null,
+): AccessDecision {
+  const outcome = judgeAccessRequest({ ...request, sender: requester, authenticated: true }, policy);
+  if (outcome.decision === "review")
+    return { action: "access-pending", request, requester, reason: outcome.reason };
+  return { action: APPLIED[request.action], request, requester, ticketAside };
 }

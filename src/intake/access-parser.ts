@@ -21,6 +21,8 @@ export type AccessAmbiguity =
 
 export type AccessParse =
   | { status: "request"; request: AccessRequest }
+  /** Several addresses listed side by side, one action for each (never a change). */
+  | { status: "requests"; requests: AccessRequest[] }
   | { status: "ambiguous"; action: AccessAction | null; reason: AccessAmbiguity }
   | { status: "none" };
 
@@ -55,7 +57,8 @@ function typedLines(text: string): string[] {
 // Matched on folded text (lowercase, no accents).
 // An action word counts only when what it acts on (an access, an account, an address) follows it
 // closely: "l'établissement est autorisé" in a dispute is not an access request.
-const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcompte\b|\bhabilitation\b|\b(?:les|des) droits\b)`;
+// Or, after « : » ending the line, an address on the next line that holds text (a list below).
+const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcomptes?\b|\bhabilitations?\b|\b(?:les|des) droits\b|:[ \t]*\n(?:[ \t]*\n)*[^\n@]{0,60}@)`;
 /** Verbs that ask for an access (request forms: infinitive, imperative). */
 const GRANT_WORDS = String.raw`autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|enregistrer|enregistrez`;
 /** Verbs that end one. */
@@ -355,7 +358,7 @@ export interface AccessContext {
 export function parseAccessRequest(text: string, context: AccessContext): AccessParse {
   const ownLines = typedLines(text);
   const parsed = readAccessRequest(ownLines, context);
-  if (parsed.status !== "request") return parsed;
+  if (parsed.status !== "request" && parsed.status !== "requests") return parsed;
   // The patterns read folded text, where "josé@éditeur.fr" is "jose@editeur.fr" (another mailbox,
   // another domain) and "straße@x.fr" leaves "e@x.fr": an address typed with letters beyond ASCII
   // cannot be read faithfully, so support reads it. The sender's own (a signature) is no request.
@@ -366,7 +369,8 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
     .toLowerCase()
     .match(WRITTEN_ADDRESS)
     ?.some((a) => NON_ASCII.test(a) && a !== sender);
-  if (accented) return { status: "ambiguous", action: parsed.request.action, reason: "unreadable-address" };
+  const action = parsed.status === "request" ? parsed.request.action : parsed.requests[0]!.action;
+  if (accented) return { status: "ambiguous", action, reason: "unreadable-address" };
   return parsed;
 }
 
@@ -423,7 +427,13 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   }
   const action: AccessAction = grant ? "grant" : "revoke";
 
-  if (others.length > 1) return { status: "ambiguous", action, reason: "several-addresses" };
+  if (others.length > 1) {
+    // Colleagues listed side by side each get the action (« autoriser a@x.fr et b@x.fr », a
+    // bulleted list); any other address named is not certainly asked for: support reads it.
+    const listed = others.length <= MAX_LISTED ? listedAddresses(folded, others) : null;
+    if (!listed) return { status: "ambiguous", action, reason: "several-addresses" };
+    return { status: "requests", requests: listed.map((email) => ({ action, email, newEmail: null })) };
+  }
   if (others[0]) return { status: "request", request: { action, email: others[0], newEmail: null } };
   // No other address: never the sender's when the request names someone else where the address
   // would be ("l'accès de Paul Durand", "l'accès pour ma collègue"); the sender's when the text is
@@ -439,6 +449,55 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
     (SELF.test(folded) || senderNamed || (action === "grant" && !THIRD_PARTY_ANYWHERE.test(folded)));
   if (!sender || !aboutSender) return { status: "ambiguous", action, reason: "no-address" };
   return { status: "request", request: { action, email: sender, newEmail: null } };
+}
+
+/** More addresses than this in one message: support reads the list (a mistake costs more). */
+const MAX_LISTED = 10;
+/** A bracketed aside without an address: a name (« (Paul Martin) »), a role. */
+const ASIDE = /\([^()@\n]{0,60}\)/g;
+/** Between two addresses of a list on one line: separators and linking words (« , », « et pour »). */
+const INLINE_GAP = /^[\s,;&/+<>]*(?:(?:et|ainsi que|de|d'|a|pour|aussi)[\s,;&/+<>]+)*$/;
+/** What ends a list item's line after its address. */
+const ITEM_TAIL = /^[\s,;.>]*(?:(?:et|ainsi que)\s*)?$/;
+/** What starts a list item's line before its address: a bullet or number, a name and « : » or « < ». */
+const ITEM_HEAD =
+  /^\s*(?:[-*•·–—>]|\d{1,2}[.)])?\s*(?:(?:et|ainsi que)\s+)?(?:([a-z'-]+(?: [a-z'-]+){0,3})\s*[:<-]?\s*)?<?\s*$/;
+/** Words that make a line's text more than a name: who validated, who is copied. */
+const NOT_A_NAME =
+  /\b(?:par|pour|de|du|des|la|le|les|en|copie|cc|demande|valide\w*|validation|merci|responsable|manager|signe\w*|approuv\w*|avec|sans|sauf|garde\w*|conserve\w*|reste\w*)\b/;
+
+/**
+ * The addresses, in the text's order, when each is named once and they stand side by side in one
+ * list: on a line, set apart by « , », « ; », « et »…; or one to a line (blank lines between
+ * allowed), each line holding only a bullet, a name and the address. Null otherwise.
+ */
+function listedAddresses(folded: string, others: readonly string[]): string[] | null {
+  const text = folded.replace(ASIDE, (aside) => " ".repeat(aside.length));
+  const wanted = new Set(others);
+  const found = [...text.matchAll(ADDRESS)].filter((m) => wanted.has(m[0].toLowerCase()));
+  if (found.length !== others.length) return null;
+  let lineList = false;
+  for (let i = 1; i < found.length; i++) {
+    const previous = found[i - 1]!;
+    const current = found[i]!;
+    const gap = text.slice(previous.index + previous[0].length, current.index);
+    if (!gap.includes("\n")) {
+      if (!INLINE_GAP.test(gap)) return null;
+      continue;
+    }
+    lineList = true;
+    const pieces = gap.split("\n");
+    const head = pieces.at(-1)!;
+    const name = ITEM_HEAD.exec(head);
+    if (!ITEM_TAIL.test(pieces[0]!) || !name || NOT_A_NAME.test(name[1] ?? "")) return null;
+    if (pieces.slice(1, -1).some((line) => line.trim() !== "")) return null;
+  }
+  // One to a line, the last line too holds only its item.
+  const last = found.at(-1)!;
+  const end = last.index + last[0].length;
+  const tail = text.slice(end, text.indexOf("\n", end) === -1 ? undefined : text.indexOf("\n", end));
+  if (lineList && !ITEM_TAIL.test(tail)) return null;
+  return found.map((m) => m[0].toLowerCase());
 }
 
 /** Where a sentence ends: after « . », « ? », « ! » followed by a space, or at a line break. */

@@ -469,7 +469,7 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
   if (replies || calculationIds.length > 0) return aboutCalculation();
 
   const access = parseAccessRequest(`${base.subject}\n${prose}`, { sender: from, ownAddresses: own });
-  if (access.status === "request") {
+  if (access.status === "request" || access.status === "requests") {
     // A question or a dispute written beside the request reaches support too (SPEC §8), while the
     // access is decided as asked: `support` says which ticket it calls for.
     const aside = classifyBesideAccess(besideAccessRequest(prose), besideAccessRequest(base.subject));

@@ -33,7 +33,14 @@ export function summariseIntake(intake: Intake, decision: string | null) {
     access: access
       ? access.status === "request"
         ? { action: access.request.action, email: access.request.email, newEmail: access.request.newEmail }
-        : { action: access.action, email: null, newEmail: null }
+        : access.status === "requests"
+          ? {
+              action: access.requests[0]!.action,
+              email: null,
+              newEmail: null,
+              emails: access.requests.map((r) => r.email),
+            }
+          : { action: access.action, email: null, newEmail: null }
       : null,
     support: intake.support ? { category: intake.support.category } : null,
     unreadable: intake.unreadable,

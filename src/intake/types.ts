@@ -141,6 +141,7 @@ export interface Intake {
   calculation: CalculationIntake | null;
   access:
     | { status: "request"; request: AccessRequest }
+    | { status: "requests"; requests: AccessRequest[] }
     | { status: "ambiguous"; action: AccessAction | null; reason: AccessAmbiguity }
     | null;
   /**

@@ -113,7 +113,16 @@ export async function openOrJoinTicket(
     // tickets (a forged message would otherwise take over their dispute), nor theirs its ones.
     const joinable = (ticket: FoundTicket) =>
       party(ticket.sender) && ticket.authenticated === message.authenticated;
+    // Several requests of one message, kept pending, share its ticket of their category.
+    const own =
+      message.inboundMessageId === null
+        ? null
+        : await tx.inboundMessage.findUnique({
+            where: { id: message.inboundMessageId },
+            select: { ticket: { select: { id: true, category: true } } },
+          });
     let existingId =
+      (own?.ticket?.category === message.category ? own.ticket.id : null) ??
       (await threadTicket(tx, threadIds, message.inboundMessageId, joinable)) ??
       (await openTicketOnRepliedResult(tx, threadIds, joinable)) ??
       (await numberedTicket(tx, message.subject, joinable));

@@ -584,6 +584,69 @@ describe("the message pipeline", () => {
     expect(answered.outgoing.map((e) => e.recipients)).toEqual([[robot]]);
   });
 
+  it("grants each colleague of a list, each confirmed, and keeps the others for support in one ticket", async () => {
+    const paul = `hugo.marchand@${ORG}`;
+    const lea = `lea.blanc@${ORG}`;
+    const outcome = await handle(
+      buildMail({
+        from: JEANNE,
+        to: "contact@example.test",
+        subject: "Accès pour l'équipe",
+        body: `Bonjour,\n\nMerci d'ouvrir un accès aux personnes suivantes :\n- Hugo Marchand : ${paul}\n- Léa Blanc : ${lea}\n- ${"marc.noir@autre-editeur.fr"}\n- nina.perrin@gmail.com\n\nJeanne Martin`,
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("access-granted+access-granted+access-pending+access-pending");
+    expect(outcome.outgoing.map((o) => [o.kind, o.recipients[0]])).toEqual([
+      ["access-granted", JEANNE],
+      ["access-granted", paul],
+      ["access-granted", JEANNE],
+      ["access-granted", lea],
+      ["access-pending", JEANNE],
+      ["access-pending", JEANNE],
+    ]);
+    for (const email of [paul, lea])
+      expect(await db.authorisedAddress.count({ where: { email, revokedAt: null } }), email).toBe(1);
+    const requests = await db.accessRequest.findMany({
+      where: { requester: JEANNE, inboundMessageId: { not: null } },
+      orderBy: { id: "asc" },
+      select: { email: true, status: true, reason: true, inboundMessageId: true },
+    });
+    expect(requests.slice(-4)).toMatchObject([
+      { email: paul, status: "approved" },
+      { email: lea, status: "approved" },
+      { email: "marc.noir@autre-editeur.fr", status: "pending", reason: "other-organisation" },
+      { email: "nina.perrin@gmail.com", status: "pending", reason: "free-mail" },
+    ]);
+    const tickets = await db.ticket.findMany({ where: { sender: JEANNE, category: "access-review" } });
+    expect(tickets).toHaveLength(1);
+  });
+
+  it("keeps every address of a forged sender's list pending in one ticket, unanswered", async () => {
+    const outcome = await handle(
+      buildMail({
+        from: `pdg@${ORG}`,
+        to: "contact@example.test",
+        subject: "Accès",
+        auth: "fail",
+        body: `Merci d'autoriser l'accès pour a.pirate@${ORG} et b.pirate@${ORG}`,
+      }),
+      "contact",
+    );
+    expect(outcome).toMatchObject({ status: "quarantined", outgoing: [] });
+    expect(await db.ticket.count({ where: { sender: `pdg@${ORG}` } })).toBe(1);
+    expect(
+      await db.accessRequest.findMany({
+        where: { requester: `pdg@${ORG}` },
+        select: { email: true, status: true },
+        orderBy: { id: "asc" },
+      }),
+    ).toEqual([
+      { email: `a.pirate@${ORG}`, status: "pending" },
+      { email: `b.pirate@${ORG}`, status: "pending" },
+    ]);
+  });
+
   it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {
     const outcome = await handle(
       buildMail({

@@ -204,6 +204,32 @@ describe("decide", () => {
     });
   });
 
+  it("decides each address of a list on its own, and files what is beside it only when none waits for support", () => {
+    const grant = (email: string) => ({ action: "grant" as const, email, newEmail: null });
+    const listed = (...emails: string[]) =>
+      intake({
+        kind: "access",
+        support: { category: "question", repliesToResult: false },
+        access: { status: "requests", requests: emails.map(grant) },
+      });
+    expect(
+      decide(listed("a@editeur-radiologie.fr", "b@editeur-radiologie.fr"), authorised, policy),
+    ).toMatchObject({
+      action: "access-several",
+      decisions: [
+        { action: "access-granted", request: grant("a@editeur-radiologie.fr"), ticketAside: null },
+        { action: "access-granted", request: grant("b@editeur-radiologie.fr"), ticketAside: null },
+      ],
+      ticketAside: "question",
+    });
+    // One at a free-mail provider waits for support: the whole message is in its review ticket.
+    expect(decide(listed("a@editeur-radiologie.fr", "b@gmail.com"), authorised, policy)).toMatchObject({
+      action: "access-several",
+      decisions: [{ action: "access-granted" }, { action: "access-pending", reason: "free-mail" }],
+      ticketAside: null,
+    });
+  });
+
   it("opens an access-review ticket for an ambiguous access request", () => {
     const ambiguous = intake({
       kind: "access",

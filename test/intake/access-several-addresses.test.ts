@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { parseAccessRequest } from "../../src/intake/access-parser.ts";
+
+// A company onboarding a team, or closing the accounts of people who left, names several
+// colleagues in one message: each listed address gets the one action the message asks. Addresses
+// that are not listed side by side (a validator, a colleague who keeps access) stay for support.
+const context = {
+  sender: "jean.dupont@editeur-radiologie.fr",
+  ownAddresses: ["contact@example.test", "calcul@example.test", "no-reply@example.test"],
+};
+const read = (text: string) => parseAccessRequest(text, context);
+const PAUL = "paul.martin@editeur-radiologie.fr";
+const CLAIRE = "claire.durand@editeur-radiologie.fr";
+const NINA = "nina.perrin@editeur-radiologie.fr";
+const each = (action: "grant" | "revoke", ...emails: string[]) => ({
+  status: "requests",
+  requests: emails.map((email) => ({ action, email, newEmail: null })),
+});
+
+describe("an access request naming several colleagues", () => {
+  it("grants every address listed on one line", () => {
+    for (const text of [
+      `Merci d'autoriser l'accès pour ${PAUL} et ${CLAIRE}.`,
+      `Merci d'ouvrir un accès à ${PAUL}, ${CLAIRE} et ${NINA}.`,
+      `Pouvez-vous donner accès au service à ${PAUL} ; ${CLAIRE} ; ${NINA} ?`,
+      `Merci d'autoriser ${PAUL} (Paul Martin) ainsi que ${CLAIRE} (Claire Durand).`,
+      `Merci de créer un accès pour ${PAUL} et pour ${CLAIRE}.`,
+    ]) {
+      const emails = text.includes(NINA) ? [PAUL, CLAIRE, NINA] : [PAUL, CLAIRE];
+      expect(read(text), text).toEqual(each("grant", ...emails));
+    }
+  });
+
+  it("grants every address of a bulleted list, with or without names", () => {
+    const text = [
+      "Bonjour,",
+      "",
+      "Pouvez-vous donner accès au service aux personnes suivantes :",
+      `- Paul Martin : ${PAUL}`,
+      `- Claire Durand <${CLAIRE}>`,
+      `- ${NINA}`,
+      "",
+      "Merci d'avance,",
+      "Jean Dupont",
+      context.sender,
+    ].join("\n");
+    expect(read(text)).toEqual(each("grant", PAUL, CLAIRE, NINA));
+    expect(read(`Merci d'ajouter :\n\n• ${PAUL}\n\n• ${CLAIRE}\n`)).toEqual(each("grant", PAUL, CLAIRE));
+  });
+
+  it("revokes every address listed, as for colleagues who left", () => {
+    expect(read(`Merci de supprimer les accès de ${PAUL} et ${CLAIRE}, qui ont quitté la société.`)).toEqual(
+      each("revoke", PAUL, CLAIRE),
+    );
+    expect(read(`Merci de désactiver les comptes suivants :\n${PAUL}\n${CLAIRE}`)).toEqual(
+      each("revoke", PAUL, CLAIRE),
+    );
+  });
+
+  it("leaves it to support when an address is not one of the list", () => {
+    for (const text of [
+      // A validator, a copy, a colleague who keeps access: named, but not asked for.
+      `Merci d'autoriser l'accès pour ${PAUL}, demande validée par ${CLAIRE}.`,
+      `Merci d'autoriser ${PAUL}. ${CLAIRE} garde son accès.`,
+      `Merci d'autoriser ${PAUL}, en copie ${CLAIRE}.`,
+      `Merci d'autoriser ${PAUL} ou ${CLAIRE}.`,
+      `Merci d'ouvrir un accès à ${PAUL} et ${CLAIRE}.\nDemande validée par ${NINA}`,
+      `Merci d'ouvrir un accès à :\n- ${PAUL}\n- ${CLAIRE}\nValidé par : ${NINA}`,
+      // Two lists, each of its own.
+      `Merci d'ajouter ${PAUL} et ${CLAIRE}.\nPour information, ${NINA} nous a rejoints aussi.`,
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
+  });
+
+  it("leaves a stand-in or a replacement to support, as before", () => {
+    expect(read(`Merci de donner accès à ${PAUL} et ${CLAIRE} pendant les congés de ${NINA}.`)).toMatchObject(
+      { status: "ambiguous" },
+    );
+    expect(read(`Merci de donner accès à ${PAUL} à la place de ${CLAIRE} pendant ses congés.`)).toMatchObject(
+      {
+        status: "ambiguous",
+      },
+    );
+  });
+
+  it("leaves a long list to support", () => {
+    const many = Array.from({ length: 11 }, (_, i) => `- user${i}@editeur-radiologie.fr`).join("\n");
+    expect(read(`Merci d'autoriser les personnes suivantes :\n${many}`)).toMatchObject({
+      status: "ambiguous",
+      reason: "several-addresses",
+    });
+  });
+});
