@@ -179,10 +179,14 @@ const QUESTION = new RegExp(String.raw`\?|${QUESTION_WORDS.source}`);
 
 const SUBJECT_SPAN = 300;
 
+/** Whether a subject, less its reply and forward prefixes, is the subject of one of our emails. */
+export function isOurSubject(subject: string): boolean {
+  return fold(stripSubjectPrefixes(subject.slice(0, SUBJECT_SPAN))).startsWith(OUR_SUBJECT_PREFIX);
+}
+
 /** What the sender wrote in the subject, folded: nothing when it is the subject of one of our emails. */
 function senderSubject(subject: string): string {
-  const folded = fold(stripSubjectPrefixes(subject.slice(0, SUBJECT_SPAN)));
-  return folded.startsWith(OUR_SUBJECT_PREFIX) ? "" : folded;
+  return isOurSubject(subject) ? "" : fold(stripSubjectPrefixes(subject.slice(0, SUBJECT_SPAN)));
 }
 
 /**

@@ -47,6 +47,9 @@ describe("the reference read from the subject", () => {
       "Demande de calcul de la tranche de financement",
       "Nouvelle demande de calcul - urgent",
       "RE: Ségur Numérique - Imagerie - Calcul de la tranche de financement des prestations",
+      // A corrected request sent as a reply to our help email.
+      "RE: Ségur Numérique - Imagerie - Demande de calcul incomplète",
+      "TR: Ségur Numérique - Imagerie - Accès au service accordé",
       "",
     ])
       expect(referenceOfSubject(subject), subject).toBeNull();
