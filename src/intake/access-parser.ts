@@ -453,18 +453,25 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
 
 /** More addresses than this in one message: support reads the list (a mistake costs more). */
 const MAX_LISTED = 10;
-/** A bracketed aside without an address: a name (« (Paul Martin) »), a role. */
-const ASIDE = /\([^()@\n]{0,60}\)/g;
+/** A bracketed aside without an address: a name (« (Paul Martin) »), unless it says more (« (en copie) »). */
+const ASIDE = /\(([^()@\n]{0,60})\)/g;
 /** Between two addresses of a list on one line: separators and linking words (« , », « et pour »). */
 const INLINE_GAP = /^[\s,;&/+<>]*(?:(?:et|ainsi que|de|d'|a|pour|aussi)[\s,;&/+<>]+)*$/;
+/**
+ * What ends a list on one line: « et », « ainsi que », « ; » or « & » before its last address. A
+ * bare comma may set apart an apposition (« l'accès de a@x.fr, b@x.fr reprenant ses dossiers »).
+ */
+const LAST_INLINE_GAP = /\bet\b|\bainsi que\b|[;&]/;
+/** After the last address of a list on one line: the end of the line or of the clause, not a verb of its own. */
+const INLINE_END = /^\s*(?:$|[,;.!?:)>])/;
 /** What ends a list item's line after its address. */
 const ITEM_TAIL = /^[\s,;.>]*(?:(?:et|ainsi que)\s*)?$/;
 /** What starts a list item's line before its address: a bullet or number, a name and « : » or « < ». */
 const ITEM_HEAD =
   /^\s*(?:[-*•·–—>]|\d{1,2}[.)])?\s*(?:(?:et|ainsi que)\s+)?(?:([a-z'-]+(?: [a-z'-]+){0,3})\s*[:<-]?\s*)?<?\s*$/;
-/** Words that make a line's text more than a name: who validated, who is copied. */
+/** Words that make a line's text more than a name: who validated, who is copied, who keeps access. */
 const NOT_A_NAME =
-  /\b(?:par|pour|de|du|des|la|le|les|en|copie|cc|demande|valide\w*|validation|merci|responsable|manager|signe\w*|approuv\w*|avec|sans|sauf|garde\w*|conserve\w*|reste\w*)\b/;
+  /\b(?:par|pour|de|du|des|la|le|les|en|copie|cc|demande|valide\w*|validation|merci|responsable|manager|signe\w*|approuv\w*|avec|sans|sauf|garde\w*|conserve\w*|reste\w*|qui|que|ne|pas|plus|deja|acces|compte|sien|sienne)\b/;
 
 /**
  * The addresses, in the text's order, when each is named once and they stand side by side in one
@@ -472,7 +479,9 @@ const NOT_A_NAME =
  * allowed), each line holding only a bullet, a name and the address. Null otherwise.
  */
 function listedAddresses(folded: string, others: readonly string[]): string[] | null {
-  const text = folded.replace(ASIDE, (aside) => " ".repeat(aside.length));
+  const text = folded.replace(ASIDE, (aside, words: string) =>
+    NOT_A_NAME.test(words) ? aside : " ".repeat(aside.length),
+  );
   const wanted = new Set(others);
   const found = [...text.matchAll(ADDRESS)].filter((m) => wanted.has(m[0].toLowerCase()));
   if (found.length !== others.length) return null;
@@ -492,11 +501,17 @@ function listedAddresses(folded: string, others: readonly string[]): string[] | 
     if (!ITEM_TAIL.test(pieces[0]!) || !name || NOT_A_NAME.test(name[1] ?? "")) return null;
     if (pieces.slice(1, -1).some((line) => line.trim() !== "")) return null;
   }
-  // One to a line, the last line too holds only its item.
   const last = found.at(-1)!;
   const end = last.index + last[0].length;
   const tail = text.slice(end, text.indexOf("\n", end) === -1 ? undefined : text.indexOf("\n", end));
-  if (lineList && !ITEM_TAIL.test(tail)) return null;
+  if (lineList) {
+    // One to a line, the last line too holds only its item.
+    if (!ITEM_TAIL.test(tail)) return null;
+  } else {
+    const before = found.at(-2)!;
+    const lastGap = text.slice(before.index + before[0].length, last.index);
+    if (!LAST_INLINE_GAP.test(lastGap) || !INLINE_END.test(tail)) return null;
+  }
   return found.map((m) => m[0].toLowerCase());
 }
 
