@@ -469,6 +469,8 @@ const ITEM_TAIL = /^[\s,;.>]*(?:(?:et|ainsi que)\s*)?$/;
 /** What starts a list item's line before its address: a bullet or number, a name and « : » or « < ». */
 const ITEM_HEAD =
   /^\s*(?:[-*•·–—>]|\d{1,2}[.)])?\s*(?:(?:et|ainsi que)\s+)?(?:([a-z'-]+(?: [a-z'-]+){0,3})\s*[:<-]?\s*)?<?\s*$/;
+/** A line holding only a name (« Paul Martin », « Dr B. Durand »). */
+const NAME_LINE = /^\s*[a-z'-]+(?:\.? [a-z'-]+){0,3}\s*$/;
 /** Words that make a line's text more than a name: who validated, who is copied, who keeps access. */
 const NOT_A_NAME =
   /\b(?:par|pour|de|du|des|la|le|les|en|copie|cc|demande|valide\w*|validation|merci|responsable|manager|signe\w*|approuv\w*|avec|sans|sauf|garde\w*|conserve\w*|reste\w*|qui|que|ne|pas|plus|deja|acces|compte|sien|sienne)\b/;
@@ -499,7 +501,11 @@ function listedAddresses(folded: string, others: readonly string[]): string[] | 
     const head = pieces.at(-1)!;
     const name = ITEM_HEAD.exec(head);
     if (!ITEM_TAIL.test(pieces[0]!) || !name || NOT_A_NAME.test(name[1] ?? "")) return null;
-    if (pieces.slice(1, -1).some((line) => line.trim() !== "")) return null;
+    // Between items, blank lines, or a name on a line of its own (a table's name cell, as Outlook
+    // writes each cell on its own line).
+    const between = pieces.slice(1, -1).filter((line) => line.trim() !== "");
+    if (between.length > 2 || between.some((line) => !NAME_LINE.test(line) || NOT_A_NAME.test(line)))
+      return null;
   }
   const last = found.at(-1)!;
   const end = last.index + last[0].length;

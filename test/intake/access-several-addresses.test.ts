@@ -46,6 +46,12 @@ describe("an access request naming several colleagues", () => {
     ].join("\n");
     expect(read(text)).toEqual(each("grant", PAUL, CLAIRE, NINA));
     expect(read(`Merci d'ajouter :\n\n• ${PAUL}\n\n• ${CLAIRE}\n`)).toEqual(each("grant", PAUL, CLAIRE));
+    // A table as Outlook's HTML reads: each cell on its own line, the name above its address.
+    expect(
+      read(
+        `Merci de créer les accès suivants :\nNom\n\t\nAdresse\n\t\nPaul Martin\n\t\n${PAUL}\n\t\nClaire Durand\n\t\n${CLAIRE}\n\t\n`,
+      ),
+    ).toEqual(each("grant", PAUL, CLAIRE));
   });
 
   it("revokes every address listed, as for colleagues who left", () => {
@@ -73,6 +79,8 @@ describe("an access request naming several colleagues", () => {
       `Merci de supprimer l'accès de ${PAUL}, ${CLAIRE} reprenant ses dossiers.`,
       `Merci de supprimer l'accès de ${PAUL}, ${CLAIRE}, qui le remplace, garde le sien.`,
       `Merci de supprimer l'accès de ${PAUL} et ${CLAIRE} reprend ses dossiers.`,
+      `Merci de supprimer les accès :\n${PAUL}\nPas celui-ci :\n${CLAIRE}`,
+      `Merci de supprimer les accès :\n${PAUL}\nmais on garde\n${CLAIRE}`,
       // Two lists, each of its own.
       `Merci d'ajouter ${PAUL} et ${CLAIRE}.\nPour information, ${NINA} nous a rejoints aussi.`,
     ])
