@@ -57,8 +57,10 @@ function typedLines(text: string): string[] {
 // Matched on folded text (lowercase, no accents).
 // An action word counts only when what it acts on (an access, an account, an address) follows it
 // closely: "l'établissement est autorisé" in a dispute is not an access request.
-// Or, after « : » ending the line, an address on the next line that holds text (a list below).
-const OBJECT = String.raw`[^\n?!]{0,80}?(\bacces\b|@|\bcomptes?\b|\bhabilitations?\b|\b(?:les|des) droits\b|:[ \t]*\n(?:[ \t]*\n)*[^\n@]{0,60}@)`;
+// Or a list below: « : » ending the line, right after the verb or after who it is for (« les
+// personnes suivantes »), and an address on the next line that holds text — not « fermer le dossier : ».
+const LISTED_BELOW = String.raw`(?: (?:a |pour )?(?:les |aux |des |ces )?(?:personnes|adresses|utilisateurs|collegues|membres|contacts|comptes|acces)(?: suivant\w*)?)? ?:[ \t]*\n(?:[ \t]*\n)*[^\n@]{0,60}@`;
+const OBJECT = String.raw`(?:[^\n?!]{0,80}?(\bacces\b|@|\bcomptes?\b|\bhabilitations?\b|\b(?:les|des) droits\b)|${LISTED_BELOW})`;
 /** Verbs that ask for an access (request forms: infinitive, imperative). */
 const GRANT_WORDS = String.raw`autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|creez|creation|donner|donnez|accorder|accordez|ajout\w*|rajouter|rajoutez|activer|activez|reactiver|reactivez|inscrire|inscrivez|enregistrer|enregistrez`;
 /** Verbs that end one. */

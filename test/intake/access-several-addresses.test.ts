@@ -87,6 +87,18 @@ describe("an access request naming several colleagues", () => {
       expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
   });
 
+  it("takes an address on the line below as the verb's object only for a list of people or accesses", () => {
+    expect(read(`Pouvez-vous autoriser :\n${PAUL}`)).toMatchObject({
+      request: { action: "grant", email: PAUL },
+    });
+    for (const text of [
+      `Ci-dessous la personne à contacter pour fermer le dossier :\n${PAUL}`,
+      `Merci de fermer le ticket :\n${PAUL}`,
+      `Merci d'ajouter ce commentaire au dossier de :\n${PAUL}`,
+    ])
+      expect(read(text), text).toEqual({ status: "none" });
+  });
+
   it("leaves a stand-in or a replacement to support, as before", () => {
     expect(read(`Merci de donner accès à ${PAUL} et ${CLAIRE} pendant les congés de ${NINA}.`)).toMatchObject(
       { status: "ambiguous" },
