@@ -70,9 +70,11 @@ const CHANGE_WORDS = String.raw`remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre
 const GRANT = new RegExp(
   String.raw`\b(${GRANT_WORDS}|obtenir|avoir|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b|@[^\n?!]{0,60}?\bpuisse(?:nt)? (?:utiliser|acceder|avoir acces|beneficier)\b`,
 );
-const REVOKE = new RegExp(
-  String.raw`\b(${REVOKE_WORDS})\b${OBJECT}|\b(ne fait plus partie|a quitte|n'est plus (chez|dans|salarie))\b`,
-);
+/** Where a colleague has left: the company, not a project or a meeting. */
+const COMPANY = String.raw`(?:la societe|l'entreprise|le groupe|la structure|l'equipe|la maison|nos effectifs|des effectifs|du personnel|(?:notre|nos|votre) (?:societe|entreprise|groupe|structure|equipe|effectifs|services?))`;
+/** A departure from the company (« a quitté la société », « ne font plus partie de nos effectifs »). */
+const DEPARTED = String.raw`\b(?:(?:a|ont) quitte\w* ${COMPANY}|nous (?:a|ont) quitte\w*|(?:ne fait|ne font) plus partie (?:de )?${COMPANY}|(?:n'est|ne sont) plus (?:chez (?!vous)|salarie\w*|dans ${COMPANY}))`;
+const REVOKE = new RegExp(String.raw`\b(${REVOKE_WORDS})\b${OBJECT}|${DEPARTED}`);
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour|mettre a jour|mettez a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\btransfer\w*\b[^\n?!]{0,30}?\b(acces|compte)\b|\b(acces|compte)\b[^\n?!]{0,40}?\btransfer\w*|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
 /**
@@ -518,7 +520,11 @@ function listedAddresses(folded: string, others: readonly string[]): string[] | 
   } else {
     const before = found.at(-2)!;
     const lastGap = text.slice(before.index + before[0].length, last.index);
-    if (!LAST_INLINE_GAP.test(lastGap) || !INLINE_END.test(tail)) return null;
+    // A list that starts its line is what the sentence speaks of (« a@x.fr et b@x.fr ont quitté la
+    // société ») and may go on; after a verb, what follows it must not start a clause of its own.
+    const lineStart = text.lastIndexOf("\n", found[0]!.index) + 1;
+    const startsLine = !WORD.test(text.slice(lineStart, found[0]!.index));
+    if (!LAST_INLINE_GAP.test(lastGap) || !(startsLine || INLINE_END.test(tail))) return null;
   }
   return found.map((m) => m[0].toLowerCase());
 }

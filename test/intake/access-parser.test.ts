@@ -215,6 +215,27 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("reads a departure from the company as a revoke, not leaving a project or a meeting", () => {
+    for (const text of [
+      "Bonjour, paul@editeur-radiologie.fr a quitté la société.",
+      "paul@editeur-radiologie.fr a quitté l'entreprise le 30 novembre.",
+      "paul@editeur-radiologie.fr nous a quittés.",
+      "paul@editeur-radiologie.fr ne fait plus partie de nos effectifs.",
+      "paul@editeur-radiologie.fr n'est plus salarié de notre société.",
+    ])
+      expect(read(text), text).toMatchObject({
+        status: "request",
+        request: { action: "revoke", email: "paul@editeur-radiologie.fr" },
+      });
+    for (const text of [
+      "paul@editeur-radiologie.fr a quitté le projet Lens, merci de le retirer de la liste de diffusion.",
+      "paul@editeur-radiologie.fr a quitté la réunion avant la fin.",
+      "paul@editeur-radiologie.fr ne fait plus partie du projet Artois.",
+      "paul@editeur-radiologie.fr n'est plus dans la boucle de ce dossier.",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
+  });
+
   it("grants nothing when the grant is negated, and revokes nothing when access fails", () => {
     expect(read("Merci de ne pas autoriser paul@editeur-radiologie.fr pour l'instant.")).not.toMatchObject({
       request: { action: "grant" },

@@ -63,6 +63,14 @@ describe("an access request naming several colleagues", () => {
     );
   });
 
+  it("revokes the colleagues a sentence says have left, the list starting it", () => {
+    for (const text of [
+      `${PAUL} et ${CLAIRE} ont quitté la société, merci de supprimer leurs accès.`,
+      `Bonjour,\n${PAUL} et ${CLAIRE} ne font plus partie de nos effectifs. Pouvez-vous supprimer leurs accès ?`,
+    ])
+      expect(read(text), text).toEqual(each("revoke", PAUL, CLAIRE));
+  });
+
   it("leaves it to support when an address is not one of the list", () => {
     for (const text of [
       // A validator, a copy, a colleague who keeps access: named, but not asked for.
