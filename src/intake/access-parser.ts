@@ -71,7 +71,8 @@ const GRANT = new RegExp(
   String.raw`\b(${GRANT_WORDS}|obtenir|avoir|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b|@[^\n?!]{0,60}?\bpuisse(?:nt)? (?:utiliser|acceder|avoir acces|beneficier)\b`,
 );
 /** Where a colleague has left: the company, not a project or a meeting. */
-const COMPANY = String.raw`(?:la societe|l'entreprise|le groupe|la structure|l'equipe|la maison|nos effectifs|des effectifs|du personnel|(?:notre|nos|votre) (?:societe|entreprise|groupe|structure|equipe|effectifs|services?))`;
+const COMPANY =
+  "(?:la societe|l'entreprise|le groupe|la structure|l'equipe|la maison|nos effectifs|des effectifs|du personnel|(?:notre|nos|votre) (?:societe|entreprise|groupe|structure|equipe|effectifs|services?))";
 /** A departure from the company (« a quitté la société », « ne font plus partie de nos effectifs »). */
 const DEPARTED = String.raw`\b(?:(?:a|ont) quitte\w* ${COMPANY}|nous (?:a|ont) quitte\w*|(?:ne fait|ne font) plus partie (?:de )?${COMPANY}|(?:n'est|ne sont) plus (?:chez (?!vous)|salarie\w*|dans ${COMPANY}))`;
 const REVOKE = new RegExp(String.raw`\b(${REVOKE_WORDS})\b${OBJECT}|${DEPARTED}`);
@@ -430,6 +431,11 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
     return { status: "ambiguous", action: null, reason: "several-actions" };
   }
   const action: AccessAction = grant ? "grant" : "revoke";
+  // Someone named where the address would be (« supprimer l'accès de Marc Durand ») and the address
+  // written elsewhere (« paul@… est en copie »): the request is for the one named, whose address the
+  // text does not give — never for the other one.
+  if (others.length > 0 && namedWithoutAddress(ownLines.join("\n")))
+    return { status: "ambiguous", action, reason: "no-address" };
 
   if (others.length > 1) {
     // Colleagues listed side by side each get the action (« autoriser a@x.fr et b@x.fr », a
@@ -527,6 +533,21 @@ function listedAddresses(folded: string, others: readonly string[]): string[] | 
     if (!LAST_INLINE_GAP.test(lastGap) || !(startsLine || INLINE_END.test(tail))) return null;
   }
   return found.map((m) => m[0].toLowerCase());
+}
+
+/**
+ * Whether the text names a person where an address would be (NAMED) and gives no address after the
+ * name, in the rest of its sentence or, after « : », on the next line that holds text.
+ */
+function namedWithoutAddress(text: string): boolean {
+  for (const match of text.matchAll(new RegExp(NAMED.source, "gu"))) {
+    const after = text.slice(match.index + match[0].length);
+    const sentence = after.split(/[.?!](?=\s|$)|\n/, 1)[0]!;
+    if (sentence.includes("@")) continue;
+    const below = /^[^\n]*:\s*\n\s*([^\n]*)/.exec(after)?.[1] ?? "";
+    if (!below.includes("@")) return true;
+  }
+  return false;
 }
 
 /** Where a sentence ends: after « . », « ? », « ! » followed by a space, or at a line break. */

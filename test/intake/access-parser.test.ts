@@ -236,6 +236,28 @@ describe("parseAccessRequest", () => {
       expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
   });
 
+  it("never takes an address written elsewhere for the one named where the address would be", () => {
+    for (const text of [
+      "paul@editeur-radiologie.fr est en copie. Merci de supprimer l'accès de Marc Durand.",
+      "Bonjour,\nMerci de supprimer l'accès de Marc Durand, qui a quitté la société.\nPour toute question : paul@editeur-radiologie.fr",
+      "Merci d'ouvrir l'accès de Jeanne Martin. Je mets paul@editeur-radiologie.fr en copie.",
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "no-address" });
+    // The name with its address, in brackets, after a colon or on the line below.
+    for (const text of [
+      "Merci de supprimer l'accès de Marc Durand (marc.durand@editeur-radiologie.fr).",
+      "Merci de supprimer l'accès de Marc Durand : marc.durand@editeur-radiologie.fr",
+      "Merci de supprimer l'accès de Marc Durand :\nmarc.durand@editeur-radiologie.fr",
+    ])
+      expect(read(text), text).toMatchObject({
+        status: "request",
+        request: { email: "marc.durand@editeur-radiologie.fr" },
+      });
+    expect(
+      read("Merci d'autoriser Jeanne Martin, jeanne.martin@editeur-radiologie.fr, notre nouvelle recrue."),
+    ).toMatchObject({ request: { action: "grant", email: "jeanne.martin@editeur-radiologie.fr" } });
+  });
+
   it("grants nothing when the grant is negated, and revokes nothing when access fails", () => {
     expect(read("Merci de ne pas autoriser paul@editeur-radiologie.fr pour l'instant.")).not.toMatchObject({
       request: { action: "grant" },

@@ -93,6 +93,13 @@ describe("an access request naming several colleagues", () => {
       `Merci d'ajouter ${PAUL} et ${CLAIRE}.\nPour information, ${NINA} nous a rejoints aussi.`,
     ])
       expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
+    // The list is copied; the one asked for is named without an address.
+    expect(
+      read(`${PAUL} et ${CLAIRE} sont en copie. Merci de supprimer l'accès de Marc Durand.`),
+    ).toMatchObject({
+      status: "ambiguous",
+      reason: "no-address",
+    });
   });
 
   it("takes an address on the line below as the verb's object only for a list of people or accesses", () => {
