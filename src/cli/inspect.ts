@@ -8,7 +8,7 @@ import type { Config } from "../config/schema.ts";
 import { contentHash, headerHints } from "../daemon/claim.ts";
 import { lookUpFacts, replyCapReached } from "../daemon/pipeline.ts";
 import type { Db } from "../db/client.ts";
-import { type Decision, decide } from "../decide/decision.ts";
+import { type Decision, decide, decideAccessBeside, factsAfterAccess } from "../decide/decision.ts";
 import { FIELDS } from "../engine/types.ts";
 import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
@@ -43,11 +43,11 @@ function describeDecision(decision: Decision): string {
   const label = DECISION_LABELS[decision.action];
   switch (decision.action) {
     case "reply-result":
-      return `${label} → ${decision.recipient}${decision.recipientNote ? ` (${decision.recipientNote})` : ""}`;
+      return `${label} → ${decision.recipient}${decision.recipientNote ? ` (${decision.recipientNote})` : ""}${besideTicket(decision.ticketAside)}`;
     case "reply-help":
-      return `${label} (${decision.problems.join(", ")}) → ${decision.to}`;
+      return `${label} (${decision.problems.join(", ")}) → ${decision.to}${besideTicket(decision.ticketAside)}`;
     case "reply-unauthorised":
-      return `${label} → ${decision.to}`;
+      return `${label} → ${decision.to}${besideTicket(decision.ticketAside)}`;
     case "access-pending":
       return `${label} (${decision.reason})`;
     case "access-granted":
@@ -74,6 +74,10 @@ function describeDecision(decision: Decision): string {
       return label;
   }
 }
+
+/** What the message asks beside its request is a ticket too, as the daemon opens it. */
+const besideTicket = (category: string | undefined) =>
+  category ? `, et ${DECISION_LABELS.ticket} (catégorie ${category})` : "";
 
 /** Over the rate limit, the daemon opens a ticket instead of answering: say so, as it would. */
 function describeRateLimit(rate: RateDecision & { allowed: false }): string {
@@ -144,6 +148,7 @@ function describe(
   decision: Decision,
   limited: OverLimit | null,
   earlier: readonly EarlierReading[],
+  accessBeside: Decision | null = null,
 ): string {
   const auth = intake.authentication;
   const lines = [
@@ -194,6 +199,8 @@ function describe(
   if (a?.status === "ambiguous") lines.push(`  Demande ambiguë : ${a.reason} (action : ${a.action ?? "?"})`);
   if (intake.support) lines.push(`  Catégorie : ${intake.support.category}`);
   if (intake.calculationIds.length) lines.push(`Calculs cités : ${intake.calculationIds.join(", ")}`);
+  if (accessBeside)
+    lines.push(`Décision sur l'accès demandé avec le calcul : ${describeDecision(accessBeside)}`);
   lines.push(
     `Décision${earlier.length ? " pour un nouveau message" : ""} : ${limited?.description ?? describeDecision(decision)}`,
   );
@@ -222,9 +229,13 @@ export function registerInspectCommand(program: Command): void {
         const intake = await readInbound(raw, context);
         const earlier = await earlierReadings(db, raw);
         const policy = loadAccessPolicy(config);
-        const decision = decide(intake, await lookUpFacts(db, intake), policy);
+        // An access asked beside a request is applied first by the daemon: the request is then
+        // decided as the access would leave the sender and the recipient.
+        const accessBeside = decideAccessBeside(intake, policy);
+        const facts = factsAfterAccess(await lookUpFacts(db, intake), intake, accessBeside);
+        const decision = decide(intake, facts, policy);
         const limited = await overLimit(db, config, policy, intake, decision);
-        const action = limited?.action ?? decision.action;
+        const action = [accessBeside?.action, limited?.action ?? decision.action].filter(Boolean).join("+");
         if (options.json)
           process.stdout.write(
             `${JSON.stringify({
@@ -232,7 +243,7 @@ export function registerInspectCommand(program: Command): void {
               earlier: earlier.map((e) => ({ ...e, receivedAt: e.receivedAt.toISOString() })),
             })}\n`,
           );
-        else process.stdout.write(describe(intake, decision, limited, earlier));
+        else process.stdout.write(describe(intake, decision, limited, earlier, accessBeside));
       }),
     );
 }

@@ -7,7 +7,7 @@ import { checkCalculationRate, type RateLimits } from "../calculations/rate-limi
 import { answeredCopy, recordCalculation } from "../calculations/store.ts";
 import type { Config } from "../config/schema.ts";
 import type { DbOrTx } from "../db/transaction.ts";
-import { type Decision, decide } from "../decide/decision.ts";
+import { type Decision, decide, decideAccessBeside } from "../decide/decision.ts";
 import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
 import { summariseIntake } from "../intake/summary.ts";
@@ -63,7 +63,6 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
     const log = deps.logger.child({ inboundId: message.inboundId, mailbox: message.mailbox });
     if (intake.authentication.warning) log.warn({ from: intake.from }, intake.authentication.warning);
 
-    const decision = decide(intake, await lookUpFacts(tx, intake), policy);
     const replies = new EmailComposer(renderer, config, at);
     const thread: RequestThread = { messageId: intake.messageId, references: intake.references };
     /** Copies of this message read in the other mailbox (To: calcul@, Cc: contact@). */
@@ -75,7 +74,24 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             messageId: intake.messageId,
           })
         : [];
+    // An access asked beside a calculation request (on contact@) is applied first: « merci de
+    // m'autoriser, voici ma demande » is answered with the result, not with how to get access.
+    const accessBeside = decideAccessBeside(intake, policy);
+    const accessOutcome = accessBeside ? await apply(accessBeside) : null;
+    const decision = decide(intake, await lookUpFacts(tx, intake), policy);
     const outcome = await apply(decision);
+    if (isCalculationReply(decision) && decision.ticketAside && !outcome.decision.startsWith("ticket-")) {
+      // A question or dispute written beside the request (on contact@) is a ticket, acknowledged.
+      const ticket = await openOrJoinTicket(
+        tx,
+        { ...contactMessage(intake, message.inboundId), category: decision.ticketAside },
+        at,
+        { freeMail: policy.freeMail },
+      );
+      await replies.notify(ticket.notification, thread);
+      outcome.decision = `${outcome.decision}+ticket`;
+    }
+    if (accessOutcome) outcome.decision = `${accessOutcome.decision}+${outcome.decision}`;
     log.info(
       { decision: outcome.decision, kind: intake.kind, auth: intake.authentication.detail },
       "message handled",
@@ -122,7 +138,8 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
         case "quarantine-unauthenticated": {
           // No reply (no backscatter to a forged address), but support sees it as a ticket; an
           // access request is kept pending with it (SPEC §4), for support to approve or deny.
-          const access = intake.kind === "access" ? intake.access : null;
+          // Asked alone, or beside a calculation request.
+          const access = intake.access;
           const requests =
             access?.status === "request"
               ? [access.request]
@@ -343,3 +360,10 @@ function ticketCategoryOf(intake: Intake) {
   if (intake.kind === "access") return "access-review" as const;
   return intake.support?.category ?? "other";
 }
+
+const isCalculationReply = (
+  decision: Decision,
+): decision is Extract<Decision, { action: "reply-result" | "reply-help" | "reply-unauthorised" }> =>
+  decision.action === "reply-result" ||
+  decision.action === "reply-help" ||
+  decision.action === "reply-unauthorised";

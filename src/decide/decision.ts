@@ -30,9 +30,9 @@ export type HelpProblem = CalculationProblem | UnreadableReason;
 export type Decision =
   | { action: "ignore-automated"; reason: AutomatedReason; detail: string }
   | { action: "quarantine-unauthenticated"; detail: string }
-  | { action: "reply-result"; recipient: string; recipientNote: RecipientNote | null }
-  | { action: "reply-unauthorised"; to: string }
-  | { action: "reply-help"; to: string; problems: HelpProblem[] }
+  | ({ action: "reply-result"; recipient: string; recipientNote: RecipientNote | null } & Aside)
+  | ({ action: "reply-unauthorised"; to: string } & Aside)
+  | ({ action: "reply-help"; to: string; problems: HelpProblem[] } & Aside)
   | AccessDecision
   | {
       /** Several addresses listed in one message: each request decided on its own. */
@@ -42,6 +42,14 @@ export type Decision =
       ticketAside: SupportCategory | null;
     }
   | { action: "ticket"; category: TicketCategory };
+
+/**
+ * On contact@, a question or dispute written beside a calculation request: a ticket of that
+ * category too (an access asked beside it is decided on its own: decideAccessBeside).
+ */
+interface Aside {
+  ticketAside?: SupportCategory;
+}
 
 export type AccessDecision =
   | {
@@ -76,35 +84,67 @@ export function decide(intake: Intake, facts: DecisionFacts, policy: AccessPolic
     }
     case "calculation": {
       const calculation = intake.calculation;
-      if (!facts.senderAuthorised) return { action: "reply-unauthorised", to: sender };
+      // With an access asked beside the request, the question goes with the access's decision.
+      const category = intake.access ? null : intake.support?.category;
+      const aside: Aside = category ? { ticketAside: category } : {};
+      if (!facts.senderAuthorised) return { action: "reply-unauthorised", to: sender, ...aside };
       if (!calculation || calculation.problems.length > 0)
-        return { action: "reply-help", to: sender, problems: calculation?.problems ?? ["no-identifiers"] };
+        return {
+          action: "reply-help",
+          to: sender,
+          problems: calculation?.problems ?? ["no-identifiers"],
+          ...aside,
+        };
       const named = calculation.recipient;
       if (!named || named === sender)
-        return { action: "reply-result", recipient: sender, recipientNote: null };
+        return { action: "reply-result", recipient: sender, recipientNote: null, ...aside };
       // Another company's, or another free-mail user's (two gmail.com users are strangers).
       if (!sameCompany(named, sender, policy.freeMail))
-        return { action: "reply-result", recipient: sender, recipientNote: "recipient-other-organisation" };
+        return {
+          action: "reply-result",
+          recipient: sender,
+          recipientNote: "recipient-other-organisation",
+          ...aside,
+        };
       if (facts.recipientAuthorised !== true)
-        return { action: "reply-result", recipient: sender, recipientNote: "recipient-not-authorised" };
-      return { action: "reply-result", recipient: named, recipientNote: null };
+        return {
+          action: "reply-result",
+          recipient: sender,
+          recipientNote: "recipient-not-authorised",
+          ...aside,
+        };
+      return { action: "reply-result", recipient: named, recipientNote: null, ...aside };
     }
-    case "access": {
-      const access = intake.access;
-      if (!access || access.status === "ambiguous") return { action: "ticket", category: "access-review" };
-      // Decided by rule, the request asks nothing more of support; what the message asks beside
-      // it still does (SPEC §8). Kept pending, the whole message is in its access-review ticket.
-      const aside = intake.support?.category ?? null;
-      if (access.status === "request") return decideAccess(access.request, sender, policy, aside);
-      const decisions = access.requests.map((request) => decideAccess(request, sender, policy, null));
-      const pending = decisions.some((d) => d.action === "access-pending");
-      return { action: "access-several", decisions, ticketAside: pending ? null : aside };
-    }
+    case "access":
+      return decideAccessIntake(intake, sender, policy);
     case "support":
       return { action: "ticket", category: intake.support?.category ?? "other" };
     default:
       return { action: "ticket", category: "other" };
   }
+}
+
+/**
+ * The decision on an access asked beside a calculation request sent to contact@ (the request itself
+ * is `decide`'s), for an authenticated sender; null when none was asked. The pipeline applies it
+ * first, so that « merci de m'autoriser, voici ma demande » is answered with the result.
+ */
+export function decideAccessBeside(intake: Intake, policy: AccessPolicy): Decision | null {
+  if (intake.kind !== "calculation" || !intake.access) return null;
+  if (!intake.authentication.authenticated || !intake.from) return null;
+  return decideAccessIntake(intake, intake.from, policy);
+}
+
+function decideAccessIntake(intake: Intake, sender: string, policy: AccessPolicy): Decision {
+  const access = intake.access;
+  if (!access || access.status === "ambiguous") return { action: "ticket", category: "access-review" };
+  // Decided by rule, the request asks nothing more of support; what the message asks beside
+  // it still does (SPEC §8). Kept pending, the whole message is in its access-review ticket.
+  const aside = intake.support?.category ?? null;
+  if (access.status === "request") return decideAccess(access.request, sender, policy, aside);
+  const decisions = access.requests.map((request) => decideAccess(request, sender, policy, null));
+  const pending = decisions.some((d) => d.action === "access-pending");
+  return { action: "access-several", decisions, ticketAside: pending ? null : aside };
 }
 
 function decideAccess(
@@ -117,4 +157,32 @@ function decideAccess(
   if (outcome.decision === "review")
     return { action: "access-pending", request, requester, reason: outcome.reason };
   return { action: APPLIED[request.action], request, requester, ticketAside };
+}
+
+/**
+ * The sender's and the recipient's authorisation once an access decided beside a calculation request
+ * is applied (what the daemon finds after applying it first; `tranche inspect` shows the same).
+ */
+export function factsAfterAccess(
+  facts: DecisionFacts,
+  intake: Intake,
+  access: Decision | null,
+): DecisionFacts {
+  if (!access) return facts;
+  const applied = access.action === "access-several" ? access.decisions : [access];
+  let { senderAuthorised, recipientAuthorised } = facts;
+  for (const one of applied) {
+    if (one.action !== "access-granted" && one.action !== "access-changed" && one.action !== "access-revoked")
+      continue;
+    const { email, newEmail } = one.request;
+    const granted =
+      one.action === "access-granted" ? email : one.action === "access-changed" ? newEmail : null;
+    const revoked = one.action === "access-granted" ? null : email;
+    const recipient = intake.calculation?.recipient ?? null;
+    if (granted === intake.from) senderAuthorised = true;
+    if (revoked === intake.from) senderAuthorised = false;
+    if (recipient && granted === recipient) recipientAuthorised = true;
+    if (recipient && revoked === recipient) recipientAuthorised = false;
+  }
+  return { senderAuthorised, recipientAuthorised };
 }

@@ -12,13 +12,14 @@ import {
 } from "./authentication.ts";
 import { detectAutomated } from "./automated.ts";
 import { extractOwnText, htmlToText } from "./body-text.ts";
-import { type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
+import { classifyLabel, type LabelledCalculation, parseLabelledCalculation } from "./calculation-parser.ts";
 import { parseMessage } from "./mail-parser.ts";
 import { relabelEightBitText } from "./mislabelled-charset.ts";
 import { type OrderFormTable, orderFormFormat, readOrderForm, UNREAD_DOCUMENT } from "./order-form.ts";
 import { referenceOfSubject } from "./subject-reference.ts";
 import {
   classifyBesideAccess,
+  classifyBesideCalculation,
   classifySupport,
   ourEmailStart,
   ourResultStart,
@@ -463,8 +464,20 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
   }
   const reading = await readTables(parsed, labelled.activity, context);
   const calculation = () => buildCalculation(labelled, reading, base.subject, context, bodySources);
-  if (reading.tables.length > 0 || labelled.identifierLabelFound)
-    return { ...withText, kind: "calculation", calculation: calculation() };
+  if (reading.tables.length > 0 || labelled.identifierLabelFound) {
+    const request: Intake = { ...withText, kind: "calculation", calculation: calculation() };
+    if (context.mailbox !== "contact") return request;
+    // On contact@ the request is answered, and what the sender asks beside it still reaches support
+    // (SPEC §8): an access, decided as such, or a question or dispute, a ticket.
+    const beside = besideCalculationFields(prose);
+    const access = parseAccessRequest(beside.join("\n"), { sender: from, ownAddresses: own });
+    const category = classifyBesideCalculation(beside);
+    return {
+      ...request,
+      access: access.status === "none" ? null : access,
+      support: category ? { category, repliesToResult: false } : null,
+    };
+  }
 
   if (replies || calculationIds.length > 0) return aboutCalculation();
 
@@ -535,4 +548,27 @@ export async function readInbound(raw: Buffer, context: IntakeContext, size = ra
       attachments: [],
     };
   }
+}
+
+/** A line of a request's fields: a label and its value, or identifiers with a word or two. */
+const IDENTIFIER_RUN = /\d{7}/;
+const FIELD_SEPARATOR = /[:=\t]/;
+const WORDS = /\p{L}{2,}/gu;
+
+/**
+ * What the sender of a calculation request wrote beside its fields, one sentence a line: the lines
+ * holding a label of the form (« FINESS radiologie : … ») or identifiers are the request's.
+ */
+function besideCalculationFields(prose: string): string[] {
+  return prose
+    .split("\n")
+    .filter((line) => {
+      if (IDENTIFIER_RUN.test(line.replace(/[\s.-]/g, "")) && (line.match(WORDS)?.length ?? 0) < 3)
+        return false;
+      const separator = line.search(FIELD_SEPARATOR);
+      return separator < 0 || separator > 80 || classifyLabel(line.slice(0, separator)) === null;
+    })
+    .join("\n")
+    .split(/(?<=[.?!])\s+|\n/)
+    .filter((sentence) => sentence.trim() !== "");
 }

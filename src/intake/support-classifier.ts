@@ -259,6 +259,33 @@ const RESULT_TOPIC =
 const MIN_ASIDE_WORDS = 4;
 
 /**
+ * A sentence that only sends or asks for the calculation (« Voici notre demande : », « Pouvez-vous
+ * nous faire le calcul de la tranche ? », « Je vous transmets la demande de calcul ») — the result
+ * answers it — unless it says a result is wrong.
+ */
+const SENDS_REQUEST =
+  /\b(merci|pouvez|pourriez|pourrais|peux|veuillez|voici|voila|ci-dessous|ci-joint\w*|ci-apres|trouverez|transmet\w*|envo\w*|adress\w*|joins|joignons|renvoyer|serait-il|est-il possible|je vous prie|souhait\w*|voudri\w*|aimeri\w*)\b/;
+const REQUEST_TOPIC =
+  /\b(calcul\w*|tranches?|demandes?|commandes?|clients?|elements?|informations?|donnees|resultats?)\b/;
+
+/**
+ * The ticket that what the sender writes beside a calculation request calls for (on contact@, where
+ * the request is answered and the rest is for support): a result contested, or a question; null when
+ * the words only send the request. `sentences` are the sender's own, without the request's fields.
+ */
+export function classifyBesideCalculation(sentences: readonly string[]): "dispute" | "question" | null {
+  const beside = sentences
+    .map(fold)
+    .filter(
+      (sentence) =>
+        !(SENDS_REQUEST.test(sentence) && REQUEST_TOPIC.test(sentence)) ||
+        CONTEST.test(sentence) ||
+        DISPUTE.test(sentence),
+    );
+  return classifyBesideAccess(beside.join("\n"));
+}
+
+/**
  * The ticket that what a text says beside its access request calls for, or null: a result
  * contested, or a question (SPEC §8: the access is decided by rule, and the rest still reaches
  * support). `aside` and `asideSubject` are `besideAccessRequest`'s, one folded sentence a line.

@@ -647,6 +647,47 @@ describe("the message pipeline", () => {
     ]);
   });
 
+  it("answers a request sent to contact@ and files the question written beside it as a ticket, acknowledged", async () => {
+    const sender = `helene.faure@${ORG}`;
+    await grantAccess(db, sender, { decidedBy: "operator:test", now: new Date("2026-11-01T00:00:00Z") });
+    const outcome = await handle(
+      buildMail({
+        from: sender,
+        to: "contact@example.test",
+        subject: "Calcul CH Foch",
+        body: "Bonjour,\n\nRéférence : Hôpital Foch\nType d'activité : Radiologie\nFINESS radiologie : 920000650\n\nPar ailleurs, pourriez-vous me dire si les FINESS juridiques doivent aussi être indiqués ?\n\nHélène Faure",
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("reply-result+ticket");
+    expect(outcome.outgoing.map((o) => [o.kind, o.recipients[0]])).toEqual([
+      ["result", sender],
+      ["ticket-ack", sender],
+    ]);
+    expect(await db.ticket.findMany({ where: { sender }, select: { category: true } })).toEqual([
+      { category: "question" },
+    ]);
+  });
+
+  it("grants the access a new colleague asks for beside a request to contact@, then answers the request", async () => {
+    const sender = `bruno.lemaire@${ORG}`;
+    const outcome = await handle(
+      buildMail({
+        from: sender,
+        to: "contact@example.test",
+        subject: "Accès et première demande",
+        body: "Bonjour,\n\nJe souhaite obtenir un accès au service. Voici ma première demande :\nRéférence : Hôpital Foch\nType d'activité : Radiologie\nFINESS radiologie : 920000650\n\nBruno Lemaire",
+      }),
+      "contact",
+    );
+    expect(outcome.decision).toBe("access-granted+reply-result");
+    expect(outcome.outgoing.map((o) => [o.kind, o.recipients[0]])).toEqual([
+      ["access-granted", sender],
+      ["result", sender],
+    ]);
+    expect(await db.authorisedAddress.count({ where: { email: sender, revokedAt: null } })).toBe(1);
+  });
+
   it("never answers a forged sender, and shows the message to support without acknowledging it", async () => {
     const outcome = await handle(
       buildMail({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide } from "../../src/decide/decision.ts";
+import { decide, decideAccessBeside, factsAfterAccess } from "../../src/decide/decision.ts";
 import type { CalculationIntake, Intake } from "../../src/intake/types.ts";
 import { defaultPolicy } from "../helpers/intake.ts";
 
@@ -228,6 +228,32 @@ describe("decide", () => {
       decisions: [{ action: "access-granted" }, { action: "access-pending", reason: "free-mail" }],
       ticketAside: null,
     });
+  });
+
+  it("decides a request sent with an access asked for the sender as the access leaves them", () => {
+    const withAccess: Intake = {
+      ...calculation(),
+      mailbox: "contact",
+      access: { status: "request", request: { action: "grant", email: SENDER, newEmail: null } },
+    };
+    const beside = decideAccessBeside(withAccess, policy);
+    expect(beside).toMatchObject({ action: "access-granted" });
+    const facts = factsAfterAccess(
+      { senderAuthorised: false, recipientAuthorised: null },
+      withAccess,
+      beside,
+    );
+    expect(facts).toEqual({ senderAuthorised: true, recipientAuthorised: null });
+    expect(decide(withAccess, facts, policy)).toMatchObject({ action: "reply-result", recipient: SENDER });
+    // Kept pending, the access changes nothing yet: the sender learns how to get one.
+    const pending = decideAccessBeside(withAccess, defaultPolicy({ autoApprove: false }));
+    expect(
+      factsAfterAccess({ senderAuthorised: false, recipientAuthorised: null }, withAccess, pending),
+    ).toEqual({
+      senderAuthorised: false,
+      recipientAuthorised: null,
+    });
+    expect(decideAccessBeside(calculation(), policy)).toBeNull();
   });
 
   it("opens an access-review ticket for an ambiguous access request", () => {
