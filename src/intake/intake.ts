@@ -465,15 +465,16 @@ async function read(raw: Buffer, size: number, context: IntakeContext): Promise<
   const reading = await readTables(parsed, labelled.activity, context);
   const calculation = () => buildCalculation(labelled, reading, base.subject, context, bodySources);
   if (reading.tables.length > 0 || labelled.identifierLabelFound) {
-    const request: Intake = { ...withText, kind: "calculation", calculation: calculation() };
-    if (context.mailbox !== "contact") return request;
-    // On contact@ the request is answered, and what the sender asks beside it still reaches support
-    // (SPEC §8): an access, decided as such, or a question or dispute, a ticket.
+    // The request is answered, and what the sender asks beside it is not lost: an access, on either
+    // mailbox, is decided as an access request; on contact@ a question or dispute is a ticket (SPEC
+    // §8) — the submission inbox takes requests only.
     const beside = besideCalculationFields(prose);
     const access = parseAccessRequest(beside.join("\n"), { sender: from, ownAddresses: own });
-    const category = classifyBesideCalculation(beside);
+    const category = context.mailbox === "contact" ? classifyBesideCalculation(beside) : null;
     return {
-      ...request,
+      ...withText,
+      kind: "calculation",
+      calculation: calculation(),
       access: access.status === "none" ? null : access,
       support: category ? { category, repliesToResult: false } : null,
     };

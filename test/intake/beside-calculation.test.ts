@@ -76,11 +76,19 @@ describe("what a calculation request sent to contact@ asks beside it", () => {
     }
   });
 
-  it("files nothing beside a request on the submission inbox, which takes requests only", async () => {
+  it("files no question beside a request on the submission inbox, which takes requests only, but decides an access", async () => {
     const intake = await read(
       `${REQUEST}\n\nPar ailleurs, pourriez-vous me dire si les FINESS juridiques doivent aussi être indiqués ?`,
       "submissions",
     );
     expect(intake.support).toBeNull();
+    const withAccess = await read(
+      `Bonjour,\nMerci d'ouvrir aussi un accès à paul.martin@editeur-radiologie.fr.\n${REQUEST}`,
+      "submissions",
+    );
+    expect(withAccess).toMatchObject({
+      support: null,
+      access: { status: "request", request: { action: "grant", email: "paul.martin@editeur-radiologie.fr" } },
+    });
   });
 });
