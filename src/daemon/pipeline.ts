@@ -11,7 +11,7 @@ import { type Decision, decide, decideAccessBeside } from "../decide/decision.ts
 import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
 import { summariseIntake } from "../intake/summary.ts";
-import type { Intake } from "../intake/types.ts";
+import type { AccessRequest, Intake } from "../intake/types.ts";
 import { countRecentReplies, repliedCopy } from "../outbox/outgoing.ts";
 import { calculate } from "../reference/calculate.ts";
 import type { RequestThread } from "../render/compose.ts";
@@ -276,7 +276,29 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
         case "access-several": {
           // Several addresses listed: each request recorded, decided and confirmed on its own; those
           // kept pending share the message's one access-review ticket.
-          const each = decision.action === "access-several" ? decision.decisions : [decision];
+          // The copy read in the other mailbox (To: contact@, Cc: calcul@) asked it already: its
+          // requests are not decided, nor confirmed, twice.
+          const copies = await copiesElsewhere();
+          const inCopies = copies.length
+            ? await tx.accessRequest.findMany({
+                where: { inboundMessageId: { in: copies } },
+                select: { action: true, email: true, newEmail: true },
+              })
+            : [];
+          const askedInCopy = ({ action, email, newEmail }: AccessRequest) =>
+            inCopies.some(
+              (c) =>
+                c.action === action &&
+                c.email === email.toLowerCase() &&
+                c.newEmail === (newEmail?.toLowerCase() ?? null),
+            );
+          const each = (decision.action === "access-several" ? decision.decisions : [decision]).filter(
+            (one) => !askedInCopy(one.request),
+          );
+          if (each.length === 0) {
+            log.info("copy of an access request decided from the other mailbox: not decided again");
+            return { status: "processed", decision: "duplicate-copy" };
+          }
           const decided: string[] = [];
           for (const one of each) {
             const handled = await handleAccessRequest(tx, {

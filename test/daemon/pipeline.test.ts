@@ -279,6 +279,27 @@ describe("the message pipeline", () => {
     expect(await handle(stranger, "contact")).toMatchObject({ decision: "duplicate-copy", outgoing: [] });
   });
 
+  it("decides and confirms once an access request sent to contact@ with calcul@ in copy", async () => {
+    const nina = `nina.girard@${ORG}`;
+    const request = (email: string) =>
+      buildMail({
+        from: JEANNE,
+        to: "contact@example.test",
+        subject: "Accès",
+        messageId: "<copie-acces-1@editeur-ris.fr>",
+        body: `Bonjour,\n\nMerci d'autoriser l'accès pour ${email}.\n\nJeanne Martin`,
+      });
+    expect((await handle(request(nina), "contact")).decision).toBe("access-granted");
+    // The copy delivered to calcul@: no second decision, no « accès déjà accordé » email.
+    expect(await handle(request(nina), "submissions")).toMatchObject({
+      decision: "duplicate-copy",
+      outgoing: [],
+    });
+    expect(await db.accessRequest.count({ where: { email: nina } })).toBe(1);
+    // A client reusing Message-IDs: another address asked under the same one is decided.
+    expect((await handle(request(`olivier.roy@${ORG}`), "submissions")).decision).toBe("access-granted");
+  });
+
   it("answers an order form whose mixte row lists a practice's doctors once each, in the field of their activity", async () => {
     const sender = `luc.bernard@${ORG}`;
     await grantAccess(db, sender, { decidedBy: "operator:test", now: new Date() });
