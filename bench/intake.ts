@@ -44,6 +44,16 @@ export async function benchIntake(): Promise<void> {
         near / 90,
       ),
     ],
+    // A list whose items are set apart by blank lines, and names where an address would be: each
+    // gap and each name is looked at once.
+    [
+      "1 000 KiB list of ten addresses, blank lines between",
+      `Merci d'autoriser :\n${Array.from({ length: 10 }, (_, i) => `- a${i}@editeur-radiologie.fr`).join("\n".repeat(near / 10))}`,
+    ],
+    [
+      "1 000 KiB of names where an address would be",
+      `Merci de supprimer l'accès de paul@editeur-radiologie.fr. ${"supprimer Marc Durand ".repeat(near / 22)}`,
+    ],
   ];
   console.log(`corpus: ${corpus.length} messages, ${corpusMs.toFixed(2)} ms per message`);
   for (const [name, body] of hostile) {

@@ -535,13 +535,17 @@ function listedAddresses(folded: string, others: readonly string[]): string[] | 
   return found.map((m) => m[0].toLowerCase());
 }
 
+/** How far after a name its address is looked for (its sentence, or the line below « : »). */
+const NAMED_REACH = 400;
 /**
  * Whether the text names a person where an address would be (NAMED) and gives no address after the
  * name, in the rest of its sentence or, after « : », on the next line that holds text.
  */
 function namedWithoutAddress(text: string): boolean {
   for (const match of text.matchAll(new RegExp(NAMED.source, "gu"))) {
-    const after = text.slice(match.index + match[0].length);
+    // Bounded: a text of many names costs linear time.
+    const start = match.index + match[0].length;
+    const after = text.slice(start, start + NAMED_REACH);
     const sentence = after.split(/[.?!](?=\s|$)|\n/, 1)[0]!;
     if (sentence.includes("@")) continue;
     const below = /^[^\n]*:\s*\n\s*([^\n]*)/.exec(after)?.[1] ?? "";
