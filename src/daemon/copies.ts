@@ -1,5 +1,6 @@
 import { sqlOf } from "../db/sql.ts";
 import type { DbOrTx } from "../db/transaction.ts";
+import type { AccessRequest } from "../intake/types.ts";
 
 /**
  * The other copies of a message, read in the other mailbox (sent to calcul@ with contact@ in copy):
@@ -33,4 +34,23 @@ export async function otherMailboxCopies(
     [message.inboundId, bare, `<${bare}>`, message.mailbox],
   );
   return rows.map((row) => row.id);
+}
+
+/** Whether an access request (action and addresses) was recorded from one of these copies. */
+export async function accessAskedIn(
+  db: DbOrTx,
+  copies: readonly number[],
+): Promise<(request: AccessRequest) => boolean> {
+  if (copies.length === 0) return () => false;
+  const asked = await db.accessRequest.findMany({
+    where: { inboundMessageId: { in: [...copies] } },
+    select: { action: true, email: true, newEmail: true },
+  });
+  return ({ action, email, newEmail }) =>
+    asked.some(
+      (a) =>
+        a.action === action &&
+        a.email === email.toLowerCase() &&
+        a.newEmail === (newEmail?.toLowerCase() ?? null),
+    );
 }

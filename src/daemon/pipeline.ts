@@ -11,7 +11,7 @@ import { type Decision, decide, decideAccessBeside } from "../decide/decision.ts
 import { intakeContextFromConfig } from "../intake/context.ts";
 import { readInbound } from "../intake/intake.ts";
 import { summariseIntake } from "../intake/summary.ts";
-import type { AccessRequest, Intake } from "../intake/types.ts";
+import type { Intake } from "../intake/types.ts";
 import { countRecentReplies, repliedCopy } from "../outbox/outgoing.ts";
 import { calculate } from "../reference/calculate.ts";
 import type { RequestThread } from "../render/compose.ts";
@@ -19,7 +19,7 @@ import { EmailComposer } from "../render/outgoing.ts";
 import type { Renderer } from "../render/renderer.ts";
 import { rateLimitedAck } from "../render/ticket-view.ts";
 import { type ContactMessage, openOrJoinTicket } from "../support/tickets.ts";
-import { otherMailboxCopies } from "./copies.ts";
+import { accessAskedIn, otherMailboxCopies } from "./copies.ts";
 import type { HandlerOutcome, MessageHandler } from "./handler.ts";
 import { helpData, type ReplySettings, unauthorisedData } from "./replies.ts";
 
@@ -74,7 +74,7 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
             messageId: intake.messageId,
           })
         : [];
-    // An access asked beside a calculation request (on contact@) is applied first: « merci de
+    // An access asked beside a calculation request is applied first: « merci de
     // m'autoriser, voici ma demande » is answered with the result, not with how to get access.
     const accessBeside = decideAccessBeside(intake, policy);
     const accessOutcome = accessBeside ? await apply(accessBeside) : null;
@@ -275,23 +275,9 @@ export function createPipeline(deps: PipelineDeps): MessageHandler {
         case "access-pending":
         case "access-several": {
           // Several addresses listed: each request recorded, decided and confirmed on its own; those
-          // kept pending share the message's one access-review ticket.
-          // The copy read in the other mailbox (To: contact@, Cc: calcul@) asked it already: its
-          // requests are not decided, nor confirmed, twice.
-          const copies = await copiesElsewhere();
-          const inCopies = copies.length
-            ? await tx.accessRequest.findMany({
-                where: { inboundMessageId: { in: copies } },
-                select: { action: true, email: true, newEmail: true },
-              })
-            : [];
-          const askedInCopy = ({ action, email, newEmail }: AccessRequest) =>
-            inCopies.some(
-              (c) =>
-                c.action === action &&
-                c.email === email.toLowerCase() &&
-                c.newEmail === (newEmail?.toLowerCase() ?? null),
-            );
+          // kept pending share the message's one access-review ticket. One the copy read in the
+          // other mailbox (To: contact@, Cc: calcul@) asked already is not decided, nor confirmed, twice.
+          const askedInCopy = await accessAskedIn(tx, await copiesElsewhere());
           const each = (decision.action === "access-several" ? decision.decisions : [decision]).filter(
             (one) => !askedInCopy(one.request),
           );
