@@ -436,6 +436,10 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   // text does not give — never for the other one.
   if (others.length > 0 && namedWithoutAddress(ownLines.join("\n")))
     return { status: "ambiguous", action, reason: "no-address" };
+  // The address of a successor (« paul@… reprend les dossiers de Marc », « son successeur est
+  // paul@… »): the access to end is the one who left's, whose address the text does not give.
+  if (action === "revoke" && others.some((address) => namesSuccessor(folded, address)))
+    return { status: "ambiguous", action, reason: "no-address" };
 
   if (others.length > 1) {
     // Colleagues listed side by side each get the action (« autoriser a@x.fr et b@x.fr », a
@@ -533,6 +537,22 @@ function listedAddresses(folded: string, others: readonly string[]): string[] | 
     if (!LAST_INLINE_GAP.test(lastGap) || !(startsLine || INLINE_END.test(tail))) return null;
   }
   return found.map((m) => m[0].toLowerCase());
+}
+
+/** A successor's words, just after the address (« reprend les dossiers ») or just before it (« son successeur est »). */
+const SUCCEEDS =
+  /^[^\n.;:,@]{0,30}?\b(?:reprend\w*|(?<!(?:ete|est|sera|etre) )remplace\w*|succede\w*|succedera|prend(?:ra)? la suite|assure\w* (?:desormais )?(?:le suivi|l'interim)|est (?:le|la) (?:successeur|successeure|remplacant|remplacante))\b/;
+const SUCCESSOR_BEFORE =
+  /\b(?:successeure?s?|remplacante?s?|nouvel(?:le)? arrivante?|repreneur)\b[^\n.;@]{0,20}$/;
+
+/** Whether the text names this address as someone's successor. */
+function namesSuccessor(folded: string, address: string): boolean {
+  for (let at = folded.indexOf(address); at >= 0; at = folded.indexOf(address, at + 1)) {
+    const before = folded.slice(Math.max(0, at - 40), at);
+    const after = folded.slice(at + address.length, at + address.length + 80);
+    if (SUCCEEDS.test(after) || SUCCESSOR_BEFORE.test(before)) return true;
+  }
+  return false;
 }
 
 /** How far after a name its address is looked for (its sentence, or the line below « : »). */

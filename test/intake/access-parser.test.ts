@@ -258,6 +258,32 @@ describe("parseAccessRequest", () => {
     ).toMatchObject({ request: { action: "grant", email: "jeanne.martin@editeur-radiologie.fr" } });
   });
 
+  it("never revokes the successor a text names beside the colleague who left", () => {
+    const paul = "paul@editeur-radiologie.fr";
+    for (const text of [
+      `${paul} reprend les dossiers de Marc, merci de supprimer son accès.`,
+      `${paul} remplace Marc Durand à partir de lundi : merci de supprimer l'accès de Marc.`,
+      `${paul} succède à Marc. Merci de fermer son compte.`,
+      `Marc Durand est parti ; son successeur est ${paul}. Merci de supprimer son accès.`,
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", action: "revoke", reason: "no-address" });
+    // The one who left is the address; the successor is only named.
+    for (const text of [
+      `${paul} a quitté la société, Claire reprend ses dossiers. Merci de supprimer son accès.`,
+      `Merci de supprimer l'accès de ${paul}, qui a été remplacé par Claire.`,
+      `${paul} a été remplacé par Claire : merci de supprimer son accès.`,
+    ])
+      expect(read(text), text).toMatchObject({
+        status: "request",
+        request: { action: "revoke", email: paul },
+      });
+    // Granted, the successor is the one asked for.
+    expect(read(`${paul} reprend les dossiers de Marc, merci de lui donner accès.`)).toMatchObject({
+      status: "request",
+      request: { action: "grant", email: paul },
+    });
+  });
+
   it("grants nothing when the grant is negated, and revokes nothing when access fails", () => {
     expect(read("Merci de ne pas autoriser paul@editeur-radiologie.fr pour l'instant.")).not.toMatchObject({
       request: { action: "grant" },

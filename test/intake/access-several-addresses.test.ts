@@ -86,13 +86,16 @@ describe("an access request naming several colleagues", () => {
       // An apposition, not a list: the second address starts a clause of its own.
       `Merci de supprimer l'accès de ${PAUL}, ${CLAIRE} reprenant ses dossiers.`,
       `Merci de supprimer l'accès de ${PAUL}, ${CLAIRE}, qui le remplace, garde le sien.`,
-      `Merci de supprimer l'accès de ${PAUL} et ${CLAIRE} reprend ses dossiers.`,
       `Merci de supprimer les accès :\n${PAUL}\nPas celui-ci :\n${CLAIRE}`,
       `Merci de supprimer les accès :\n${PAUL}\nmais on garde\n${CLAIRE}`,
       // Two lists, each of its own.
       `Merci d'ajouter ${PAUL} et ${CLAIRE}.\nPour information, ${NINA} nous a rejoints aussi.`,
     ])
       expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "several-addresses" });
+    // The second address takes over: it is no one to revoke.
+    expect(read(`Merci de supprimer l'accès de ${PAUL} et ${CLAIRE} reprend ses dossiers.`)).toMatchObject({
+      status: "ambiguous",
+    });
     // The list is copied; the one asked for is named without an address.
     expect(
       read(`${PAUL} et ${CLAIRE} sont en copie. Merci de supprimer l'accès de Marc Durand.`),
