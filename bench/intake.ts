@@ -51,6 +51,10 @@ export async function benchIntake(): Promise<void> {
       `Merci d'autoriser :\n${Array.from({ length: 10 }, (_, i) => `- a${i}@editeur-radiologie.fr`).join("\n".repeat(near / 10))}`,
     ],
     [
+      "1 000 KiB of one address beside a revoke, each copy's sentence looked at",
+      `Merci de supprimer l'accès de Marc. ${"Contact : paul@editeur-radiologie.fr ".repeat(near / 38)}`,
+    ],
+    [
       "1 000 KiB of names where an address would be",
       `Merci de supprimer l'accès de paul@editeur-radiologie.fr. ${"supprimer Marc Durand ".repeat(near / 22)}`,
     ],

@@ -440,6 +440,10 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   // paul@… »): the access to end is the one who left's, whose address the text does not give.
   if (action === "revoke" && others.some((address) => namesSuccessor(folded, address)))
     return { status: "ambiguous", action, reason: "no-address" };
+  // A revoke takes away only what it acts on: not an address kept or excepted (« sauf celui de … »,
+  // « seul … doit rester »), nor one written elsewhere (« Contact : … »).
+  if (action === "revoke" && !others.every((address) => revokeActsOn(folded, address)))
+    return { status: "ambiguous", action, reason: "no-address" };
 
   if (others.length > 1) {
     // Colleagues listed side by side each get the action (« autoriser a@x.fr et b@x.fr », a
@@ -551,6 +555,56 @@ function namesSuccessor(folded: string, address: string): boolean {
     const before = folded.slice(Math.max(0, at - 40), at);
     const after = folded.slice(at + address.length, at + address.length + 80);
     if (SUCCEEDS.test(after) || SUCCESSOR_BEFORE.test(before)) return true;
+  }
+  return false;
+}
+
+/** How far around an address its sentence is looked for. */
+const SENTENCE_REACH = 400;
+/** Just before an address: it is kept, excepted or a duplicate (« sauf celui de », « garder », « seul »). */
+const KEPT_BEFORE =
+  /\b(?:sauf|excepte|hormis|a part|hors|garder|gardez|conserver|conservez|maintenir|maintenez|seule?s?|en double|doublon)\b[^.;@\n]{0,30}$/;
+/** Just after an address: it stays, or takes over (« doit rester », « prendra le relais »). */
+const KEPT_AFTER =
+  /^[^.;@\n]{0,30}?\b(?:rester|reste|restera|garde|gardera|conserve|conservera|prendra le relais|prend le relais)\b/;
+/** A line that names the address concerned: « L'email concerné : », « Email : », « Compte : ». */
+const CONCERNED_LABEL =
+  /(?:^|\n)[^\n]{0,40}\b(?:concerne\w*|e-?mail|mail|adresse|courriel|utilisateur|compte|identifiant)\b[^\n]{0,10}:\s*$/;
+
+/**
+ * Whether a revoke acts on this address: the address is in a sentence that asks to end an access
+ * (or says its owner left), on a line naming the address concerned, or listed under a line that asks
+ * — and is neither kept nor excepted.
+ */
+function revokeActsOn(folded: string, address: string): boolean {
+  for (let at = folded.indexOf(address); at >= 0; at = folded.indexOf(address, at + 1)) {
+    const before = folded.slice(Math.max(0, at - 40), at);
+    const after = folded.slice(at + address.length, at + address.length + 60);
+    if (KEPT_BEFORE.test(before) || KEPT_AFTER.test(after)) return false;
+    // The address's sentence, looked for within a bounded window: many copies cost linear time.
+    const windowStart = Math.max(0, at - SENTENCE_REACH);
+    const head = folded.slice(windowStart, at);
+    const tail = folded.slice(at, at + address.length + SENTENCE_REACH);
+    const start =
+      windowStart +
+      Math.max(
+        0,
+        ...["\n", ". ", "? ", "! "].map((end) => {
+          const i = head.lastIndexOf(end);
+          return i < 0 ? 0 : i + end.length;
+        }),
+      );
+    const ends = ["\n", ". ", "? ", "! "].map((end) => tail.indexOf(end)).filter((i) => i >= 0);
+    const sentence = folded.slice(start, at) + tail.slice(0, ends.length ? Math.min(...ends) : undefined);
+    if (REVOKE.test(sentence) || NO_LONGER.test(sentence)) return true;
+    if (CONCERNED_LABEL.test(folded.slice(Math.max(0, at - 60), at))) return true;
+    // Listed under « … désactiver les comptes suivants : » (the other items, names and blank lines between).
+    const above = folded
+      .slice(Math.max(0, start - 2000), start)
+      .split("\n")
+      .reverse();
+    const heading = above.find((line) => line.trim() !== "" && !line.includes("@") && !NAME_LINE.test(line));
+    if (heading?.trimEnd().endsWith(":") && REVOKE.test(`${heading}\n${address}`)) return true;
   }
   return false;
 }

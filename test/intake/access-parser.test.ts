@@ -284,6 +284,31 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("revokes only an address the revoke acts on: not one kept, excepted, taking over or given as a contact", () => {
+    const paul = "paul@editeur-radiologie.fr";
+    for (const text of [
+      `Merci de supprimer l'ancien compte et de garder ${paul}.`,
+      `Merci de supprimer tous les accès sauf celui de ${paul}.`,
+      `Merci de désactiver les autres comptes ; seul ${paul} doit rester.`,
+      `Suite au départ de Marc, merci de supprimer son accès. Contact : ${paul}`,
+      `Merci de supprimer le compte en double de ${paul}.`,
+      `Merci de supprimer mon accès, ${paul} prendra le relais.`,
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "revoke", email: paul } });
+    for (const text of [
+      `Pouvez-vous supprimer l'accès de ${paul} ? Il a quitté la société.`,
+      `${paul} a quitté la société. Merci de supprimer son accès.`,
+      `Suppression d'accès\nL'email concerné : ${paul}`,
+      `Objet : suppression d'accès\nEmail : ${paul}`,
+      `Merci de supprimer l'accès de ${paul} et de garder celui de Claire Petit.`,
+      `Merci de désactiver le compte suivant :\n\n${paul}`,
+    ])
+      expect(read(text), text).toMatchObject({
+        status: "request",
+        request: { action: "revoke", email: paul },
+      });
+  });
+
   it("grants nothing when the grant is negated, and revokes nothing when access fails", () => {
     expect(read("Merci de ne pas autoriser paul@editeur-radiologie.fr pour l'instant.")).not.toMatchObject({
       request: { action: "grant" },
