@@ -444,6 +444,9 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   // « seul … doit rester »), nor one written elsewhere (« Contact : … »).
   if (action === "revoke" && !others.every((address) => revokeActsOn(folded, address)))
     return { status: "ambiguous", action, reason: "no-address" };
+  // « … à toute l'équipe sauf paul@… »: the one excepted is not granted either.
+  if (action === "grant" && others.some((address) => excepted(folded, address)))
+    return { status: "ambiguous", action, reason: "no-address" };
 
   if (others.length > 1) {
     // Colleagues listed side by side each get the action (« autoriser a@x.fr et b@x.fr », a
@@ -561,9 +564,21 @@ function namesSuccessor(folded: string, address: string): boolean {
 
 /** How far around an address its sentence is looked for. */
 const SENTENCE_REACH = 400;
+/** Words that except an address (« sauf », « à part »). */
+const EXCEPT_WORDS = "sauf|excepte|hormis|a part|hors|a l'exception de";
 /** Just before an address: it is kept, excepted or a duplicate (« sauf celui de », « garder », « seul »). */
-const KEPT_BEFORE =
-  /\b(?:sauf|excepte|hormis|a part|hors|garder|gardez|conserver|conservez|maintenir|maintenez|seule?s?|en double|doublon)\b[^.;@\n]{0,30}$/;
+const KEPT_BEFORE = new RegExp(
+  String.raw`\b(?:${EXCEPT_WORDS}|garder|gardez|conserver|conservez|maintenir|maintenez|seule?s?|en double|doublon)\b[^.;@\n]{0,30}$`,
+);
+/** Just before an address: it is excepted (« sauf », « à part »). */
+const EXCEPTED_BEFORE = new RegExp(String.raw`\b(?:${EXCEPT_WORDS})\b[^.;@\n]{0,30}$`);
+
+function excepted(folded: string, address: string): boolean {
+  for (let at = folded.indexOf(address); at >= 0; at = folded.indexOf(address, at + 1))
+    if (EXCEPTED_BEFORE.test(folded.slice(Math.max(0, at - 50), at))) return true;
+  return false;
+}
+
 /** Just after an address: it stays, or takes over (« doit rester », « prendra le relais »). */
 const KEPT_AFTER =
   /^[^.;@\n]{0,30}?\b(?:rester|reste|restera|garde|gardera|conserve|conservera|prendra le relais|prend le relais)\b/;

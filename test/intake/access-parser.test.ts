@@ -309,6 +309,14 @@ describe("parseAccessRequest", () => {
       });
   });
 
+  it("grants no address the request excepts", () => {
+    for (const text of [
+      "Merci de donner accès à toute l'équipe sauf paul@editeur-radiologie.fr.",
+      "Merci d'ouvrir les accès de nos commerciaux, à l'exception de paul@editeur-radiologie.fr.",
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", action: "grant", reason: "no-address" });
+  });
+
   it("grants nothing when the grant is negated, and revokes nothing when access fails", () => {
     expect(read("Merci de ne pas autoriser paul@editeur-radiologie.fr pour l'instant.")).not.toMatchObject({
       request: { action: "grant" },
