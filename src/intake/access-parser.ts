@@ -1,4 +1,5 @@
 import { fold } from "../text/fold.ts";
+import { SENTENCE_END } from "../text/sentences.ts";
 
 export type AccessAction = "grant" | "change" | "revoke";
 
@@ -597,20 +598,13 @@ function revokeActsOn(folded: string, address: string): boolean {
     const after = folded.slice(at + address.length, at + address.length + 60);
     if (KEPT_BEFORE.test(before) || KEPT_AFTER.test(after)) return false;
     // The address's sentence, looked for within a bounded window: many copies cost linear time.
-    const windowStart = Math.max(0, at - SENTENCE_REACH);
-    const head = folded.slice(windowStart, at);
-    const tail = folded.slice(at, at + address.length + SENTENCE_REACH);
-    const start =
-      windowStart +
-      Math.max(
-        0,
-        ...["\n", ". ", "? ", "! "].map((end) => {
-          const i = head.lastIndexOf(end);
-          return i < 0 ? 0 : i + end.length;
-        }),
-      );
-    const ends = ["\n", ". ", "? ", "! "].map((end) => tail.indexOf(end)).filter((i) => i >= 0);
-    const sentence = folded.slice(start, at) + tail.slice(0, ends.length ? Math.min(...ends) : undefined);
+    const head = folded
+      .slice(Math.max(0, at - SENTENCE_REACH), at)
+      .split(SENTENCE_END)
+      .at(-1)!;
+    const tail = folded.slice(at, at + address.length + SENTENCE_REACH).split(SENTENCE_END, 1)[0]!;
+    const sentence = head + tail;
+    const start = at - head.length;
     if (REVOKE.test(sentence) || NO_LONGER.test(sentence)) return true;
     if (CONCERNED_LABEL.test(folded.slice(Math.max(0, at - 60), at))) return true;
     // Listed under « … désactiver les comptes suivants : » (the other items, names and blank lines between).
@@ -635,7 +629,7 @@ function namedWithoutAddress(text: string): boolean {
     // Bounded: a text of many names costs linear time.
     const start = match.index + match[0].length;
     const after = text.slice(start, start + NAMED_REACH);
-    const sentence = after.split(/[.?!](?=\s|$)|\n/, 1)[0]!;
+    const sentence = after.split(SENTENCE_END, 1)[0]!;
     if (sentence.includes("@")) continue;
     const below = /^[^\n]*:\s*\n\s*([^\n]*)/.exec(after)?.[1] ?? "";
     if (!below.includes("@")) return true;
@@ -643,8 +637,6 @@ function namedWithoutAddress(text: string): boolean {
   return false;
 }
 
-/** Where a sentence ends: after « . », « ? », « ! » followed by a space, or at a line break. */
-const SENTENCE_END = /(?<=[.?!])\s+|\n/;
 /** A word of at least two letters: a line left with an address or « ? » alone says nothing. */
 const WORD = /\p{L}{2}/u;
 

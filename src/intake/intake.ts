@@ -2,6 +2,7 @@ import type { AddressObject, ParsedMail } from "mailparser";
 import type { Activity, FieldLists } from "../engine/types.ts";
 import { emptyLists, FIELDS } from "../engine/types.ts";
 import { normaliseIdentifier } from "../identifiers/normalise.ts";
+import { SENTENCE_END } from "../text/sentences.ts";
 import { besideAccessRequest, parseAccessRequest } from "./access-parser.ts";
 import {
   type AuthenticationOutcome,
@@ -570,6 +571,6 @@ function besideCalculationFields(prose: string): string[] {
       return separator < 0 || separator > 80 || classifyLabel(line.slice(0, separator)) === null;
     })
     .join("\n")
-    .split(/(?<=[.?!])\s+|\n/)
+    .split(SENTENCE_END)
     .filter((sentence) => sentence.trim() !== "");
 }

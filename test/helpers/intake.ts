@@ -3,6 +3,7 @@ import { join } from "node:path";
 import MailComposer from "nodemailer/lib/mail-composer";
 import type { AccessPolicy } from "../../src/access/rules.ts";
 import { parseFreeMailList } from "../../src/access/rules.ts";
+import { parseAccessRequest } from "../../src/intake/access-parser.ts";
 import { readInbound } from "../../src/intake/intake.ts";
 import type { Intake, IntakeContext, Mailbox } from "../../src/intake/types.ts";
 
@@ -34,6 +35,12 @@ export function intakeContext(
     },
     ...overrides,
   };
+}
+
+/** parseAccessRequest as `sender` writes to the service of the default configuration. */
+export function accessReader(sender: string) {
+  const ownAddresses = Object.values(intakeContext().addresses);
+  return (text: string) => parseAccessRequest(text, { sender, ownAddresses });
 }
 
 /** The access policy of the default configuration: the free-mail list shipped in config/, automatic decisions on. */

@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseAccessRequest } from "../../src/intake/access-parser.ts";
+import { accessReader } from "../helpers/intake.ts";
 
-const context = {
-  sender: "jean.dupont@editeur-radiologie.fr",
-  ownAddresses: ["contact@example.test", "calcul@example.test", "no-reply@example.test"],
-};
-const read = (text: string) => parseAccessRequest(text, context);
+const SENDER = "jean.dupont@editeur-radiologie.fr";
+const read = accessReader(SENDER);
 
 describe("parseAccessRequest", () => {
   it("understands a grant in free French text", () => {
@@ -37,15 +34,15 @@ describe("parseAccessRequest", () => {
 
   it("understands an address-less request as about the sender", () => {
     expect(read("Je souhaite obtenir un accès au service.")).toMatchObject({
-      request: { action: "grant", email: context.sender },
+      request: { action: "grant", email: SENDER },
     });
     expect(read("Merci de supprimer mon accès.")).toMatchObject({
-      request: { action: "revoke", email: context.sender },
+      request: { action: "revoke", email: SENDER },
     });
   });
 
   it("never takes a request naming someone else without an address for the sender's own", () => {
-    const claire = { ...context, sender: "claire.petit@editeur-radiologie.fr" };
+    const readAsClaire = accessReader("claire.petit@editeur-radiologie.fr");
     for (const text of [
       "Bonjour, merci d'autoriser l'accès pour ma collègue Jeanne Martin.",
       "Pouvez-vous donner accès au service à notre nouveau collaborateur, Marc Petit ?",
@@ -53,7 +50,7 @@ describe("parseAccessRequest", () => {
       "Merci de donner l'accès à Jeanne Martin.",
       "Merci de retirer l'accès de M. Durand.",
     ])
-      expect(parseAccessRequest(text, claire), text).toMatchObject({
+      expect(readAsClaire(text), text).toMatchObject({
         status: "ambiguous",
         reason: "no-address",
       });
@@ -65,9 +62,9 @@ describe("parseAccessRequest", () => {
       "Bonjour,\nMerci de m'autoriser l'accès au service.\nDr Jean Dupont",
       "Bonjour, je souhaite obtenir un accès au service.\nJean Dupont (stagiaire)",
     ])
-      expect(read(text), text).toMatchObject({ request: { action: "grant", email: context.sender } });
+      expect(read(text), text).toMatchObject({ request: { action: "grant", email: SENDER } });
     expect(read("Merci de supprimer mon accès : mon successeur vous écrira.")).toMatchObject({
-      request: { action: "revoke", email: context.sender },
+      request: { action: "revoke", email: SENDER },
     });
     expect(read("Je souhaite obtenir un accès pour mon collègue Jean.")).toMatchObject({
       status: "ambiguous",
@@ -78,10 +75,10 @@ describe("parseAccessRequest", () => {
   it("revokes the sender's own access only when they name it", () => {
     expect(read("Merci de supprimer l'accès.")).toMatchObject({ status: "ambiguous", reason: "no-address" });
     expect(read("Merci de supprimer l'accès de jean.dupont@editeur-radiologie.fr\n\nJean")).toMatchObject({
-      request: { action: "revoke", email: context.sender },
+      request: { action: "revoke", email: SENDER },
     });
     expect(read("Merci de m'ouvrir l'accès à Ségur Numérique Imagerie.")).toMatchObject({
-      request: { action: "grant", email: context.sender },
+      request: { action: "grant", email: SENDER },
     });
   });
 
@@ -193,7 +190,7 @@ describe("parseAccessRequest", () => {
       "Bonjour, je souhaite obtenir un accès au service. Comment faire ?",
       "Merci de m'ouvrir un accès et de me dire comment l'utiliser.",
     ])
-      expect(read(text), text).toMatchObject({ request: { action: "grant", email: context.sender } });
+      expect(read(text), text).toMatchObject({ request: { action: "grant", email: SENDER } });
     expect(read("Comment obtenir un accès pour paul.leroy@editeur-radiologie.fr ?")).toMatchObject({
       request: { action: "grant", email: "paul.leroy@editeur-radiologie.fr" },
     });
@@ -587,7 +584,7 @@ describe("parseAccessRequest", () => {
 
   it("never names one of the service's own addresses", () => {
     expect(read("Merci d'autoriser l'accès, je vous écris à contact@example.test")).toMatchObject({
-      request: { email: context.sender },
+      request: { email: SENDER },
     });
   });
 });

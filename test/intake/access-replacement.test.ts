@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseAccessRequest } from "../../src/intake/access-parser.ts";
+import { accessReader } from "../helpers/intake.ts";
 
 // A colleague leaves and another takes over: suppliers write it in many ways, rarely as the
 // guide's « remplacer a par b ». Each is one change (the old address loses its access, the new one
 // gets it), not a question for support nor half of it.
-const context = {
-  sender: "claire.petit@editeur-radiologie.fr",
-  ownAddresses: ["contact@example.test", "calcul@example.test", "no-reply@example.test"],
-};
-const read = (text: string) => parseAccessRequest(text, context);
+const SENDER = "claire.petit@editeur-radiologie.fr";
+const read = accessReader(SENDER);
 const oldAddress = "jean.dupont@editeur-radiologie.fr";
 const newAddress = "paul.martin@editeur-radiologie.fr";
 const change = { status: "request", request: { action: "change", email: oldAddress, newEmail: newAddress } };
@@ -182,7 +179,7 @@ describe("a replacement written as a departure and a successor", () => {
 });
 
 describe("a change of the sender's own address", () => {
-  const sender = context.sender;
+  const sender = SENDER;
   const other = "claire.petit@editeur-radiologie-sante.fr";
 
   it("moves the sender's access to the address they call new, their successor's or the one it goes to", () => {

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseAccessRequest } from "../../src/intake/access-parser.ts";
+import { accessReader } from "../helpers/intake.ts";
 
 // A company onboarding a team, or closing the accounts of people who left, names several
 // colleagues in one message: each listed address gets the one action the message asks. Addresses
 // that are not listed side by side (a validator, a colleague who keeps access) stay for support.
-const context = {
-  sender: "jean.dupont@editeur-radiologie.fr",
-  ownAddresses: ["contact@example.test", "calcul@example.test", "no-reply@example.test"],
-};
-const read = (text: string) => parseAccessRequest(text, context);
+const SENDER = "jean.dupont@editeur-radiologie.fr";
+const read = accessReader(SENDER);
 const PAUL = "paul.martin@editeur-radiologie.fr";
 const CLAIRE = "claire.durand@editeur-radiologie.fr";
 const NINA = "nina.perrin@editeur-radiologie.fr";
@@ -42,7 +39,7 @@ describe("an access request naming several colleagues", () => {
       "",
       "Merci d'avance,",
       "Jean Dupont",
-      context.sender,
+      SENDER,
     ].join("\n");
     expect(read(text)).toEqual(each("grant", PAUL, CLAIRE, NINA));
     expect(read(`Merci d'ajouter :\n\n• ${PAUL}\n\n• ${CLAIRE}\n`)).toEqual(each("grant", PAUL, CLAIRE));
