@@ -18,7 +18,9 @@ export type AccessAmbiguity =
   | "change-without-new-address"
   | "negated-change"
   | "no-address"
-  | "unreadable-address";
+  | "unreadable-address"
+  /** A revoke or change for a later date or moment (« à partir du 1er janvier », « à son départ »). */
+  | "dated";
 
 export type AccessParse =
   | { status: "request"; request: AccessRequest }
@@ -377,7 +379,39 @@ export function parseAccessRequest(text: string, context: AccessContext): Access
     ?.some((a) => NON_ASCII.test(a) && a !== sender);
   const action = parsed.status === "request" ? parsed.request.action : parsed.requests[0]!.action;
   if (accented) return { status: "ambiguous", action, reason: "unreadable-address" };
+  // An access ended or moved before its date stops a colleague's work: support does it when due. A
+  // grant given early takes nothing away.
+  if (action !== "grant" && setsDate(ownLines)) return { status: "ambiguous", action, reason: "dated" };
   return parsed;
+}
+
+const MONTH = "(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)";
+/**
+ * A date or a moment to come, folded (« à partir du 1er janvier », « le 31/12 », « fin décembre »,
+ * « à son départ », « lorsqu'il partira »). Not now (« à partir de maintenant », « dès aujourd'hui »).
+ */
+const LATER = new RegExp(
+  [
+    String.raw`\ba (?:partir|compter|dater) (?:du |de |d' ?)(?!maintenant|aujourd'hui|ce jour|suite|tout de suite|(?:la )?reception|cet instant)`,
+    String.raw`\b(?:\d{1,2}(?:er)?|premier) ${MONTH}\b|\b(?:en|fin|debut|courant|mi-?) ?${MONTH}\b`,
+    String.raw`(?<![\d./])\d{1,2}(?:/\d{1,2}(?:/\d{2,4})?|[.-]\d{1,2}[.-]\d{2,4})(?![\d./-])`,
+    String.raw`\ba la fin (?:du|de|d')|\ben fin (?:de|d')|\bfin (?:du mois|de mois|de (?:la )?semaine|d'annee|de l'annee|\d{4})\b`,
+    String.raw`\bd'ici\b|\bdemain\b|\bprochaine?s?\b|\bdans (?:\w+ )?(?:jours?|semaines?|mois)\b|\ba (?:cette|la) date\b`,
+    String.raw`\b(?:a|apres|des|avant|au moment de|lors de) (?:son|sa|leur|leurs) (?:depart|sortie|fin de contrat|retraite|mutation|demission)\b`,
+    String.raw`\b(?:lorsqu' ?|quand |des qu' ?|apres qu' ?|une fois qu' ?|au moment ou )(?:il|elle|ils|elles|on)\b`,
+  ].join("|"),
+);
+/** What already happened, to the clause's end (« a quitté la société le 30 novembre », « depuis le 1er »). */
+const HAPPENED =
+  /\b(?:(?:a|ont|avait|avaient|est|sont|etait|etaient) (?:\w+ )?(?:(?:quitte|parti|termine|fini|demissionne)(?:e|s|es)?|ete \w+)|depuis)\b[^,;]*/g;
+
+/** Whether a sentence that asks for the access sets it a date or a moment to come. */
+function setsDate(ownLines: readonly string[]): boolean {
+  return ownLines
+    .join("\n")
+    .split(SENTENCE_END)
+    .map(fold)
+    .some((sentence) => asksAccess(sentence) && LATER.test(sentence.replace(HAPPENED, " ")));
 }
 
 function readAccessRequest(ownLines: readonly string[], context: AccessContext): AccessParse {
@@ -422,7 +456,11 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   if (!grant && !revoke && !changeWords) return { status: "none" };
   // A signature often repeats the sender's address: it is not the address the request names.
   const others = addresses.filter((a) => a !== context.sender);
-  if (others.length === 0 && onlyAsksHow(ownLines)) return { status: "none" };
+  // Asked how to get an access, naming nobody: the procedure, not an access. A colleague's access
+  // asked about is granted (what the asker is after, and undone in one step), but one only asked
+  // about ending (« faut-il supprimer l'accès de paul@… ? ») is kept: a revoke takes it away.
+  if (others.length === 0 && onlyAsksAbout(ownLines, HOW_TO)) return { status: "none" };
+  if (revoke && !grant && onlyAsksAbout(ownLines, HOW_OR_WHETHER)) return { status: "none" };
   if (changeWords && !grant && !revoke)
     return { status: "ambiguous", action: "change", reason: "change-without-new-address" };
   if (grant && revoke) {
@@ -674,17 +712,26 @@ const HOW_TO =
   /\b(comment|que (faut-il|dois-je|devons-nous|doit-on) faire|quel(le)?s? (est|sont) (la|les) (demarche|procedure|etape|modalite|marche)s?|(la|les) (demarche|procedure|etape|modalite)s? a suivre|marche a suivre)\b/;
 
 /**
- * Whether every clause of the text that speaks of an access asks how to get one (SPEC §8: a
- * question), so that nobody is granted an access they only asked about. A clause that asks for it
- * outright (« je souhaite obtenir un accès. Comment faire ? ») keeps the request.
+ * Asked whether an access should end or be given (« faut-il supprimer … ? », « dois-je demander … »,
+ * « me dire s'il faut … »): a question about the request, not the request.
  */
-function onlyAsksHow(ownLines: readonly string[]): boolean {
+const WHETHER =
+  /\b(?:faut-il|faudrait-il|dois-je|devrais-je|doit-on|devrait-on|devons-nous|devrions-nous|est-il (?:necessaire|utile|obligatoire|preferable|conseille)|est-ce (?:qu'il faut|que je dois|que nous devons|qu'on doit|que l'on doit|necessaire|utile|obligatoire)|s'il faut|si (?:je dois|nous devons|on doit|l'on doit|il faut))\b/;
+/** Asked how, or whether: what a revoke only asked about says. */
+const HOW_OR_WHETHER = new RegExp(`${HOW_TO.source}|${WHETHER.source}`);
+
+/**
+ * Whether every clause of the text that speaks of an access only asks about it (SPEC §8: a
+ * question), so that nobody is granted or loses an access they only asked about. A clause that
+ * asks for it outright (« je souhaite obtenir un accès. Comment faire ? ») keeps the request.
+ */
+function onlyAsksAbout(ownLines: readonly string[], asking: RegExp): boolean {
   const clauses = ownLines
     .join("\n")
     .split(SENTENCE_END)
     .flatMap((sentence) => fold(sentence).split(CLAUSE_END))
     .filter(asksAccess);
-  return clauses.length > 0 && clauses.every((clause) => HOW_TO.test(clause));
+  return clauses.length > 0 && clauses.every((clause) => asking.test(clause));
 }
 
 /**

@@ -196,6 +196,58 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("revokes nothing when a colleague's access is only asked about: whether or how to end it", () => {
+    for (const text of [
+      "Bonjour,\nFaut-il supprimer l'accès de paul@editeur-radiologie.fr s'il change de service ?\nJean",
+      "Dois-je demander la suppression de l'accès de paul@editeur-radiologie.fr ?",
+      "Bonjour, est-il nécessaire de retirer l'accès de paul@editeur-radiologie.fr pendant son congé ?",
+      "Comment supprimer l'accès de paul@editeur-radiologie.fr quand il partira ?",
+      "Pouvez-vous me dire s'il faut désactiver le compte de paul@editeur-radiologie.fr ?",
+    ])
+      expect(read(text), text).toEqual({ status: "none" });
+    // Asked for outright, with a question beside it, or asked politely: still a revoke.
+    for (const text of [
+      "Pouvez-vous supprimer l'accès de paul@editeur-radiologie.fr ? Comment saurai-je que c'est fait ?",
+      "Serait-il possible de supprimer l'accès de paul@editeur-radiologie.fr ?",
+      "paul@editeur-radiologie.fr a quitté la société. Faut-il vous écrire pour supprimer son accès ? Merci de le faire.",
+    ])
+      expect(read(text), text).toMatchObject({
+        request: { action: "revoke", email: "paul@editeur-radiologie.fr" },
+      });
+  });
+
+  it("ends no access before the date the request sets for it: support does it when due", () => {
+    for (const text of [
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr à partir du 1er janvier.",
+      "Merci de désactiver le compte de paul@editeur-radiologie.fr à compter du 15 janvier 2027.",
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr le 31/12/2026, date de son départ.",
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr à la fin du mois.",
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr lorsqu'il partira en retraite.",
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr ; il quitte la société fin décembre.",
+      "Bonjour,\nPaul part en retraite. Merci de retirer l'accès de paul@editeur-radiologie.fr à son départ, le 20 décembre.",
+      "Merci de remplacer jean.dupont@editeur-radiologie.fr par j.dupont@editeur-radiologie.fr à partir du 1er janvier.",
+    ])
+      expect(read(text), text).toMatchObject({ status: "ambiguous", reason: "dated" });
+    // Done now: no date, a date that is now, a departure already made, a date in another sentence.
+    for (const text of [
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr dès aujourd'hui.",
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr à partir de maintenant.",
+      "paul@editeur-radiologie.fr a quitté la société le 30 novembre, merci de supprimer son accès.",
+      "paul@editeur-radiologie.fr ne fait plus partie de nos effectifs depuis le 1er décembre, merci de supprimer son accès.",
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr au plus vite. Je serai absent à partir du 15 décembre.",
+      "Merci de supprimer l'accès de paul@editeur-radiologie.fr\nJean Dupont\nTél. 03.20.12.34.56",
+    ])
+      expect(read(text), text).toMatchObject({
+        request: { action: "revoke", email: "paul@editeur-radiologie.fr" },
+      });
+    // A grant given before its date takes nothing away.
+    expect(
+      read(
+        "Merci d'ouvrir un accès à claire@editeur-radiologie.fr à partir du 4 janvier, date de son arrivée.",
+      ),
+    ).toMatchObject({ request: { action: "grant", email: "claire@editeur-radiologie.fr" } });
+  });
+
   it("reads « ne plus autoriser » and « ne doit plus avoir accès » as a revoke, never as a grant", () => {
     expect(read("Merci de ne plus autoriser l'accès de paul@editeur-radiologie.fr")).toMatchObject({
       status: "request",

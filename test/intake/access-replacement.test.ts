@@ -73,9 +73,17 @@ describe("a replacement written as a departure and a successor", () => {
   it("reads « … remplace … » with the new address first", () => {
     expect(
       read(
-        `Bonjour, ${newAddress} remplace ${oldAddress} à compter du 1er décembre : merci de mettre à jour les accès.`,
+        `Bonjour, ${newAddress} remplace ${oldAddress} depuis ce matin : merci de mettre à jour les accès.`,
       ),
     ).toEqual(change);
+  });
+
+  it("leaves a replacement set for a later date to support, which makes it when due", () => {
+    expect(
+      read(
+        `Bonjour, ${newAddress} remplace ${oldAddress} à compter du 1er décembre : merci de mettre à jour les accès.`,
+      ),
+    ).toMatchObject({ status: "ambiguous", action: "change", reason: "dated" });
   });
 
   it("reads a grant for one address and a revoke for the other as the change they make", () => {
@@ -187,7 +195,7 @@ describe("a change of the sender's own address", () => {
       `Bonjour,\nJe change d'adresse : ma nouvelle adresse est ${other}\nMerci de mettre à jour mon accès.`,
       `Suite au changement de nom de domaine, merci de remplacer mon adresse par ${other}.`,
       `Merci de transférer mon accès à ${other}.`,
-      `Je quitte la société fin décembre ; mon successeur sera ${other}, merci de lui transférer mon accès.`,
+      `Je quitte la société ; mon successeur sera ${other}, merci de lui transférer mon accès.`,
     ])
       expect(read(text), text).toEqual({
         status: "request",
