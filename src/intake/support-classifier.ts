@@ -153,7 +153,7 @@ const SERVICE_PROBLEM = anyOf([
   String.raw`\b(demande|message|mail|courriel|envoi|formulaire|fichier|inscription|piece jointe)s?( d'acces| de calcul| d'inscription| d'autorisation| joint\w*| envoye\w*| transmis\w*)?( a| ont| est| sont| n'a| n'ont| n'est| ne sont| a-t-elle| a-t-il| est-elle| est-il| m'a| nous a)?( pas)?( encore)?( ete)? (refuse|rejete|bloque)\w*`,
   String.raw`\b(ma|notre|mon|nos|mes) (demande|message|mail|courriel|envoi|formulaire|fichier)s?( d'acces| de calcul)?( n'a| n'ont| n'est| ne sont)? pas (encore )?(ete )?(prise?s? en compte|traite\w*|recu\w*|parvenu\w*)`,
   String.raw`\bacces( au service)? (m'a |nous a |lui a |a |est )?(ete )?(refuse|rejete|bloque)\w*`,
-  String.raw`\b(n'arriv|ne parvien|ne parvenon)\w* (toujours )?pas a\b`,
+  String.raw`\b(n'arriv|ne parvien|ne parvenon)\w* ((toujours|pourtant|encore|malheureusement|visiblement|apparemment) )?(pas|plus|jamais) a\b`,
   String.raw`\bimpossible d(e |')(envoyer|joindre|ouvrir|remplir|me connecter|nous connecter|acceder|transmettre|soumettre)`,
   // « Le lien vers le formulaire ne fonctionne plus ».
   String.raw`\b(lien|formulaire|site|page|adresse|boite|messagerie)\b[^.?!]{0,40}\bne (fonctionne|marche)\w* (plus|pas)\b`,

@@ -242,6 +242,9 @@ describe("classifySupport on realistic French wording", () => {
     for (const text of [
       "Je ne comprends pas comment remplir le formulaire",
       "Je n'arrive pas à joindre le tableau des numéros AM.",
+      "Vous avez ouvert hier un accès pour paul.martin@editeur-radiologie.fr. Il n'arrive pourtant pas à envoyer de demande.",
+      "Nous ne parvenons toujours pas à envoyer le fichier.",
+      "Claire n'arrive plus à se connecter à la messagerie depuis lundi",
       "Comment déclarer un GIE",
       "Est-ce que les cabinets libéraux sont concernés",
       "Pouvez-vous m'expliquer le calcul de la tranche",
