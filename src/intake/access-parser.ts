@@ -428,6 +428,9 @@ function readAccessRequest(ownLines: readonly string[], context: AccessContext):
   // one replaced.
   const shared = standsIn(folded) || BOTH_KEEP.test(folded);
   const change = shared || negatedChange ? null : findChange(folded, CHANGE.test(folded));
+  // « Comment remplacer a@… par b@… ? », « faut-il changer … ? »: a question, and a change would
+  // take a@…'s access away (like a revoke only asked about, below).
+  if (change && onlyAsksAbout(ownLines, HOW_OR_WHETHER)) return { status: "none" };
   if (change && !own.has(change.from) && !own.has(change.to)) {
     // Any other address named ("… et d'ajouter c@autre.fr") is a request the change would drop
     // unread, and SPEC §4 judges every address a request names: support reads it.

@@ -216,6 +216,26 @@ describe("parseAccessRequest", () => {
       });
   });
 
+  it("moves no access that is only asked about: a change takes the old address's away", () => {
+    for (const text of [
+      "Comment remplacer paul@editeur-radiologie.fr par p.martin@editeur-radiologie.fr ?",
+      "Bonjour,\nFaut-il changer l'adresse paul@editeur-radiologie.fr en p.martin@editeur-radiologie.fr après son mariage ?",
+      "Dois-je vous demander de transférer l'accès de paul@editeur-radiologie.fr à p.martin@editeur-radiologie.fr ?",
+    ])
+      expect(read(text), text).toEqual({ status: "none" });
+    for (const text of [
+      "Pouvez-vous remplacer paul@editeur-radiologie.fr par p.martin@editeur-radiologie.fr ?",
+      "Merci de remplacer paul@editeur-radiologie.fr par p.martin@editeur-radiologie.fr. Comment saurai-je que c'est fait ?",
+    ])
+      expect(read(text), text).toMatchObject({
+        request: {
+          action: "change",
+          email: "paul@editeur-radiologie.fr",
+          newEmail: "p.martin@editeur-radiologie.fr",
+        },
+      });
+  });
+
   it("ends no access before the date the request sets for it: support does it when due", () => {
     for (const text of [
       "Merci de supprimer l'accès de paul@editeur-radiologie.fr à partir du 1er janvier.",
