@@ -78,7 +78,10 @@ const COMPANY =
   "(?:la societe|l'entreprise|le groupe|la structure|l'equipe|la maison|nos effectifs|des effectifs|du personnel|(?:notre|nos|votre) (?:societe|entreprise|groupe|structure|equipe|effectifs|services?))";
 /** A departure from the company (« a quitté la société », « ne font plus partie de nos effectifs »). */
 const DEPARTED = String.raw`\b(?:(?:a|ont) quitte\w* ${COMPANY}|nous (?:a|ont) quitte\w*|(?:ne fait|ne font) plus partie (?:de )?${COMPANY}|(?:n'est|ne sont) plus (?:chez (?!vous)|salarie\w*|dans ${COMPANY}))`;
-const REVOKE = new RegExp(String.raw`\b(${REVOKE_WORDS})\b${OBJECT}|${DEPARTED}`);
+/** Ending an access named before the verb (« le compte de paul@…, pouvez-vous le désactiver ? »). */
+const REVOKE_VERB_FORMS = "(?:supprim|revoqu|retir|desactiv|ferm|clotur|enlev|resili|bloqu)(?:er|ez)";
+const ENDED_AFTER = String.raw`\b(?:acces|habilitations?|(?<!\b(?:tenir|tenez|tenu|tient|en) )comptes?(?! rendus?| tenu))\b[^\n?!]{0,80}?(?:\b(?:le |la |les |l' ?)${REVOKE_VERB_FORMS}\b|\b${REVOKE_VERB_FORMS}-(?:le|la|les)\b)`;
+const REVOKE = new RegExp(String.raw`\b(${REVOKE_WORDS})\b${OBJECT}|${DEPARTED}|${ENDED_AFTER}`);
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour|mettre a jour|mettez a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\btransfer\w*\b[^\n?!]{0,30}?\b(acces|compte)\b|\b(acces|compte)\b[^\n?!]{0,40}?\btransfer\w*|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
 /**
@@ -92,14 +95,14 @@ const ACCESS_ASKED =
 // "ne plus autoriser", "ne doit plus avoir accès", "n'a plus besoin de l'accès": the access ends.
 // Not "ne peut plus accéder" or "n'arrive plus à": those report a problem.
 const NO_LONGER =
-  /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b/g;
+  /\bne plus (?:lui |leur )?(?:autoris\w*|habilit\w*|donner)\b|\bne (?:doit|doivent|devra|devront) plus (?:avoir|acceder|utiliser|etre autorise\w*)\b|\bn'(?:a|ont|aura|auront) plus besoin\b|\bn'(?:ai|avons|avez|aurai|aurons) plus besoin (?:de |d' ?|du |des )(?:l' ?|(?:mon|ma|mes|notre|nos|votre|vos|son|sa|ses|leur|leurs|cet|cette|ce|ces) )?(?:acces|comptes?|habilitations?|autorisations?)\b|\b(?:acces|comptes?|habilitations?)\b[^\n?!]{0,80}?\b(?:n'est|ne sont) plus (?:necessaire|utile|requis|justifie)s?\b/g;
 // "ne pas autoriser", "n'accordez pas", "n'ajoutez pas", "ne doit pas avoir": not a grant, and not
 // certain enough to revoke anything.
 const NOT_GRANTED =
   /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire|enregistrer|avoir|obtenir)\b|\bn'(?:autoris|accord|ouvr|cre|ajout|enregistr)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
 const NOT_REVOKED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*|resili\w*|bloqu\w*)\b|\bne (?:supprim|retir|revoqu|desactiv|ferm|clotur|resili|bloqu)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*|resili\w*|bloqu\w*)\b|\bne (?:(?:le|la|les|lui|leur) |l' ?)?(?:supprim|retir|revoqu|desactiv|ferm|clotur|resili|bloqu|enlev)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas remplacer", "ne transférez pas", "n'est pas remplacé", "ni le remplacer": no change is
 // wanted. Not « n'hésitez pas à modifier … », a courtesy.
 const NOT_CHANGED = new RegExp(
@@ -646,7 +649,7 @@ function revokeActsOn(folded: string, address: string): boolean {
     const tail = folded.slice(at, at + address.length + SENTENCE_REACH).split(SENTENCE_END, 1)[0]!;
     const sentence = head + tail;
     const start = at - head.length;
-    if (REVOKE.test(sentence) || NO_LONGER.test(sentence)) return true;
+    if (REVOKE.test(sentence) || sentence.search(NO_LONGER) >= 0) return true;
     if (CONCERNED_LABEL.test(folded.slice(Math.max(0, at - 60), at))) return true;
     // Listed under « … désactiver les comptes suivants : » (the other items, names and blank lines between).
     const above = folded

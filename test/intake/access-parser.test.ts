@@ -284,6 +284,36 @@ describe("parseAccessRequest", () => {
     });
   });
 
+  it("reads an access no longer needed, and one named before the verb ending it, as a revoke", () => {
+    for (const text of [
+      "Nous n'avons plus besoin de l'accès de paul@editeur-radiologie.fr, qui est parti à la retraite.",
+      "Bonjour,\nnous n'avons plus besoin du compte paul@editeur-radiologie.fr.\nMerci",
+      "L'accès de paul@editeur-radiologie.fr n'est plus nécessaire.",
+      "Le compte de paul@editeur-radiologie.fr, pouvez-vous le désactiver ?",
+    ])
+      expect(read(text), text).toMatchObject({
+        status: "request",
+        request: { action: "revoke", email: "paul@editeur-radiologie.fr" },
+      });
+    expect(read("Je n'ai plus besoin de mon accès, merci de le supprimer.")).toMatchObject({
+      request: { action: "revoke", email: SENDER },
+    });
+    expect(
+      read(
+        "Nous n'avons plus besoin des accès de paul@editeur-radiologie.fr et de luc@editeur-radiologie.fr.",
+      ),
+    ).toMatchObject({
+      status: "requests",
+      requests: [{ email: "paul@editeur-radiologie.fr" }, { email: "luc@editeur-radiologie.fr" }],
+    });
+    // Kept, or something else no longer needed: nothing ends.
+    for (const text of [
+      "L'accès de paul@editeur-radiologie.fr : ne le supprimez surtout pas, il revient en janvier.",
+      "Nous n'avons plus besoin de recevoir les résultats en PDF.\nClaire\nclaire@editeur-radiologie.fr",
+    ])
+      expect(read(text), text).not.toMatchObject({ request: { action: "revoke" } });
+  });
+
   it("reads a departure from the company as a revoke, not leaving a project or a meeting", () => {
     for (const text of [
       "Bonjour, paul@editeur-radiologie.fr a quitté la société.",
