@@ -180,6 +180,11 @@ interface LabelMatch {
 /** Separators between a label and its value, most explicit first. */
 const SEPARATORS = [/\s*[:=]\s*/, /\s*\t\s*/, /\s*\|\s*/, /\s{2,}/];
 /**
+ * A dash between spaces, last: « Référence - CH Lens », « FINESS - Radiologie - 620100057 » (whose
+ * label holds one). A value may hold one too (« Référence - CH Lens - site 2 »).
+ */
+const DASH = /\s+[-\u2013\u2014]\s+/g;
+/**
  * Letters, digits, separators, brackets, quotes and invisible marks: nothing a sentence needs
  * beyond a list, names beside numbers included ("CH Lens : 620100057", "Clinique (750712184)"),
  * and what such a comment holds: "(site n°2)", "(IRM/scanner)", "CH Lens & Béthune". Not `+` nor
@@ -784,6 +789,11 @@ function matchLabel(rawLine: string): LabelMatch | null {
           .replace(/^\*+/, "")
           .trim(),
       };
+  }
+  // The longest label before a dash: « FINESS - Radiologie », not « FINESS » (a field without activity).
+  for (const dash of [...head.matchAll(DASH)].reverse()) {
+    const kind = dash.index > 0 ? classifyLabel(line.slice(0, dash.index)) : null;
+    if (kind) return { kind, value: line.slice(dash.index + dash[0].length).trim() };
   }
   const whole = line.length <= LABEL_SPAN ? classifyLabel(line.replace(/[:=]\s*$/, "")) : null;
   if (whole) return { kind: whole, value: "" };
