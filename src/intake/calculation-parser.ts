@@ -779,21 +779,19 @@ function matchLabel(rawLine: string): LabelMatch | null {
   for (const separator of SEPARATORS) {
     const sep = separator.exec(head);
     if (!sep || sep.index === 0) continue;
-    const kind = classifyLabel(line.slice(0, sep.index));
     // Gmail's plain text of bold labels: "*Référence :* CH de Lens".
-    if (kind)
-      return {
-        kind,
-        value: line
-          .slice(sep.index + sep[0].length)
-          .replace(/^\*+/, "")
-          .trim(),
-      };
+    const value = line
+      .slice(sep.index + sep[0].length)
+      .replace(/^\*+/, "")
+      .trim();
+    const kind = labelOf(line.slice(0, sep.index), value);
+    if (kind) return { kind, value };
   }
   // The longest label before a dash: « FINESS - Radiologie », not « FINESS » (a field without activity).
   for (const dash of [...head.matchAll(DASH)].reverse()) {
-    const kind = dash.index > 0 ? classifyLabel(line.slice(0, dash.index)) : null;
-    if (kind) return { kind, value: line.slice(dash.index + dash[0].length).trim() };
+    const value = line.slice(dash.index + dash[0].length).trim();
+    const kind = dash.index > 0 ? labelOf(line.slice(0, dash.index), value) : null;
+    if (kind) return { kind, value };
   }
   const whole = line.length <= LABEL_SPAN ? classifyLabel(line.replace(/[:=]\s*$/, "")) : null;
   if (whole) return { kind: whole, value: "" };
@@ -805,6 +803,16 @@ function matchLabel(rawLine: string): LabelMatch | null {
     return running;
   return null;
 }
+/**
+ * A label's field, or the activity's for a bare « Type » whose value is one (« Type : Radiologie »;
+ * not « Type : clinique privée »).
+ */
+function labelOf(label: string, value: string): LabelKind | null {
+  const kind = classifyLabel(label);
+  if (kind) return kind;
+  return labelWords(label).join(" ") === "type" && readActivity(value) ? "activity" : null;
+}
+
 /** A comment in brackets beside a number: « (CH Arras) », « (Dr Martin) », « (à retirer) ». */
 const BRACKETED = /\([^()]{0,80}\)/g;
 

@@ -68,3 +68,29 @@ describe("a label set apart with a dash", () => {
     expect(calculation.problems).toContain("field-without-activity");
   });
 });
+
+describe("a bare « Type » label", () => {
+  it("reads it as the activity when its value is one", async () => {
+    const calculation = await request(
+      "Réf. : Clinique du Lac",
+      "Type : Radiologie",
+      "Finess : 720169069",
+      "N° AM : 140220266",
+    );
+    expect(calculation.activity).toBe("radiologie");
+    expect(calculation.lists.finessRadio).toEqual(["720169069"]);
+    expect(calculation.lists.amRadio).toEqual(["140220266"]);
+    expect(calculation.problems).toEqual([]);
+  });
+
+  it("reads no activity from a « Type » that names something else", async () => {
+    const calculation = await request(
+      "Référence : Clinique du Lac",
+      "Type : clinique privée",
+      "FINESS radiologie : 720169069",
+    );
+    expect(calculation.activity).toBe("radiologie");
+    expect(calculation.activityText).toBeNull();
+    expect(calculation.reference).toBe("Clinique du Lac");
+  });
+});
