@@ -78,9 +78,12 @@ const COMPANY =
   "(?:la societe|l'entreprise|le groupe|la structure|l'equipe|la maison|nos effectifs|des effectifs|du personnel|(?:notre|nos|votre) (?:societe|entreprise|groupe|structure|equipe|effectifs|services?))";
 /** A departure from the company (« a quitté la société », « ne font plus partie de nos effectifs »). */
 const DEPARTED = String.raw`\b(?:(?:a|ont) quitte\w* ${COMPANY}|nous (?:a|ont) quitte\w*|(?:ne fait|ne font) plus partie (?:de )?${COMPANY}|(?:n'est|ne sont) plus (?:chez (?!vous)|salarie\w*|dans ${COMPANY}))`;
-/** Ending an access named before the verb (« le compte de paul@…, pouvez-vous le désactiver ? »). */
+/**
+ * Ending an access named before the verb, in its sentence (« le compte de paul@…, pouvez-vous le
+ * désactiver ? »); a dot inside an address does not end it.
+ */
 const REVOKE_VERB_FORMS = "(?:supprim|revoqu|retir|desactiv|ferm|clotur|enlev|resili|bloqu)(?:er|ez)";
-const ENDED_AFTER = String.raw`\b(?:acces|habilitations?|(?<!\b(?:tenir|tenez|tenu|tient|en) )comptes?(?! rendus?| tenu))\b[^\n?!]{0,80}?(?:\b(?:le |la |les |l' ?)${REVOKE_VERB_FORMS}\b|\b${REVOKE_VERB_FORMS}-(?:le|la|les)\b)`;
+const ENDED_AFTER = String.raw`\b(?:acces|habilitations?|(?<!\b(?:tenir|tenez|tenu|tient|en) )comptes?(?! rendus?| tenu))\b(?:[^\n?!.]|\.(?=\S)){0,80}?(?:\b(?:le |la |les |l' ?)${REVOKE_VERB_FORMS}\b|\b${REVOKE_VERB_FORMS}-(?:le|la|les)\b)`;
 const REVOKE = new RegExp(String.raw`\b(${REVOKE_WORDS})\b${OBJECT}|${DEPARTED}|${ENDED_AFTER}`);
 const CHANGE =
   /\b(modifi\w*|changement|change[rz]?|remplac\w*|mise a jour|mettre a jour|mettez a jour)\b[^\n?!]{0,60}?(\badresse\b|\be-?mail\b|@|\bacces\b|\bcompte\b)|\btransfer\w*\b[^\n?!]{0,30}?\b(acces|compte)\b|\b(acces|compte)\b[^\n?!]{0,40}?\btransfer\w*|\b(nouvelle adresse|nouvel (e-?)?mail|ancienne adresse|ancien (e-?)?mail)\b/;
