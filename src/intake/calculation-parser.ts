@@ -606,6 +606,13 @@ function withoutEndMark(field: string): string {
  */
 const FIELD_MARK = /[;,|]|\.(?=\s)|\s[-\u2013\u2014/]\s/g;
 
+/** What follows a colon up to the next field's mark: a bare « Type »'s value, to tell if it is an activity. */
+function valueUpToMark(line: string, colon: number): string {
+  const rest = line.slice(colon + 1);
+  const end = rest.search(FIELD_MARK);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
 /**
  * The list's or activity's label that ends `text` (a field's start up to a colon), after the
  * field's numbers, as splitInlineLabels finds it; `offset` is where `text` starts in its line.
@@ -636,7 +643,7 @@ function splitFieldsOfLine(line: string): string[] | null {
   const colons = [...line.matchAll(/[:=]/g)].map((m) => m.index);
   // The form has seven fields: a line of many more colons is no request typed on one line.
   if (colons.length < 2 || colons.length > MAX_CELLS || colons[0]! > LABEL_SPAN) return [line];
-  const firstKind = classifyLabel(line.slice(0, colons[0]));
+  const firstKind = labelOf(line.slice(0, colons[0]), valueUpToMark(line, colons[0]!));
   if (!firstKind) return [line];
   const starts = [0];
   const kinds: LabelKind[] = [firstKind];
@@ -654,7 +661,7 @@ function splitFieldsOfLine(line: string): string[] | null {
     // The label begins after a mark: the nearest one giving a label (« N° FINESS - Radiologie : »).
     let found: { start: number; kind: LabelKind } | null = null;
     for (const mark of marks.reverse().slice(0, MARKS_TRIED)) {
-      const kind = classifyLabel(line.slice(mark.end, colon));
+      const kind = labelOf(line.slice(mark.end, colon), valueUpToMark(line, colon));
       if (kind) {
         found = { start: mark.end, kind };
         break;

@@ -83,6 +83,26 @@ describe("a bare « Type » label", () => {
     expect(calculation.problems).toEqual([]);
   });
 
+  it("reads it on a request typed on one line", async () => {
+    const calculation = await request(
+      "Référence : Clinique du Lac ; Type : Radiologie ; FINESS : 720169069; 640400719",
+    );
+    expect(calculation.reference).toBe("Clinique du Lac");
+    expect(calculation.activity).toBe("radiologie");
+    expect(calculation.lists.finessRadio).toEqual(["720169069", "640400719"]);
+    expect(calculation.problems).toEqual([]);
+    const typeFirst = await request("Type : Radiologie ; Référence : Clinique du Lac ; FINESS : 720169069");
+    expect(typeFirst.activity).toBe("radiologie");
+    expect(typeFirst.reference).toBe("Clinique du Lac");
+    expect(typeFirst.lists.finessRadio).toEqual(["720169069"]);
+  });
+
+  it("keeps a one-line « Type » that names something else in the reference's field", async () => {
+    const calculation = await request("Référence : CH Lens ; Type : hôpital ; FINESS radiologie : 720169069");
+    expect(calculation.reference).toBe("CH Lens ; Type : hôpital");
+    expect(calculation.lists.finessRadio).toEqual(["720169069"]);
+  });
+
   it("reads no activity from a « Type » that names something else", async () => {
     const calculation = await request(
       "Référence : Clinique du Lac",
