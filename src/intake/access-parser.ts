@@ -531,8 +531,13 @@ const INLINE_GAP = /^[\s,;&/+<>]*(?:(?:et|ainsi que|de|d'|a|pour|aussi)[\s,;&/+<
  * bare comma may set apart an apposition (« l'accès de a@x.fr, b@x.fr reprenant ses dossiers »).
  */
 const LAST_INLINE_GAP = /\bet\b|\bainsi que\b|[;&]/;
-/** After the last address of a list on one line: the end of the line or of the clause, not a verb of its own. */
-const INLINE_END = /^\s*(?:$|[,;.!?:)>])/;
+/**
+ * After the last address of a list on one line: the end of the line or of the clause, or what
+ * they are added to or taken from (« à la liste des utilisateurs », « au service », « de la
+ * plateforme »), not a verb of its own.
+ */
+const INLINE_END =
+  /^\s*(?:$|[,;.!?:)>]|(?:a|au|aux|de|du|des) (?:la |l')?(?:liste|service|plateforme|outil|portail|utilisateurs?)\b)/;
 /** What ends a list item's line after its address. */
 const ITEM_TAIL = /^[\s,;.>]*(?:(?:et|ainsi que)\s*)?$/;
 /** What starts a list item's line before its address: a bullet or number, a name and « : » or « < ». */

@@ -28,6 +28,22 @@ describe("an access request naming several colleagues", () => {
     }
   });
 
+  it("grants every address listed before what they are added to", () => {
+    for (const text of [
+      `Merci d'ajouter ${PAUL} et ${CLAIRE} à la liste des utilisateurs autorisés.`,
+      `Pouvez-vous inscrire ${PAUL} et ${CLAIRE} au service de calcul ?`,
+      `Merci de donner accès à ${PAUL} et ${CLAIRE} à la plateforme, ils rejoignent l'équipe.`,
+    ])
+      expect(read(text), text).toEqual(each("grant", PAUL, CLAIRE));
+    expect(read(`Merci de retirer ${PAUL} et ${CLAIRE} de la liste des utilisateurs.`)).toEqual(
+      each("revoke", PAUL, CLAIRE),
+    );
+    // What follows is a clause of its own: support reads it.
+    expect(read(`Merci d'ajouter ${PAUL} et ${CLAIRE} à la place de Nina Perrin.`)).toMatchObject({
+      status: "ambiguous",
+    });
+  });
+
   it("grants every address of a bulleted list, with or without names", () => {
     const text = [
       "Bonjour,",
