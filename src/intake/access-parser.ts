@@ -70,8 +70,10 @@ const GRANT_WORDS = String.raw`autoris\w*|habilit\w*|ouvr\w*|ouverture|creer|cre
 const REVOKE_WORDS = String.raw`supprim\w*|suppression|revoqu\w*|revocation|retir\w*|desactiv\w*|ferm\w*|fermeture|clotur\w*|enlever|enlevez|resili\w*|bloquer|bloquez`;
 /** Verbs that move one to another address. */
 const CHANGE_WORDS = String.raw`remplac\w*|transfer\w*|modifi\w*|chang\w*|mettre a jour|mettez a jour|mise a jour`;
+/** What someone may do once granted (« que x@… puisse envoyer des demandes »). */
+const USES_SERVICE = String.raw`(?:utiliser|acceder|avoir acces|beneficier|(?:envoyer|soumettre|transmettre|deposer|faire) (?:des|les|ses|leurs|nos|vos) demandes)\b`;
 const GRANT = new RegExp(
-  String.raw`\b(${GRANT_WORDS}|obtenir|avoir|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b|@[^\n?!]{0,60}?\bpuisse(?:nt)? (?:utiliser|acceder|avoir acces|beneficier)\b`,
+  String.raw`\b(${GRANT_WORDS}|obtenir|avoir|nouvel)\b${OBJECT}|\bdemande d'(autorisation|habilitation)\b|\bm'(autoriser|habiliter)\b|@[^\n?!]{0,60}?\b(?:puisse(?:nt)?|doi(?:t|vent) pouvoir) ${USES_SERVICE}`,
 );
 /** Where a colleague has left: the company, not a project or a meeting. */
 const COMPANY =
@@ -102,7 +104,7 @@ const NO_LONGER =
 // "ne pas autoriser", "n'accordez pas", "n'ajoutez pas", "ne doit pas avoir": not a grant, and not
 // certain enough to revoke anything.
 const NOT_GRANTED =
-  /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire|enregistrer|avoir|obtenir)\b|\bn'(?:autoris|accord|ouvr|cre|ajout|enregistr)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
+  /\bne (?:faut|veu[tx]|voulons|voudrions|souhait\w*|doit) (?:plus|pas) que\b[^\n?!]{0,80}?\bpuisse(?:nt)?\b|\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:autoris\w*|habilit\w*|donner|accorder|ouvrir|creer|ajouter|rajouter|activer|reactiver|inscrire|enregistrer|avoir|obtenir)\b|\bn'(?:autoris|accord|ouvr|cre|ajout|enregistr)\w*\s+pas\b|\bn'(?:activ|inscri)\w*\s+(?:\w+\s+)?pas\b|\bne (?:rajout|reactiv)\w*\s+(?:\w+\s+)?pas\b/g;
 // "ne pas supprimer", "ne désactivez surtout pas": the access stays; nothing to revoke.
 const NOT_REVOKED =
   /\bn(?:e\s+|')(?:\w+\s+){0,2}?pas\s+(?:\w+\s+){0,2}?(?:supprim\w*|retir\w*|revoqu\w*|desactiv\w*|ferm\w*|clotur\w*|enlev\w*|resili\w*|bloqu\w*)\b|\bne (?:(?:le|la|les|lui|leur) |l' ?)?(?:supprim|retir|revoqu|desactiv|ferm|clotur|resili|bloqu|enlev)\w*\s+(?:\w+\s+)?pas\b|\bn'enlev\w*\s+(?:\w+\s+)?pas\b/g;

@@ -637,6 +637,9 @@ describe("parseAccessRequest", () => {
       `Merci d'enregistrer ${paul} comme utilisateur du service.`,
       `Paul Martin rejoint l'équipe commerciale, pouvez-vous lui donner les droits ? ${paul}`,
       `Je souhaiterais que mon collègue ${paul} puisse utiliser le service de calcul.`,
+      `Nous aimerions que ${paul} puisse envoyer des demandes de calcul.`,
+      `Pouvez-vous faire en sorte que ${paul} puisse soumettre ses demandes ?`,
+      `Paul Martin (${paul}) doit pouvoir accéder au service.`,
     ])
       expect(read(text), text).toEqual({
         status: "request",
@@ -659,6 +662,8 @@ describe("parseAccessRequest", () => {
       "Mon accès est bloqué depuis ce matin, pouvez-vous regarder ?",
       "Merci de ne pas bloquer l'accès de paul.martin@editeur-radiologie.fr",
       "N'enregistrez pas paul.martin@editeur-radiologie.fr, il n'est que stagiaire.",
+      "paul.martin@editeur-radiologie.fr ne doit pas pouvoir envoyer de demandes.",
+      "Il ne faut plus que paul.martin@editeur-radiologie.fr puisse envoyer des demandes.",
     ])
       expect(read(text), text).not.toMatchObject({ status: "request" });
   });
